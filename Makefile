@@ -1,0 +1,44 @@
+# Two commands from a fresh clone: `make site`, then `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: site test typecheck chromium clean distclean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Pinned versions: pyproject.toml pins direct dependencies, constraints.txt every package.
+$(VENV)/.deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.deps
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+site: $(VENV)/.deps
+	$(BIN)/python -m builder build
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+typecheck: $(VENV)/.test-deps
+	$(BIN)/python -m mypy
+
+# pytest exits 5 when it collected no tests: that must fail the run, not pass it.
+test: $(VENV)/.test-deps chromium typecheck
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
+clean:
+	rm -rf site .site.* dist docs/index.md docs/articles docs/page docs/media docs/.staging-* \
+	  .pytest_cache .mypy_cache .hypothesis test-results
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,134 @@
+"""`builder build`: read everything, then write everything (Pelican's order), then check it.
+
+Reading never stops on a bad file: each input ends as an article or as a rejection with its
+reason, and the summary lists both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from builder.article import Article, ReadResult
+from builder.load import input_files, read_article
+from builder.pages import article_page, listing_pages
+from builder.profile import DEFAULT_PROFILE, load_profile
+from builder.publish import publish
+from builder.settings import Settings, load_settings
+from builder.urls import ARTICLES, media_path
+from builder.validate import Finding, validate_site
+from builder.writer import write_generated
+
+PROGRESS_EVERY = 1000
+
+
+@dataclass
+class BuildReport:
+    built: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+
+def build(
+    config_file: Path,
+    input_dir: Path | None = None,
+    site_dir: Path | None = None,
+    profile_file: Path | None = None,
+    out: TextIO = sys.stdout,
+) -> BuildReport:
+    started = time.monotonic()
+    settings, cfg = load_settings(config_file, site_dir)
+    profile = load_profile(profile_file or settings.profile or DEFAULT_PROFILE)
+    files = input_files([input_dir or settings.input_dir])
+    report = BuildReport()
+
+    articles: list[Article] = []
+    for n, path in enumerate(files, start=1):
+        result = read_article(path, profile)
+        _record(result, report, articles)
+        if n % PROGRESS_EVERY == 0:
+            print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
+    articles = _without_collisions(articles, report)
+    articles, media = _place_photos(articles, settings, report)
+
+    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
+    pages.update(listing_pages(articles, settings))
+    write_generated(settings.docs_dir, pages, media)
+    if articles:
+        print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
+        publish(cfg, site_dir or settings.site_dir)
+        report.findings = validate_site(site_dir or settings.site_dir, settings.docs_dir, settings.image_hosts)
+    report.built = [a.source for a in articles]
+    report.seconds = time.monotonic() - started
+    print_summary(report, out)
+    return report
+
+
+def _record(result: ReadResult, report: BuildReport, articles: list[Article]) -> None:
+    if result.article is None:
+        report.rejected.append((result.source, result.error or "unknown reason"))
+        return
+    articles.append(result.article)
+    report.warnings.extend((result.source, w) for w in result.warnings)
+
+
+def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:
+    """Two inputs with one id or one URL slug: the first (in path order) wins, the rest are rejected."""
+    kept: list[Article] = []
+    seen_ids: dict[str, str] = {}
+    seen_slugs: dict[str, str] = {}
+    for article in articles:
+        slug = article.url_slug.casefold()
+        if article.id in seen_ids:
+            report.rejected.append((article.source, f"duplicate article id {article.id!r} (also {seen_ids[article.id]})"))
+        elif slug in seen_slugs:
+            report.rejected.append((article.source, f"URL slug {article.url_slug!r} already used by {seen_slugs[slug]}"))
+        else:
+            seen_ids[article.id] = article.source
+            seen_slugs[slug] = article.source
+            kept.append(article)
+    return kept
+
+
+def _place_photos(articles: list[Article], settings: Settings, report: BuildReport) -> tuple[list[Article], dict[str, Path]]:
+    """Local photo files are published under media/; remote ones only from allowed hosts."""
+    media: dict[str, Path] = {}
+    placed: list[Article] = []
+    for article in articles:
+        image = article.image
+        if image and image.url:
+            if "://" not in image.url:
+                source = Path(image.url)
+                rel = media_path(article, source.name)
+                media[rel] = source
+                image = dataclasses.replace(image, url=rel)
+            elif urlsplit(image.url).netloc not in settings.image_hosts:
+                report.warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
+                image = dataclasses.replace(image, url=None)
+            article = dataclasses.replace(article, image=image)
+        placed.append(article)
+    return placed, media
+
+
+def print_summary(report: BuildReport, out: TextIO) -> None:
+    print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}, in {report.seconds:.1f} s", file=out)
+    for source, reason in report.rejected:
+        print(f"  rejected {source}: {reason}", file=out)
+    for source, warning in report.warnings:
+        print(f"  warning {source}: {warning}", file=out)
+    if report.findings or report.built:
+        errors = len(report.errors)
+        print(f"validate: {errors} error(s), {len(report.findings) - errors} warning(s)", file=out)
+        for finding in report.findings:
+            print(f"  {finding}", file=out)

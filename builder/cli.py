@@ -1,0 +1,113 @@
+"""Command line: ``python -m builder parse|build|validate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from builder.article import Article, ReadResult
+from builder.build import build
+from builder.load import input_files, read_article
+from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
+from builder.publish import PublishError
+from builder.settings import SettingsError, load_settings
+from builder.validate import validate_site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("parse", help="read raw articles and print what was understood")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a raw .txt file or a folder of them")
+    p.add_argument("--json", action="store_true", help="one JSON object per input file per line")
+    p.add_argument("--profile", type=Path, help=f"source profile (default: {DEFAULT_PROFILE.name})")
+
+    b = commands.add_parser("build", help="raw articles -> Markdown pages -> MkDocs -> site/, then validate")
+    b.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
+    b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
+    b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
+
+    v = commands.add_parser("validate", help="check the JSON-LD and pages of a built site")
+    v.add_argument("site_dir", nargs="?", type=Path, default=Path("site"), metavar="SITE_DIR")
+    v.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="to compare with the builder's pages")
+    v.add_argument("--json", action="store_true")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "parse":
+            return _parse(args.paths, args.json, args.profile)
+        if args.command == "build":
+            report = build(args.config, args.input, args.site_dir, args.profile)
+            return 0 if report.built and not report.errors else 1
+        return _validate(args.site_dir, args.config, args.json)
+    except (SettingsError, ProfileError, PublishError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
+    profile = load_profile(profile_file or DEFAULT_PROFILE)
+    ok = 0
+    for path in input_files(paths):
+        result = read_article(path, profile)
+        ok += result.ok
+        if as_json:
+            print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+        elif result.article:
+            a = result.article
+            print(f"ok {result.source}: {a.headline} ({len(a.paragraphs)} paragraphs)")
+            for warning in result.warnings:
+                print(f"  warning: {warning}")
+        else:
+            print(f"rejected {result.error}")
+    return 0 if ok else 1
+
+
+def result_json(result: ReadResult) -> dict[str, Any]:
+    """The stable ``parse --json`` record for one input file."""
+    return {
+        "source": result.source,
+        "ok": result.ok,
+        "error": result.error,
+        "warnings": list(result.warnings),
+        "article": article_json(result.article) if result.article else None,
+    }
+
+
+def article_json(a: Article) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "headline": a.headline,
+        "alternative_headline": a.alternative_headline,
+        "image": {"caption": a.image.caption, "credit": a.image.credit, "url": a.image.url} if a.image else None,
+        "paragraphs": list(a.paragraphs),
+        "published": a.published.isoformat() if a.published else None,
+        "modified": a.modified.isoformat() if a.modified else None,
+        "authors": [{"name": au.name, "url": au.url, "type": au.kind} for au in a.authors],
+        "section": a.section,
+        "tags": list(a.tags),
+        "slug": a.slug,
+    }
+
+
+def _validate(site_dir: Path, config: Path, as_json: bool) -> int:
+    docs_dir, hosts = None, frozenset[str]()
+    if config.exists():
+        settings, _ = load_settings(config)
+        docs_dir, hosts = settings.docs_dir, settings.image_hosts
+    findings = validate_site(site_dir, docs_dir, hosts)
+    errors = sum(f.level == "error" for f in findings)
+    pages = sum(1 for _ in site_dir.rglob("*.html")) if site_dir.is_dir() else 0
+    if as_json:
+        print(json.dumps({"site": str(site_dir), "pages": pages, "errors": errors, "warnings": len(findings) - errors,
+                          "findings": [f.__dict__ for f in findings]}, ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"validated {pages} page(s) in {site_dir}: {errors} error(s), {len(findings) - errors} warning(s)")
+    return 1 if errors else 0

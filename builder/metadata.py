@@ -1,0 +1,163 @@
+"""Metadata the raw text lacks, from an optional TOML sidecar beside each raw file.
+
+``corpus/000_abc.txt`` takes its metadata from ``corpus/000_abc.toml``. Every key is optional;
+a key that is absent stays absent (never guessed). A value that is present but wrong rejects
+the article with the file, the key and the reason: publishing a wrong date is worse than
+publishing late.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from builder.article import Author
+from builder.normalize import normalize_line
+
+KNOWN_KEYS = frozenset({"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"})
+# Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
+# could leave the output folder or need escaping in a path.
+_SLUG = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
+
+
+class MetadataError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Metadata:
+    published: datetime | None = None
+    modified: datetime | None = None
+    authors: tuple[Author, ...] = ()
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None  # an absolute http(s) URL, or a local file path (resolved)
+    image_alt: str | None = None
+    slug: str | None = None
+
+
+def sidecar_for(raw_path: Path) -> Path:
+    return raw_path.with_suffix(".toml")
+
+
+def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
+    """Metadata for ``raw_path`` (empty when there is no sidecar) and warnings about it."""
+    path = sidecar_for(raw_path)
+    if not path.exists():
+        return Metadata(), ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
+    try:
+        return parse_metadata(data, base_dir=path.parent)
+    except MetadataError as exc:
+        raise MetadataError(f"{path.name}: {exc}") from exc
+
+
+def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
+    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
+    warnings = tuple(f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS))
+    published = _datetime(data, "published")
+    modified = _datetime(data, "modified")
+    if published and modified and modified < published:
+        raise MetadataError("'modified' is earlier than 'published'")
+    slug = _string(data, "slug")
+    if slug is not None and not _SLUG.match(slug):
+        raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
+    return (
+        Metadata(
+            published=published,
+            modified=modified,
+            authors=_authors(data.get("authors")),
+            section=_string(data, "section"),
+            tags=tuple(dict.fromkeys(_string_list(data, "tags"))),
+            image=_image(data, base_dir),
+            image_alt=_string(data, "image_alt"),
+            slug=slug,
+        ),
+        warnings,
+    )
+
+
+def _datetime(data: dict[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise MetadataError(f"'{key}' {value!r} is not an ISO 8601 date-time") from exc
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise MetadataError(f"'{key}' {value.isoformat()} has no UTC offset (write e.g. +03:00)")
+        return value
+    if isinstance(value, date):
+        raise MetadataError(f"'{key}' {value.isoformat()} is a date without a time of day and offset")
+    raise MetadataError(f"'{key}' must be a date-time with a UTC offset")
+
+
+def _string(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MetadataError(f"'{key}' must be a string")
+    return normalize_line(value) or None
+
+
+def _string_list(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MetadataError(f"'{key}' must be a list of strings")
+    return [s for s in (normalize_line(v) for v in value) if s]
+
+
+def _authors(value: Any) -> tuple[Author, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    authors: list[Author] = []
+    for item in items:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise MetadataError("'authors' must be names or tables with 'name' (and optional 'url', 'type')")
+        name = normalize_line(item["name"])
+        if not name:
+            raise MetadataError("'authors' has an empty name")
+        url = item.get("url")
+        if url is not None and not (isinstance(url, str) and _is_web_url(url)):
+            raise MetadataError(f"author {name!r}: 'url' must be an absolute http(s) URL")
+        kind = item.get("type", "Person")
+        if kind not in ("Person", "Organization"):
+            raise MetadataError(f"author {name!r}: 'type' must be \"Person\" or \"Organization\"")
+        authors.append(Author(name=name, url=url, kind=kind))
+    return tuple(authors)
+
+
+def _image(data: dict[str, Any], base_dir: Path) -> str | None:
+    value = _string(data, "image")
+    if value is None:
+        return None
+    if "://" in value:
+        if not _is_web_url(value):
+            raise MetadataError(f"'image' {value!r} is not an absolute http(s) URL")
+        return value
+    path = (base_dir / value).resolve()
+    if not path.is_relative_to(base_dir.resolve()):
+        raise MetadataError(f"'image' {value!r} points outside the input folder")
+    if not path.is_file():
+        raise MetadataError(f"'image' file {value!r} does not exist")
+    return str(path)
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)

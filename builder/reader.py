@@ -1,0 +1,184 @@
+"""Reader for the raw scraped text format (DESIGN.md section 2).
+
+Structure, not position, carries the meaning: blocks are runs of non-blank lines; the block
+that holds the font-size buttons is the photo-caption block; the headline is the last header
+block before it and a deck, when present, the one before that. Everything site-specific
+(chrome strings, credit spellings) comes from a :class:`~builder.profile.Profile`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from builder.article import Article, Image
+from builder.profile import Profile
+
+# A credit in parentheses (or brackets) closing a caption: "... أمس (رويترز)".
+_TRAILING_CREDIT = re.compile(r"\s*[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]\s*$")
+# Header lines are short and do not end like a sentence; body paragraphs usually do.
+_SENTENCE_END = re.compile(r"[.!?؟…:]$")
+_MAX_HEADER_WORDS = 30
+_MAX_CREDIT_WORDS = 4
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+class ParseError(ValueError):
+    """The text holds no publishable article; the message says why."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    article: Article
+    warnings: tuple[str, ...]
+
+
+def article_id(file_name: str) -> str:
+    """The article id from a raw file's name: the part after the first ``_`` of the stem.
+
+    >>> article_id("000_55425f2f31b4ad18.txt")
+    '55425f2f31b4ad18'
+    >>> article_id("morocco-deal.txt")
+    'morocco-deal'
+    """
+    stem = file_name.rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    prefix, sep, rest = stem.partition("_")
+    candidate = rest if sep and rest else prefix
+    if not _ID.match(candidate):
+        raise ParseError(f"file name gives no usable article id ({candidate!r}: letters, digits, '-' and '_' only)")
+    return candidate
+
+
+def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> Parsed:
+    """Read an article out of normalised raw text, or raise :class:`ParseError`."""
+    if not text.strip():
+        raise ParseError("blank file: no text")
+    warnings: list[str] = []
+    blocks = _blocks(text)
+    blocks = _cut_trailing_widget(blocks, profile)
+    anchor, blocks = _drop_chrome(blocks, profile)
+    if not blocks:
+        raise ParseError("only page chrome, no article text")
+
+    if anchor is not None:
+        header, caption_lines, body = blocks[:anchor], blocks[anchor], blocks[anchor + 1 :]
+    else:
+        header, caption_lines, body = _split_without_anchor(blocks, profile)
+
+    if not header:
+        raise ParseError("no headline: the photo-caption block comes first")
+    header_lines = [" ".join(block) for block in header]
+    if len(header_lines) > 2:
+        warnings.append(f"dropped {len(header_lines) - 2} unrecognised header block(s): {header_lines[:-2]!r}")
+    headline = header_lines[-1]
+    deck = header_lines[-2] if len(header_lines) > 1 else None
+    paragraphs = tuple(line for block in body for line in block)
+    if not paragraphs:
+        raise ParseError("no body paragraphs after the headline")
+    image = _image(caption_lines, profile, warnings)
+    article = Article(
+        id=article_id,
+        source=source,
+        headline=headline,
+        alternative_headline=deck,
+        image=image,
+        paragraphs=paragraphs,
+    )
+    return Parsed(article, tuple(warnings))
+
+
+def _blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.strip():
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _cut_trailing_widget(blocks: list[list[str]], profile: Profile) -> list[list[str]]:
+    """Drop a most-read style widget and everything after it (never the first block)."""
+    for i, block in enumerate(blocks[1:], start=1):
+        for j, line in enumerate(block):
+            if line in profile.trailing_widgets:
+                kept = blocks[:i] + ([block[:j]] if j else [])
+                return kept
+    return blocks
+
+
+def _drop_chrome(blocks: list[list[str]], profile: Profile) -> tuple[int | None, list[list[str]]]:
+    """Remove chrome lines; return the index (in the result) of the font-size-button block."""
+    anchor: int | None = None
+    kept: list[list[str]] = []
+    for block in blocks:
+        has_buttons = any(line in profile.font_size_buttons for line in block)
+        lines = [ln for ln in block if ln not in profile.font_size_buttons and ln not in profile.chrome_lines]
+        if has_buttons and anchor is None:
+            anchor = len(kept)
+            kept.append(lines)  # may be empty: buttons without a photo
+        elif lines:
+            kept.append(lines)
+    if not any(kept):
+        return None, []
+    return anchor, kept
+
+
+def _split_without_anchor(
+    blocks: list[list[str]], profile: Profile
+) -> tuple[list[list[str]], list[str], list[list[str]]]:
+    """No font-size buttons: find the caption block by its shape, else take header blocks."""
+    for i, block in enumerate(blocks[1:4], start=1):
+        if _looks_like_caption(block, profile):
+            return blocks[:i], block, blocks[i + 1 :]
+    header_count = 1
+    if len(blocks) >= 3 and all(_headline_like(b) for b in blocks[:2]):
+        header_count = 2
+    return blocks[:header_count], [], blocks[header_count:]
+
+
+def _looks_like_caption(block: list[str], profile: Profile) -> bool:
+    if len(block) >= 2 and len(set(block)) == 1:
+        return True
+    if len(block) == 1:
+        match = _TRAILING_CREDIT.search(block[0])
+        return bool(match and profile.canonical_credit(match.group(1)))
+    return False
+
+
+def _headline_like(block: list[str]) -> bool:
+    return len(block) == 1 and len(block[0].split()) <= _MAX_HEADER_WORDS and not _SENTENCE_END.search(block[0])
+
+
+def _image(lines: list[str], profile: Profile, warnings: list[str]) -> Image | None:
+    """Caption and credit from the caption block; repeated lines (alt text + caption) collapse."""
+    unique = list(dict.fromkeys(lines))
+    if not unique:
+        return None
+    if len(unique) > 1:
+        warnings.append(f"caption block has {len(unique)} different lines; kept the one with a credit")
+    with_credit = [ln for ln in unique if _TRAILING_CREDIT.search(ln)]
+    line = (with_credit or unique)[0]
+    caption, credit = split_credit(line, profile, warnings)
+    return Image(caption=caption, credit=credit)
+
+
+def split_credit(line: str, profile: Profile, warnings: list[str] | None = None) -> tuple[str | None, str | None]:
+    """Split "caption (credit)" into its caption and the agency's canonical name.
+
+    A short parenthetical that no profile spelling matches is kept as written.
+    """
+    match = _TRAILING_CREDIT.search(line)
+    if not match:
+        return line, None
+    raw = match.group(1)
+    credit = profile.canonical_credit(raw)
+    if credit is None:
+        if len(raw.split()) > _MAX_CREDIT_WORDS:
+            return line, None
+        credit = raw.strip("«»\"' ")
+        if warnings is not None:
+            warnings.append(f"credit {raw!r} is not in the profile; kept as written")
+    caption = line[: match.start()].strip() or None
+    return caption, credit

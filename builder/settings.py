@@ -1,0 +1,76 @@
+"""Site-wide settings, read once from mkdocs.yml through MkDocs's own validated loader."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from mkdocs.config import load_config
+from mkdocs.exceptions import ConfigurationError
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_file: Path
+    site_name: str
+    site_url: str  # absolute, ends with "/"
+    publisher_name: str
+    publisher_logo: str | None  # path inside docs_dir
+    language: str
+    timezone: ZoneInfo
+    input_dir: Path
+    profile: Path | None
+    image_hosts: frozenset[str]
+    per_page: int
+    docs_dir: Path
+    site_dir: Path
+
+    def absolute(self, path: str) -> str:
+        """Absolute URL of a site-relative path."""
+        return self.site_url + path.lstrip("/")
+
+
+def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Settings, Any]:
+    """Load and validate ``mkdocs.yml``; return our settings and MkDocs's config object."""
+    overrides: dict[str, Any] = {"strict": True}
+    if site_dir is not None:
+        overrides["site_dir"] = str(site_dir)
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        cfg = load_config(config_file=str(config_file), **overrides)
+    except (ConfigurationError, OSError) as exc:
+        raise SettingsError(f"{config_file}: {exc}") from exc
+    plugin = cfg.plugins.get("publisher")
+    if plugin is None:
+        raise SettingsError(f"{config_file}: the 'publisher' plugin is not enabled under 'plugins'")
+    pc = plugin.config
+    site_url = cfg.site_url or ""
+    if urlsplit(site_url).scheme not in ("http", "https"):
+        raise SettingsError(f"{config_file}: 'site_url' must be the site's absolute http(s) URL (canonical URLs need it)")
+    base = config_file.resolve().parent
+    return (
+        Settings(
+            config_file=config_file.resolve(),
+            site_name=cfg.site_name,
+            site_url=site_url.rstrip("/") + "/",
+            publisher_name=pc.publisher_name,
+            publisher_logo=pc.publisher_logo,
+            language=pc.language,
+            timezone=ZoneInfo(pc.timezone),
+            input_dir=(base / pc.input).resolve(),
+            profile=(base / pc.profile).resolve() if pc.profile else None,
+            image_hosts=frozenset([urlsplit(site_url).netloc, *pc.image_hosts]),
+            per_page=pc.per_page,
+            docs_dir=Path(cfg.docs_dir),
+            site_dir=Path(cfg.site_dir),
+        ),
+        cfg,
+    )

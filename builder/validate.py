@@ -1,0 +1,154 @@
+"""`builder validate`: read the published site back, as a search engine would, and check it.
+
+Each page's JSON-LD is parsed twice: strictly with ``json.loads`` (extruct is lenient, and one
+bad block makes it drop every block of the page) and with extruct. Article pages must carry
+exactly one ``NewsArticle``, equal to what the builder wrote into the page's front matter, with
+its headline equal to the visible ``<h1>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import extruct
+import lxml.html
+from mkdocs.utils.meta import get_data
+
+from builder.urls import ARTICLES
+
+_ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+_DATE_PROPERTIES = ("datePublished", "dateModified")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    page: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.page}: {self.message}"
+
+
+def validate_site(site_dir: Path, docs_dir: Path | None, allowed_hosts: frozenset[str] = frozenset()) -> list[Finding]:
+    """Check every HTML page of ``site_dir``; ``docs_dir`` holds the builder's intent (front matter)."""
+    findings: list[Finding] = []
+    if not site_dir.is_dir():
+        return [Finding("error", str(site_dir), "site folder does not exist")]
+    if docs_dir is None:
+        findings.append(Finding("warning", str(site_dir), "no docs folder given: JSON-LD not compared with the builder's intent"))
+    pages = sorted(site_dir.rglob("*.html"))
+    article_pages = 0
+    for path in pages:
+        rel = path.relative_to(site_dir).as_posix()
+        is_article = rel.startswith(f"{ARTICLES}/")
+        article_pages += is_article
+        intent = _intent(docs_dir, rel) if (docs_dir and is_article) else None
+        findings.extend(Finding(level, rel, msg) for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts))
+    if article_pages == 0:
+        findings.append(Finding("error", str(site_dir), "no article pages found"))
+    return findings
+
+
+def _intent(docs_dir: Path, rel: str) -> Any:
+    """The JSON-LD the builder wrote for ``articles/<slug>/index.html``, or None."""
+    slug = rel[len(ARTICLES) + 1 :].removesuffix("/index.html")
+    md = docs_dir / ARTICLES / f"{slug}.md"
+    if not md.is_file():
+        return None
+    _, meta = get_data(md.read_text(encoding="utf-8"))
+    return json.loads(meta["jsonld"]) if "jsonld" in meta else None
+
+
+def check_page(html: str, is_article: bool, intent: Any = None, allowed_hosts: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Problems found in one page, as (level, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    tree = lxml.html.fromstring(html)
+    root = tree.getroottree().getroot()
+    if root.get("lang") is None or root.get("dir") != "rtl":
+        problems.append(("error", "<html> lacks lang and dir=\"rtl\""))
+    problems.extend(_foreign_requests(tree, allowed_hosts))
+    blocks = tree.xpath('//script[@type="application/ld+json"]')
+    strict: list[Any] = []
+    for block in blocks:
+        try:
+            strict.append(json.loads(block.text or ""))
+        except json.JSONDecodeError as exc:
+            problems.append(("error", f"JSON-LD is not valid JSON: {exc}"))
+    if not is_article:
+        return problems
+    if len(blocks) != 1:
+        problems.append(("error", f"expected exactly one JSON-LD block, found {len(blocks)}"))
+        return problems
+    extracted = extruct.extract(html, syntaxes=["json-ld"], errors="log").get("json-ld", [])
+    if len(extracted) != 1:
+        problems.append(("error", "extruct could not read the JSON-LD block"))
+        return problems
+    data = extracted[0]
+    if strict and strict[0] != data:
+        problems.append(("error", "extruct and strict JSON parsing disagree"))
+    if intent is not None and data != intent:
+        problems.append(("error", "JSON-LD differs from what the builder emitted"))
+    graph = data.get("@graph", [data]) if isinstance(data, dict) else []
+    problems.extend(_check_graph(graph, tree))
+    return problems
+
+
+def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    news = [n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle"]
+    if len(news) != 1:
+        return [("error", f"expected exactly one NewsArticle, found {len(news)}")]
+    article = news[0]
+    h1 = tree.xpath("//h1")
+    visible = " ".join(h1[0].text_content().split()) if len(h1) == 1 else None
+    if len(h1) != 1:
+        problems.append(("error", f"expected exactly one <h1>, found {len(h1)}"))
+    elif visible != article.get("headline"):
+        problems.append(("error", f"headline {article.get('headline')!r} differs from the visible <h1> {visible!r}"))
+    for prop in _DATE_PROPERTIES:
+        value = article.get(prop)
+        if value is not None and not _ISO_WITH_OFFSET.match(str(value)):
+            problems.append(("error", f"{prop} {value!r} is not ISO 8601 with a UTC offset"))
+    ids = {n.get("@id") for n in graph if isinstance(n, dict)}
+    for ref in _references(graph):
+        if ref not in ids:
+            problems.append(("error", f"@id reference {ref!r} points to no node of the graph"))
+    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    main = (article.get("mainEntityOfPage") or {}).get("@id")
+    if canonical != [main]:
+        problems.append(("error", f"canonical link {canonical} differs from the article's page {main!r}"))
+    for prop in ("datePublished", "author", "image"):
+        if prop not in article:
+            problems.append(("warning", f"NewsArticle has no {prop} (no input gave it)"))
+    return problems
+
+
+def _references(value: Any) -> list[str]:
+    """Every ``{"@id": ...}`` used as a link (a dict with nothing but an @id)."""
+    if isinstance(value, dict):
+        if set(value) == {"@id"}:
+            return [value["@id"]]
+        return [ref for v in value.values() for ref in _references(v)]
+    if isinstance(value, list):
+        return [ref for v in value for ref in _references(v)]
+    return []
+
+
+def _foreign_requests(tree: Any, allowed_hosts: frozenset[str]) -> list[tuple[str, str]]:
+    """Anything the page would load from another host (scripts, styles, images, frames, fonts)."""
+    problems = []
+    for element, attr in (("script", "src"), ("img", "src"), ("iframe", "src"), ("link", "href"), ("source", "src")):
+        for node in tree.xpath(f"//{element}[@{attr}]"):
+            if element == "link" and node.get("rel") in ("canonical", "alternate"):
+                continue
+            url = node.get(attr)
+            parts = urlsplit(url)
+            if (parts.scheme or url.startswith("//")) and parts.netloc not in allowed_hosts:
+                problems.append(("error", f"<{element}> loads from another host: {url}"))
+    return problems

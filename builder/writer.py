@@ -1,0 +1,45 @@
+"""The writing edge for generated Markdown: the builder's part of docs/ is replaced as a whole.
+
+Pages are written to a staging folder first, so a crash mid-write leaves the previous
+generated pages in place, and pages of articles removed from the input do not linger.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# What the builder owns inside docs_dir (git-ignored); everything else there is hand-written.
+OWNED = ("index.md", "articles", "page", "media")
+
+
+def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path]) -> None:
+    """Replace the builder's part of ``docs_dir`` by ``pages`` (text) and ``media`` (copies)."""
+    staging = docs_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for rel, text in pages.items():
+        target = _inside(staging, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    for rel, source in media.items():
+        target = _inside(staging, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    retired = staging / ".retired"
+    retired.mkdir()
+    for name in OWNED:
+        current, new = docs_dir / name, staging / name
+        if current.exists():
+            current.rename(retired / name)
+        if new.exists():
+            new.rename(current)
+    shutil.rmtree(staging)
+
+
+def _inside(root: Path, rel: str) -> Path:
+    target = (root / rel).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside the docs folder: {rel!r}")
+    return target
