@@ -1,0 +1,52 @@
+"""Shared fixtures: real projects in temporary folders, built with real MkDocs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from builder.build import BuildReport, build
+from builder.profile import Profile, load_profile
+from builder.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "corpus" / "sample"
+SEED = SAMPLE / "000_55425f2f31b4ad18.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Path:
+    """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns mkdocs.yml."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(REPO / "templates")
+    config["docs_dir"] = str(root / "docs")
+    config["site_dir"] = str(root / "site")
+    publisher = config["plugins"][0]["publisher"]
+    publisher["input"] = str(input_dir)
+    publisher.update(plugin_overrides)
+    shutil.copytree(REPO / "docs", root / "docs", ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"))
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def profile() -> Profile:
+    return load_profile()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("settings")
+    return load_settings(make_project(root, SAMPLE))[0]
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """The sample corpus built once per test session; returns (project root, report)."""
+    root = tmp_path_factory.mktemp("sample")
+    report = build(make_project(root, SAMPLE))
+    return root, report

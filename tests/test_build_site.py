@@ -1,0 +1,167 @@
+"""Functional: build real sites with real MkDocs and read them back with extruct."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import lxml.html
+import pytest
+
+from builder.build import build
+from builder.validate import validate_site
+from tests.conftest import FIXTURES, REPO, SAMPLE, make_project
+
+
+def test_sample_site_builds_and_validates(sample_build):
+    root, report = sample_build
+    site = root / "site"
+    assert len(report.built) == 6 and report.rejected == [] and report.errors == []
+    slugs = sorted(p.name for p in (site / "articles").iterdir())
+    assert slugs == sorted(p.stem for p in (root / "docs" / "articles").glob("*.md"))
+    assert len(slugs) == 6
+    assert (site / "media" / "55425f2f31b4ad18" / "rabat-mausoleum.jpg").is_file()
+    assert [f for f in validate_site(site, root / "docs") if f.level == "error"] == []
+
+
+def test_home_lists_articles_newest_first(sample_build):
+    root, _ = sample_build
+    tree = lxml.html.parse(str(root / "site" / "index.html"))
+    times = tree.xpath("//article[contains(@class,'card')]//time/@datetime")
+    assert len(times) == 6 and times == sorted(times, reverse=True)
+    links = tree.xpath("//article[contains(@class,'card')]//h2/a/@href")
+    assert links[0] == "articles/flu-vaccination-campaign/"
+
+
+def test_articles_stay_out_of_the_nav_and_the_sitemap_has_real_dates(sample_build):
+    root, _ = sample_build
+    page = (root / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(encoding="utf-8")
+    others = [p.name for p in (root / "site" / "articles").iterdir() if p.name != "oil-prices-jump"]
+    assert others and not [slug for slug in others if slug in page]  # no nav of every article in each page
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = ElementTree.parse(root / "site" / "sitemap.xml").getroot().findall("s:url", ns)
+    lastmod = {u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns) for u in urls}
+    assert lastmod["https://akhbar.example.org/articles/oil-prices-jump/"] == "2022-03-08T13:30:00+03:00"
+    assert lastmod["https://akhbar.example.org/articles/kuwait-club-league-title/"] == "2023-05-14T23:10:00+03:00"
+
+
+def test_validate_catches_tampering(sample_build, tmp_path):
+    root, _ = sample_build
+    site = tmp_path / "site"
+    shutil.copytree(root / "site", site)
+    page = site / "articles" / "oil-prices-jump" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("<h1>أسعار النفط", "<h1>أسعار الذهب"), encoding="utf-8")
+    other = site / "articles" / "book-fair-opens" / "index.html"
+    other.write_text(other.read_text(encoding="utf-8").replace('"@graph": [', '"@graph": [,'), encoding="utf-8")
+    third = site / "articles" / "kuwait-club-league-title" / "index.html"
+    third.write_text(third.read_text(encoding="utf-8").replace("2023-05-14T23:10:00+03:00", "2023-05-15T23:10:00+03:00"), encoding="utf-8")
+    errors = {(f.page, f.message.split(" ")[0]) for f in validate_site(site, root / "docs") if f.level == "error"}
+    assert ("articles/oil-prices-jump/index.html", "headline") in errors
+    assert ("articles/book-fair-opens/index.html", "JSON-LD") in errors
+    assert ("articles/kuwait-club-league-title/index.html", "JSON-LD") in errors
+
+
+def test_hostile_text_stays_literal_everywhere(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURES / "raw" / "hostile.txt", corpus / "000_hostile.txt")
+    (corpus / "000_hostile.toml").write_text(
+        'published = 2024-01-01T10:00:00+03:00\nsection = "<i>قسم</i> {{ x }}"\ntags = ["</script>", "---"]\n'
+        'authors = ["<b>كاتب</b>"]\n', encoding="utf-8")
+    report = build(make_project(tmp_path, corpus))
+    assert report.built and report.errors == []
+    html = (tmp_path / "site" / "articles" / "hostile" / "index.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(html)
+    assert [s.get("type") for s in tree.xpath("//script")] == ["application/ld+json"]
+    assert tree.xpath("//img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //i | //strong | //h2 | //ol | //ul/li[.='بند'] | //blockquote | //pre | //table") == []
+    headline = '</script><script>alert("عنوان")</script> **عاجل** {% raw %}'
+    assert tree.xpath("string(//h1)") == headline
+    assert tree.xpath("string(//title)").startswith(headline)
+    assert tree.xpath("//meta[@property='article:section']/@content") == ["<i>قسم</i> {{ x }}"]
+    body = [p.text_content() for p in tree.xpath("//div[@class='article-body']/p")]
+    assert body[0] == '<b>نص</b> [رابط](javascript:alert(1)) & &amp; {% include "base.html" %} ${x}'
+    assert body[1:4] == ["---", "title: مكسور", "# عنوان فرعي"]
+    ld = json.loads(tree.xpath("//script")[0].text)
+    article = ld["@graph"][0]
+    assert article["headline"] == headline and article["keywords"] == ["</script>", "---"]
+    assert article["alternativeHeadline"] == "<!-- عنوان --> {{ config.site_name }} `code`"
+    assert "<i>قسم</i> {{ x }}" in (tmp_path / "docs" / "articles" / "hostile.md").read_text(encoding="utf-8")
+
+
+def test_bad_inputs_are_rejected_and_the_batch_goes_on(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    (corpus / "010_empty.txt").write_bytes(b"")
+    shutil.copy(FIXTURES / "raw" / "chrome_only.txt", corpus / "011_chrome.txt")
+    (corpus / "012_badmeta.txt").write_text((SAMPLE / "002_7c1d2e9f40ab8835.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / "012_badmeta.toml").write_text("published = 2023-05-14T23:10:00\n", encoding="utf-8")
+    report = build(make_project(tmp_path, corpus))
+    assert len(report.built) == 6 and report.errors == []
+    reasons = dict((Path(s).name, r) for s, r in report.rejected)
+    assert reasons["010_empty.txt"] == "010_empty.txt: empty file"
+    assert "only page chrome" in reasons["011_chrome.txt"]
+    assert "012_badmeta.toml: 'published'" in reasons["012_badmeta.txt"] and "UTC offset" in reasons["012_badmeta.txt"]
+
+
+def test_removed_articles_disappear_and_a_failed_build_keeps_the_old_site(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    build(config)
+    (corpus / "001_a3f09c2e7b14d6e1.txt").unlink()
+    report = build(config)
+    assert len(report.built) == 5
+    assert not (tmp_path / "site" / "articles" / "oil-prices-jump").exists()
+    assert not (tmp_path / "docs" / "articles" / "oil-prices-jump.md").exists()
+    for raw in corpus.glob("*.txt"):
+        raw.write_bytes(b"")
+    report = build(config)
+    assert report.built == [] and len(report.rejected) == 5
+    assert (tmp_path / "site" / "articles" / "book-fair-opens" / "index.html").is_file()
+
+
+def cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_parse_json_contract(tmp_path):
+    (tmp_path / "000_x.txt").write_bytes(b"")
+    shutil.copy(SAMPLE / "000_55425f2f31b4ad18.txt", tmp_path)
+    done = cli("parse", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["ok"], r["error"]) for r in lines] == [(True, None), (False, "000_x.txt: empty file")]
+    article = lines[0]["article"]
+    assert {"id", "headline", "alternative_headline", "image", "paragraphs"} <= set(article)
+    assert article["id"] == "55425f2f31b4ad18"
+    assert article["image"]["caption"] == "غانتس أمام ضريح محمد الخامس في الرباط أمس"
+    assert article["image"]["credit"] == "رويترز"
+    assert len(article["paragraphs"]) == 15
+    assert lines[1]["article"] is None
+
+
+def test_parse_exits_non_zero_when_nothing_parsed(tmp_path):
+    (tmp_path / "000_x.txt").write_bytes(b"")
+    assert cli("parse", str(tmp_path / "000_x.txt"), "--json").returncode == 1
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_validate_cli(sample_build, as_json):
+    root, _ = sample_build
+    args = ["validate", str(root / "site"), "--config", str(root / "mkdocs.yml")] + (["--json"] if as_json else [])
+    done = cli(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    if as_json:
+        assert json.loads(done.stdout)["errors"] == 0
+    else:
+        assert "0 error(s)" in done.stdout
+
+
+def test_build_cli_prints_a_summary(tmp_path):
+    done = cli("build", "--config", str(make_project(tmp_path, SAMPLE)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("built 6 article(s), rejected 0, in ")
+    assert "validate: 0 error(s)" in done.stdout

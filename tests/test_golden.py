@@ -1,0 +1,47 @@
+"""Golden pages: the Markdown (front matter, JSON-LD, body) of the sample corpus, pinned.
+
+After an intended change, regenerate with ``UPDATE_GOLDEN=1 make test`` and review the diff.
+"""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from builder.load import input_files, read_article
+from builder.pages import article_page, listing_pages
+from builder.urls import media_path
+from tests.conftest import SAMPLE
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def sample_pages(profile, settings):
+    pages = {}
+    articles = []
+    for path in input_files([SAMPLE]):
+        a = read_article(path, profile).article
+        if a.image and a.image.url:
+            a = dataclasses.replace(a, image=dataclasses.replace(a.image, url=media_path(a, Path(a.image.url).name)))
+        articles.append(a)
+        pages[f"articles/{a.url_slug}.md"] = article_page(a, settings)
+    pages.update(listing_pages(articles, settings))
+    return pages
+
+
+def test_golden_pages(profile, settings):
+    pages = sample_pages(profile, settings)
+    if os.environ.get("UPDATE_GOLDEN"):
+        for rel, text in pages.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_text(text, encoding="utf-8")
+    expected = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*.md")}
+    assert sorted(pages) == sorted(expected)
+    for rel, text in pages.items():
+        assert text == expected[rel], f"{rel} differs from tests/golden (UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.mark.parametrize("count", [6])
+def test_every_sample_article_has_a_golden_page(count):
+    assert len(list((GOLDEN / "articles").glob("*.md"))) == count

@@ -1,0 +1,58 @@
+import dataclasses
+import json
+import shutil
+
+from builder.jsonld import build_graph, dumps_script_safe
+from builder.load import read_article
+from tests.conftest import SAMPLE, SEED
+
+
+def nodes(graph):
+    return {n["@type"]: n for n in graph["@graph"]}
+
+
+def seed_article(profile, **changes):
+    a = read_article(SAMPLE / SEED.name, profile).article
+    image = dataclasses.replace(a.image, url="media/55425f2f31b4ad18/rabat-mausoleum.jpg")
+    return dataclasses.replace(a, image=image, **changes)
+
+
+def test_graph_types_and_links(profile, settings):
+    graph = build_graph(seed_article(profile), settings)
+    by_type = nodes(graph)
+    assert set(by_type) == {"NewsArticle", "WebPage", "WebSite", "NewsMediaOrganization", "BreadcrumbList", "ImageObject", "Organization"}
+    article, page = by_type["NewsArticle"], by_type["WebPage"]
+    page_url = "https://akhbar.example.org/articles/morocco-israel-security-agreement/"
+    assert article["@id"] == page_url + "#article" and page["@id"] == page_url
+    assert article["mainEntityOfPage"] == {"@id": page_url}
+    assert article["image"] == {"@id": page_url + "#primaryimage"} == page["primaryImageOfPage"]
+    assert page["breadcrumb"] == {"@id": by_type["BreadcrumbList"]["@id"]}
+    assert article["publisher"] == {"@id": by_type["NewsMediaOrganization"]["@id"]}
+    assert article["author"] == [{"@id": by_type["Organization"]["@id"]}]
+    # properties only on the types schema.org gives them
+    assert "primaryImageOfPage" not in article and "breadcrumb" not in article
+    assert article["datePublished"] == "2021-11-24T21:40:00+03:00"
+    assert article["alternativeHeadline"].startswith("يتيح للرباط")
+    assert article["inLanguage"] == "ar" and article["wordCount"] > 300
+    image = by_type["ImageObject"]
+    assert image["contentUrl"] == "https://akhbar.example.org/media/55425f2f31b4ad18/rabat-mausoleum.jpg"
+    assert image["caption"] == "غانتس أمام ضريح محمد الخامس في الرباط أمس" and image["creditText"] == "رويترز"
+
+
+def test_nothing_is_invented_when_metadata_is_missing(tmp_path, profile, settings):
+    raw = tmp_path / SEED.name
+    shutil.copy(SEED, raw)  # without its sidecar: a caption but no photo URL, no metadata
+    a = read_article(raw, profile).article
+    by_type = nodes(build_graph(a, settings))
+    assert "ImageObject" not in by_type and "primaryImageOfPage" not in by_type["WebPage"]
+    for prop in ("datePublished", "dateModified", "author", "image", "articleSection", "keywords"):
+        assert prop not in by_type["NewsArticle"]
+
+
+def test_script_safe_serialisation_round_trips(profile, settings):
+    hostile = "</script><script>alert(1)</script><!-- & \u2028"
+    graph = build_graph(seed_article(profile, headline=hostile), settings)
+    text = dumps_script_safe(graph)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "المغرب" in text  # Arabic stays readable, not \\u escapes
+    assert json.loads(text) == graph

@@ -1,0 +1,115 @@
+"""The raw-text reader on the real seed and on one fixture per scenario of DESIGN.md section 2."""
+
+import shutil
+
+import pytest
+
+from builder.load import input_files, read_all, read_article
+from builder.reader import ParseError, article_id
+from tests.conftest import FIXTURES, SEED
+
+RAW = FIXTURES / "raw"
+CHROME = ("تصغير", "تكبير", "الأكثر قراءة", "يومي", "اسبوعي")
+
+
+def read(path, profile):
+    result = read_article(path, profile)
+    assert result.ok, result.error
+    return result.article
+
+
+def test_seed(profile):
+    a = read(SEED, profile)
+    assert a.id == "55425f2f31b4ad18"
+    assert a.alternative_headline == "يتيح للرباط اقتناء معدات أمنية عالية التكنولوجيا بسهولة"
+    assert a.headline == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    assert a.image is not None
+    assert a.image.caption == "غانتس أمام ضريح محمد الخامس في الرباط أمس"
+    assert a.image.credit == "رويترز"
+    assert len(a.paragraphs) == 15
+    assert a.paragraphs[0].startswith("وقع المغرب وإسرائيل، أمس، اتفاق - إطار")
+    assert a.paragraphs[-1] == "كما التقى غانتس، مساء، وزير الخارجية المغربي ناصر بوريطة."
+    text = "\n".join(a.paragraphs)
+    for chrome in CHROME:
+        assert chrome not in a.paragraphs, chrome
+    assert a.image.caption not in text
+
+
+@pytest.mark.parametrize(
+    "name, deck, headline, caption, credit, paragraphs",
+    [
+        ("no_deck", None, "الحكومة تقر موازنة العام الجديد بعجز أقل من المتوقع", "وزير المالية خلال المؤتمر الصحافي", "كونا", 2),
+        ("no_photo", None, "ارتفاع درجات الحرارة يدفع إلى تعديل ساعات العمل", None, None, 2),
+        ("caption_without_credit", None, "افتتاح جسر جديد يربط ضفتي الخليج", "الجسر الجديد عند الافتتاح", None, 1),
+        ("caption_once", "موجز الأخبار", "الأمطار تغمر شوارع المدينة", "سيارات عالقة في أحد الشوارع", "فرانس برس", 2),
+        ("headline_only_no_chrome", None, "انطلاق بطولة الشطرنج العربية بمشاركة 120 لاعباً", None, None, 2),
+        ("deck_no_chrome", "الإقبال فاق التوقعات في اليوم الأول", "مهرجان التمور يستقطب آلاف الزوار", None, None, 2),
+        ("unknown_credit", None, "تكريم الفائزين بجائزة الإبداع", "الفائزون على المسرح", "مكتب الإعلام", 1),
+        ("stray_whitespace", None, "عنوان مع مسافات زائدة", None, None, 2),
+    ],
+)
+def test_scenarios(profile, name, deck, headline, caption, credit, paragraphs):
+    a = read(RAW / f"{name}.txt", profile)
+    assert a.alternative_headline == deck
+    assert a.headline == headline
+    assert (a.image.caption if a.image else None) == caption
+    assert (a.image.credit if a.image else None) == credit
+    assert len(a.paragraphs) == paragraphs
+    assert not any(p in CHROME for p in a.paragraphs)
+
+
+def test_stray_whitespace_is_tidied(profile):
+    a = read(RAW / "stray_whitespace.txt", profile)
+    assert a.paragraphs == ("فقرة أولى فيها مسافات.", "فقرة ثانية.")
+
+
+def test_unknown_credit_is_kept_and_reported(profile):
+    result = read_article(RAW / "unknown_credit.txt", profile)
+    assert any("مكتب الإعلام" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("empty", "empty file"),
+        ("blank", "blank file"),
+        ("chrome_only", "only page chrome"),
+        ("no_body", "no body paragraphs"),
+    ],
+)
+def test_rejections_name_the_file_and_the_reason(profile, name, reason):
+    result = read_article(RAW / f"{name}.txt", profile)
+    assert not result.ok
+    assert result.error.startswith(f"{name}.txt: ")
+    assert reason in result.error
+
+
+def test_binary_file_is_rejected(tmp_path, profile):
+    path = tmp_path / "001_deadbeef.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    result = read_article(path, profile)
+    assert not result.ok and "001_deadbeef.txt: binary data" in result.error
+
+
+def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
+    shutil.copy(SEED, tmp_path / SEED.name)
+    (tmp_path / "002_empty.txt").write_bytes(b"")
+    (tmp_path / "003_binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    shutil.copy(RAW / "no_deck.txt", tmp_path / "004_nodeck.txt")
+    results = list(read_all(input_files([tmp_path]), profile))
+    assert [r.ok for r in results] == [True, False, False, True]
+    assert "002_empty.txt" in results[1].error and "003_binary.txt" in results[2].error
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("000_55425f2f31b4ad18.txt", "55425f2f31b4ad18"), ("story.txt", "story"), ("2021_11_24_abc.txt", "11_24_abc")],
+)
+def test_article_id_from_file_name(name, expected):
+    assert article_id(name) == expected
+
+
+@pytest.mark.parametrize("name", ["000_..txt", "000_ab c.txt", "000_خبر.txt", "_.txt"])
+def test_unusable_ids_are_refused(name):
+    with pytest.raises(ParseError, match="no usable article id"):
+        article_id(name)
