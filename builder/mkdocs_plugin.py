@@ -14,7 +14,7 @@ from mkdocs.config import config_options as c
 from mkdocs.plugins import BasePlugin
 
 
-class _TimeZone(c.Type):  # type: ignore[misc]
+class _TimeZone(c.Type[str]):
     def __init__(self, default: str) -> None:
         super().__init__(str, default=default)
 
@@ -27,7 +27,7 @@ class _TimeZone(c.Type):  # type: ignore[misc]
         return name
 
 
-class PublisherConfig(base.Config):  # type: ignore[misc]
+class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     publisher_name = c.Type(str)
     # A file inside docs_dir, published with the site; used as the publisher logo in JSON-LD.
     publisher_logo = c.Optional(c.Type(str))
@@ -42,7 +42,7 @@ class PublisherConfig(base.Config):  # type: ignore[misc]
     per_page = c.Type(int, default=20)
 
 
-class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[misc]
+class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-call]
     def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
         # MkDocs creates its Jinja environment without autoescaping; article text is
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
