@@ -21,7 +21,7 @@ from builder.profile import DEFAULT_PROFILE, load_profile
 from builder.publish import publish
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES, media_path
-from builder.validate import Finding, validate_site
+from builder.validate import Finding, summary_counts, validate_site
 from builder.writer import write_generated
 
 PROGRESS_EVERY = 1000
@@ -128,7 +128,6 @@ def print_summary(report: BuildReport, out: TextIO) -> None:
     for source, warning in report.warnings:
         print(f"  warning {source}: {warning}", file=out)
     if report.findings or report.built:
-        errors = len(report.errors)
-        print(f"validate: {errors} error(s), {len(report.findings) - errors} warning(s)", file=out)
+        print(f"validate: {summary_counts(report.findings)}", file=out)
         for finding in report.findings:
             print(f"  {finding}", file=out)

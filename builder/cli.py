@@ -14,7 +14,7 @@ from builder.load import input_files, read_article
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
 from builder.settings import SettingsError, load_settings
-from builder.validate import validate_site
+from builder.validate import summary_counts, validate_site
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,10 +104,11 @@ def _validate(site_dir: Path, config: Path, as_json: bool) -> int:
     errors = sum(f.level == "error" for f in findings)
     pages = sum(1 for _ in site_dir.rglob("*.html")) if site_dir.is_dir() else 0
     if as_json:
-        print(json.dumps({"site": str(site_dir), "pages": pages, "errors": errors, "warnings": len(findings) - errors,
-                          "findings": [f.__dict__ for f in findings]}, ensure_ascii=False, indent=2))
+        counts = {level: sum(f.level == level for f in findings) for level in ("error", "warning", "info")}
+        print(json.dumps({"site": str(site_dir), "pages": pages, "errors": counts["error"], "warnings": counts["warning"],
+                          "notes": counts["info"], "findings": [f.__dict__ for f in findings]}, ensure_ascii=False, indent=2))
     else:
         for finding in findings:
             print(finding)
-        print(f"validated {pages} page(s) in {site_dir}: {errors} error(s), {len(findings) - errors} warning(s)")
+        print(f"validated {pages} page(s) in {site_dir}: {summary_counts(findings)}")
     return 1 if errors else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import lxml.html
 from mkdocs.utils.meta import get_data
 
 from builder.urls import ARTICLES
+from builder.vocabulary import check_node
 
 _ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 _DATE_PROPERTIES = ("datePublished", "dateModified")
@@ -27,7 +29,7 @@ _DATE_PROPERTIES = ("datePublished", "dateModified")
 
 @dataclass(frozen=True)
 class Finding:
-    level: str  # "error" or "warning"
+    level: str  # "error", "warning", or "info" (pending schema.org terms: allowed, reported)
     page: str
     message: str
 
@@ -44,12 +46,18 @@ def validate_site(site_dir: Path, docs_dir: Path | None, allowed_hosts: frozense
         findings.append(Finding("warning", str(site_dir), "no docs folder given: JSON-LD not compared with the builder's intent"))
     pages = sorted(site_dir.rglob("*.html"))
     article_pages = 0
+    notes: Counter[str] = Counter()
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
         article_pages += is_article
         intent = _intent(docs_dir, rel) if (docs_dir and is_article) else None
-        findings.extend(Finding(level, rel, msg) for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts))
+        for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts):
+            if level == "info":
+                notes[msg] += 1  # the same note on every page is said once
+            else:
+                findings.append(Finding(level, rel, msg))
+    findings.extend(Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items()))
     if article_pages == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     return findings
@@ -80,6 +88,8 @@ def check_page(html: str, is_article: bool, intent: Any = None, allowed_hosts: f
             strict.append(json.loads(block.text or ""))
         except json.JSONDecodeError as exc:
             problems.append(("error", f"JSON-LD is not valid JSON: {exc}"))
+    for data in strict:
+        problems.extend(check_node(data) if isinstance(data, dict) else [("error", "JSON-LD is not an object")])
     if not is_article:
         return problems
     if len(blocks) != 1:
@@ -152,3 +162,8 @@ def _foreign_requests(tree: Any, allowed_hosts: frozenset[str]) -> list[tuple[st
             if (parts.scheme or url.startswith("//")) and parts.netloc not in allowed_hosts:
                 problems.append(("error", f"<{element}> loads from another host: {url}"))
     return problems
+
+
+def summary_counts(findings: list[Finding]) -> str:
+    count = Counter(f.level for f in findings)
+    return f"{count['error']} error(s), {count['warning']} warning(s), {count['info']} note(s)"

@@ -82,10 +82,10 @@ def test_home_page_in_chromium(browser, server):
     page, seen = open_page(browser, server, "/")
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert page.locator("article.card").count() == 6
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "home-1280.png"), full_page=True)
     page.locator("article.card h2 a").first.click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/articles/flu-vaccination-campaign/")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "home-1280.png"), full_page=True)
     assert seen == {"foreign": [], "errors": [], "failed": []}
     page.close()
