@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site test typecheck chromium clean distclean
+.PHONY: site test typecheck accuracy chromium clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,12 @@ chromium:
 typecheck: $(VENV)/.test-deps
 	$(BIN)/python -m mypy
 
+# The reader's accuracy gate over the labelled corpus (floor and corpus hash in tests/corpus/gate.toml).
+accuracy: $(VENV)/.deps
+	$(BIN)/python -m builder eval tests/corpus --gate
+
 # pytest exits 5 when it collected no tests: that must fail the run, not pass it.
-test: $(VENV)/.test-deps chromium typecheck
+test: $(VENV)/.test-deps chromium typecheck accuracy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 

@@ -35,6 +35,9 @@ class Article:
     alternative_headline: str | None
     image: Image | None
     paragraphs: tuple[str, ...]
+    # The place-and-source line opening the first paragraph ("الرباط - «الراي»"), kept in
+    # the text too; None when the text has none.
+    dateline: str | None = None
     # Everything below comes only from metadata; None / empty means "no input gave it".
     published: datetime | None = None
     modified: datetime | None = None

@@ -109,7 +109,7 @@ def _place_photos(articles: list[Article], settings: Settings, report: BuildRepo
         image = article.image
         if image and image.url:
             if "://" not in image.url:
-                source = Path(image.url)
+                source = Path(article.source).parent / image.url
                 rel = media_path(article, source.name)
                 media[rel] = source
                 image = dataclasses.replace(image, url=rel)

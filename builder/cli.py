@@ -10,6 +10,7 @@ from typing import Any
 
 from builder.article import Article, ReadResult
 from builder.build import build
+from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
 from builder.load import input_files, read_article
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
@@ -37,10 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="to compare with the builder's pages")
     v.add_argument("--json", action="store_true")
 
+    e = commands.add_parser("eval", help="reader accuracy over a labelled corpus, with its gate")
+    e.add_argument("corpus", type=Path, metavar="DIR")
+    e.add_argument("--profile", type=Path)
+    e.add_argument("--gate", action="store_true", help="fail when below the pinned floor or the corpus changed")
+    e.add_argument("--raise-floor", action="store_true", help="pin the floor at today's accuracy (never lowers it)")
+    e.add_argument("--lower-floor", type=float, metavar="X", help="explicitly lower the floor to X (0..1)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "parse":
             return _parse(args.paths, args.json, args.profile)
+        if args.command == "eval":
+            return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
             report = build(args.config, args.input, args.site_dir, args.profile)
             return 0 if report.built and not report.errors else 1
@@ -86,6 +96,7 @@ def article_json(a: Article) -> dict[str, Any]:
         "alternative_headline": a.alternative_headline,
         "image": {"caption": a.image.caption, "credit": a.image.credit, "url": a.image.url} if a.image else None,
         "paragraphs": list(a.paragraphs),
+        "dateline": a.dateline,
         "published": a.published.isoformat() if a.published else None,
         "modified": a.modified.isoformat() if a.modified else None,
         "authors": [{"name": au.name, "url": au.url, "type": au.kind} for au in a.authors],
@@ -93,6 +104,31 @@ def article_json(a: Article) -> dict[str, Any]:
         "tags": list(a.tags),
         "slug": a.slug,
     }
+
+
+def _eval(corpus: Path, profile_file: Path | None, gate: bool, raise_floor: bool, lower_floor: float | None) -> int:
+    evaluation = evaluate(corpus, load_profile(profile_file or DEFAULT_PROFILE))
+    print(format_table(evaluation))
+    current = read_gate(corpus)
+    if raise_floor or lower_floor is not None:
+        old = current.floor if current else 0.0
+        if lower_floor is not None:
+            new = lower_floor
+        elif evaluation.accuracy < old:
+            print(f"accuracy {evaluation.accuracy:.2%} is below the floor {old:.2%}: not raised (use --lower-floor to lower it)")
+            return 1
+        else:
+            new = max(old, int(evaluation.accuracy * 10000) / 10000)
+        write_gate(corpus, Gate(new, corpus_hash(corpus)))
+        print(f"floor {old:.2%} -> {new:.2%}, corpus hash pinned")
+        return 0
+    if gate:
+        problems = check_gate(corpus, evaluation)
+        for problem in problems:
+            print(f"gate: {problem}")
+        print("gate: " + ("FAILED" if problems else f"passed (floor {current.floor:.2%})" if current else "FAILED"))
+        return 1 if problems else 0
+    return 0
 
 
 def _validate(site_dir: Path, config: Path, as_json: bool) -> int:

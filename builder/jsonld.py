@@ -87,6 +87,7 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         "publisher": {"@id": ids["publisher"]},
         "mainEntityOfPage": {"@id": page},
         "image": {"@id": ids["image"]} if has_photo else None,
+        "dateline": article.dateline,
         "articleSection": article.section,
         "keywords": list(article.tags) or None,
         "wordCount": word_count(article),

@@ -36,7 +36,7 @@ class Metadata:
     authors: tuple[Author, ...] = ()
     section: str | None = None
     tags: tuple[str, ...] = ()
-    image: str | None = None  # an absolute http(s) URL, or a local file path (resolved)
+    image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
     image_alt: str | None = None
     slug: str | None = None
 
@@ -155,7 +155,7 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
         raise MetadataError(f"'image' {value!r} points outside the input folder")
     if not path.is_file():
         raise MetadataError(f"'image' file {value!r} does not exist")
-    return str(path)
+    return value  # as written: relative to the raw file's folder
 
 
 def _is_web_url(url: str) -> bool:

@@ -21,6 +21,9 @@ _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x85")
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 # Tatweel (kashida) between two letters is decoration; before a space or digit ("الـ 20") it
 # is an abbreviation mark and stays.
+# Curly double quotes (either order: RTL scrapes often reverse them) around a phrase become
+# the Arabic guillemets the rest of the text uses; straight quotes are left as written.
+_CURLY_QUOTED = re.compile("[\u201c\u201d\u201e\u201f]([^\u201c\u201d\u201e\u201f\n]{1,400}?)[\u201c\u201d\u201e\u201f]")
 _TATWEEL = re.compile("(?<=[\u0620-\u064a])\u0640+(?=[\u0620-\u064a])")
 
 
@@ -31,6 +34,8 @@ def normalize_text(text: str) -> str:
     'المغرب\\nوإسرائيل يوقعان'
     >>> normalize_text("الـــمغرب الـ 20 \\ufefb")
     'المغرب الـ 20 لا'
+    >>> normalize_text("قال إن ”الاتفاق تاريخي“ وإن “العمل مستمر”")
+    'قال إن «الاتفاق تاريخي» وإن «العمل مستمر»'
     """
     text = _LINE_BREAKS.sub("\n", text)
     text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
@@ -39,6 +44,7 @@ def normalize_text(text: str) -> str:
     text = text.replace("\t", " ")
     text = _CONTROLS.sub("", text)
     text = _TATWEEL.sub("", text)
+    text = _CURLY_QUOTED.sub("«\\1»", text)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip("\n")
 
 

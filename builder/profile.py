@@ -28,6 +28,18 @@ def credit_key(spelling: str) -> str:
     return _KEY_NOISE.sub("", spelling).lower()
 
 
+_HARAKAT = re.compile("[\u064b-\u0652\u0670]")
+
+
+def marker_key(text: str) -> str:
+    """The form marker lines are compared in: no diacritics, no colon or spaces at the ends.
+
+    >>> marker_key(" اقرأ أيضاً: ") == marker_key("اقرأ أيضا")
+    True
+    """
+    return _HARAKAT.sub("", text).strip(" :：").strip()
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -35,9 +47,18 @@ class Profile:
     chrome_lines: frozenset[str]
     trailing_widgets: frozenset[str]
     credits: dict[str, str]  # credit_key(spelling) -> canonical name
+    read_also: frozenset[str] = frozenset()  # marker_key() forms
+    dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
+
+    def is_read_also(self, line: str) -> bool:
+        return marker_key(line.split(":", 1)[0]) in self.read_also
+
+    def is_dateline_source(self, text: str) -> bool:
+        key = credit_key(text.strip("()"))
+        return key in self.credits or key in self.dateline_sources
 
 
 def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
@@ -57,6 +78,8 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
         trailing_widgets=frozenset(_strings(path, "trailing_widgets", data.get("trailing_widgets", []))),
         credits=credits,
+        read_also=frozenset(marker_key(m) for m in _strings(path, "read_also", data.get("read_also", []))),
+        dateline_sources=frozenset(credit_key(s) for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))),
     )
 
 

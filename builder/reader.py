@@ -20,6 +20,11 @@ _TRAILING_CREDIT = re.compile(r"\s*[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]\s*$")
 _SENTENCE_END = re.compile(r"[.!?؟…:]$")
 _MAX_HEADER_WORDS = 30
 _MAX_CREDIT_WORDS = 4
+_PLACE = r"[\u0621-\u064a]+(?: [\u0621-\u064a]+){0,2}"
+_SOURCE = r"«[^»]{1,30}»|\([^)]{1,30}\)|[\u0621-\u064aA-Za-z][\u0621-\u064aA-Za-z. ]{0,24}?"
+# "الرباط - «الراي»:" / "القاهرة - أ ف ب:" and "دبي (وام) -"
+_DATELINE_DASH_FIRST = re.compile(rf"^(?P<line>{_PLACE} ?[-–—] ?(?P<source>{_SOURCE})) ?:")
+_DATELINE_SOURCE_FIRST = re.compile(rf"^(?P<line>{_PLACE} ?(?P<source>\([^)]{{1,30}}\))) ?[-–—:]")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
@@ -84,8 +89,27 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
         alternative_headline=deck,
         image=image,
         paragraphs=paragraphs,
+        dateline=dateline(paragraphs[0], profile),
     )
     return Parsed(article, tuple(warnings))
+
+
+def dateline(paragraph: str, profile: Profile) -> str | None:
+    """The dateline opening a first paragraph: a place, then a source the profile knows.
+
+    >>> from builder.profile import load_profile
+    >>> p = load_profile()
+    >>> dateline("الرباط - «الراي»: وقع المغرب ...", p)
+    'الرباط - «الراي»'
+    >>> dateline("دبي (وام) - أعلنت الهيئة ...", p)
+    'دبي (وام)'
+    >>> dateline("وقال الوزير - في تصريح: إن ...", p) is None
+    True
+    """
+    match = _DATELINE_DASH_FIRST.match(paragraph) or _DATELINE_SOURCE_FIRST.match(paragraph)
+    if not match or not profile.is_dateline_source(match.group("source").strip("«»")):
+        return None
+    return match.group("line").strip()
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -112,9 +136,21 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile) -> tuple[int | None,
     """Remove chrome lines; return the index (in the result) of the font-size-button block."""
     anchor: int | None = None
     kept: list[list[str]] = []
+    drop_title = False  # the line after a lone "read also" marker is the linked title
     for block in blocks:
         has_buttons = any(line in profile.font_size_buttons for line in block)
-        lines = [ln for ln in block if ln not in profile.font_size_buttons and ln not in profile.chrome_lines]
+        lines = []
+        for line in block:
+            if line in profile.font_size_buttons or line in profile.chrome_lines:
+                continue
+            if profile.is_read_also(line):
+                drop_title = ":" not in line or not line.split(":", 1)[1].strip()
+                continue
+            if drop_title:
+                drop_title = False
+                if _headline_like([line]):
+                    continue
+            lines.append(line)
         if has_buttons and anchor is None:
             anchor = len(kept)
             kept.append(lines)  # may be empty: buttons without a photo

@@ -45,3 +45,16 @@ def test_golden_pages(profile, settings):
 @pytest.mark.parametrize("count", [6])
 def test_every_sample_article_has_a_golden_page(count):
     assert len(list((GOLDEN / "articles").glob("*.md"))) == count
+
+
+def test_parse_json_of_the_seed_is_a_stable_contract():
+    """`parse --json` output for the seed, byte for byte (tests/golden/seed.parse.jsonl)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, SEED
+
+    done = subprocess.run([sys.executable, "-m", "builder", "parse", str(SEED.relative_to(REPO)), "--json"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert done.stdout == (GOLDEN / "seed.parse.jsonl").read_text(encoding="utf-8")
