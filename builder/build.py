@@ -15,7 +15,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from builder.article import Article, ReadResult
-from builder.load import input_files, read_article
+from builder.load import input_files, read_inputs
 from builder.pages import article_page, listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
 from builder.publish import publish
@@ -55,8 +55,8 @@ def build(
 
     articles: list[Article] = []
     for n, path in enumerate(files, start=1):
-        result = read_article(path, profile)
-        _record(result, report, articles)
+        for result in read_inputs(path, profile):
+            _record(result, report, articles)
         if n % PROGRESS_EVERY == 0:
             print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
     articles = _without_collisions(articles, report)

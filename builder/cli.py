@@ -11,7 +11,7 @@ from typing import Any
 from builder.article import Article, ReadResult
 from builder.build import build
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
-from builder.load import input_files, read_article
+from builder.load import input_files, read_all
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
 from builder.settings import SettingsError, load_settings
@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
     profile = load_profile(profile_file or DEFAULT_PROFILE)
     ok = 0
-    for path in input_files(paths):
-        result = read_article(path, profile)
+    for result in read_all(input_files(paths), profile):
         ok += result.ok
         if as_json:
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)

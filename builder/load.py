@@ -1,4 +1,10 @@
-"""The reading edge: files on disk -> ``ReadResult`` records (article or rejection with reason)."""
+"""The reading edge: input files -> ``ReadResult`` records (an article, or a rejection with reason).
+
+Each input kind has a reader of its own producing the same ``Article``: raw scraped text
+(``.txt`` with an optional ``.toml`` sidecar), scraper records (``.json``, ``.jsonl``) and saved
+article pages (``.html``, ``.htm``). Every failure becomes a reason naming the file; none
+stops the batch.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +14,47 @@ from pathlib import Path
 
 from builder.article import Article, Image, ReadResult
 from builder.decode import DecodeError, decode
-from builder.metadata import MetadataError, read_sidecar
+from builder.metadata import Metadata, MetadataError, read_sidecar
 from builder.normalize import normalize_text
 from builder.profile import Profile
 from builder.reader import ParseError, article_id, parse_text
 
 RAW_SUFFIX = ".txt"
+SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
-    """Raw files named by ``paths``: files as given, folders searched recursively, sorted."""
+    """Input files named by ``paths``: files as given, folders searched recursively, sorted."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob(f"*{RAW_SUFFIX}") if p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()))
         else:
             found.append(path)
     return found
 
 
+def read_inputs(path: Path, profile: Profile) -> list[ReadResult]:
+    """Every article one input file holds (a JSON Lines file holds many)."""
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        from builder.json_reader import read_records
+
+        return read_records(path, profile)
+    if suffix in (".html", ".htm"):
+        from builder.html_reader import read_html
+
+        return [read_html(path, profile)]
+    return [read_article(path, profile)]
+
+
+def read_all(paths: Iterable[Path], profile: Profile) -> Iterator[ReadResult]:
+    for path in paths:
+        yield from read_inputs(path, profile)
+
+
 def read_article(path: Path, profile: Profile) -> ReadResult:
-    """Read one raw file and its sidecar; every failure becomes a reason, never an exception."""
+    """Read one raw text file and its sidecar."""
     source = str(path)
     try:
         text = normalize_text(decode(path.read_bytes()))
@@ -36,11 +62,16 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         metadata, meta_warnings = read_sidecar(path)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=f"{path.name}: {exc}")
-    article = parsed.article
+    article = with_metadata(parsed.article, metadata)
+    return ReadResult(source=source, article=article, warnings=parsed.warnings + meta_warnings + gaps(article))
+
+
+def with_metadata(article: Article, metadata: Metadata) -> Article:
+    """The article with what metadata adds; the photo URL joins the caption read from the text."""
     image = article.image
     if metadata.image:
         image = dataclasses.replace(image or Image(caption=None, credit=None), url=metadata.image, alt=metadata.image_alt)
-    article = dataclasses.replace(
+    return dataclasses.replace(
         article,
         image=image,
         published=metadata.published,
@@ -50,12 +81,6 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         tags=metadata.tags,
         slug=metadata.slug,
     )
-    return ReadResult(source=source, article=article, warnings=parsed.warnings + meta_warnings + gaps(article))
-
-
-def read_all(paths: Iterable[Path], profile: Profile) -> Iterator[ReadResult]:
-    for path in paths:
-        yield read_article(path, profile)
 
 
 def gaps(article: Article) -> tuple[str, ...]:
@@ -70,4 +95,3 @@ def gaps(article: Article) -> tuple[str, ...]:
     if article.image and not article.image.url:
         missing.append("photo URL (caption kept, no image)")
     return (f"no {', no '.join(missing)} given: left out",) if missing else ()
-

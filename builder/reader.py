@@ -112,6 +112,12 @@ def dateline(paragraph: str, profile: Profile) -> str | None:
     return match.group("line").strip()
 
 
+def clean_body(lines: list[str], profile: Profile) -> list[str]:
+    """Body lines from another input kind, with the profile's chrome and read-also boxes removed."""
+    _, blocks = _drop_chrome(_cut_trailing_widget([[ln] for ln in lines if ln], profile), profile)
+    return [line for block in blocks for line in block]
+
+
 def _blocks(text: str) -> list[list[str]]:
     blocks: list[list[str]] = [[]]
     for line in text.split("\n"):

@@ -1,0 +1,144 @@
+"""Reader for saved HTML article pages.
+
+The page's own metadata is read with extruct (JSON-LD, OpenGraph, microdata), preferring the
+publisher's structured data; the body is taken by trafilatura, a maintained main-content
+extractor, rather than by our own heuristics. Page chrome trafilatura keeps is then removed
+with the source profile, as for raw text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import extruct
+import lxml.html
+import trafilatura
+
+from builder.article import Article, Image, ReadResult
+from builder.decode import DecodeError, decode
+from builder.load import gaps, with_metadata
+from builder.metadata import MetadataError, parse_metadata
+from builder.normalize import normalize_line, normalize_text
+from builder.profile import Profile
+from builder.reader import ParseError, article_id, clean_body, dateline, split_credit
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "OpinionNewsArticle"}
+
+
+def read_html(path: Path, profile: Profile) -> ReadResult:
+    source = str(path)
+    try:
+        html = decode(path.read_bytes())
+        article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
+    except (OSError, DecodeError, ParseError, MetadataError) as exc:
+        return ReadResult(source, None, f"{path.name}: {exc}")
+    return ReadResult(source, article, warnings=warnings + gaps(article))
+
+
+def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+    data = extruct.extract(html, syntaxes=["json-ld", "opengraph", "microdata"], uniform=True, errors="ignore")
+    ld = _article_node(data.get("json-ld", []) + data.get("microdata", []))
+    og = _opengraph(data.get("opengraph", []))
+    tree = lxml.html.fromstring(html)
+    headline = _first(ld.get("headline"), og.get("og:title"), _text(tree, "//h1"), _text(tree, "//title"))
+    if not headline:
+        raise ParseError("no headline in the page (JSON-LD, OpenGraph, <h1> or <title>)")
+    body = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
+    lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
+    paragraphs = [p for p in clean_body(lines, profile) if p != headline]
+    if not paragraphs:
+        raise ParseError("no article body found in the page")
+    caption_text = _text(tree, "//figure//figcaption")
+    image = None
+    if caption_text:
+        caption, credit = split_credit(caption_text, profile)
+        image = Image(caption=caption, credit=credit)
+    metadata, warnings = parse_metadata(
+        {k: v for k, v in {
+            "published": _first(ld.get("datePublished"), og.get("article:published_time")),
+            "modified": _first(ld.get("dateModified"), og.get("article:modified_time")),
+            "authors": _authors(ld.get("author")),
+            "section": _first(ld.get("articleSection"), og.get("article:section")),
+            "tags": _tags(ld.get("keywords"), og.get("article:tag")),
+            "image": _image_url(ld.get("image"), og.get("og:image")),
+        }.items() if v},
+        base_dir=base_dir,
+    )
+    article = Article(
+        id=aid,
+        source=source,
+        headline=normalize_line(headline),
+        alternative_headline=normalize_line(_first(ld.get("alternativeHeadline")) or "") or None,
+        image=image,
+        paragraphs=tuple(paragraphs),
+        dateline=dateline(paragraphs[0], profile),
+    )
+    return with_metadata(article, metadata), warnings
+
+
+def _article_node(nodes: list[Any]) -> dict[str, Any]:
+    for node in _flatten(nodes):
+        types = node.get("@type")
+        if set(types if isinstance(types, list) else [types]) & _ARTICLE_TYPES:
+            return node
+    return {}
+
+
+def _flatten(nodes: list[Any]) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+    for node in nodes:
+        if isinstance(node, dict):
+            flat.append(node)
+            flat.extend(_flatten(node.get("@graph", [])))
+    return flat
+
+
+def _opengraph(items: list[Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, dict):
+            for key, value in item.items():
+                merged.setdefault(key, value)
+    return merged
+
+
+def _first(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _text(tree: Any, xpath: str) -> str | None:
+    found = tree.xpath(xpath)
+    return normalize_line(found[0].text_content()) or None if found else None
+
+
+def _authors(value: Any) -> list[dict[str, str]]:
+    items = value if isinstance(value, list) else [value] if value else []
+    authors = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            authors.append({"name": item})
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            kind = "Organization" if "Organization" in str(item.get("@type", "")) else "Person"
+            authors.append({"name": item["name"], "type": kind} | ({"url": item["url"]} if isinstance(item.get("url"), str) else {}))
+    return authors
+
+
+def _tags(keywords: Any, og_tags: Any) -> list[str]:
+    if isinstance(keywords, str):
+        return [k.strip() for k in keywords.split(",") if k.strip()]
+    if isinstance(keywords, list):
+        return [k for k in keywords if isinstance(k, str)]
+    return [t for t in (og_tags if isinstance(og_tags, list) else [og_tags]) if isinstance(t, str)]
+
+
+def _image_url(ld_image: Any, og_image: Any) -> str | None:
+    if isinstance(ld_image, dict):
+        ld_image = ld_image.get("contentUrl") or ld_image.get("url")
+    url = _first(ld_image, og_image)
+    return url if url and url.startswith(("http://", "https://")) else None

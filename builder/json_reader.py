@@ -1,0 +1,114 @@
+"""Reader for scraper records: a ``.json`` file (one record or a list) or ``.jsonl`` (one per line).
+
+Keys scrapers commonly emit map onto the ``Article``; values pass through the same
+normalisation and the same metadata checks as raw files and sidecars. Keys we do not know
+are reported once per file, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from builder.article import Article, Image, ReadResult
+from builder.decode import DecodeError, decode
+from builder.load import gaps, with_metadata
+from builder.metadata import MetadataError, parse_metadata
+from builder.normalize import normalize_line, normalize_text
+from builder.profile import Profile
+from builder.reader import ParseError, article_id, clean_body, dateline, split_credit
+
+TEXT_KEYS = {"title": "headline", "headline": "headline", "subtitle": "deck", "deck": "deck", "body": "body", "text": "body", "content": "body", "caption": "caption"}
+META_KEYS = {"date": "published", "published": "published", "modified": "modified", "updated": "modified", "author": "authors",
+             "authors": "authors", "section": "section", "category": "section", "tags": "tags", "image": "image", "image_alt": "image_alt", "slug": "slug"}
+OTHER_KEYS = {"id", "url"}
+
+
+def read_records(path: Path, profile: Profile) -> list[ReadResult]:
+    source = str(path)
+    try:
+        text = decode(path.read_bytes())
+    except (OSError, DecodeError) as exc:
+        return [ReadResult(source, None, f"{path.name}: {exc}")]
+    records: list[tuple[str, int, Any]] = []  # (where, position, record)
+    if path.suffix.lower() == ".jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                records.append((f"{path.name}:{number}", number, _loads(line)))
+    else:
+        data = _loads(text)
+        items = data if isinstance(data, list) else [data]
+        records = [(f"{path.name}[{i}]" if isinstance(data, list) else path.name, i + 1, item) for i, item in enumerate(items)]
+    results = [_record(where, position, item, path, profile) for where, position, item in records]
+    if not results:
+        return [ReadResult(source, None, f"{path.name}: no records")]
+    unknown = sorted({k for _, _, item in records if isinstance(item, dict) for k in item} - set(TEXT_KEYS) - set(META_KEYS) - OTHER_KEYS)
+    if unknown:
+        first = results[0]
+        results[0] = ReadResult(first.source, first.article, first.error, first.warnings + (f"{path.name}: unknown keys ignored: {', '.join(unknown)}",))
+    return results
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc
+
+
+def _record(where: str, position: int, item: Any, path: Path, profile: Profile) -> ReadResult:
+    source = where
+    if isinstance(item, json.JSONDecodeError):
+        return ReadResult(source, None, f"{where}: not valid JSON: {item.msg} (column {item.colno})")
+    if not isinstance(item, dict):
+        return ReadResult(source, None, f"{where}: a record must be a JSON object")
+    try:
+        article, warnings = record_article(item, where, position, path, profile)
+    except (ParseError, MetadataError) as exc:
+        return ReadResult(source, None, f"{where}: {exc}")
+    return ReadResult(source, article, warnings=warnings + gaps(article))
+
+
+def record_article(item: dict[str, Any], where: str, position: int, path: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+    """One scraper record -> Article (pure apart from checking a local image file exists)."""
+    values = {TEXT_KEYS[k]: v for k, v in item.items() if k in TEXT_KEYS}
+    for key, value in values.items():
+        if not (isinstance(value, str) or (key == "body" and isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise ParseError(f"'{key}' must be text")
+    headline = normalize_line(values.get("headline", ""))
+    if not headline:
+        raise ParseError("no title")
+    body = values.get("body", "")
+    lines = body if isinstance(body, list) else normalize_text(body).split("\n")
+    paragraphs = clean_body([normalize_line(line) for line in lines if line.strip()], profile)
+    if not paragraphs:
+        raise ParseError("no body text")
+    image = None
+    if values.get("caption"):
+        caption, credit = split_credit(normalize_line(values["caption"]), profile)
+        image = Image(caption=caption, credit=credit)
+    meta_input = {META_KEYS[k]: v for k, v in item.items() if k in META_KEYS}
+    metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
+    article = Article(
+        id=_record_id(item, position, path),
+        source=where,
+        headline=headline,
+        alternative_headline=normalize_line(values.get("deck", "")) or None,
+        image=image,
+        paragraphs=tuple(paragraphs),
+        dateline=dateline(paragraphs[0], profile),
+    )
+    return with_metadata(article, metadata), warnings
+
+
+def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
+    """The record's own id; else a stable hash of its source URL; else file name and position."""
+    if isinstance(item.get("id"), (str, int)):
+        return article_id(f"_{item['id']}")
+    if isinstance(item.get("url"), str) and item["url"].strip():
+        return hashlib.sha256(item["url"].strip().encode()).hexdigest()[:16]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-_") or "record"
+    return article_id(f"_{stem}-{position}")
