@@ -18,8 +18,8 @@ from builder.article import Article, ReadResult
 from builder.load import input_files, read_inputs
 from builder.pages import article_page, listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
-from builder.publish import publish
-from builder.settings import Settings, load_settings
+from builder.publish import PublishError, check_site_dir, publish
+from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, media_path
 from builder.validate import Finding, summary_counts, validate_site
 from builder.writer import write_generated
@@ -34,6 +34,8 @@ class BuildReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    published: bool = False
+    failure: str | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -50,7 +52,12 @@ def build(
     started = time.monotonic()
     settings, cfg = load_settings(config_file, site_dir)
     profile = load_profile(profile_file or settings.profile or DEFAULT_PROFILE)
-    files = input_files([input_dir or settings.input_dir])
+    source = input_dir or settings.input_dir
+    if not source.exists():
+        raise SettingsError(f"input {source} does not exist")
+    target = site_dir or settings.site_dir
+    check_site_dir(target, inputs=[source, settings.docs_dir], homes=[settings.config_file.parent, Path.home()])
+    files = input_files([source])
     report = BuildReport()
 
     articles: list[Article] = []
@@ -62,14 +69,18 @@ def build(
     articles = _without_collisions(articles, report)
     articles, media = _place_photos(articles, settings, report)
 
-    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
-    pages.update(listing_pages(articles, settings))
-    write_generated(settings.docs_dir, pages, media)
-    if articles:
-        print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
-        publish(cfg, site_dir or settings.site_dir)
-        report.findings = validate_site(site_dir or settings.site_dir, settings.docs_dir, settings.image_hosts)
     report.built = [a.source for a in articles]
+    if articles:  # with nothing to publish, docs/ and site/ keep the last good build
+        pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
+        pages.update(listing_pages(articles, settings))
+        write_generated(settings.docs_dir, pages, media)
+        print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
+        try:
+            report.published, report.findings = publish(
+                cfg, target, lambda fresh: validate_site(fresh, settings.docs_dir, settings.image_hosts)
+            )
+        except PublishError as exc:
+            report.failure = str(exc)
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
@@ -123,6 +134,8 @@ def _place_photos(articles: list[Article], settings: Settings, report: BuildRepo
 
 def print_summary(report: BuildReport, out: TextIO) -> None:
     print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}, in {report.seconds:.1f} s", file=out)
+    if not report.published:
+        print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or 'see errors below' if report.built else 'no article could be built'}", file=out)
     for source, reason in report.rejected:
         print(f"  rejected {source}: {reason}", file=out)
     for source, warning in report.warnings:

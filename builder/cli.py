@@ -19,6 +19,14 @@ from builder.validate import summary_counts, validate_site
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `parse --json | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -53,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
             report = build(args.config, args.input, args.site_dir, args.profile)
-            return 0 if report.built and not report.errors else 1
+            return 0 if report.published else 1
         return _validate(args.site_dir, args.config, args.json)
     except (SettingsError, ProfileError, PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -84,6 +84,13 @@ def _decode_utf8_or_cp1256(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # UTF-8 damaged in a few places (a truncated scrape, a cut multi-byte letter) is still
+    # UTF-8: read as Windows-1256 it would turn every Arabic letter into two wrong ones.
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    good = sum(1 for c in lenient if ord(c) > 127) - bad
+    if good >= 50 * bad:
+        return lenient
     text = data.decode("cp1256", errors="replace")
     if not _ARABIC_LETTER.search(text):
         raise DecodeError("not UTF-8, UTF-16 or Windows-1256 Arabic text (unknown encoding)")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from builder.article import Article
+from builder.article import Article, Author
 from builder.settings import Settings
 from builder.urls import article_path
 
@@ -52,8 +52,9 @@ def image_url(url: str, settings: Settings) -> str:
     return url if "://" in url else settings.absolute(url)
 
 
-def author_id(settings: Settings, name: str) -> str:
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+def author_id(settings: Settings, author: Author) -> str:
+    """One node per distinct author across the site: same kind, name and URL, same @id."""
+    digest = hashlib.sha1(f"{author.kind}\0{author.name}\0{author.url or ''}".encode()).hexdigest()[:12]
     return f"{settings.site_url}#/schema/author/{digest}"
 
 
@@ -68,7 +69,7 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         "publisher": site + "#publisher",
     }
     has_photo = bool(article.image and article.image.url)
-    authors = [{"@type": a.kind, "@id": author_id(settings, a.name), "name": a.name} | ({"url": a.url} if a.url else {}) for a in article.authors]
+    authors = [{"@type": a.kind, "@id": author_id(settings, a), "name": a.name} | ({"url": a.url} if a.url else {}) for a in article.authors]
     dates = _compact({
         "datePublished": article.published.isoformat() if article.published else None,
         "dateModified": article.modified.isoformat() if article.modified else None,

@@ -20,6 +20,7 @@ from builder.profile import Profile
 from builder.reader import ParseError, article_id, parse_text
 
 RAW_SUFFIX = ".txt"
+REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 
 
@@ -63,7 +64,8 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=f"{path.name}: {exc}")
     article = with_metadata(parsed.article, metadata)
-    return ReadResult(source=source, article=article, warnings=parsed.warnings + meta_warnings + gaps(article))
+    damaged = (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",) if REPLACEMENT in text else ()
+    return ReadResult(source=source, article=article, warnings=damaged + parsed.warnings + meta_warnings + gaps(article))
 
 
 def with_metadata(article: Article, metadata: Metadata) -> Article:

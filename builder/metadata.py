@@ -18,10 +18,13 @@ from urllib.parse import urlsplit
 
 from builder.article import Author
 from builder.normalize import normalize_line
+from builder.urls import RESERVED_NAMES
 
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
 KNOWN_KEYS = frozenset({"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"})
 # Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
 # could leave the output folder or need escaping in a path.
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLUG = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 
 
@@ -63,6 +66,8 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
 def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
     """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
     warnings = tuple(f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS))
+    if data.get("image_alt") and not data.get("image"):
+        warnings += ("'image_alt' without 'image' ignored",)
     published = _datetime(data, "published")
     modified = _datetime(data, "modified")
     if published and modified and modified < published:
@@ -70,6 +75,8 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     slug = _string(data, "slug")
     if slug is not None and not _SLUG.match(slug):
         raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
+    if slug is not None and slug.casefold() in RESERVED_NAMES:
+        raise MetadataError(f"'slug' {slug!r} is reserved (MkDocs makes it the folder's index page)")
     return (
         Metadata(
             published=published,
@@ -90,13 +97,18 @@ def _datetime(data: dict[str, Any], key: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if _DATE_ONLY.match(value.strip()):
+            raise MetadataError(f"'{key}' {value!r} is a date without a time of day and offset")
         try:
             value = datetime.fromisoformat(value)
         except ValueError as exc:
             raise MetadataError(f"'{key}' {value!r} is not an ISO 8601 date-time") from exc
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        offset = value.utcoffset()
+        if offset is None:
             raise MetadataError(f"'{key}' {value.isoformat()} has no UTC offset (write e.g. +03:00)")
+        if offset.total_seconds() % 60:
+            raise MetadataError(f"'{key}' {value.isoformat()} has an offset with seconds; use hours and minutes")
         return value
     if isinstance(value, date):
         raise MetadataError(f"'{key}' {value.isoformat()} is a date without a time of day and offset")
@@ -139,7 +151,7 @@ def _authors(value: Any) -> tuple[Author, ...]:
         if kind not in ("Person", "Organization"):
             raise MetadataError(f"author {name!r}: 'type' must be \"Person\" or \"Organization\"")
         authors.append(Author(name=name, url=url, kind=kind))
-    return tuple(authors)
+    return tuple(dict.fromkeys(authors))
 
 
 def _image(data: dict[str, Any], base_dir: Path) -> str | None:
@@ -155,6 +167,8 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
         raise MetadataError(f"'image' {value!r} points outside the input folder")
     if not path.is_file():
         raise MetadataError(f"'image' file {value!r} does not exist")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise MetadataError(f"'image' file {value!r} is not a photo ({', '.join(sorted(IMAGE_SUFFIXES))})")
     return value  # as written: relative to the raw file's folder
 
 

@@ -1,39 +1,84 @@
-"""The publishing edge: MkDocs renders docs/ into a fresh folder that then replaces site/.
+"""The publishing edge: MkDocs renders docs/ into a fresh folder, which is checked and only then
+replaces site/.
 
-A reader of site/ sees the previous complete site or the new complete one, never a mix.
+A reader of site/ sees the previous complete site or the new complete one, never a mix, and a
+new site that fails validation is never swapped in. The output folder is replaced only if it
+is empty or a site this builder made (it carries :data:`MARKER`), so a mistyped ``--site-dir``
+cannot delete a corpus or a home folder.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.exceptions import MkDocsException
 
+from builder.validate import Finding
+
+MARKER = ".builder-site"
+
 
 class PublishError(RuntimeError):
     pass
 
 
-def publish(cfg: Any, site_dir: Path) -> None:
-    """Run MkDocs (strict: any warning fails) into a sibling folder, then swap it in."""
+def check_site_dir(site_dir: Path, inputs: Iterable[Path], homes: Iterable[Path]) -> None:
+    """Refuse an output folder that overlaps an input tree, contains a home (project, user)
+    folder, or holds anything but an earlier site."""
+    site_dir = site_dir.resolve()
+    for other in (p.resolve() for p in inputs):
+        if site_dir == other or site_dir in other.parents or other in site_dir.parents:
+            raise PublishError(f"site folder {site_dir} overlaps {other}: choose a separate output folder")
+    for home in (p.resolve() for p in homes):
+        if site_dir == home or site_dir in home.parents:
+            raise PublishError(f"site folder {site_dir} would replace {home}: choose a separate output folder")
+    if site_dir.is_dir() and any(site_dir.iterdir()) and not (site_dir / MARKER).exists():
+        raise PublishError(f"{site_dir} is not empty and was not made by this builder: refusing to replace it")
+    if site_dir.exists() and not site_dir.is_dir():
+        raise PublishError(f"{site_dir} is a file, not a folder")
+
+
+def publish(cfg: Any, site_dir: Path, check: Callable[[Path], list[Finding]]) -> tuple[bool, list[Finding]]:
+    """Run MkDocs strictly (any warning fails) into a sibling folder; swap it in if ``check`` finds no error."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
     old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     cfg["site_dir"] = str(fresh)
+    _show_mkdocs_messages()
     try:
         mkdocs_build(cfg)
     except (MkDocsException, SystemExit) as exc:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise PublishError(f"MkDocs failed: {exc}") from exc
+        raise PublishError(f"MkDocs failed (messages above): {exc}") from exc
     finally:
         cfg["site_dir"] = str(site_dir)
+    findings = check(fresh)
+    if any(f.level == "error" for f in findings):
+        shutil.rmtree(fresh, ignore_errors=True)
+        return False, findings
+    (fresh / MARKER).write_text("made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8")
     if site_dir.exists():
         site_dir.rename(old)
     fresh.rename(site_dir)
     shutil.rmtree(old, ignore_errors=True)
+    return True, findings
+
+
+def _show_mkdocs_messages() -> None:
+    """MkDocs logs its warnings; without a handler they would vanish and strict mode would fail mutely."""
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING)
+    if not any(getattr(h, "_builder", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
+        handler._builder = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)

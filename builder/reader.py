@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 from builder.article import Article, Image
 from builder.profile import Profile
+from builder.urls import RESERVED_NAMES
 
 # A credit in parentheses (or brackets) closing a caption: "... أمس (رويترز)".
 _TRAILING_CREDIT = re.compile(r"\s*[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]\s*$")
 # Header lines are short and do not end like a sentence; body paragraphs usually do.
 _SENTENCE_END = re.compile(r"[.!?؟…:]$")
-_MAX_HEADER_WORDS = 30
+_MAX_HEADER_WORDS = 20
 _MAX_CREDIT_WORDS = 4
+_MAX_CAPTION_WORDS = 25
 _PLACE = r"[\u0621-\u064a]+(?: [\u0621-\u064a]+){0,2}"
 _SOURCE = r"«[^»]{1,30}»|\([^)]{1,30}\)|[\u0621-\u064aA-Za-z][\u0621-\u064aA-Za-z. ]{0,24}?"
 # "الرباط - «الراي»:" / "القاهرة - أ ف ب:" and "دبي (وام) -"
@@ -52,6 +54,8 @@ def article_id(file_name: str) -> str:
     candidate = rest if sep and rest else prefix
     if not _ID.match(candidate):
         raise ParseError(f"file name gives no usable article id ({candidate!r}: letters, digits, '-' and '_' only)")
+    if candidate.casefold() in RESERVED_NAMES:
+        raise ParseError(f"file name gives the reserved article id {candidate!r}")
     return candidate
 
 
@@ -70,6 +74,10 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
         header, caption_lines, body = blocks[:anchor], blocks[anchor], blocks[anchor + 1 :]
     else:
         header, caption_lines, body = _split_without_anchor(blocks, profile)
+        if caption_lines:
+            warnings.append("no font-size buttons: photo caption recognised by its shape")
+        if len(header) > 1:
+            warnings.append("no font-size buttons: first block taken as the deck, second as the headline")
 
     if not header:
         raise ParseError("no headline: the photo-caption block comes first")
@@ -181,6 +189,8 @@ def _split_without_anchor(
 
 
 def _looks_like_caption(block: list[str], profile: Profile) -> bool:
+    if len(block[0].split()) > _MAX_CAPTION_WORDS:
+        return False  # a first paragraph that happens to end in a credit
     if len(block) >= 2 and len(set(block)) == 1:
         return True
     if len(block) == 1:

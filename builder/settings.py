@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from mkdocs.config import load_config
-from mkdocs.exceptions import ConfigurationError
+from mkdocs.exceptions import MkDocsException
 
 
 class SettingsError(ValueError):
@@ -46,7 +46,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         cfg = load_config(config_file=str(config_file), **overrides)
-    except (ConfigurationError, OSError) as exc:
+    except (MkDocsException, SystemExit, OSError) as exc:  # MkDocs's Abort is a SystemExit
         raise SettingsError(f"{config_file}: {exc}") from exc
     plugin = cfg.plugins.get("publisher")
     if plugin is None:

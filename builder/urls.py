@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from builder.article import Article
 
 ARTICLES = "articles"
+# Page names MkDocs turns into a folder's index page: never an article's URL segment.
+RESERVED_NAMES = frozenset({"index", "readme"})
 PAGES = "page"
 
 
@@ -24,5 +28,12 @@ def listing_path(page_number: int) -> str:
 
 
 def media_path(article: Article, file_name: str) -> str:
-    """Site-relative URL of a photo file shipped with the corpus for ``article``."""
-    return f"media/{article.id}/{file_name}"
+    """Site-relative URL (and docs path) of a photo shipped with the corpus: a name safe in any URL.
+
+    >>> from builder.article import Article
+    >>> media_path(Article("abc", "x.txt", "h", None, None, ("p",)), "oil field#1?.JPG")
+    'media/abc/oil-field-1-.jpg'
+    """
+    stem, dot, suffix = file_name.rpartition(".")
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", stem if dot else file_name) or "photo"
+    return f"media/{article.id}/{safe}{dot}{suffix.lower() if dot else ''}"

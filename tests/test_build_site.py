@@ -165,3 +165,43 @@ def test_build_cli_prints_a_summary(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("built 6 article(s), rejected 0, in ")
     assert "validate: 0 error(s)" in done.stdout
+
+
+@pytest.mark.parametrize("where", ["corpus", "notes", "project"])
+def test_site_dir_never_replaces_inputs_or_unrelated_folders(tmp_path, where):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.md").write_text("x", encoding="utf-8")
+    target = {"corpus": corpus, "notes": notes, "project": tmp_path}[where]
+    done = cli("build", "--config", str(config), "--site-dir", str(target))
+    assert done.returncode == 2 and "error:" in done.stderr
+    assert (notes / "keep.md").is_file() and len(list(corpus.glob("*.txt"))) == 6
+
+
+def test_a_site_failing_its_check_is_not_swapped_in(sample_build, tmp_path):
+    from builder.publish import publish
+    from builder.settings import load_settings
+    from builder.validate import Finding
+
+    root, _ = sample_build
+    site = tmp_path / "site"
+    shutil.copytree(root / "site", site)
+    before = sorted(p.relative_to(site) for p in site.rglob("*"))
+    _, cfg = load_settings(root / "mkdocs.yml", site)
+    published, findings = publish(cfg, site, lambda fresh: [Finding("error", "x", "broken on purpose")])
+    assert not published and findings[0].message == "broken on purpose"
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
+    assert not list(tmp_path.glob(".site.*"))
+
+
+def test_modified_only_is_shown(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SAMPLE / "004_e92f4b7a1c3d5068.txt", corpus / "004_x.txt")
+    (corpus / "004_x.toml").write_text("modified = 2025-02-20T10:00:00+03:00\n", encoding="utf-8")
+    assert build(make_project(tmp_path, corpus)).published
+    tree = lxml.html.parse(str(tmp_path / "site" / "articles" / "x" / "index.html"))
+    assert tree.xpath("//p[@class='dates']//time/@datetime") == ["2025-02-20T10:00:00+03:00"]

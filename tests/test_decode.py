@@ -37,3 +37,15 @@ def test_every_encoding_of_the_seed_decodes_to_the_same_text(encode):
 def test_non_text_is_refused_with_a_reason(data, reason):
     with pytest.raises(DecodeError, match=reason):
         decode(data)
+
+
+def test_utf8_with_one_damaged_letter_stays_utf8(tmp_path, profile):
+    from builder.load import read_article
+
+    data = SEED.read_bytes()
+    cut = data.index("الاتفاق".encode()) + 1  # inside a two-byte letter
+    path = tmp_path / "000_damaged.txt"
+    path.write_bytes(data[:cut] + data[cut + 1 :])
+    result = read_article(path, profile)
+    assert result.article.headline == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    assert any("undecodable" in w for w in result.warnings)

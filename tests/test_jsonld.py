@@ -56,3 +56,11 @@ def test_script_safe_serialisation_round_trips(profile, settings):
     assert "<" not in text and ">" not in text and "&" not in text
     assert "المغرب" in text  # Arabic stays readable, not \\u escapes
     assert json.loads(text) == graph
+
+
+def test_authors_with_one_name_but_different_kinds_are_different_nodes(profile, settings):
+    from builder.article import Author
+
+    a = seed_article(profile, authors=(Author("وكالات"), Author("وكالات", kind="Organization")))
+    ids = [n["@id"] for n in build_graph(a, settings)["@graph"] if n["@type"] in ("Person", "Organization")]
+    assert len(ids) == 2 and len(set(ids)) == 2

@@ -81,3 +81,29 @@ def test_arabic_slug_is_allowed(tmp_path):
 def test_error_type(tmp_path):
     with pytest.raises(MetadataError):
         parse_metadata({"section": 3}, base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ('published = "2021-11-24"', "date without a time of day"),
+        ('published = "2021-11-24T10:00:00+03:00:30"', "offset with seconds"),
+        ('slug = "index"', "reserved"),
+        ('slug = "README"', "reserved"),
+    ],
+)
+def test_more_bad_metadata(tmp_path, profile, text, reason):
+    result = read_article(sidecar(tmp_path, text), profile)
+    assert not result.ok and reason in result.error
+
+
+def test_image_must_be_a_photo_file(tmp_path, profile):
+    raw = sidecar(tmp_path, 'image = "evil.html"')
+    (tmp_path / "evil.html").write_text("<script>alert(1)</script>", encoding="utf-8")
+    result = read_article(raw, profile)
+    assert not result.ok and "'image' file 'evil.html' is not a photo" in result.error
+
+
+def test_image_alt_without_image_is_reported(tmp_path):
+    _, warnings = read_sidecar(sidecar(tmp_path, 'image_alt = "وصف"'))
+    assert warnings == ("'image_alt' without 'image' ignored",)

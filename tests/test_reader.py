@@ -113,3 +113,22 @@ def test_article_id_from_file_name(name, expected):
 def test_unusable_ids_are_refused(name):
     with pytest.raises(ParseError, match="no usable article id"):
         article_id(name)
+
+
+@pytest.mark.parametrize("name", ["000_index.txt", "README.txt", "001_Index.txt"])
+def test_reserved_ids_are_refused(name):
+    with pytest.raises(ParseError, match="reserved"):
+        article_id(name)
+
+
+def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile):
+    long_paragraph = "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة (رويترز)"
+    path = tmp_path / "000_x.txt"
+    path.write_text(f"محادثات صريحة بين الجانبين\n\n{long_paragraph}\n\nفقرة ثانية.\n", encoding="utf-8")
+    a = read_article(path, profile).article
+    assert a.image is None and a.paragraphs[0] == long_paragraph
+
+
+def test_structure_guessed_without_buttons_is_reported(profile):
+    result = read_article(RAW / "deck_no_chrome.txt", profile)
+    assert any("first block taken as the deck" in w for w in result.warnings)
