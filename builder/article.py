@@ -25,6 +25,11 @@ class Image:
     credit: str | None
     url: str | None = None
     alt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    # True for the share image the builder draws when no photo is given: it stands for the
+    # article in previews and JSON-LD but is not shown as a photo on the page.
+    generated: bool = False
 
 
 @dataclass(frozen=True)

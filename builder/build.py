@@ -7,14 +7,20 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from builder.article import Article, ReadResult
+from PIL import Image as PILImage
+
+from builder import share_image
+from builder.article import Article, Image, ReadResult
+from builder.discovery import discovery_files
 from builder.load import input_files, read_inputs
 from builder.pages import article_page, listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
@@ -25,6 +31,12 @@ from builder.validate import Finding, summary_counts, validate_site
 from builder.writer import write_generated
 
 PROGRESS_EVERY = 1000
+
+
+def build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
 
 
 @dataclass
@@ -48,6 +60,7 @@ def build(
     site_dir: Path | None = None,
     profile_file: Path | None = None,
     out: TextIO = sys.stdout,
+    now: datetime | None = None,
 ) -> BuildReport:
     started = time.monotonic()
     settings, cfg = load_settings(config_file, site_dir)
@@ -67,7 +80,7 @@ def build(
         if n % PROGRESS_EVERY == 0:
             print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
     articles = _without_collisions(articles, report)
-    articles, media = _place_photos(articles, settings, report)
+    articles, media = place_photos(articles, settings, report)
 
     report.built = [a.source for a in articles]
     if articles:  # with nothing to publish, docs/ and site/ keep the last good build
@@ -75,9 +88,19 @@ def build(
         pages.update(listing_pages(articles, settings))
         write_generated(settings.docs_dir, pages, media)
         print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
+        moment = now or build_time()
+
+        def finish(fresh: Path) -> None:
+            (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
+            others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
+            files = discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment)
+            for rel, data in files.items():
+                (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+                (fresh / rel).write_bytes(data)
+
         try:
             report.published, report.findings = publish(
-                cfg, target, lambda fresh: validate_site(fresh, settings.docs_dir, settings.image_hosts)
+                cfg, target, finish, lambda fresh: validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment)
             )
         except PublishError as exc:
             report.failure = str(exc)
@@ -112,9 +135,10 @@ def _without_collisions(articles: list[Article], report: BuildReport) -> list[Ar
     return kept
 
 
-def _place_photos(articles: list[Article], settings: Settings, report: BuildReport) -> tuple[list[Article], dict[str, Path]]:
-    """Local photo files are published under media/; remote ones only from allowed hosts."""
-    media: dict[str, Path] = {}
+def place_photos(articles: list[Article], settings: Settings, report: BuildReport) -> tuple[list[Article], dict[str, Path | bytes]]:
+    """Local photos are published under media/ with their size; remote ones only from allowed
+    hosts; an article left without a photo gets a drawn share image."""
+    media: dict[str, Path | bytes] = {}
     placed: list[Article] = []
     for article in articles:
         image = article.image
@@ -123,13 +147,27 @@ def _place_photos(articles: list[Article], settings: Settings, report: BuildRepo
                 source = Path(article.source).parent / image.url
                 rel = media_path(article, source.name)
                 media[rel] = source
-                image = dataclasses.replace(image, url=rel)
+                width, height = photo_size(source)
+                image = dataclasses.replace(image, url=rel, width=width, height=height)
             elif urlsplit(image.url).netloc not in settings.image_hosts:
                 report.warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
                 image = dataclasses.replace(image, url=None)
-            article = dataclasses.replace(article, image=image)
-        placed.append(article)
+        if not (image and image.url):
+            rel = media_path(article, "share.png")
+            media[rel] = share_image.render(article.headline, settings.site_name, article.section)
+            base = image or Image(caption=None, credit=None)
+            image = dataclasses.replace(base, url=rel, width=share_image.WIDTH, height=share_image.HEIGHT, generated=True, alt=article.headline)
+        placed.append(dataclasses.replace(article, image=image))
     return placed, media
+
+
+def photo_size(path: Path) -> tuple[int | None, int | None]:
+    """Pixel size from the file header (Pillow reads no more than it needs)."""
+    try:
+        with PILImage.open(path) as img:
+            return img.size
+    except (OSError, ValueError):
+        return None, None
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from builder.article import Article, ReadResult
-from builder.build import build
+from builder.build import build, build_time
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
 from builder.load import input_files, read_all
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
 from builder.settings import SettingsError, load_settings
-from builder.validate import summary_counts, validate_site
+from builder.validate import Finding, summary_counts, validate_site
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +41,14 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
+    b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset) for the news sitemap; default SOURCE_DATE_EPOCH or the clock")
 
     v = commands.add_parser("validate", help="check the JSON-LD and pages of a built site")
     v.add_argument("site_dir", nargs="?", type=Path, default=Path("site"), metavar="SITE_DIR")
     v.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="to compare with the builder's pages")
     v.add_argument("--json", action="store_true")
+    v.add_argument("--strict", action="store_true", help="warnings count as errors")
+    v.add_argument("--now", type=_moment, help="'now' for future-date and news-sitemap checks (ISO 8601 with offset)")
 
     e = commands.add_parser("eval", help="reader accuracy over a labelled corpus, with its gate")
     e.add_argument("corpus", type=Path, metavar="DIR")
@@ -60,9 +64,9 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
-            report = build(args.config, args.input, args.site_dir, args.profile)
+            report = build(args.config, args.input, args.site_dir, args.profile, now=args.now)
             return 0 if report.published else 1
-        return _validate(args.site_dir, args.config, args.json)
+        return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
     except (SettingsError, ProfileError, PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -138,12 +142,24 @@ def _eval(corpus: Path, profile_file: Path | None, gate: bool, raise_floor: bool
     return 0
 
 
-def _validate(site_dir: Path, config: Path, as_json: bool) -> int:
-    docs_dir, hosts = None, frozenset[str]()
-    if config.exists():
-        settings, _ = load_settings(config)
-        docs_dir, hosts = settings.docs_dir, settings.image_hosts
-    findings = validate_site(site_dir, docs_dir, hosts)
+def _moment(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset")
+    return value
+
+
+def _validate(site_dir: Path, config: Path, as_json: bool, strict: bool, now: datetime | None) -> int:
+    settings = load_settings(config)[0] if config.exists() else None
+    findings = validate_site(
+        site_dir,
+        settings.docs_dir if settings else None,
+        settings.image_hosts if settings else frozenset(),
+        settings,
+        now or build_time(),
+    )
+    if strict:
+        findings = [Finding("error", f.page, f.message) if f.level == "warning" else f for f in findings]
     errors = sum(f.level == "error" for f in findings)
     pages = sum(1 for _ in site_dir.rglob("*.html")) if site_dir.is_dir() else 0
     if as_json:

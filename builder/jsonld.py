@@ -92,6 +92,7 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         "articleSection": article.section,
         "keywords": list(article.tags) or None,
         "wordCount": word_count(article),
+        "isAccessibleForFree": True,
         "articleBody": "\n\n".join(article.paragraphs),
     })
     web_page = _compact({
@@ -134,13 +135,17 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
     graph: list[dict[str, Any]] = [news_article, web_page, website, publisher, breadcrumb]
     if has_photo and article.image and article.image.url:
         url = image_url(article.image.url, settings)
+        photo = not article.image.generated  # a drawn share image has no caption or credit of its own
         graph.append(_compact({
             "@type": "ImageObject",
             "@id": ids["image"],
             "url": url,
             "contentUrl": url,
-            "caption": article.image.caption,
-            "creditText": article.image.credit,
+            "width": article.image.width,
+            "height": article.image.height,
+            "caption": article.image.caption if photo else None,
+            "creditText": article.image.credit if photo else None,
+            "copyrightNotice": article.image.credit if photo else None,
             "inLanguage": settings.language,
         }))
     graph.extend(authors)

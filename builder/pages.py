@@ -63,6 +63,9 @@ def article_page(article: Article, settings: Settings) -> str:
                 "caption": image.caption,
                 "credit": image.credit,
                 "alt": image.alt or image.caption or article.headline,
+                "width": image.width,
+                "height": image.height,
+                "generated": image.generated,
             }
             if image
             else None,

@@ -45,8 +45,11 @@ def check_site_dir(site_dir: Path, inputs: Iterable[Path], homes: Iterable[Path]
         raise PublishError(f"{site_dir} is a file, not a folder")
 
 
-def publish(cfg: Any, site_dir: Path, check: Callable[[Path], list[Finding]]) -> tuple[bool, list[Finding]]:
-    """Run MkDocs strictly (any warning fails) into a sibling folder; swap it in if ``check`` finds no error."""
+def publish(
+    cfg: Any, site_dir: Path, finish: Callable[[Path], None], check: Callable[[Path], list[Finding]]
+) -> tuple[bool, list[Finding]]:
+    """Run MkDocs strictly (any warning fails) into a sibling folder, let ``finish`` add to it,
+    and swap it in if ``check`` finds no error."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
@@ -61,6 +64,7 @@ def publish(cfg: Any, site_dir: Path, check: Callable[[Path], list[Finding]]) ->
         raise PublishError(f"MkDocs failed (messages above): {exc}") from exc
     finally:
         cfg["site_dir"] = str(site_dir)
+    finish(fresh)
     findings = check(fresh)
     if any(f.level == "error" for f in findings):
         shutil.rmtree(fresh, ignore_errors=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,17 @@ import extruct
 import lxml.html
 from mkdocs.utils.meta import get_data
 
+from builder.discovery_check import check_discovery
+from builder.settings import Settings
 from builder.urls import ARTICLES
 from builder.vocabulary import check_node
 
 _ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 _DATE_PROPERTIES = ("datePublished", "dateModified")
+_URL_KEYS = ("url", "contentUrl", "item", "@id")
+RECOMMENDED = ("headline", "image", "datePublished", "dateModified", "author")
+HEADLINE_MAX = 110
+MIN_IMAGE_PIXELS = 50_000
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,16 @@ class Finding:
         return f"{self.level}: {self.page}: {self.message}"
 
 
-def validate_site(site_dir: Path, docs_dir: Path | None, allowed_hosts: frozenset[str] = frozenset()) -> list[Finding]:
-    """Check every HTML page of ``site_dir``; ``docs_dir`` holds the builder's intent (front matter)."""
+def validate_site(
+    site_dir: Path,
+    docs_dir: Path | None,
+    allowed_hosts: frozenset[str] = frozenset(),
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> list[Finding]:
+    """Check every HTML page of ``site_dir``; ``docs_dir`` holds the builder's intent (front
+    matter); with ``settings``, the sitemaps, feeds and robots.txt too."""
+    now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     if not site_dir.is_dir():
         return [Finding("error", str(site_dir), "site folder does not exist")]
@@ -52,7 +67,7 @@ def validate_site(site_dir: Path, docs_dir: Path | None, allowed_hosts: frozense
         is_article = rel.startswith(f"{ARTICLES}/")
         article_pages += is_article
         intent = _intent(docs_dir, rel) if (docs_dir and is_article) else None
-        for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts):
+        for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now):
             if level == "info":
                 notes[msg] += 1  # the same note on every page is said once
             else:
@@ -60,6 +75,9 @@ def validate_site(site_dir: Path, docs_dir: Path | None, allowed_hosts: frozense
     findings.extend(Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items()))
     if article_pages == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
+    if settings is not None:
+        urls = {settings.absolute(p.parent.relative_to(site_dir).as_posix() + "/") for p in (site_dir / ARTICLES).glob("*/index.html")}
+        findings.extend(Finding(level, rel, msg) for level, rel, msg in check_discovery(site_dir, settings.site_url, now, urls))
     return findings
 
 
@@ -73,7 +91,9 @@ def _intent(docs_dir: Path, rel: str) -> Any:
     return json.loads(meta["jsonld"]) if "jsonld" in meta else None
 
 
-def check_page(html: str, is_article: bool, intent: Any = None, allowed_hosts: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+def check_page(
+    html: str, is_article: bool, intent: Any = None, allowed_hosts: frozenset[str] = frozenset(), now: datetime | None = None
+) -> list[tuple[str, str]]:
     """Problems found in one page, as (level, message) pairs."""
     problems: list[tuple[str, str]] = []
     tree = lxml.html.fromstring(html)
@@ -106,6 +126,7 @@ def check_page(html: str, is_article: bool, intent: Any = None, allowed_hosts: f
         problems.append(("error", "JSON-LD differs from what the builder emitted"))
     graph = data.get("@graph", [data]) if isinstance(data, dict) else []
     problems.extend(_check_graph(graph, tree))
+    problems.extend(google_rules(graph, tree, now or datetime.now(timezone.utc)))
     return problems
 
 
@@ -133,10 +154,62 @@ def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     main = (article.get("mainEntityOfPage") or {}).get("@id")
     if canonical != [main]:
         problems.append(("error", f"canonical link {canonical} differs from the article's page {main!r}"))
-    for prop in ("datePublished", "author", "image"):
-        if prop not in article:
-            problems.append(("warning", f"NewsArticle has no {prop} (no input gave it)"))
     return problems
+
+
+def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, str]]:
+    """Google's Article guidance: recommended properties, dates, absolute URLs, image size,
+    and the visible page agreeing with the markup."""
+    problems: list[tuple[str, str]] = []
+    nodes = {n.get("@id"): n for n in graph if isinstance(n, dict)}
+    article = next(n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle")
+    for prop in RECOMMENDED:
+        if prop not in article:
+            problems.append(("warning", f"NewsArticle has no {prop} (recommended; no input gave it)"))
+    if len(article.get("headline", "")) > HEADLINE_MAX:
+        problems.append(("warning", f"headline longer than {HEADLINE_MAX} characters"))
+    dates = {p: _parse_date(article.get(p)) for p in _DATE_PROPERTIES}
+    for prop, moment in dates.items():
+        if moment and moment > now:
+            problems.append(("error", f"{prop} {article[prop]} is in the future (now {now.isoformat()})"))
+    if dates["datePublished"] and dates["dateModified"] and dates["dateModified"] < dates["datePublished"]:
+        problems.append(("error", "dateModified is earlier than datePublished"))
+    for key, value in _url_values(graph):
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+            problems.append(("error", f"{key} {value!r} is not an absolute URL"))
+    for node in graph:
+        if isinstance(node, dict) and node.get("@type") == "ImageObject":
+            width, height = node.get("width"), node.get("height")
+            if isinstance(width, int) and isinstance(height, int):
+                if width * height < MIN_IMAGE_PIXELS:
+                    problems.append(("error", f"image {node.get('url')} has {width * height} pixels; Google needs at least {MIN_IMAGE_PIXELS}"))
+                if not any(abs(width / height - r) < 0.02 for r in (16 / 9, 4 / 3, 1.0)):
+                    problems.append(("info", "image aspect ratio is not 16:9, 4:3 or 1:1 (Google's preferred ratios)"))
+    shown = tree.xpath('//p[@class="dates"]//time/@datetime')
+    declared = [article[p] for p in _DATE_PROPERTIES if p in article]
+    if shown != declared:
+        problems.append(("error", f"dates shown {shown} differ from the JSON-LD dates {declared}"))
+    byline = [" ".join(b.text_content().split()) for b in tree.xpath('//p[@class="byline"]//*[@class="author"]')]
+    authors = [nodes.get(ref.get("@id"), {}).get("name") for ref in article.get("author", [])]
+    if byline != authors:
+        problems.append(("error", f"byline {byline} differs from the JSON-LD authors {authors}"))
+    return problems
+
+
+def _parse_date(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _url_values(value: Any, key: str = "") -> list[tuple[str, str]]:
+    """Every URL-valued property (url, contentUrl, item, @id) anywhere in the graph."""
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in _url_values(v, k)]
+    if isinstance(value, list):
+        return [found for v in value for found in _url_values(v, key)]
+    return [(key, value)] if key in _URL_KEYS and isinstance(value, str) else []
 
 
 def _references(value: Any) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 OWNED = ("index.md", "articles", "page", "media")
 
 
-def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path]) -> None:
+def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path | bytes]) -> None:
     """Replace the builder's part of ``docs_dir`` by ``pages`` (text) and ``media`` (copies)."""
     staging = docs_dir / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -26,7 +26,10 @@ def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path
     for rel, source in media.items():
         target = _inside(staging, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if isinstance(source, bytes):
+            target.write_bytes(source)
+        else:
+            shutil.copyfile(source, target)
     retired = staging / ".retired"
     retired.mkdir()
     for name in OWNED:

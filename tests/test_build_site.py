@@ -44,7 +44,7 @@ def test_articles_stay_out_of_the_nav_and_the_sitemap_has_real_dates(sample_buil
     urls = ElementTree.parse(root / "site" / "sitemap.xml").getroot().findall("s:url", ns)
     lastmod = {u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns) for u in urls}
     assert lastmod["https://akhbar.example.org/articles/oil-prices-jump/"] == "2022-03-08T13:30:00+03:00"
-    assert lastmod["https://akhbar.example.org/articles/kuwait-club-league-title/"] == "2023-05-14T23:10:00+03:00"
+    assert lastmod["https://akhbar.example.org/articles/kuwait-club-league-title/"] == "2023-05-15T00:05:00+03:00"
 
 
 def test_validate_catches_tampering(sample_build, tmp_path):
@@ -191,7 +191,7 @@ def test_a_site_failing_its_check_is_not_swapped_in(sample_build, tmp_path):
     shutil.copytree(root / "site", site)
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     _, cfg = load_settings(root / "mkdocs.yml", site)
-    published, findings = publish(cfg, site, lambda fresh: [Finding("error", "x", "broken on purpose")])
+    published, findings = publish(cfg, site, lambda fresh: None, lambda fresh: [Finding("error", "x", "broken on purpose")])
     assert not published and findings[0].message == "broken on purpose"
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
     assert not list(tmp_path.glob(".site.*"))

@@ -3,7 +3,6 @@
 After an intended change, regenerate with ``UPDATE_GOLDEN=1 make test`` and review the diff.
 """
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -11,21 +10,15 @@ import pytest
 
 from builder.load import input_files, read_article
 from builder.pages import article_page, listing_pages
-from builder.urls import media_path
+from builder.build import BuildReport, place_photos
 from tests.conftest import SAMPLE
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def sample_pages(profile, settings):
-    pages = {}
-    articles = []
-    for path in input_files([SAMPLE]):
-        a = read_article(path, profile).article
-        if a.image and a.image.url:
-            a = dataclasses.replace(a, image=dataclasses.replace(a.image, url=media_path(a, Path(a.image.url).name)))
-        articles.append(a)
-        pages[f"articles/{a.url_slug}.md"] = article_page(a, settings)
+    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    pages = {f"articles/{a.url_slug}.md": article_page(a, settings) for a in articles}
     pages.update(listing_pages(articles, settings))
     return pages
 

@@ -1,0 +1,174 @@
+"""The files crawlers and feed readers fetch: sitemaps, Google News sitemap, robots.txt, feeds.
+
+Pure: records in, ``{site-relative path: bytes}`` out, built with ElementTree so every value
+is escaped. Dates are the articles' own (``lastmod`` never the build date); "now" is a
+parameter, so the news sitemap is reproducible (``--now``, ``SOURCE_DATE_EPOCH``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from urllib.parse import quote, unquote
+from xml.etree import ElementTree as ET
+
+from builder.article import Article
+from builder.jsonld import description
+from builder.pages import sort_newest_first
+from builder.settings import Settings
+from builder.urls import article_path
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+NEWS_WINDOW = timedelta(days=2)
+NEWS_MAX = 1000
+FEED_ITEMS = 20
+
+ET.register_namespace("", SITEMAP_NS)
+ET.register_namespace("news", NEWS_NS)
+ET.register_namespace("atom", ATOM_NS)
+
+
+def section_slug(section: str) -> str:
+    """A folder name for a section; Arabic letters stay (URLs percent-encode them).
+
+    >>> section_slug("سياسة دولية / عربية")
+    'سياسة-دولية-عربية'
+    """
+    return re.sub(r"[^\w]+", "-", section).strip("-_") or "section"
+
+
+def section_feed_path(section: str, atom: bool = False) -> str:
+    return f"sections/{quote(section_slug(section))}/{'atom.xml' if atom else 'feed.xml'}"
+
+
+def discovery_files(articles: list[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000) -> dict[str, bytes]:
+    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds."""
+    ordered = sort_newest_first(articles)
+    files = sitemaps(ordered, other_pages, settings, sitemap_max)
+    files["news-sitemap.xml"] = news_sitemap(ordered, settings, now)
+    files["robots.txt"] = (
+        f"User-agent: *\nAllow: /\n\nSitemap: {settings.absolute('sitemap.xml')}\nSitemap: {settings.absolute('news-sitemap.xml')}\n"
+    ).encode()
+    dated = [a for a in ordered if a.published]
+    files["feed.xml"] = rss(dated[:FEED_ITEMS], settings, settings.site_name, "feed.xml")
+    files["atom.xml"] = atom(dated[:FEED_ITEMS], settings, settings.site_name, "atom.xml")
+    by_section: dict[str, list[Article]] = defaultdict(list)
+    for article in dated:
+        if article.section:
+            by_section[article.section].append(article)
+    for section, items in sorted(by_section.items()):
+        title = f"{settings.site_name} - {section}"
+        files[unquote(section_feed_path(section))] = rss(items[:FEED_ITEMS], settings, title, section_feed_path(section))
+        files[unquote(section_feed_path(section, atom=True))] = atom(items[:FEED_ITEMS], settings, title, section_feed_path(section, atom=True))
+    return files
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _lastmod(article: Article) -> str | None:
+    moment = article.modified or article.published
+    return moment.isoformat() if moment else None
+
+
+def sitemaps(ordered: list[Article], other_pages: list[str], settings: Settings, limit: int) -> dict[str, bytes]:
+    """``sitemap.xml``; past ``limit`` URLs, an index of ``sitemap-N.xml`` files."""
+    newest = _lastmod(ordered[0]) if ordered else None
+    entries: list[tuple[str, str | None]] = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in other_pages]
+    entries += [(settings.absolute(article_path(a)), _lastmod(a)) for a in ordered]
+    chunks = [entries[i : i + limit] for i in range(0, len(entries), limit)] or [[]]
+    files = {}
+    for number, chunk in enumerate(chunks, start=1):
+        urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+        for loc, lastmod in chunk:
+            url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
+            if lastmod:
+                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
+        files["sitemap.xml" if len(chunks) == 1 else f"sitemap-{number}.xml"] = _xml(urlset)
+    if len(chunks) > 1:
+        index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+        for number, chunk in enumerate(chunks, start=1):
+            sitemap = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+            ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = settings.absolute(f"sitemap-{number}.xml")
+            dates = [lastmod for _, lastmod in chunk if lastmod]
+            if dates:
+                ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(dates, key=datetime.fromisoformat)
+        files["sitemap.xml"] = _xml(index)
+    return files
+
+
+def news_sitemap(ordered: list[Article], settings: Settings, now: datetime) -> bytes:
+    """Google News sitemap: articles published in the two days before ``now``, at most 1,000."""
+    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    recent = [a for a in ordered if a.published and now - NEWS_WINDOW <= a.published <= now][:NEWS_MAX]
+    for article in recent:
+        assert article.published is not None
+        url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = settings.absolute(article_path(article))
+        news = ET.SubElement(url, f"{{{NEWS_NS}}}news")
+        publication = ET.SubElement(news, f"{{{NEWS_NS}}}publication")
+        ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = settings.site_name
+        ET.SubElement(publication, f"{{{NEWS_NS}}}language").text = settings.language
+        ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = article.published.isoformat()
+        ET.SubElement(news, f"{{{NEWS_NS}}}title").text = article.headline
+    return _xml(urlset)
+
+
+def rss(items: list[Article], settings: Settings, title: str, path: str) -> bytes:
+    """RSS 2.0 (with atom:link rel=self, as feed validators ask)."""
+    root = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(root, "channel")
+    ET.SubElement(channel, "title").text = title
+    ET.SubElement(channel, "link").text = settings.site_url
+    ET.SubElement(channel, "description").text = f"آخر الأخبار من {title}"
+    ET.SubElement(channel, "language").text = settings.language
+    ET.SubElement(channel, f"{{{ATOM_NS}}}link", {"href": settings.absolute(path), "rel": "self", "type": "application/rss+xml"})
+    if items and items[0].published:
+        ET.SubElement(channel, "lastBuildDate").text = format_datetime(max(a.modified or a.published for a in items if a.published))
+    for article in items:
+        assert article.published is not None
+        link = settings.absolute(article_path(article))
+        item = ET.SubElement(channel, "item")
+        ET.SubElement(item, "title").text = article.headline
+        ET.SubElement(item, "link").text = link
+        ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = link
+        ET.SubElement(item, "pubDate").text = format_datetime(article.published)
+        ET.SubElement(item, "description").text = description(article)
+        if article.section:
+            ET.SubElement(item, "category").text = article.section
+    return _xml(root)
+
+
+def atom(items: list[Article], settings: Settings, title: str, path: str) -> bytes:
+    """Atom 1.0; entries without an author inherit the feed's author, the publisher."""
+    a = f"{{{ATOM_NS}}}"
+    root = ET.Element(f"{a}feed", {"xml:lang": settings.language})
+    ET.SubElement(root, f"{a}id").text = settings.absolute(path)
+    ET.SubElement(root, f"{a}title").text = title
+    updated = max(((x.modified or x.published) for x in items if x.published), default=None)
+    ET.SubElement(root, f"{a}updated").text = (updated or datetime.fromtimestamp(0).astimezone(settings.timezone)).isoformat()
+    ET.SubElement(root, f"{a}link", {"href": settings.absolute(path), "rel": "self", "type": "application/atom+xml"})
+    ET.SubElement(root, f"{a}link", {"href": settings.site_url, "rel": "alternate", "type": "text/html"})
+    ET.SubElement(ET.SubElement(root, f"{a}author"), f"{a}name").text = settings.publisher_name
+    for article in items:
+        assert article.published is not None
+        link = settings.absolute(article_path(article))
+        entry = ET.SubElement(root, f"{a}entry")
+        ET.SubElement(entry, f"{a}id").text = link
+        ET.SubElement(entry, f"{a}title").text = article.headline
+        ET.SubElement(entry, f"{a}updated").text = (article.modified or article.published).isoformat()
+        ET.SubElement(entry, f"{a}published").text = article.published.isoformat()
+        ET.SubElement(entry, f"{a}link", {"href": link, "rel": "alternate", "type": "text/html"})
+        for author in article.authors:
+            ET.SubElement(ET.SubElement(entry, f"{a}author"), f"{a}name").text = author.name
+        if article.section:
+            ET.SubElement(entry, f"{a}category", {"term": article.section})
+        ET.SubElement(entry, f"{a}summary").text = description(article)
+    return _xml(root)

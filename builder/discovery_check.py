@@ -1,0 +1,160 @@
+"""Checks of the crawler files against their formats: sitemaps (and index), Google News
+sitemap, robots.txt, RSS 2.0 and Atom feeds. Part of ``builder validate``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+from builder.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
+
+Problem = tuple[str, str, str]  # (level, file, message)
+SITEMAP_MAX = 50_000
+
+
+def check_discovery(site_dir: Path, site_url: str, now: datetime, article_urls: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    host = urlsplit(site_url).netloc
+    listed = _check_sitemaps(site_dir, host, problems)
+    for url in sorted(article_urls - listed):
+        problems.append(("error", "sitemap.xml", f"article {url} is missing from the sitemap"))
+    _check_news(site_dir, host, now, problems)
+    _check_robots(site_dir, site_url, problems)
+    for feed in sorted(site_dir.rglob("feed.xml")):
+        _check_rss(feed, site_dir, host, problems)
+    for feed in sorted(site_dir.rglob("atom.xml")):
+        _check_atom(feed, site_dir, host, problems)
+    return problems
+
+
+def _parse(path: Path, site_dir: Path, problems: list[Problem]) -> ET.Element | None:
+    rel = path.relative_to(site_dir).as_posix()
+    if not path.is_file():
+        problems.append(("error", rel, "missing"))
+        return None
+    try:
+        return ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        problems.append(("error", rel, f"not well-formed XML: {exc}"))
+        return None
+
+
+def _absolute_on(url: str | None, host: str) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and parts.netloc == host
+
+
+def _iso_with_offset(value: str | None) -> bool:
+    try:
+        return value is not None and datetime.fromisoformat(value).utcoffset() is not None
+    except ValueError:
+        return False
+
+
+def _check_sitemaps(site_dir: Path, host: str, problems: list[Problem]) -> set[str]:
+    s = f"{{{SITEMAP_NS}}}"
+    root = _parse(site_dir / "sitemap.xml", site_dir, problems)
+    if root is None:
+        return set()
+    files = [("sitemap.xml", root)]
+    if root.tag == f"{s}sitemapindex":
+        files = []
+        for entry in root.findall(f"{s}sitemap"):
+            loc = entry.findtext(f"{s}loc")
+            if not _absolute_on(loc, host):
+                problems.append(("error", "sitemap.xml", f"sitemap index entry {loc!r} is not an absolute URL on the site"))
+                continue
+            name = urlsplit(loc or "").path.rsplit("/", 1)[-1]
+            child = _parse(site_dir / name, site_dir, problems)
+            if child is not None:
+                files.append((name, child))
+    elif root.tag != f"{s}urlset":
+        problems.append(("error", "sitemap.xml", f"root element {root.tag} is neither urlset nor sitemapindex"))
+    listed: set[str] = set()
+    for name, urlset in files:
+        urls = urlset.findall(f"{s}url")
+        if len(urls) > SITEMAP_MAX:
+            problems.append(("error", name, f"{len(urls)} URLs: a sitemap holds at most {SITEMAP_MAX}"))
+        for url in urls:
+            loc, lastmod = url.findtext(f"{s}loc"), url.findtext(f"{s}lastmod")
+            if not _absolute_on(loc, host):
+                problems.append(("error", name, f"<loc> {loc!r} is not an absolute URL on the site"))
+            if lastmod is not None and not _iso_with_offset(lastmod):
+                problems.append(("error", name, f"<lastmod> {lastmod!r} is not a W3C date-time with offset"))
+            listed.add(loc or "")
+    return listed
+
+
+def _check_news(site_dir: Path, host: str, now: datetime, problems: list[Problem]) -> None:
+    s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
+    root = _parse(site_dir / "news-sitemap.xml", site_dir, problems)
+    if root is None:
+        return
+    urls = root.findall(f"{s}url")
+    if len(urls) > NEWS_MAX:
+        problems.append(("error", "news-sitemap.xml", f"{len(urls)} articles: a news sitemap holds at most {NEWS_MAX}"))
+    for url in urls:
+        loc = url.findtext(f"{s}loc")
+        date = url.findtext(f"{n}news/{n}publication_date")
+        if not _absolute_on(loc, host):
+            problems.append(("error", "news-sitemap.xml", f"<loc> {loc!r} is not an absolute URL on the site"))
+        if not (url.findtext(f"{n}news/{n}publication/{n}name") and url.findtext(f"{n}news/{n}publication/{n}language") and url.findtext(f"{n}news/{n}title")):
+            problems.append(("error", "news-sitemap.xml", f"{loc}: news:publication name/language or news:title missing"))
+        if not _iso_with_offset(date):
+            problems.append(("error", "news-sitemap.xml", f"{loc}: publication_date {date!r} is not ISO 8601 with offset"))
+        elif not now - NEWS_WINDOW <= datetime.fromisoformat(date or "") <= now:
+            problems.append(("error", "news-sitemap.xml", f"{loc}: published {date}, outside the two days before {now.isoformat()}"))
+
+
+def _check_robots(site_dir: Path, site_url: str, problems: list[Problem]) -> None:
+    path = site_dir / "robots.txt"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    for name in ("sitemap.xml", "news-sitemap.xml"):
+        if f"Sitemap: {site_url}{name}" not in text:
+            problems.append(("error", "robots.txt", f"does not name {site_url}{name}"))
+
+
+def _check_rss(path: Path, site_dir: Path, host: str, problems: list[Problem]) -> None:
+    rel = path.relative_to(site_dir).as_posix()
+    root = _parse(path, site_dir, problems)
+    if root is None:
+        return
+    channel = root.find("channel")
+    if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
+        problems.append(("error", rel, "not an RSS 2.0 document"))
+        return
+    for field in ("title", "link", "description"):
+        if not channel.findtext(field):
+            problems.append(("error", rel, f"channel has no <{field}>"))
+    for item in channel.findall("item"):
+        link = item.findtext("link")
+        if not item.findtext("title") or not _absolute_on(link, host):
+            problems.append(("error", rel, f"item {link!r}: needs a title and an absolute link on the site"))
+        try:
+            parsedate_to_datetime(item.findtext("pubDate") or "")
+        except (TypeError, ValueError):
+            problems.append(("error", rel, f"item {link!r}: pubDate is not an RFC 822 date"))
+
+
+def _check_atom(path: Path, site_dir: Path, host: str, problems: list[Problem]) -> None:
+    a = f"{{{ATOM_NS}}}"
+    rel = path.relative_to(site_dir).as_posix()
+    root = _parse(path, site_dir, problems)
+    if root is None:
+        return
+    if root.tag != f"{a}feed":
+        problems.append(("error", rel, "not an Atom feed"))
+        return
+    for field in ("id", "title", "updated"):
+        if not root.findtext(f"{a}{field}"):
+            problems.append(("error", rel, f"feed has no <{field}>"))
+    has_feed_author = root.find(f"{a}author/{a}name") is not None
+    for entry in root.findall(f"{a}entry"):
+        entry_id = entry.findtext(f"{a}id")
+        if not (entry.findtext(f"{a}title") and _absolute_on(entry_id, host) and _iso_with_offset(entry.findtext(f"{a}updated"))):
+            problems.append(("error", rel, f"entry {entry_id!r}: needs title, absolute id and updated with offset"))
+        if not has_feed_author and entry.find(f"{a}author/{a}name") is None:
+            problems.append(("error", rel, f"entry {entry_id!r}: no author (and no feed author)"))
