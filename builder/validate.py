@@ -198,9 +198,10 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
 
 def _parse_date(value: Any) -> datetime | None:
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+    return moment if moment and moment.utcoffset() is not None else None  # naive: reported by the format check
 
 
 def _url_values(value: Any, key: str = "") -> list[tuple[str, str]]:

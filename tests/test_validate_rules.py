@@ -1,0 +1,161 @@
+"""`validate` as a publisher's safety net: break each rule on purpose in a copy of the built
+sample site and see it caught."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from xml.etree import ElementTree as ET
+
+import lxml.html
+import pytest
+
+from builder.build import BuildReport, place_photos
+from builder.discovery import NEWS_NS, SITEMAP_NS, discovery_files
+from builder.discovery_check import check_discovery
+from builder.load import input_files, read_article
+from builder.validate import validate_site
+from tests.conftest import REPO, SAMPLE
+
+NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+PAGE = "articles/oil-prices-jump/index.html"
+
+
+@pytest.fixture
+def site(sample_build, tmp_path):
+    root, _ = sample_build
+    copy = tmp_path / "site"
+    shutil.copytree(root / "site", copy)
+    return copy
+
+
+def edit(site, rel, old, new):
+    path = site / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_ld(site, change):
+    path = site / PAGE
+    html = path.read_text(encoding="utf-8")
+    match = re.search(r'(<script type="application/ld\+json">)(.*?)(</script>)', html, re.S)
+    data = json.loads(match.group(2))
+    change(data["@graph"])
+    path.write_text(html[: match.start(2)] + json.dumps(data, ensure_ascii=False) + html[match.end(2) :], encoding="utf-8")
+
+
+def findings(site, settings, now=NOW, docs=None):
+    # no intent folder: JSON-LD edits are judged by the rules, not only as "differs from intent"
+    return [(f.level, f.page, f.message) for f in validate_site(site, docs, settings.image_hosts, settings, now)]
+
+
+def node(graph, kind):
+    return next(n for n in graph if n["@type"] == kind)
+
+
+CASES = {
+    "no rtl": (lambda s: edit(s, PAGE, 'dir="rtl"', 'dir="ltr"'), "error", 'lacks lang and dir="rtl"'),
+    "invalid json": (lambda s: edit(s, PAGE, '"@graph": [', '"@graph": [,'), "error", "not valid JSON"),
+    "two blocks": (lambda s: edit(s, PAGE, "</head>", '<script type="application/ld+json">{}</script></head>'), "error", "exactly one JSON-LD block"),
+    "two articles": (lambda s: edit_ld(s, lambda g: g.append(dict(node(g, "NewsArticle"), **{"@id": "https://akhbar.example.org/x"}))), "error", "exactly one NewsArticle"),
+    "headline vs h1": (lambda s: edit(s, PAGE, "<h1>أسعار", "<h1>أخبار"), "error", "differs from the visible <h1>"),
+    "date without offset": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(datePublished="2022-03-08T10:05:00")), "error", "not ISO 8601 with a UTC offset"),
+    "dangling @id": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(publisher={"@id": "https://akhbar.example.org/#nobody"})), "error", "points to no node"),
+    "canonical": (lambda s: edit(s, PAGE, 'rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/"', 'rel="canonical" href="https://akhbar.example.org/"'), "error", "canonical link"),
+    "property on wrong type": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(breadcrumb={"@id": node(g, "BreadcrumbList")["@id"]})), "error", "'breadcrumb' is not defined for this type"),
+    "unknown type": (lambda s: edit_ld(s, lambda g: node(g, "WebSite").update({"@type": "WebSight"})), "error", "unknown schema.org type"),
+    "recommended missing": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").pop("author")), "warning", "no author (recommended"),
+    "long headline": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(headline="خبر " * 40)), "warning", "longer than 110"),
+    "future date": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(dateModified="2027-01-01T00:00:00+03:00")), "error", "is in the future"),
+    "modified before published": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(dateModified="2022-03-01T00:00:00+03:00")), "error", "dateModified is earlier"),
+    "relative url": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(contentUrl="/media/x.jpg")), "error", "is not an absolute URL"),
+    "small image": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=200, height=200)), "error", "Google needs at least 50000"),
+    "odd aspect ratio": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=1000, height=300)), "info", "aspect ratio"),
+    "dates shown differ": (lambda s: edit(s, PAGE, 'datetime="2022-03-08T13:30:00+03:00"', 'datetime="2022-03-09T13:30:00+03:00"'), "error", "dates shown"),
+    "byline differs": (lambda s: edit(s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'), "error", "byline"),
+    "foreign script": (lambda s: edit(s, PAGE, "</head>", '<script src="https://cdn.example.com/x.js"></script></head>'), "error", "loads from another host"),
+    "sitemap misses article": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>", "<loc>https://akhbar.example.org/x/</loc>"), "error", "missing from the sitemap"),
+    "sitemap bad lastmod": (lambda s: edit(s, "sitemap.xml", "<lastmod>2022-03-08T13:30:00+03:00</lastmod>", "<lastmod>8 March 2022</lastmod>"), "error", "not a W3C date-time"),
+    "sitemap relative loc": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>/about/</loc>"), "error", "not an absolute URL on the site"),
+    "sitemap broken xml": (lambda s: edit(s, "sitemap.xml", "</urlset>", ""), "error", "not well-formed XML"),
+    "robots without sitemap": (lambda s: edit(s, "robots.txt", "Sitemap: https://akhbar.example.org/news-sitemap.xml", ""), "error", "does not name"),
+    "rss bad date": (lambda s: edit(s, "feed.xml", "<pubDate>Sun, 12 Oct 2025 09:00:00 +0300</pubDate>", "<pubDate>yesterday</pubDate>"), "error", "not an RFC 822 date"),
+    "rss relative link": (lambda s: edit(s, "feed.xml", "<link>https://akhbar.example.org/articles/oil-prices-jump/</link>", "<link>/articles/oil-prices-jump/</link>"), "error", "absolute link"),
+    "rss no title": (lambda s: edit(s, "feed.xml", "<title>أخبار المثال</title>", "<title></title>"), "error", "channel has no <title>"),
+    "atom no updated": (lambda s: edit(s, "atom.xml", "<atom:updated>2022-03-08T13:30:00+03:00</atom:updated>", "<atom:updated>soon</atom:updated>"), "error", "updated with offset"),
+}
+
+
+def test_the_sample_site_passes_strict(site, settings, sample_build):
+    assert [f for f in findings(site, settings, docs=sample_build[0] / "docs") if f[0] in ("error", "warning")] == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_rule_is_caught(site, settings, case):
+    breaks, level, message = CASES[case]
+    breaks(site)
+    found = findings(site, settings)
+    assert any(lvl == level and message in msg for lvl, _, msg in found), found
+
+
+def test_news_sitemap_takes_the_last_two_days(settings, profile):
+    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
+    news = ET.fromstring(discovery_files(articles, [""], settings, now)["news-sitemap.xml"])
+    s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
+    assert [u.findtext(f"{s}loc") for u in news] == ["https://akhbar.example.org/articles/flu-vaccination-campaign/"]
+    assert news.find(f"{s}url/{n}news/{n}title").text == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
+    later = ET.fromstring(discovery_files(articles, [""], settings, now + timedelta(days=3))["news-sitemap.xml"])
+    assert len(later) == 0
+
+
+def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
+    (site / "news-sitemap.xml").write_text(f'<urlset xmlns="{SITEMAP_NS}"><url><loc>https://akhbar.example.org/articles/oil-prices-jump/</loc><news:news xmlns:news="{NEWS_NS}"><news:publication><news:name>x</news:name><news:language>ar</news:language></news:publication><news:publication_date>2022-03-08T10:05:00+03:00</news:publication_date><news:title>t</news:title></news:news></url></urlset>', encoding="utf-8")
+    assert any("outside the two days" in m for _, _, m in findings(site, settings))
+
+
+def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
+    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    files = discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3)
+    assert sorted(k for k in files if k.startswith("sitemap")) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex" and len(index) == 3
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    urls = {f"https://akhbar.example.org/articles/{a.url_slug}/" for a in articles}
+    assert [p for p in check_discovery(tmp_path, settings.site_url, NOW, urls) if p[0] == "error"] == []
+
+
+def test_feed_text_is_escaped_and_urls_absolute(sample_build):
+    root, _ = sample_build
+    for feed in list((root / "site").rglob("feed.xml")) + list((root / "site").rglob("atom.xml")):
+        tree = ET.parse(feed)  # well-formed
+        links = [e.text for e in tree.iter() if e.tag == "link" and e.text] + [e.get("href") for e in tree.iter() if e.tag.endswith("}link")]
+        assert links and all(link.startswith("https://akhbar.example.org/") for link in links)
+
+
+def test_strict_turns_warnings_into_errors(site, sample_build):
+    root, _ = sample_build
+    edit_ld(site, lambda g: node(g, "NewsArticle").pop("dateModified"))
+    edit(site, PAGE, '<span>آخر تحديث <time datetime="2022-03-08T13:30:00+03:00">', "<span>")
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "builder", "validate", str(site), "--config", str(root / "mkdocs.yml"), "--now", "2026-11-29T00:00:00+00:00", *extra], cwd=REPO, capture_output=True, text=True, timeout=300)
+    lenient, strict = run(), run("--strict")
+    assert "no dateModified" in lenient.stdout
+    assert strict.returncode == 1 and "error: articles/oil-prices-jump/index.html: NewsArticle has no dateModified" in strict.stdout
+
+
+def test_head_tags(sample_build):
+    root, _ = sample_build
+    tree = lxml.html.parse(str(root / "site" / "articles" / "kuwait-club-league-title" / "index.html"))
+    meta = {m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")}
+    assert meta["og:type"] == "article" and meta["article:published_time"] == "2023-05-14T23:10:00+03:00"
+    assert meta["og:image"] == "https://akhbar.example.org/media/7c1d2e9f40ab8835/share.png"
+    assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "675")
+    assert meta["twitter:card"] == "summary_large_image" and meta["og:image:alt"]
+    assert meta["article:section"] == "رياضة" and meta["description"]
+    assert not tree.xpath("//figure")  # the drawn share image is not shown as a photo
+    assert (root / "site" / "media" / "7c1d2e9f40ab8835" / "share.png").stat().st_size > 10_000
