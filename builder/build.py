@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from PIL import Image as PILImage
@@ -26,7 +26,7 @@ from builder.pages import article_page, listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
 from builder.publish import PublishError, check_site_dir, publish
 from builder.settings import Settings, SettingsError, load_settings
-from builder.urls import ARTICLES, media_path
+from builder.urls import ARTICLES, article_path, media_path
 from builder.validate import Finding, summary_counts, validate_site
 from builder.writer import write_generated
 
@@ -41,7 +41,7 @@ def build_time() -> datetime:
 
 @dataclass
 class BuildReport:
-    built: list[str] = field(default_factory=list)
+    built: list[tuple[str, str]] = field(default_factory=list)  # (source, site-relative URL)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -52,6 +52,23 @@ class BuildReport:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "error"]
+
+    def to_json(self) -> dict[str, Any]:
+        """``build-report.json``: every input, built (with its URL) or rejected (with why)."""
+        warnings: dict[str, list[str]] = {}
+        for source, message in self.warnings:
+            warnings.setdefault(source, []).append(message)
+        inputs = [{"source": s, "status": "built", "url": url, "warnings": warnings.get(s, [])} for s, url in self.built]
+        inputs += [{"source": s, "status": "rejected", "reason": reason} for s, reason in self.rejected]
+        return {
+            "published": self.published,
+            "failure": self.failure,
+            "seconds": round(self.seconds, 3),
+            "built": len(self.built),
+            "rejected": len(self.rejected),
+            "inputs": sorted(inputs, key=lambda i: str(i["source"])),
+            "validation": [f.__dict__ for f in self.findings],
+        }
 
 
 def build(
@@ -75,14 +92,14 @@ def build(
 
     articles: list[Article] = []
     for n, path in enumerate(files, start=1):
-        for result in read_inputs(path, profile):
+        for result in read_inputs(path, profile, settings.limits):
             _record(result, report, articles)
         if n % PROGRESS_EVERY == 0:
             print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
     articles = _without_collisions(articles, report)
     articles, media = place_photos(articles, settings, report)
 
-    report.built = [a.source for a in articles]
+    report.built = [(a.source, article_path(a)) for a in articles]
     if articles:  # with nothing to publish, docs/ and site/ keep the last good build
         pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
         pages.update(listing_pages(articles, settings))

@@ -41,6 +41,8 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
+    b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
+    b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
     b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset) for the news sitemap; default SOURCE_DATE_EPOCH or the clock")
 
     v = commands.add_parser("validate", help="check the JSON-LD and pages of a built site")
@@ -65,7 +67,9 @@ def _main(argv: list[str] | None = None) -> int:
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
             report = build(args.config, args.input, args.site_dir, args.profile, now=args.now)
-            return 0 if report.published else 1
+            args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(f"report: {args.report}")
+            return 0 if report.published and not (args.strict and report.rejected) else 1
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
     except (SettingsError, ProfileError, PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -41,7 +41,7 @@ def decode(data: bytes) -> str:
     if text is None:
         text = _decode_utf16_without_bom(data)
     if text is None:
-        if b"\x00" in data:
+        if data.count(b"\x00") > max(2, len(data) // 1000):
             raise DecodeError("binary data, not text (NUL bytes)")
         text = _decode_utf8_or_cp1256(data)
     controls = len(_CONTROL.findall(text))

@@ -27,7 +27,7 @@ META_KEYS = {"date": "published", "published": "published", "modified": "modifie
 OTHER_KEYS = {"id", "url"}
 
 
-def read_records(path: Path, profile: Profile) -> list[ReadResult]:
+def read_records(path: Path, profile: Profile, max_record_bytes: int = 5_000_000) -> list[ReadResult]:
     source = str(path)
     try:
         text = decode(path.read_bytes())
@@ -36,7 +36,9 @@ def read_records(path: Path, profile: Profile) -> list[ReadResult]:
     records: list[tuple[str, int, Any]] = []  # (where, position, record)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
+            if len(line) > max_record_bytes:
+                records.append((f"{path.name}:{number}", number, ValueError(f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)")))
+            elif line.strip():
                 records.append((f"{path.name}:{number}", number, _loads(line)))
     else:
         data = _loads(text)
@@ -63,6 +65,8 @@ def _record(where: str, position: int, item: Any, path: Path, profile: Profile) 
     source = where
     if isinstance(item, json.JSONDecodeError):
         return ReadResult(source, None, f"{where}: not valid JSON: {item.msg} (column {item.colno})")
+    if isinstance(item, ValueError):
+        return ReadResult(source, None, f"{where}: {item}")
     if not isinstance(item, dict):
         return ReadResult(source, None, f"{where}: a record must be a JSON object")
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.article import Article, Image, ReadResult
@@ -35,23 +36,50 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_inputs(path: Path, profile: Profile) -> list[ReadResult]:
+@dataclass(frozen=True)
+class Limits:
+    """Inputs past these are refused with a reason (settings ``max_file_bytes``, ``max_line_chars``)."""
+
+    max_file_bytes: int = 5_000_000  # one article file; for .jsonl, one record line
+    max_line_chars: int = 20_000  # one headline, deck, caption or paragraph
+
+
+def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list[ReadResult]:
     """Every article one input file holds (a JSON Lines file holds many)."""
     suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [ReadResult(str(path), None, f"{path.name}: {exc.strerror or exc}")]
+    if size > limits.max_file_bytes and suffix != ".jsonl":
+        return [ReadResult(str(path), None, f"{path.name}: file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)")]
     if suffix in (".json", ".jsonl"):
         from builder.json_reader import read_records
 
-        return read_records(path, profile)
-    if suffix in (".html", ".htm"):
+        results = read_records(path, profile, limits.max_file_bytes)
+    elif suffix in (".html", ".htm"):
         from builder.html_reader import read_html
 
-        return [read_html(path, profile)]
-    return [read_article(path, profile)]
+        results = [read_html(path, profile)]
+    else:
+        results = [read_article(path, profile)]
+    return [_within_line_limit(r, limits.max_line_chars) for r in results]
 
 
-def read_all(paths: Iterable[Path], profile: Profile) -> Iterator[ReadResult]:
+def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
+    a = result.article
+    if a is None:
+        return result
+    texts = [a.headline, a.alternative_headline or "", (a.image.caption or "") if a.image else "", *a.paragraphs]
+    longest = max(len(t) for t in texts)
+    if longest <= limit:
+        return result
+    return ReadResult(result.source, None, f"{Path(result.source).name}: a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)")
+
+
+def read_all(paths: Iterable[Path], profile: Profile, limits: Limits = Limits()) -> Iterator[ReadResult]:
     for path in paths:
-        yield from read_inputs(path, profile)
+        yield from read_inputs(path, profile, limits)
 
 
 def read_article(path: Path, profile: Profile) -> ReadResult:

@@ -40,6 +40,10 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # Hosts besides site_url's from which photo URLs may be loaded (the publisher's own CDN).
     image_hosts = c.ListOfItems(c.Type(str), default=[])
     per_page = c.Type(int, default=20)
+    # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
+    # record), characters in one headline, caption or paragraph.
+    max_file_bytes = c.Type(int, default=5_000_000)
+    max_line_chars = c.Type(int, default=20_000)
 
 
 class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-call]

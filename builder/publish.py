@@ -9,6 +9,7 @@ cannot delete a corpus or a home folder.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
@@ -52,9 +53,9 @@ def publish(
     and swap it in if ``check`` finds no error."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a killed build
+        shutil.rmtree(stale, ignore_errors=True)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
-    old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
     cfg["site_dir"] = str(fresh)
     _show_mkdocs_messages()
     try:
@@ -70,11 +71,31 @@ def publish(
         shutil.rmtree(fresh, ignore_errors=True)
         return False, findings
     (fresh / MARKER).write_text("made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8")
-    if site_dir.exists():
-        site_dir.rename(old)
-    fresh.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap(fresh, site_dir)
+    shutil.rmtree(fresh, ignore_errors=True)  # now holds the previous site
     return True, findings
+
+
+_RENAME_EXCHANGE = 2
+
+
+def swap(fresh: Path, site_dir: Path) -> None:
+    """Put ``fresh`` at ``site_dir`` in one step: with Linux's renameat2(RENAME_EXCHANGE) the two
+    folders trade places atomically, so no moment exists without a complete site/."""
+    if not site_dir.exists():
+        fresh.rename(site_dir)  # rename(2) is atomic
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd = -100
+        if renameat2(at_fdcwd, os.fsencode(fresh), at_fdcwd, os.fsencode(site_dir), _RENAME_EXCHANGE) == 0:
+            return
+    # no renameat2 (not Linux, old libc, or a file system without it): two renames, a short gap
+    old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
+    site_dir.rename(old)
+    fresh.rename(site_dir)
+    old.rename(fresh)
 
 
 def _show_mkdocs_messages() -> None:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from builder.load import Limits
+
 
 class SettingsError(ValueError):
     pass
@@ -30,6 +32,7 @@ class Settings:
     profile: Path | None
     image_hosts: frozenset[str]
     per_page: int
+    limits: Limits
     docs_dir: Path
     site_dir: Path
 
@@ -69,6 +72,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             profile=(base / pc.profile).resolve() if pc.profile else None,
             image_hosts=frozenset([urlsplit(site_url).netloc, *pc.image_hosts]),
             per_page=pc.per_page,
+            limits=Limits(pc.max_file_bytes, pc.max_line_chars),
             docs_dir=Path(cfg.docs_dir),
             site_dir=Path(cfg.site_dir),
         ),

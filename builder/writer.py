@@ -16,8 +16,9 @@ OWNED = ("index.md", "articles", "page", "media")
 
 def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path | bytes]) -> None:
     """Replace the builder's part of ``docs_dir`` by ``pages`` (text) and ``media`` (copies)."""
+    for stale in docs_dir.glob(".staging-*"):  # left by a killed build
+        shutil.rmtree(stale, ignore_errors=True)
     staging = docs_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for rel, text in pages.items():
         target = _inside(staging, rel)
