@@ -41,11 +41,17 @@ def decode(data: bytes) -> str:
     if text is None:
         text = _decode_utf16_without_bom(data)
     if text is None:
-        if data.count(b"\x00") > max(2, len(data) // 1000):
+        nuls = data.count(b"\x00")  # a few stray NULs in real text are noise, removed later
+        if nuls > max(8, len(data) // 100):
             raise DecodeError("binary data, not text (NUL bytes)")
-        text = _decode_utf8_or_cp1256(data)
+        try:
+            text = _decode_utf8_or_cp1256(data)
+        except DecodeError:
+            if nuls:
+                raise DecodeError("binary data, not text (NUL bytes)") from None
+            raise
     controls = len(_CONTROL.findall(text))
-    if controls > max(2, len(text) // 100):
+    if controls > max(8, len(text) // 100):
         raise DecodeError(f"binary data, not text ({controls} control characters)")
     return text
 

@@ -1,0 +1,143 @@
+"""Hostile text in every field stays literal text everywhere it appears.
+
+Each payload goes into the headline, deck, caption, body, metadata values (section, tags,
+author, alt text) and file names of its own article; the built pages, feeds and sitemaps must
+hold no live markup from it, show it literally, and carry it exactly in the JSON-LD.
+"""
+
+import json
+import shutil
+from xml.etree import ElementTree as ET
+
+import lxml.html
+import pytest
+
+from builder.build import build
+from builder.normalize import normalize_line
+from tests.conftest import SAMPLE, make_project
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "</script><script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<a href="javascript:alert(1)">انقر</a>',
+    "[انقر](javascript:alert(1))",
+    "![صورة](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "{{ config.site_name }}",
+    "{% for x in range(3) %}x{% endfor %}",
+    "{{ ''.__class__.__mro__ }}",
+    "{# تعليق #}",
+    "---",
+    "title: مكسور",
+    "key: value: other",
+    "- بند",
+    '!!python/object/apply:os.system ["ls"]',
+    "&lt;b&gt; &amp;amp; &#60;",
+    "<!-- تعليق",
+    "-->",
+    "]]> <![CDATA[ x",
+    "\u202eعكس الاتجاه\u202c",
+    "\u2066معزول\u2069",
+    "قبل\x00بعد",
+    "' \" ` « »",
+    "# عنوان",
+    "**غامق** _مائل_ ~~شطب~~",
+    "<style>body{display:none}</style>",
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    '<base href="https://evil.example/">',
+    '"onmouseover="alert(1)',
+    "</title><script>alert(1)</script>",
+    "${7*7} %(x)s {0}",
+    "| a | b |",
+    "``` alert(1) ```",
+    "\\<b\\> \\\\ \\*",
+]
+FORBIDDEN = "//script[not(@type='application/ld+json')] | //iframe | //svg | //style | //base | //meta[@http-equiv] | //img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //strong | //em | //del | //table | //pre | //code | //h2[ancestor::article[contains(@class,'article')]] | //ul[ancestor::div[@class='article-body']] | //*[@onload or @onmouseover]"
+
+
+def toml_string(text):
+    return json.dumps(text, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copytree(SAMPLE / "images", corpus / "images")
+    for i, p in enumerate(PAYLOADS):
+        raw = f"مقدمة {i} {p}\n\nعنوان {i} {p}\n\nصورة {i} {p} (رويترز)\nصورة {i} {p} (رويترز)\nتصغير\nتكبير\n\nفقرة {i} {p}\n\n{p}\n"
+        (corpus / f"{i:03d}_payload{i}.txt").write_text(raw, encoding="utf-8")
+        (corpus / f"{i:03d}_payload{i}.toml").write_text(
+            f"published = 2025-01-{i % 28 + 1:02d}T10:00:00+03:00\nsection = {toml_string(f'قسم {i} {p}')}\n"
+            f"tags = [{toml_string(p)}, {toml_string(f'وسم {i} {p}')}]\nauthors = [{toml_string(f'كاتب {i} {p}')}]\n"
+            f'image = "images/oil-field.jpg"\nimage_alt = {toml_string(f"وصف {i} {p}")}\n',
+            encoding="utf-8",
+        )
+    for name in ("900_<script>.txt", '901_"onload=x.txt', "902_{{x}}.txt", "903_a b.txt", "904_..txt", "905_ملف.txt"):
+        (corpus / name).write_text("عنوان\n\nتصغير\nتكبير\n\nفقرة.\n", encoding="utf-8")
+    report = build(make_project(root, corpus))
+    return root, report
+
+
+def expected(i, field):
+    return normalize_line(f"{field} {i} {PAYLOADS[i]}")
+
+
+def test_all_payload_articles_built_and_file_names_refused(hostile_site):
+    root, report = hostile_site
+    assert len(PAYLOADS) >= 30
+    assert len(report.built) == len(PAYLOADS) and report.errors == []
+    rejected = {r for _, r in report.rejected}
+    for name in ("900_<script>.txt", '901_"onload=x.txt', "902_{{x}}.txt", "903_a b.txt", "904_..txt", "905_ملف.txt"):
+        assert any(r.startswith(f"{name}: file name gives no usable article id") for r in rejected), name
+    assert not list(root.parent.glob("*script*"))
+
+
+@pytest.mark.parametrize("i", range(len(PAYLOADS)))
+def test_article_page_is_literal(hostile_site, i):
+    root, _ = hostile_site
+    html = (root / "site" / "articles" / f"payload{i}" / "index.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(html)
+    assert tree.xpath(FORBIDDEN) == []
+    assert tree.xpath("string(//h1)") == expected(i, "عنوان")
+    assert tree.xpath("string(//p[@class='deck'])") == expected(i, "مقدمة")
+    assert tree.xpath("string(//span[@class='caption'])") == expected(i, "صورة")
+    assert tree.xpath("string(//p[@class='kicker'])") == expected(i, "قسم")
+    assert tree.xpath("string(//bdi[@class='author'])") == expected(i, "كاتب")
+    body = [p.text_content() for p in tree.xpath("//div[@class='article-body']/p")]
+    assert body == [expected(i, "فقرة"), normalize_line(PAYLOADS[i])]
+    assert tree.xpath("string(//title)").startswith(expected(i, "عنوان"))
+    assert tree.xpath("//meta[@property='og:title']/@content") == [expected(i, "عنوان")]
+    assert tree.xpath("//img/@alt") == [expected(i, "وصف")]
+    [block] = tree.xpath("//script[@type='application/ld+json']")
+    graph = {n["@type"]: n for n in json.loads(block.text)["@graph"]}
+    article = graph["NewsArticle"]
+    assert article["headline"] == expected(i, "عنوان") and article["alternativeHeadline"] == expected(i, "مقدمة")
+    assert article["articleSection"] == expected(i, "قسم")
+    assert article["keywords"] == [normalize_line(PAYLOADS[i]), expected(i, "وسم")]
+    assert graph["Person"]["name"] == expected(i, "كاتب")
+    assert graph["ImageObject"]["caption"] == expected(i, "صورة")
+    assert article["articleBody"] == expected(i, "فقرة") + "\n\n" + normalize_line(PAYLOADS[i])
+
+
+def test_home_feeds_and_sitemaps_are_literal(hostile_site):
+    root, _ = hostile_site
+    site = root / "site"
+    headlines = {expected(i, "عنوان") for i in range(len(PAYLOADS))}
+    home = lxml.html.parse(str(site / "index.html"))
+    pages = [home] + [lxml.html.parse(str(p)) for p in sorted((site / "page").rglob("index.html"))]
+    listed = {t for page in pages for t in page.xpath("//article[contains(@class,'card')]//h2/a/text()")}
+    assert listed == headlines
+    assert all(page.xpath(FORBIDDEN) == [] for page in pages)
+    rss = ET.parse(site / "feed.xml").getroot()
+    assert {t.text for t in rss.iter("title")} - {"أخبار المثال"} <= headlines
+    atom_titles = {e.text for e in ET.parse(site / "atom.xml").getroot().iter("{http://www.w3.org/2005/Atom}title")}
+    assert atom_titles - {"أخبار المثال"} <= headlines
+    for feed in (site / "sections").rglob("*.xml"):
+        ET.parse(feed)  # every per-section feed is well-formed
+    ET.parse(site / "sitemap.xml")
+    assert len(list((site / "sections").iterdir())) == len(PAYLOADS)

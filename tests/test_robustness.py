@@ -1,0 +1,66 @@
+"""Collisions, limits and the build report."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+from builder.build import build
+from tests.conftest import REPO, SAMPLE, make_project
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "builder", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_duplicate_ids_and_slugs_are_reported_never_overwritten(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    sub = corpus / "later"
+    sub.mkdir()
+    shutil.copy(SAMPLE / "002_7c1d2e9f40ab8835.txt", sub / "999_7c1d2e9f40ab8835.txt")  # same id
+    (sub / "998_other.txt").write_text("خبر آخر تماماً\n\nتصغير\nتكبير\n\nنص مختلف.\n", encoding="utf-8")
+    (sub / "998_other.toml").write_text('slug = "oil-prices-jump"\n', encoding="utf-8")  # same slug
+    report = build(make_project(tmp_path, corpus))
+    reasons = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
+    assert "duplicate article id '7c1d2e9f40ab8835'" in reasons["999_7c1d2e9f40ab8835.txt"]
+    assert "URL slug 'oil-prices-jump' already used by" in reasons["998_other.txt"]
+    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(encoding="utf-8")
+    assert "أسعار النفط تقفز" in page and "خبر آخر" not in page
+
+
+def test_oversized_files_and_absurd_lines_are_refused(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    (corpus / "050_big.txt").write_text("عنوان\n\nتصغير\nتكبير\n\n" + "فقرة طويلة.\n\n" * 5000, encoding="utf-8")
+    (corpus / "051_line.txt").write_text("عنوان\n\nتصغير\nتكبير\n\n" + "كلمة " * 3000 + "\n", encoding="utf-8")
+    report = build(make_project(tmp_path, corpus, max_file_bytes=100_000, max_line_chars=10_000))
+    reasons = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
+    assert "over the limit of 100,000 (max_file_bytes)" in reasons["050_big.txt"]
+    assert "a line of 14,999 characters, over the limit of 10,000 (max_line_chars)" in reasons["051_line.txt"]
+    assert len(report.built) == 6
+
+
+def test_build_report_and_strict(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    (corpus / "060_empty.txt").write_bytes(b"")
+    config = make_project(tmp_path, corpus)
+    report_path = tmp_path / "build-report.json"
+    done = cli("build", "--config", config, "--report", report_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["published"] is True and report["built"] == 6 and report["rejected"] == 1
+    by_name = {i["source"].rsplit("/", 1)[-1]: i for i in report["inputs"]}
+    assert by_name["060_empty.txt"] == {"source": str(corpus / "060_empty.txt"), "status": "rejected", "reason": "060_empty.txt: empty file"}
+    assert by_name["001_a3f09c2e7b14d6e1.txt"]["status"] == "built" and by_name["001_a3f09c2e7b14d6e1.txt"]["url"] == "articles/oil-prices-jump/"
+    strict = cli("build", "--config", config, "--report", report_path, "--strict")
+    assert strict.returncode == 1
+
+
+def test_nothing_built_exits_non_zero_and_keeps_docs(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "000_empty.txt").write_bytes(b"")
+    done = cli("build", "--config", make_project(tmp_path, corpus), "--report", tmp_path / "r.json")
+    assert done.returncode == 1 and "site NOT published" in done.stdout
