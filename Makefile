@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site test typecheck accuracy chromium clean distclean
+.PHONY: site test typecheck accuracy chromium fuzz clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,12 @@ test: $(VENV)/.test-deps chromium typecheck accuracy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
+# The long fuzz run: 100,000 Hypothesis cases over the readers (not part of `make test`).
+fuzz: $(VENV)/.test-deps
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q --hypothesis-show-statistics
+
 clean:
-	rm -rf site .site.* dist docs/index.md docs/articles docs/page docs/media docs/.staging-* \
+	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* \
 	  .pytest_cache .mypy_cache .hypothesis test-results
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import extruct
 import lxml.html
+from lxml import etree
 import trafilatura
 
 from builder.article import Article, Image, ReadResult
@@ -33,6 +34,8 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
         article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source, None, f"{path.name}: {exc}")
+    except (etree.ParserError, etree.XMLSyntaxError) as exc:  # lxml on text that is no HTML document
+        return ReadResult(source, None, f"{path.name}: not an HTML page: {exc}")
     return ReadResult(source, article, warnings=warnings + gaps(article))
 
 

@@ -1,0 +1,99 @@
+"""Property-based fuzzing of the readers: every input ends as an article or a clear rejection.
+
+`make test` runs a few hundred cases per property; `make fuzz` runs 100,000 in all
+(HYPOTHESIS_PROFILE=fuzz: 25,000 for each of the four properties).
+"""
+
+import atexit
+import codecs
+import os
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.load import read_inputs
+from builder.profile import load_profile
+from tests.conftest import SAMPLE
+
+settings.register_profile("default", max_examples=150, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=25_000, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+PROFILE = load_profile()
+WORK = Path(tempfile.mkdtemp(prefix="fuzz-"))
+atexit.register(shutil.rmtree, WORK, True)
+SAMPLES = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
+CHROME = sorted(PROFILE.font_size_buttons | PROFILE.chrome_lines | PROFILE.trailing_widgets) + ["اقرأ أيضاً", "(رويترز)", "(أ ف ب)"]
+
+
+def check(data: bytes, suffix: str = ".txt") -> None:
+    path = WORK / f"000_fuzz{suffix}"
+    path.write_bytes(data)
+    results = read_inputs(path, PROFILE)
+    assert results
+    for result in results:
+        if result.article is None:
+            assert result.error and result.error.startswith(path.name), result.error
+        else:
+            a = result.article
+            assert a.headline.strip() and a.paragraphs and all(p.strip() for p in a.paragraphs)
+            assert not any(p in PROFILE.font_size_buttons for p in a.paragraphs)
+
+
+@given(st.binary(max_size=4096))
+def test_random_bytes(data):
+    check(data)
+
+
+@given(st.text(max_size=2000), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1256"]))
+def test_random_unicode(text, encoding):
+    check(text.encode(encoding, errors="ignore"))
+
+
+def mutate(lines: list[str], ops: list[tuple[int, int, int, str]]) -> list[str]:
+    for op, i, j, extra in ops:
+        if not lines:
+            break
+        i, j = i % len(lines), j % len(lines)
+        if op == 0:
+            del lines[i]
+        elif op == 1:
+            lines.insert(i, lines[j])
+        elif op == 2:
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == 3:
+            lines.insert(i, CHROME[j % len(CHROME)])
+        elif op == 4:
+            lines.insert(i, extra)
+        elif op == 5:
+            lines[i] = lines[i] + " " + extra
+        elif op == 6:
+            lines = [ln for ln in lines if ln.strip()]
+        elif op == 7:
+            lines[i] = lines[i][: j % (len(lines[i]) + 1)]
+    return lines
+
+
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 10_000), st.integers(0, 10_000), st.text(max_size=40)), max_size=12),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1256"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_structurally_mutated_articles(text, ops, encoding, newline):
+    lines = mutate(text.split("\n"), ops)
+    check(newline.join(lines).encode(encoding, errors="ignore"))
+
+
+@given(st.binary(max_size=2048) | st.text(max_size=1000).map(str.encode), st.sampled_from([".json", ".jsonl", ".html"]))
+def test_other_readers_with_random_input(data, suffix):
+    check(data, suffix)
+
+
+def test_bom_only_files():
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        check(bom)
