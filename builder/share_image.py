@@ -17,7 +17,8 @@ WIDTH, HEIGHT = 1200, 675
 _MARGIN = 80
 _BACKGROUND = (140, 20, 30)
 _INK = (255, 255, 255)
-_MUTED = (245, 220, 222)
+_MUTED_LEVEL = 215  # secondary text: 215/255 of the way from background to ink
+_PALETTE = [round(b + (i - b) * level / 255) for level in range(256) for b, i in zip(_BACKGROUND, _INK)]
 
 
 class ShareImageError(RuntimeError):
@@ -49,7 +50,9 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
 
 def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     """PNG bytes of the share image; the headline shrinks until it fits in four lines."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), _BACKGROUND)
+    # Drawn as a grey-level coverage mask (0 = background, 255 = ink), then given a palette
+    # that blends background and ink: anti-aliasing kept, PNG small and fast to encode.
+    image = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(image)
     right = WIDTH - _MARGIN
     for size in (72, 64, 56, 48, 42, 36):
@@ -61,11 +64,13 @@ def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     line_height = int(size * 1.55)
     top = (HEIGHT - line_height * len(lines)) // 2
     for i, line in enumerate(lines):
-        draw.text((right, top + i * line_height), line, font=font, fill=_INK, anchor="ra", direction="rtl", language="ar")
+        draw.text((right, top + i * line_height), line, font=font, fill=255, anchor="ra", direction="rtl", language="ar")
     small = _font(34, bold=False)
-    draw.text((right, 50), section or "", font=small, fill=_MUTED, anchor="ra", direction="rtl", language="ar")
-    draw.text((right, HEIGHT - 50), site_name, font=_font(38), fill=_INK, anchor="rd", direction="rtl", language="ar")
-    draw.line((_MARGIN, HEIGHT - 110, right, HEIGHT - 110), fill=_MUTED, width=2)
+    draw.text((right, 50), section or "", font=small, fill=_MUTED_LEVEL, anchor="ra", direction="rtl", language="ar")
+    draw.text((right, HEIGHT - 50), site_name, font=_font(38), fill=255, anchor="rd", direction="rtl", language="ar")
+    draw.line((_MARGIN, HEIGHT - 110, right, HEIGHT - 110), fill=_MUTED_LEVEL, width=2)
+    paletted = Image.frombytes("P", image.size, image.tobytes())
+    paletted.putpalette(_PALETTE)
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    paletted.save(out, "PNG", compress_level=3)
     return out.getvalue()
