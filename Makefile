@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site test typecheck accuracy chromium fuzz clean distclean
+.PHONY: site test typecheck accuracy chromium fuzz bench clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: $(VENV)/.test-deps chromium typecheck accuracy
 # The long fuzz run: 100,000 Hypothesis cases over the readers (not part of `make test`).
 fuzz: $(VENV)/.test-deps
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q --hypothesis-show-statistics
+
+# Benchmarks (never part of `make test`): our build vs plain MkDocs vs Hugo on N synthetic articles.
+N ?= 1000
+bench: $(VENV)/.deps
+	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
+	$(BIN)/python bench/run.py $(N)
 
 clean:
 	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* \

@@ -10,6 +10,8 @@ import dataclasses
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +50,15 @@ class BuildReport:
     seconds: float = 0.0
     published: bool = False
     failure: str | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
 
     @property
     def errors(self) -> list[Finding]:
@@ -64,6 +75,7 @@ class BuildReport:
             "published": self.published,
             "failure": self.failure,
             "seconds": round(self.seconds, 3),
+            "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
             "built": len(self.built),
             "rejected": len(self.rejected),
             "inputs": sorted(inputs, key=lambda i: str(i["source"])),
@@ -91,34 +103,42 @@ def build(
     report = BuildReport()
 
     articles: list[Article] = []
-    for n, path in enumerate(files, start=1):
-        for result in read_inputs(path, profile, settings.limits):
-            _record(result, report, articles)
-        if n % PROGRESS_EVERY == 0:
-            print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
-    articles = _without_collisions(articles, report)
-    articles, media = place_photos(articles, settings, report)
+    with report.stage("read"):
+        for n, path in enumerate(files, start=1):
+            for result in read_inputs(path, profile, settings.limits):
+                _record(result, report, articles)
+            if n % PROGRESS_EVERY == 0:
+                print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
+        articles = _without_collisions(articles, report)
+    with report.stage("photos"):
+        articles, media = place_photos(articles, settings, report)
 
     report.built = [(a.source, article_path(a)) for a in articles]
     if articles:  # with nothing to publish, docs/ and site/ keep the last good build
-        pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
-        pages.update(listing_pages(articles, settings))
-        write_generated(settings.docs_dir, pages, media)
+        with report.stage("pages"):
+            pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
+            pages.update(listing_pages(articles, settings))
+            write_generated(settings.docs_dir, pages, media)
         print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
         moment = now or build_time()
 
         def finish(fresh: Path) -> None:
-            (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
-            others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
-            files = discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment)
-            for rel, data in files.items():
-                (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
-                (fresh / rel).write_bytes(data)
+            with report.stage("discovery"):
+                (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
+                others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
+                files = discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment)
+                for rel, data in files.items():
+                    (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (fresh / rel).write_bytes(data)
+
+        def check(fresh: Path) -> list[Finding]:
+            with report.stage("validate"):
+                return validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment)
 
         try:
-            report.published, report.findings = publish(
-                cfg, target, finish, lambda fresh: validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment)
-            )
+            with report.stage("publish"):
+                report.published, report.findings = publish(cfg, target, finish, check)
+            report.stages["mkdocs"] = report.stages.pop("publish") - report.stages["discovery"] - report.stages["validate"]
         except PublishError as exc:
             report.failure = str(exc)
     report.seconds = time.monotonic() - started

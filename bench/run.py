@@ -1,0 +1,115 @@
+"""`make bench N=...`: our full build against plain MkDocs and Hugo on the same articles.
+
+Each tool runs as a child process on the same machine in the same run; wall time, CPU time
+(user + system, children included) and peak RSS come from wait4(2). Our build's per-stage
+times come from its build-report.json. Prints a table and writes JSON. Not a test: nothing
+here gates CI.
+
+    python bench/run.py N [--work DIR] [--no-hugo] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.generate_corpus import generate  # noqa: E402
+from builder.load import input_files, read_article  # noqa: E402
+from builder.profile import load_profile  # noqa: E402
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if status != 0:
+        raise RuntimeError(f"{command[0]} failed ({status}): {stderr[-2000:]}")
+    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def our_project(work: Path, corpus: Path) -> Path:
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = str(REPO / "templates")
+    config["docs_dir"] = str(work / "ours" / "docs")
+    config["site_dir"] = str(work / "ours" / "site")
+    config["plugins"][0]["publisher"]["input"] = str(corpus)
+    (work / "ours").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "docs", work / "ours" / "docs", dirs_exist_ok=True, ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"))
+    path = work / "ours" / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def reference_inputs(work: Path, corpus: Path) -> None:
+    """The same articles as plain Markdown for MkDocs and as Hugo content."""
+    profile = load_profile()
+    mk, hugo = work / "mkdocs" / "docs", work / "hugo"
+    for folder in (mk / "articles", hugo / "content" / "articles", hugo / "layouts" / "_default"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (mk / "index.md").write_text("# الأخبار\n", encoding="utf-8")
+    (work / "mkdocs" / "mkdocs.yml").write_text(
+        "site_name: bench\nsite_url: https://bench.example.org/\ntheme: mkdocs\nplugins: []\nnav:\n  - index.md\nnot_in_nav: |\n  /articles/\n",
+        encoding="utf-8",
+    )
+    (hugo / "hugo.toml").write_text('baseURL = "https://bench.example.org/"\nlanguageCode = "ar"\ndisableKinds = ["taxonomy", "term"]\n', encoding="utf-8")
+    (hugo / "layouts" / "_default" / "baseof.html").write_text('<!doctype html><html lang="ar" dir="rtl"><head><title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n', encoding="utf-8")
+    (hugo / "layouts" / "_default" / "single.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n', encoding="utf-8")
+    (hugo / "layouts" / "_default" / "list.html").write_text('{{ define "main" }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n', encoding="utf-8")
+    for path in input_files([corpus]):
+        a = read_article(path, profile).article
+        if a is None:
+            continue
+        body = "\n\n".join(a.paragraphs)
+        (mk / "articles" / f"{a.id}.md").write_text(f"# {a.headline}\n\n{body}\n", encoding="utf-8")
+        date = a.published.isoformat() if a.published else "2020-01-01T00:00:00+03:00"
+        (hugo / "content" / "articles" / f"{a.id}.md").write_text(f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    work = (args.work or Path(f"/tmp/bench-{args.n}")).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    corpus = work / "corpus"
+    generate(args.n, corpus)
+    reference_inputs(work, corpus)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795996800")
+    results: dict[str, object] = {"articles": args.n, "cores": os.cpu_count()}
+    config = our_project(work, corpus)
+    report = work / "ours" / "build-report.json"
+    results["ours"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
+    results["mkdocs"] = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs" / "mkdocs.yml")], work / "mkdocs", env)
+    if not args.no_hugo and shutil.which("hugo"):
+        results["hugo"] = measure(["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env)
+    ours = results["ours"]
+    assert isinstance(ours, dict)
+    for ref in ("mkdocs", "hugo"):
+        other = results.get(ref)
+        if isinstance(other, dict):
+            results[f"ours_vs_{ref}"] = {k: round(ours[k] / other[k], 2) if other[k] else None for k in ours}
+    print(json.dumps(results, ensure_ascii=False, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
