@@ -6,8 +6,8 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
-import dataclasses
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -16,20 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
-from PIL import Image as PILImage
-
-from builder import share_image
-from builder.article import Article, Image, ReadResult
+from builder.article import Article, ReadResult
 from builder.discovery import discovery_files
-from builder.load import input_files, read_inputs
-from builder.pages import article_page, listing_pages
+from builder.load import input_files
+from builder.pages import listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
-from builder.publish import PublishError, check_site_dir, publish
+from builder.executors import make_executor, worker_count
+from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, partition_key, read_chunk
+from builder.publish import PublishError, check_site_dir, publish, render
 from builder.settings import Settings, SettingsError, load_settings
-from builder.urls import ARTICLES, article_path, media_path
-from builder.validate import Finding, summary_counts, validate_site
+from builder.urls import ARTICLES, article_path
+from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
 PROGRESS_EVERY = 1000
@@ -90,10 +88,13 @@ def build(
     profile_file: Path | None = None,
     out: TextIO = sys.stdout,
     now: datetime | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> BuildReport:
     started = time.monotonic()
-    settings, cfg = load_settings(config_file, site_dir)
-    profile = load_profile(profile_file or settings.profile or DEFAULT_PROFILE)
+    settings, _ = load_settings(config_file, site_dir)
+    if profile_file is not None:
+        load_profile(profile_file)  # a bad profile fails here, before any work is sent out
     source = input_dir or settings.input_dir
     if not source.exists():
         raise SettingsError(f"input {source} does not exist")
@@ -101,49 +102,101 @@ def build(
     check_site_dir(target, inputs=[source, settings.docs_dir], homes=[settings.config_file.parent, Path.home()])
     files = input_files([source])
     report = BuildReport()
+    config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
+    with make_executor(jobs, scheduler) as pool:
+        with report.stage("read"):
+            size = max(1, min(500, len(files) // (4 * worker_count(jobs, scheduler)) + 1))
+            tasks = [ReadTask(config, profile, tuple(map(str, files[i : i + size]))) for i in range(0, len(files), size)]
+            articles: list[Article] = []
+            for n, outcome in enumerate(pool.map(read_chunk, tasks), start=1):
+                articles.extend(outcome.articles)
+                report.rejected.extend(outcome.rejected)
+                report.warnings.extend(outcome.warnings)
+                if n % 10 == 0:
+                    print(f"  read {min(n * size, len(files))}/{len(files)} files", file=sys.stderr, flush=True)
+            articles = _without_collisions(articles, report)
+        report.built = [(a.source, article_path(a)) for a in articles]
+        if articles:  # with nothing to publish, docs/ and site/ keep the last good build
+            moment = now or build_time()
+            with report.stage("listings"):
+                write_generated(settings.docs_dir, listing_pages(articles, settings), {})
+            partitions = _partition_tasks(articles, settings, config, profile, target, moment)
+            print(f"  rendering {len(articles)} articles in {len(partitions)} partition(s) ...", file=sys.stderr, flush=True)
 
-    articles: list[Article] = []
-    with report.stage("read"):
-        for n, path in enumerate(files, start=1):
-            for result in read_inputs(path, profile, settings.limits):
-                _record(result, report, articles)
-            if n % PROGRESS_EVERY == 0:
-                print(f"  read {n}/{len(files)} files", file=sys.stderr, flush=True)
-        articles = _without_collisions(articles, report)
-    with report.stage("photos"):
-        articles, media = place_photos(articles, settings, report)
+            def make(fresh: Path) -> None:
+                with report.stage("render"):
+                    futures = [pool.submit(build_partition, task) for task in partitions]
+                    render(settings.config_file, settings.docs_dir, fresh)  # home, listings, about
+                    outcomes = [f.result() for f in futures]
+                for outcome in outcomes:
+                    if outcome.failure:
+                        raise PublishError(outcome.failure)
+                    report.warnings.extend(outcome.warnings)
+                    report.findings.extend(Finding(*f) for f in outcome.findings)
+                with report.stage("merge"):
+                    _merge(partitions, fresh)
+                with report.stage("discovery"):
+                    (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
+                    others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
+                    for rel, data in discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment).items():
+                        (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+                        (fresh / rel).write_bytes(data)
 
-    report.built = [(a.source, article_path(a)) for a in articles]
-    if articles:  # with nothing to publish, docs/ and site/ keep the last good build
-        with report.stage("pages"):
-            pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
-            pages.update(listing_pages(articles, settings))
-            write_generated(settings.docs_dir, pages, media)
-        print(f"  rendering {len(pages)} pages with MkDocs ...", file=sys.stderr, flush=True)
-        moment = now or build_time()
+            def check(fresh: Path) -> list[Finding]:
+                with report.stage("validate"):
+                    rest = validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment, article_pages=False)
+                return fold_notes(sorted(report.findings + rest, key=lambda f: (f.level, f.page, f.message)))
 
-        def finish(fresh: Path) -> None:
-            with report.stage("discovery"):
-                (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
-                others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
-                files = discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment)
-                for rel, data in files.items():
-                    (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (fresh / rel).write_bytes(data)
-
-        def check(fresh: Path) -> list[Finding]:
-            with report.stage("validate"):
-                return validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment)
-
-        try:
-            with report.stage("publish"):
-                report.published, report.findings = publish(cfg, target, finish, check)
-            report.stages["mkdocs"] = report.stages.pop("publish") - report.stages["discovery"] - report.stages["validate"]
-        except PublishError as exc:
-            report.failure = str(exc)
+            try:
+                report.published, report.findings = publish(target, make, check)
+            except PublishError as exc:
+                report.failure = str(exc)
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
+
+
+def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
+    """One task per month; stale partition folders of earlier builds are removed."""
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(partition_key(article), []).append(article)
+    root = settings.docs_dir / PARTITIONS
+    for stale in root.glob("*"):
+        if stale.name not in groups:
+            shutil.rmtree(stale, ignore_errors=True)
+    parts = target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.parts"
+    return [
+        PartitionTask(
+            config_file=config,
+            profile_file=profile,
+            key=key,
+            sources=tuple(a.source for a in group),
+            paths=tuple(dict.fromkeys(a.source.rsplit(":", 1)[0] if _is_record(a.source) else a.source for a in group)),
+            docs_dir=str(root / key),
+            site_dir=str(parts / key),
+            now=moment.isoformat(),
+        )
+        for key, group in sorted(groups.items())
+    ]
+
+
+def _is_record(source: str) -> bool:
+    """Sources of JSON records read "file.jsonl:12" or "file.json[3]"; the file is what to reopen."""
+    return source.rsplit(":", 1)[-1].isdigit() and not Path(source).exists()
+
+
+def _merge(partitions: list[PartitionTask], fresh: Path) -> None:
+    """Move each partition's article pages and media into the new site."""
+    for task in partitions:
+        part = Path(task.site_dir)
+        for folder in (ARTICLES, "media"):
+            if (part / folder).is_dir():
+                (fresh / folder).mkdir(exist_ok=True)
+                for entry in sorted((part / folder).iterdir()):
+                    entry.rename(fresh / folder / entry.name)
+    if partitions:
+        shutil.rmtree(Path(partitions[0].site_dir).parent, ignore_errors=True)
 
 
 def _record(result: ReadResult, report: BuildReport, articles: list[Article]) -> None:
@@ -170,41 +223,6 @@ def _without_collisions(articles: list[Article], report: BuildReport) -> list[Ar
             seen_slugs[slug] = article.source
             kept.append(article)
     return kept
-
-
-def place_photos(articles: list[Article], settings: Settings, report: BuildReport) -> tuple[list[Article], dict[str, Path | bytes]]:
-    """Local photos are published under media/ with their size; remote ones only from allowed
-    hosts; an article left without a photo gets a drawn share image."""
-    media: dict[str, Path | bytes] = {}
-    placed: list[Article] = []
-    for article in articles:
-        image = article.image
-        if image and image.url:
-            if "://" not in image.url:
-                source = Path(article.source).parent / image.url
-                rel = media_path(article, source.name)
-                media[rel] = source
-                width, height = photo_size(source)
-                image = dataclasses.replace(image, url=rel, width=width, height=height)
-            elif urlsplit(image.url).netloc not in settings.image_hosts:
-                report.warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
-                image = dataclasses.replace(image, url=None)
-        if not (image and image.url):
-            rel = media_path(article, "share.png")
-            media[rel] = share_image.render(article.headline, settings.site_name, article.section)
-            base = image or Image(caption=None, credit=None)
-            image = dataclasses.replace(base, url=rel, width=share_image.WIDTH, height=share_image.HEIGHT, generated=True, alt=article.headline)
-        placed.append(dataclasses.replace(article, image=image))
-    return placed, media
-
-
-def photo_size(path: Path) -> tuple[int | None, int | None]:
-    """Pixel size from the file header (Pillow reads no more than it needs)."""
-    try:
-        with PILImage.open(path) as img:
-            return img.size
-    except (OSError, ValueError):
-        return None, None
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:

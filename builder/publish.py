@@ -1,4 +1,4 @@
-"""The publishing edge: MkDocs renders docs/ into a fresh folder, which is checked and only then
+"""The publishing edge: MkDocs renders into a fresh folder, which is checked and only then
 replaces site/.
 
 A reader of site/ sees the previous complete site or the new complete one, never a mix, and a
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from builder.validate import Finding
@@ -46,27 +47,31 @@ def check_site_dir(site_dir: Path, inputs: Iterable[Path], homes: Iterable[Path]
         raise PublishError(f"{site_dir} is a file, not a folder")
 
 
-def publish(
-    cfg: Any, site_dir: Path, finish: Callable[[Path], None], check: Callable[[Path], list[Finding]]
-) -> tuple[bool, list[Finding]]:
-    """Run MkDocs strictly (any warning fails) into a sibling folder, let ``finish`` add to it,
-    and swap it in if ``check`` finds no error."""
+def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | None = None) -> None:
+    """One strict MkDocs run (any warning fails) of ``docs_dir`` into ``site_dir``."""
+    overrides: dict[str, Any] = {"strict": True, "docs_dir": str(docs_dir), "site_dir": str(site_dir)}
+    if nav is not None:
+        overrides["nav"] = nav
+    _show_mkdocs_messages()
+    try:
+        mkdocs_build(load_config(config_file=str(config_file), **overrides))
+    except (MkDocsException, SystemExit) as exc:
+        raise PublishError(f"MkDocs failed (messages above): {exc}") from exc
+
+
+def publish(site_dir: Path, make: Callable[[Path], None], check: Callable[[Path], list[Finding]]) -> tuple[bool, list[Finding]]:
+    """Let ``make`` fill a fresh folder beside ``site_dir``; swap it in if ``check`` finds no error."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
-    cfg["site_dir"] = str(fresh)
-    _show_mkdocs_messages()
     try:
-        mkdocs_build(cfg)
-    except (MkDocsException, SystemExit) as exc:
+        make(fresh)
+        findings = check(fresh)
+    except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise PublishError(f"MkDocs failed (messages above): {exc}") from exc
-    finally:
-        cfg["site_dir"] = str(site_dir)
-    finish(fresh)
-    findings = check(fresh)
+        raise
     if any(f.level == "error" for f in findings):
         shutil.rmtree(fresh, ignore_errors=True)
         return False, findings

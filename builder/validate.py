@@ -50,9 +50,11 @@ def validate_site(
     allowed_hosts: frozenset[str] = frozenset(),
     settings: Settings | None = None,
     now: datetime | None = None,
+    article_pages: bool = True,
 ) -> list[Finding]:
     """Check every HTML page of ``site_dir``; ``docs_dir`` holds the builder's intent (front
-    matter); with ``settings``, the sitemaps, feeds and robots.txt too."""
+    matter); with ``settings``, the sitemaps, feeds and robots.txt too. A partitioned build has
+    checked its article pages already and passes ``article_pages=False``."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     if not site_dir.is_dir():
@@ -60,20 +62,18 @@ def validate_site(
     if docs_dir is None:
         findings.append(Finding("warning", str(site_dir), "no docs folder given: JSON-LD not compared with the builder's intent"))
     pages = sorted(site_dir.rglob("*.html"))
-    article_pages = 0
-    notes: Counter[str] = Counter()
+    intents = _intent_files(docs_dir) if docs_dir else {}
+    seen_articles = 0
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
-        article_pages += is_article
-        intent = _intent(docs_dir, rel) if (docs_dir and is_article) else None
-        for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now):
-            if level == "info":
-                notes[msg] += 1  # the same note on every page is said once
-            else:
-                findings.append(Finding(level, rel, msg))
-    findings.extend(Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items()))
-    if article_pages == 0:
+        seen_articles += is_article
+        if is_article and not article_pages:
+            continue
+        intent = _intent(intents, rel) if is_article else None
+        findings.extend(Finding(level, rel, msg) for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now))
+    findings = fold_notes(findings)
+    if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:
         urls = {settings.absolute(p.parent.relative_to(site_dir).as_posix() + "/") for p in (site_dir / ARTICLES).glob("*/index.html")}
@@ -81,11 +81,24 @@ def validate_site(
     return findings
 
 
-def _intent(docs_dir: Path, rel: str) -> Any:
+def fold_notes(findings: list[Finding]) -> list[Finding]:
+    """The same note on many pages is said once, with the count."""
+    notes = Counter(f.message for f in findings if f.level == "info")
+    kept = [f for f in findings if f.level != "info"]
+    return kept + [Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items())]
+
+
+def _intent_files(docs_dir: Path) -> dict[str, Path]:
+    """Article pages the builder wrote, by slug (in month partitions, or flat in older builds)."""
+    found = {p.stem: p for p in docs_dir.glob(f"{ARTICLES}/*.md")}
+    found.update({p.stem: p for p in docs_dir.glob(f".partitions/*/{ARTICLES}/*.md")})
+    return found
+
+
+def _intent(intents: dict[str, Path], rel: str) -> Any:
     """The JSON-LD the builder wrote for ``articles/<slug>/index.html``, or None."""
-    slug = rel[len(ARTICLES) + 1 :].removesuffix("/index.html")
-    md = docs_dir / ARTICLES / f"{slug}.md"
-    if not md.is_file():
+    md = intents.get(rel[len(ARTICLES) + 1 :].removesuffix("/index.html"))
+    if md is None:
         return None
     _, meta = get_data(md.read_text(encoding="utf-8"))
     return json.loads(meta["jsonld"]) if "jsonld" in meta else None

@@ -20,7 +20,7 @@ def test_sample_site_builds_and_validates(sample_build):
     site = root / "site"
     assert len(report.built) == 6 and report.rejected == [] and report.errors == []
     slugs = sorted(p.name for p in (site / "articles").iterdir())
-    assert slugs == sorted(p.stem for p in (root / "docs" / "articles").glob("*.md"))
+    assert slugs == sorted(p.stem for p in (root / "docs").glob(".partitions/*/articles/*.md"))
     assert len(slugs) == 6
     assert (site / "media" / "55425f2f31b4ad18" / "rabat-mausoleum.jpg").is_file()
     assert [f for f in validate_site(site, root / "docs") if f.level == "error"] == []
@@ -88,7 +88,7 @@ def test_hostile_text_stays_literal_everywhere(tmp_path):
     article = ld["@graph"][0]
     assert article["headline"] == headline and article["keywords"] == ["</script>", "---"]
     assert article["alternativeHeadline"] == "<!-- عنوان --> {{ config.site_name }} `code`"
-    assert "<i>قسم</i> {{ x }}" in (tmp_path / "docs" / "articles" / "hostile.md").read_text(encoding="utf-8")
+    assert "<i>قسم</i> {{ x }}" in (tmp_path / "docs" / ".partitions" / "2024-01" / "articles" / "hostile.md").read_text(encoding="utf-8")
 
 
 def test_bad_inputs_are_rejected_and_the_batch_goes_on(tmp_path):
@@ -115,7 +115,8 @@ def test_removed_articles_disappear_and_a_failed_build_keeps_the_old_site(tmp_pa
     report = build(config)
     assert len(report.built) == 5
     assert not (tmp_path / "site" / "articles" / "oil-prices-jump").exists()
-    assert not (tmp_path / "docs" / "articles" / "oil-prices-jump.md").exists()
+    assert not list((tmp_path / "docs").glob(".partitions/*/articles/oil-prices-jump.md"))
+    assert not (tmp_path / "docs" / ".partitions" / "2022-03").exists()  # its month is now empty
     for raw in corpus.glob("*.txt"):
         raw.write_bytes(b"")
     report = build(config)
@@ -182,16 +183,15 @@ def test_site_dir_never_replaces_inputs_or_unrelated_folders(tmp_path, where):
 
 
 def test_a_site_failing_its_check_is_not_swapped_in(sample_build, tmp_path):
-    from builder.publish import publish
-    from builder.settings import load_settings
+    from builder.publish import publish, render
     from builder.validate import Finding
 
     root, _ = sample_build
     site = tmp_path / "site"
     shutil.copytree(root / "site", site)
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
-    _, cfg = load_settings(root / "mkdocs.yml", site)
-    published, findings = publish(cfg, site, lambda fresh: None, lambda fresh: [Finding("error", "x", "broken on purpose")])
+    make = lambda fresh: render(root / "mkdocs.yml", root / "docs", fresh)  # noqa: E731
+    published, findings = publish(site, make, lambda fresh: [Finding("error", "x", "broken on purpose")])
     assert not published and findings[0].message == "broken on purpose"
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
     assert not list(tmp_path.glob(".site.*"))

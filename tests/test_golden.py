@@ -10,14 +10,14 @@ import pytest
 
 from builder.load import input_files, read_article
 from builder.pages import article_page, listing_pages
-from builder.build import BuildReport, place_photos
+from builder.photos import place_photos
 from tests.conftest import SAMPLE
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def sample_pages(profile, settings):
-    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
     pages = {f"articles/{a.url_slug}.md": article_page(a, settings) for a in articles}
     pages.update(listing_pages(articles, settings))
     return pages

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import lxml.html
 import pytest
 
-from builder.build import BuildReport, place_photos
+from builder.photos import place_photos
 from builder.discovery import NEWS_NS, SITEMAP_NS, discovery_files
 from builder.discovery_check import check_discovery
 from builder.load import input_files, read_article
@@ -102,7 +102,7 @@ def test_each_rule_is_caught(site, settings, case):
 
 
 def test_news_sitemap_takes_the_last_two_days(settings, profile):
-    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
     now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
     news = ET.fromstring(discovery_files(articles, [""], settings, now)["news-sitemap.xml"])
     s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
@@ -118,7 +118,7 @@ def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
 
 
 def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
-    articles, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings, BuildReport())
+    articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
     files = discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3)
     assert sorted(k for k in files if k.startswith("sitemap")) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
     index = ET.fromstring(files["sitemap.xml"])

@@ -1,0 +1,43 @@
+"""Which ``concurrent.futures`` executor runs the partitions: local processes by default, an
+existing Dask cluster with ``--scheduler tcp://HOST:PORT``, or the calling process (``--jobs 1``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submit time, in this process: for one core, debugging and profiling."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future, like a pool does
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+    if scheduler:
+        from distributed import Client
+
+        with Client(scheduler) as client:
+            yield client.get_executor()
+    elif jobs == 1:
+        yield InlineExecutor()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+            yield pool
+
+
+def worker_count(jobs: int | None, scheduler: str | None) -> int:
+    return 8 if scheduler else (jobs or os.cpu_count() or 1)

@@ -1,0 +1,137 @@
+"""Partitioned builds: plain functions, run side by side by any ``concurrent.futures`` executor.
+
+The site is cut into partitions by month of publication. Everything one article needs (its
+page, photo or share image, rendered HTML, checks) depends only on that article, so each
+partition is read, rendered by its own MkDocs run and checked in one task, with memory
+bounded by the partition, not the corpus. Tasks get paths and names, never live objects, so
+a process pool or a Dask cluster can run them; each worker loads settings once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from mkdocs.utils.meta import get_data
+
+from builder.article import Article
+from builder.load import read_inputs
+from builder.pages import article_page
+from builder.photos import place_photos
+from builder.profile import DEFAULT_PROFILE, Profile, load_profile
+from builder.publish import PublishError, render
+from builder.settings import Settings, load_settings
+from builder.urls import ARTICLES
+from builder.validate import check_page
+
+PARTITIONS = ".partitions"  # inside docs_dir; MkDocs skips dot-folders in the main run
+UNDATED = "undated"
+
+
+def partition_key(article: Article) -> str:
+    """The month an article was published in ("2021-11"), or "undated"."""
+    return article.published.strftime("%Y-%m") if article.published else UNDATED
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    config_file: str
+    profile_file: str | None
+    paths: tuple[str, ...]
+
+
+@dataclass
+class ReadOutcome:
+    """Slim records (first paragraph only) for listings, feeds and collision checks."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    config_file: str
+    profile_file: str | None
+    key: str
+    sources: tuple[str, ...]  # the accepted inputs of this partition ("file" or "file:line")
+    paths: tuple[str, ...]  # the files they come from
+    docs_dir: str  # this partition's docs folder (replaced whole)
+    site_dir: str  # where its MkDocs run writes
+    now: str  # the build's "now" (ISO 8601), for the future-date check
+
+
+@dataclass
+class PartitionOutcome:
+    key: str
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[tuple[str, str, str]] = field(default_factory=list)  # (level, page, message)
+    failure: str | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def _context(config_file: str, profile_file: str | None) -> tuple[Settings, Profile]:
+    settings, _ = load_settings(Path(config_file))
+    profile = load_profile(Path(profile_file) if profile_file else settings.profile or DEFAULT_PROFILE)
+    return settings, profile
+
+
+def read_chunk(task: ReadTask) -> ReadOutcome:
+    settings, profile = _context(task.config_file, task.profile_file)
+    outcome = ReadOutcome()
+    for path in task.paths:
+        for result in read_inputs(Path(path), profile, settings.limits):
+            if result.article is None:
+                outcome.rejected.append((result.source, result.error or "unknown reason"))
+            else:
+                outcome.articles.append(replace(result.article, paragraphs=result.article.paragraphs[:1]))
+                outcome.warnings.extend((result.source, w) for w in result.warnings)
+    return outcome
+
+
+def build_partition(task: PartitionTask) -> PartitionOutcome:
+    """Pages, photos, MkDocs HTML and page checks for one partition."""
+    settings, profile = _context(task.config_file, task.profile_file)
+    outcome = PartitionOutcome(task.key)
+    wanted = set(task.sources)
+    articles: list[Article] = []
+    for path in task.paths:
+        articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
+    articles, media, outcome.warnings = place_photos(articles, settings)
+    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
+    docs = Path(task.docs_dir)
+    _write_tree(docs, pages, media)
+    try:
+        render(Path(task.config_file), docs, Path(task.site_dir), nav=[])
+    except PublishError as exc:
+        outcome.failure = f"partition {task.key}: {exc}"
+        return outcome
+    now = datetime.fromisoformat(task.now)
+    for a in articles:
+        rel = f"{ARTICLES}/{a.url_slug}/index.html"
+        html = (Path(task.site_dir) / rel).read_text(encoding="utf-8")
+        intent = json.loads(get_data(pages[f"{ARTICLES}/{a.url_slug}.md"])[1]["jsonld"])
+        outcome.findings.extend((level, rel, msg) for level, msg in check_page(html, True, intent, settings.image_hosts, now))
+    return outcome
+
+
+def _write_tree(root: Path, pages: dict[str, str], media: dict[str, Path | bytes]) -> None:
+    """Replace ``root`` by these pages and media (written beside it, then renamed in)."""
+    staging = root.with_name(root.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    for rel, text in pages.items():
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        (staging / rel).write_text(text, encoding="utf-8")
+    for rel, source in media.items():
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, bytes):
+            (staging / rel).write_bytes(source)
+        else:
+            shutil.copyfile(source, staging / rel)
+    staging.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)

@@ -1,0 +1,51 @@
+"""Every article gets a publishable image: its photo (with pixel size), or a drawn share image."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image as PILImage
+
+from builder import share_image
+from builder.article import Article, Image
+from builder.settings import Settings
+from builder.urls import media_path
+
+
+def place_photos(articles: list[Article], settings: Settings) -> tuple[list[Article], dict[str, Path | bytes], list[tuple[str, str]]]:
+    """Local photos are published under media/ with their size; remote ones only from allowed
+    hosts; an article left without a photo gets a drawn share image. Returns the articles with
+    site-relative image URLs, the media to publish ({path: file or bytes}) and warnings."""
+    media: dict[str, Path | bytes] = {}
+    placed: list[Article] = []
+    warnings: list[tuple[str, str]] = []
+    for article in articles:
+        image = article.image
+        if image and image.url:
+            if "://" not in image.url:
+                source = Path(article.source).parent / image.url
+                rel = media_path(article, source.name)
+                media[rel] = source
+                width, height = photo_size(source)
+                image = dataclasses.replace(image, url=rel, width=width, height=height)
+            elif urlsplit(image.url).netloc not in settings.image_hosts:
+                warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
+                image = dataclasses.replace(image, url=None)
+        if not (image and image.url):
+            rel = media_path(article, "share.png")
+            media[rel] = share_image.render(article.headline, settings.site_name, article.section)
+            base = image or Image(caption=None, credit=None)
+            image = dataclasses.replace(base, url=rel, width=share_image.WIDTH, height=share_image.HEIGHT, generated=True, alt=article.headline)
+        placed.append(dataclasses.replace(article, image=image))
+    return placed, media, warnings
+
+
+def photo_size(path: Path) -> tuple[int | None, int | None]:
+    """Pixel size from the file header (Pillow reads no more than it needs)."""
+    try:
+        with PILImage.open(path) as img:
+            return img.size
+    except (OSError, ValueError):
+        return None, None
