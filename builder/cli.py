@@ -41,6 +41,8 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
+    b.add_argument("--jobs", type=int, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (pip install 'builder[dask]')")
     b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
     b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset) for the news sitemap; default SOURCE_DATE_EPOCH or the clock")
@@ -66,7 +68,7 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
-            report = build(args.config, args.input, args.site_dir, args.profile, now=args.now)
+            report = build(args.config, args.input, args.site_dir, args.profile, now=args.now, jobs=args.jobs, scheduler=args.scheduler)
             args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(f"report: {args.report}")
             return 0 if report.published and not (args.strict and report.rejected) else 1

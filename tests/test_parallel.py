@@ -1,0 +1,40 @@
+"""Partitions run by any concurrent.futures executor give the same site: in-process, a local
+process pool, and a Dask cluster (a LocalCluster here, reached by its tcp:// address)."""
+
+import hashlib
+import shutil
+
+import pytest
+
+from builder.build import build
+from tests.conftest import SAMPLE, make_project
+
+
+def tree_hashes(root):
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build_with(tmp_path, name, **options):
+    root = tmp_path / name
+    root.mkdir()
+    corpus = root / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    report = build(make_project(root, corpus), **options)
+    assert report.published and len(report.built) == 6, report.failure
+    return tree_hashes(root / "site")
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_executors_agree(tmp_path, monkeypatch, dask_scheduler):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    inline = build_with(tmp_path, "inline", jobs=1)
+    pool = build_with(tmp_path, "pool", jobs=2)
+    assert dask_scheduler.startswith("tcp://")
+    on_dask = build_with(tmp_path, "dask", scheduler=dask_scheduler)
+    assert inline == pool == on_dask
