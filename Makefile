@@ -45,7 +45,7 @@ fuzz: $(VENV)/.test-deps
 
 # Benchmarks (never part of `make test`): our build vs plain MkDocs vs Hugo on N synthetic articles.
 N ?= 1000
-bench: $(VENV)/.deps
+bench: $(VENV)/.test-deps
 	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
 	$(BIN)/python bench/run.py $(N)
 

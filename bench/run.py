@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,14 +31,29 @@ from builder.profile import load_profile  # noqa: E402
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall time; CPU time (user + system) of the process and every child it waited for; and
+    peak memory of the whole process tree: the sum of the resident sets of the process and all
+    its children (workers included), sampled every 50 ms."""
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    root = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
     wall = time.monotonic() - started
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if status != 0:
-        raise RuntimeError(f"{command[0]} failed ({status}): {stderr[-2000:]}")
-    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode:
+        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise RuntimeError(f"{command[0]} failed ({process.returncode}): {stderr[-2000:]}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1)}
 
 
 def our_project(work: Path, corpus: Path) -> Path:
@@ -96,6 +112,13 @@ def main() -> int:
     report = work / "ours" / "build-report.json"
     results["ours"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
     results["ours_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
+    # incremental: one article's text changes, then the same build command again
+    changed = sorted(corpus.glob("*.txt"))[len(list(corpus.glob("*.txt"))) // 2]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("\n\n", "\n\nتحديث: ", 1), encoding="utf-8")
+    results["ours_one_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    again = json.loads(report.read_text(encoding="utf-8"))
+    results["ours_one_change_stages_s"] = again["stages"]
+    results["ours_one_change_partitions"] = again["partitions"]
     results["mkdocs"] = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs" / "mkdocs.yml")], work / "mkdocs", env)
     if not args.no_hugo and shutil.which("hugo"):
         results["hugo"] = measure(["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env)

@@ -6,6 +6,7 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -23,8 +24,8 @@ from builder.load import input_files
 from builder.pages import listing_pages
 from builder.profile import DEFAULT_PROFILE, load_profile
 from builder.executors import make_executor, worker_count
-from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, partition_key, read_chunk
-from builder.publish import PublishError, check_site_dir, publish, render
+from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, code_digest, partition_digest, partition_key, read_chunk
+from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
@@ -49,6 +50,7 @@ class BuildReport:
     published: bool = False
     failure: str | None = None
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -74,6 +76,7 @@ class BuildReport:
             "failure": self.failure,
             "seconds": round(self.seconds, 3),
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
+            "partitions": self.partitions,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "inputs": sorted(inputs, key=lambda i: str(i["source"])),
@@ -108,10 +111,12 @@ def build(
             size = max(1, min(500, len(files) // (4 * worker_count(jobs, scheduler)) + 1))
             tasks = [ReadTask(config, profile, tuple(map(str, files[i : i + size]))) for i in range(0, len(files), size)]
             articles: list[Article] = []
+            digests: dict[str, str] = {}
             for n, outcome in enumerate(pool.map(read_chunk, tasks), start=1):
                 articles.extend(outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
+                digests.update(outcome.digests)
                 if n % 10 == 0:
                     print(f"  read {min(n * size, len(files))}/{len(files)} files", file=sys.stderr, flush=True)
             articles = _without_collisions(articles, report)
@@ -121,20 +126,31 @@ def build(
             with report.stage("listings"):
                 write_generated(settings.docs_dir, listing_pages(articles, settings), {})
             partitions = _partition_tasks(articles, settings, config, profile, target, moment)
-            print(f"  rendering {len(articles)} articles in {len(partitions)} partition(s) ...", file=sys.stderr, flush=True)
+            code = code_digest(settings.config_file, profile_file)
+            groups = _groups(articles)
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests) for t in partitions}
+            reused = [t for t in partitions if _reusable(t, wanted[t.key], target)]
+            todo = [t for t in partitions if t not in reused]
+            report.partitions = {"built": len(todo), "reused": len(reused)}
+            print(f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged ...", file=sys.stderr, flush=True)
+            results: dict[str, list[list[str]]] = {}
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
-                    futures = [pool.submit(build_partition, task) for task in partitions]
+                    futures = [pool.submit(build_partition, task) for task in todo]
                     render(settings.config_file, settings.docs_dir, fresh)  # home, listings, about
                     outcomes = [f.result() for f in futures]
                 for outcome in outcomes:
                     if outcome.failure:
                         raise PublishError(outcome.failure)
                     report.warnings.extend(outcome.warnings)
-                    report.findings.extend(Finding(*f) for f in outcome.findings)
+                    results[outcome.key] = [list(f) for f in outcome.findings]
                 with report.stage("merge"):
-                    _merge(partitions, fresh)
+                    _merge(todo, fresh)
+                    for task in reused:
+                        results[task.key] = _link_previous(task, groups[task.key], target, fresh)
+                for key in sorted(results):
+                    report.findings.extend(Finding(*f) for f in results[key])
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
@@ -151,16 +167,48 @@ def build(
                 report.published, report.findings = publish(target, make, check)
             except PublishError as exc:
                 report.failure = str(exc)
+            if report.published:  # remember what each partition was made from, for the next build
+                for task in partitions:
+                    (Path(task.docs_dir) / DIGEST).write_text(wanted[task.key], encoding="utf-8")
+                    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(results.get(task.key, []), ensure_ascii=False), encoding="utf-8")
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
 
 
-def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
-    """One task per month; stale partition folders of earlier builds are removed."""
+def _groups(articles: list[Article]) -> dict[str, list[Article]]:
     groups: dict[str, list[Article]] = {}
     for article in articles:
         groups.setdefault(partition_key(article), []).append(article)
+    return groups
+
+
+DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
+
+
+def _reusable(task: PartitionTask, digest: str, target: Path) -> bool:
+    """Unchanged since the site in ``target`` was built from it: same inputs, code and settings."""
+    docs = Path(task.docs_dir)
+    try:
+        return (target / MARKER).exists() and (docs / DIGEST).read_text(encoding="utf-8") == digest and (docs / FINDINGS).exists()
+    except OSError:
+        return False
+
+
+def _link_previous(task: PartitionTask, group: list[Article], target: Path, fresh: Path) -> list[list[str]]:
+    """Hard-link an unchanged partition's pages and media from the current site into the new one
+    (files are never rewritten in place, so sharing them is safe); return its stored findings."""
+    for article in group:
+        for rel in (f"{ARTICLES}/{article.url_slug}", f"media/{article.id}"):
+            if (target / rel).is_dir():
+                shutil.copytree(target / rel, fresh / rel, copy_function=os.link)
+    findings: list[list[str]] = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
+    return findings
+
+
+def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
+    """One task per month; stale partition folders of earlier builds are removed."""
+    groups = _groups(articles)
     root = settings.docs_dir / PARTITIONS
     for stale in root.glob("*"):
         if stale.name not in groups:

@@ -30,7 +30,7 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iter
     if scheduler:
         from distributed import Client
 
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield client.get_executor()
     elif jobs == 1:
         yield InlineExecutor()

@@ -10,6 +10,7 @@ a process pool or a Dask cluster can run them; each worker loads settings once.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field, replace
@@ -46,11 +47,13 @@ class ReadTask:
 
 @dataclass
 class ReadOutcome:
-    """Slim records (first paragraph only) for listings, feeds and collision checks."""
+    """Slim records (first paragraph only) for listings, feeds and collision checks, and a
+    content hash of every input an article came from (raw file, sidecar, photo)."""
 
     articles: list[Article] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,54 @@ def read_chunk(task: ReadTask) -> ReadOutcome:
             else:
                 outcome.articles.append(replace(result.article, paragraphs=result.article.paragraphs[:1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
+                outcome.digests[result.source] = input_digest(Path(path), result.article)
     return outcome
+
+
+def input_digest(path: Path, article: Article) -> str:
+    """sha256 of everything one article is made from: its file, its sidecar, its photo."""
+    digest = hashlib.sha256(path.read_bytes())
+    sidecar = path.with_suffix(".toml")
+    if path.suffix == ".txt" and sidecar.exists():
+        digest.update(b"\0sidecar\0" + sidecar.read_bytes())
+    if article.image and article.image.url and "://" not in article.image.url:
+        photo = path.parent / article.image.url
+        if photo.is_file():
+            digest.update(b"\0photo\0" + photo.read_bytes())
+    return digest.hexdigest()
+
+
+def code_digest(config_file: Path, profile_file: Path | None) -> str:
+    """sha256 of what every page depends on: the builder's code and profiles, the theme, the
+    settings and the source profile. Any change here rebuilds every partition."""
+    settings, _ = _context(str(config_file), str(profile_file) if profile_file else None)
+    package = Path(__file__).parent
+    files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
+    theme = _theme_dir(config_file)
+    if theme is not None:
+        files += sorted(p for p in theme.rglob("*") if p.is_file())
+    profile = profile_file or settings.profile
+    if profile is not None:
+        files.append(profile)
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(str(file).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _theme_dir(config_file: Path) -> Path | None:
+    import yaml
+
+    data = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    custom = (data.get("theme") or {}).get("custom_dir") if isinstance(data.get("theme"), dict) else None
+    return (config_file.parent / custom).resolve() if custom else None
+
+
+def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str]) -> str:
+    digest = hashlib.sha256(f"{code}\0{key}".encode())
+    for a in sorted(articles, key=lambda a: a.source):
+        digest.update(f"\0{a.source}\0{digests[a.source]}\0{a.url_slug}".encode())
+    return digest.hexdigest()
 
 
 def build_partition(task: PartitionTask) -> PartitionOutcome:
