@@ -18,11 +18,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.article import Article, ReadResult
+from builder.article import Article
 from builder.discovery import discovery_files
 from builder.load import input_files
 from builder.pages import listing_pages
-from builder.profile import DEFAULT_PROFILE, load_profile
+from builder.profile import load_profile
 from builder.executors import make_executor, worker_count
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, code_digest, partition_digest, partition_key, read_chunk
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
@@ -245,14 +245,6 @@ def _merge(partitions: list[PartitionTask], fresh: Path) -> None:
                     entry.rename(fresh / folder / entry.name)
     if partitions:
         shutil.rmtree(Path(partitions[0].site_dir).parent, ignore_errors=True)
-
-
-def _record(result: ReadResult, report: BuildReport, articles: list[Article]) -> None:
-    if result.article is None:
-        report.rejected.append((result.source, result.error or "unknown reason"))
-        return
-    articles.append(result.article)
-    report.warnings.extend((result.source, w) for w in result.warnings)
 
 
 def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:
