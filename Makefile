@@ -50,7 +50,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(N)
 
 clean:
-	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* docs/.partitions \
+	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* .build \
 	  .pytest_cache .mypy_cache .hypothesis test-results
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 

@@ -102,7 +102,7 @@ def build(
     if not source.exists():
         raise SettingsError(f"input {source} does not exist")
     target = site_dir or settings.site_dir
-    check_site_dir(target, inputs=[source, settings.docs_dir], homes=[settings.config_file.parent, Path.home()])
+    check_site_dir(target, inputs=[source, settings.docs_dir, settings.build_dir], homes=[settings.config_file.parent, Path.home()])
     files = input_files([source])
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
@@ -160,7 +160,7 @@ def build(
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):
-                    rest = validate_site(fresh, settings.docs_dir, settings.image_hosts, settings, moment, article_pages=False)
+                    rest = validate_site(fresh, None, settings.image_hosts, settings, moment, article_pages=False)
                 return fold_notes(sorted(report.findings + rest, key=lambda f: (f.level, f.page, f.message)))
 
             try:
@@ -209,7 +209,7 @@ def _link_previous(task: PartitionTask, group: list[Article], target: Path, fres
 def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
     """One task per month; stale partition folders of earlier builds are removed."""
     groups = _groups(articles)
-    root = settings.docs_dir / PARTITIONS
+    root = settings.build_dir / PARTITIONS
     for stale in root.glob("*"):
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)

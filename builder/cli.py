@@ -13,6 +13,7 @@ from builder.article import Article, ReadResult
 from builder.build import build, build_time
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
 from builder.load import input_files, read_all
+from builder.partitions import PARTITIONS
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
 from builder.settings import SettingsError, load_settings
@@ -159,7 +160,7 @@ def _validate(site_dir: Path, config: Path, as_json: bool, strict: bool, now: da
     settings = load_settings(config)[0] if config.exists() else None
     findings = validate_site(
         site_dir,
-        settings.docs_dir if settings else None,
+        settings.build_dir / PARTITIONS if settings else None,
         settings.image_hosts if settings else frozenset(),
         settings,
         now or build_time(),

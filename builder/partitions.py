@@ -29,7 +29,7 @@ from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
 from builder.validate import check_page
 
-PARTITIONS = ".partitions"  # inside docs_dir; MkDocs skips dot-folders in the main run
+PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per month
 UNDATED = "undated"
 
 

@@ -34,6 +34,7 @@ class Settings:
     per_page: int
     limits: Limits
     docs_dir: Path
+    build_dir: Path  # the builder's own work files (partition pages, caches), beside mkdocs.yml
     site_dir: Path
 
     def absolute(self, path: str) -> str:
@@ -74,6 +75,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             per_page=pc.per_page,
             limits=Limits(pc.max_file_bytes, pc.max_line_chars),
             docs_dir=Path(cfg.docs_dir),
+            build_dir=base / ".build",
             site_dir=Path(cfg.site_dir),
         ),
         cfg,

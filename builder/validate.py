@@ -46,23 +46,23 @@ class Finding:
 
 def validate_site(
     site_dir: Path,
-    docs_dir: Path | None,
+    pages_dir: Path | None,
     allowed_hosts: frozenset[str] = frozenset(),
     settings: Settings | None = None,
     now: datetime | None = None,
     article_pages: bool = True,
 ) -> list[Finding]:
-    """Check every HTML page of ``site_dir``; ``docs_dir`` holds the builder's intent (front
-    matter); with ``settings``, the sitemaps, feeds and robots.txt too. A partitioned build has
+    """Check every HTML page of ``site_dir``; ``pages_dir`` (the partitions folder) holds the
+    builder's intent (front matter); with ``settings``, the sitemaps, feeds and robots.txt too. A partitioned build has
     checked its article pages already and passes ``article_pages=False``."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     if not site_dir.is_dir():
         return [Finding("error", str(site_dir), "site folder does not exist")]
-    if docs_dir is None:
-        findings.append(Finding("warning", str(site_dir), "no docs folder given: JSON-LD not compared with the builder's intent"))
+    if pages_dir is None and article_pages:
+        findings.append(Finding("warning", str(site_dir), "no pages folder given: JSON-LD not compared with the builder's intent"))
     pages = sorted(site_dir.rglob("*.html"))
-    intents = _intent_files(docs_dir) if docs_dir else {}
+    intents = _intent_files(pages_dir) if pages_dir else {}
     seen_articles = 0
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
@@ -88,11 +88,9 @@ def fold_notes(findings: list[Finding]) -> list[Finding]:
     return kept + [Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items())]
 
 
-def _intent_files(docs_dir: Path) -> dict[str, Path]:
-    """Article pages the builder wrote, by slug (in month partitions, or flat in older builds)."""
-    found = {p.stem: p for p in docs_dir.glob(f"{ARTICLES}/*.md")}
-    found.update({p.stem: p for p in docs_dir.glob(f".partitions/*/{ARTICLES}/*.md")})
-    return found
+def _intent_files(pages_dir: Path) -> dict[str, Path]:
+    """Article pages the builder wrote, by slug, in its month partitions."""
+    return {p.stem: p for p in pages_dir.glob(f"*/{ARTICLES}/*.md")}
 
 
 def _intent(intents: dict[str, Path], rel: str) -> Any:

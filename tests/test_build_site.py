@@ -20,10 +20,10 @@ def test_sample_site_builds_and_validates(sample_build):
     site = root / "site"
     assert len(report.built) == 6 and report.rejected == [] and report.errors == []
     slugs = sorted(p.name for p in (site / "articles").iterdir())
-    assert slugs == sorted(p.stem for p in (root / "docs").glob(".partitions/*/articles/*.md"))
+    assert slugs == sorted(p.stem for p in (root / ".build" / "partitions").glob("*/articles/*.md"))
     assert len(slugs) == 6
     assert (site / "media" / "55425f2f31b4ad18" / "rabat-mausoleum.jpg").is_file()
-    assert [f for f in validate_site(site, root / "docs") if f.level == "error"] == []
+    assert [f for f in validate_site(site, root / ".build" / "partitions") if f.level == "error"] == []
 
 
 def test_home_lists_articles_newest_first(sample_build):
@@ -58,7 +58,7 @@ def test_validate_catches_tampering(sample_build, tmp_path):
     other.write_text(other.read_text(encoding="utf-8").replace('"@graph": [', '"@graph": [,'), encoding="utf-8")
     third = site / "articles" / "kuwait-club-league-title" / "index.html"
     third.write_text(third.read_text(encoding="utf-8").replace("2023-05-14T23:10:00+03:00", "2023-05-15T23:10:00+03:00"), encoding="utf-8")
-    errors = {(f.page, f.message.split(" ")[0]) for f in validate_site(site, root / "docs") if f.level == "error"}
+    errors = {(f.page, f.message.split(" ")[0]) for f in validate_site(site, root / ".build" / "partitions") if f.level == "error"}
     assert ("articles/oil-prices-jump/index.html", "headline") in errors
     assert ("articles/book-fair-opens/index.html", "JSON-LD") in errors
     assert ("articles/kuwait-club-league-title/index.html", "JSON-LD") in errors
@@ -88,7 +88,7 @@ def test_hostile_text_stays_literal_everywhere(tmp_path):
     article = ld["@graph"][0]
     assert article["headline"] == headline and article["keywords"] == ["</script>", "---"]
     assert article["alternativeHeadline"] == "<!-- عنوان --> {{ config.site_name }} `code`"
-    assert "<i>قسم</i> {{ x }}" in (tmp_path / "docs" / ".partitions" / "2024-01" / "articles" / "hostile.md").read_text(encoding="utf-8")
+    assert "<i>قسم</i> {{ x }}" in (tmp_path / ".build" / "partitions" / "2024-01" / "articles" / "hostile.md").read_text(encoding="utf-8")
 
 
 def test_bad_inputs_are_rejected_and_the_batch_goes_on(tmp_path):
@@ -115,8 +115,8 @@ def test_removed_articles_disappear_and_a_failed_build_keeps_the_old_site(tmp_pa
     report = build(config)
     assert len(report.built) == 5
     assert not (tmp_path / "site" / "articles" / "oil-prices-jump").exists()
-    assert not list((tmp_path / "docs").glob(".partitions/*/articles/oil-prices-jump.md"))
-    assert not (tmp_path / "docs" / ".partitions" / "2022-03").exists()  # its month is now empty
+    assert not list((tmp_path / ".build" / "partitions").glob("*/articles/oil-prices-jump.md"))
+    assert not (tmp_path / ".build" / "partitions" / "2022-03").exists()  # its month is now empty
     for raw in corpus.glob("*.txt"):
         raw.write_bytes(b"")
     report = build(config)

@@ -54,7 +54,7 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     change(corpus)
     again = build(config)
     assert again.published and again.partitions["built"] == rebuilt
-    assert again.partitions["reused"] == len(list((work / "docs" / ".partitions").iterdir())) - rebuilt
+    assert again.partitions["reused"] == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
