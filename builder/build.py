@@ -6,7 +6,6 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ from builder.load import input_files
 from builder.pages import listing_pages
 from builder.profile import load_profile
 from builder.executors import make_executor, worker_count
+from builder.incremental import ReadCache, link_unchanged, remember, reusable, reused_names, stored_findings
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, code_digest, partition_digest, partition_key, read_chunk
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.settings import Settings, SettingsError, load_settings
@@ -106,19 +106,28 @@ def build(
     files = input_files([source])
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
+    code = code_digest(settings.config_file, profile_file)
     with make_executor(jobs, scheduler) as pool:
         with report.stage("read"):
-            size = max(1, min(500, len(files) // (4 * worker_count(jobs, scheduler)) + 1))
-            tasks = [ReadTask(config, profile, tuple(map(str, files[i : i + size]))) for i in range(0, len(files), size)]
+            cache = ReadCache.load(settings.build_dir, code)
+            outcomes = {str(path): cache.get(path) for path in files}
+            stale = [path for path in files if outcomes[str(path)] is None]
+            size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
+            tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size]))) for i in range(0, len(stale), size)]
+            for n, chunk in enumerate(pool.map(read_chunk, tasks), start=1):
+                outcomes.update(chunk)
+                if n % 10 == 0:
+                    print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
             articles: list[Article] = []
             digests: dict[str, str] = {}
-            for n, outcome in enumerate(pool.map(read_chunk, tasks), start=1):
+            for path in files:  # in path order, whichever way each was read
+                outcome = outcomes[str(path)]
+                assert outcome is not None
+                cache.put(path, outcome)
                 articles.extend(outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
                 digests.update(outcome.digests)
-                if n % 10 == 0:
-                    print(f"  read {min(n * size, len(files))}/{len(files)} files", file=sys.stderr, flush=True)
             articles = _without_collisions(articles, report)
         report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
@@ -126,10 +135,10 @@ def build(
             with report.stage("listings"):
                 write_generated(settings.docs_dir, listing_pages(articles, settings), {})
             partitions = _partition_tasks(articles, settings, config, profile, target, moment)
-            code = code_digest(settings.config_file, profile_file)
             groups = _groups(articles)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests) for t in partitions}
-            reused = [t for t in partitions if _reusable(t, wanted[t.key], target)]
+            site_ok = (target / MARKER).exists()
+            reused = [t for t in partitions if reusable(t, wanted[t.key], site_ok)]
             todo = [t for t in partitions if t not in reused]
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged ...", file=sys.stderr, flush=True)
@@ -146,15 +155,18 @@ def build(
                     report.warnings.extend(outcome.warnings)
                     results[outcome.key] = [list(f) for f in outcome.findings]
                 with report.stage("merge"):
+                    slugs, ids = reused_names([groups[t.key] for t in reused])
+                    if reused:
+                        link_unchanged(target / ARTICLES, fresh / ARTICLES, slugs)
+                        link_unchanged(target / "media", fresh / "media", ids)
                     _merge(todo, fresh)
                     for task in reused:
-                        results[task.key] = _link_previous(task, groups[task.key], target, fresh)
+                        results[task.key] = stored_findings(task)
                 for key in sorted(results):
                     report.findings.extend(Finding(*f) for f in results[key])
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
-                    others = sorted(p.parent.relative_to(fresh).as_posix() + "/" for p in fresh.rglob("index.html") if not p.is_relative_to(fresh / ARTICLES))
-                    for rel, data in discovery_files(articles, [p.removeprefix("./") for p in others], settings, moment).items():
+                    for rel, data in discovery_files(articles, _other_pages(fresh), settings, moment).items():
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
 
@@ -169,8 +181,8 @@ def build(
                 report.failure = str(exc)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
-                    (Path(task.docs_dir) / DIGEST).write_text(wanted[task.key], encoding="utf-8")
-                    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(results.get(task.key, []), ensure_ascii=False), encoding="utf-8")
+                    remember(task, wanted[task.key], results.get(task.key, []))
+        cache.save(settings.build_dir, {str(p) for p in files})
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
@@ -181,29 +193,6 @@ def _groups(articles: list[Article]) -> dict[str, list[Article]]:
     for article in articles:
         groups.setdefault(partition_key(article), []).append(article)
     return groups
-
-
-DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
-
-
-def _reusable(task: PartitionTask, digest: str, target: Path) -> bool:
-    """Unchanged since the site in ``target`` was built from it: same inputs, code and settings."""
-    docs = Path(task.docs_dir)
-    try:
-        return (target / MARKER).exists() and (docs / DIGEST).read_text(encoding="utf-8") == digest and (docs / FINDINGS).exists()
-    except OSError:
-        return False
-
-
-def _link_previous(task: PartitionTask, group: list[Article], target: Path, fresh: Path) -> list[list[str]]:
-    """Hard-link an unchanged partition's pages and media from the current site into the new one
-    (files are never rewritten in place, so sharing them is safe); return its stored findings."""
-    for article in group:
-        for rel in (f"{ARTICLES}/{article.url_slug}", f"media/{article.id}"):
-            if (target / rel).is_dir():
-                shutil.copytree(target / rel, fresh / rel, copy_function=os.link)
-    findings: list[list[str]] = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
-    return findings
 
 
 def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
@@ -232,6 +221,19 @@ def _partition_tasks(articles: list[Article], settings: Settings, config: str, p
 def _is_record(source: str) -> bool:
     """Sources of JSON records read "file.jsonl:12" or "file.json[3]"; the file is what to reopen."""
     return source.rsplit(":", 1)[-1].isdigit() and not Path(source).exists()
+
+
+def _other_pages(fresh: Path) -> list[str]:
+    """Site-relative URLs of the pages besides articles (home, listings, about), found without
+    walking the article and media folders."""
+    found = []
+    for folder, dirs, names in os.walk(fresh):
+        rel = Path(folder).relative_to(fresh).as_posix()
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d not in (ARTICLES, "media")]
+        if "index.html" in names:
+            found.append("" if rel == "." else rel + "/")
+    return sorted(found)
 
 
 def _merge(partitions: list[PartitionTask], fresh: Path) -> None:

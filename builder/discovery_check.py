@@ -23,9 +23,9 @@ def check_discovery(site_dir: Path, site_url: str, now: datetime, article_urls: 
         problems.append(("error", "sitemap.xml", f"article {url} is missing from the sitemap"))
     _check_news(site_dir, host, now, problems)
     _check_robots(site_dir, site_url, problems)
-    for feed in sorted(site_dir.rglob("feed.xml")):
+    for feed in [site_dir / "feed.xml", *sorted(site_dir.glob("sections/*/feed.xml"))]:
         _check_rss(feed, site_dir, host, problems)
-    for feed in sorted(site_dir.rglob("atom.xml")):
+    for feed in [site_dir / "atom.xml", *sorted(site_dir.glob("sections/*/atom.xml"))]:
         _check_atom(feed, site_dir, host, problems)
     return problems
 

@@ -83,10 +83,12 @@ def _context(config_file: str, profile_file: str | None) -> tuple[Settings, Prof
     return settings, profile
 
 
-def read_chunk(task: ReadTask) -> ReadOutcome:
+def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
+    """What each file of the chunk gave, by path (so the parent can cache it per file)."""
     settings, profile = _context(task.config_file, task.profile_file)
-    outcome = ReadOutcome()
+    outcomes = {}
     for path in task.paths:
+        outcome = outcomes[path] = ReadOutcome()
         for result in read_inputs(Path(path), profile, settings.limits):
             if result.article is None:
                 outcome.rejected.append((result.source, result.error or "unknown reason"))
@@ -94,7 +96,7 @@ def read_chunk(task: ReadTask) -> ReadOutcome:
                 outcome.articles.append(replace(result.article, paragraphs=result.article.paragraphs[:1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
-    return outcome
+    return outcomes
 
 
 def input_digest(path: Path, article: Article) -> str:

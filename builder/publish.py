@@ -13,6 +13,7 @@ import ctypes
 import logging
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -63,8 +64,9 @@ def publish(site_dir: Path, make: Callable[[Path], None], check: Callable[[Path]
     """Let ``make`` fill a fresh folder beside ``site_dir``; swap it in if ``check`` finds no error."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a killed build
-        shutil.rmtree(stale, ignore_errors=True)
+    for pattern in (f".{site_dir.name}.new-*", f".{site_dir.name}.old-*"):  # left by earlier builds
+        for stale in site_dir.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
     try:
         make(fresh)
@@ -77,8 +79,22 @@ def publish(site_dir: Path, make: Callable[[Path], None], check: Callable[[Path]
         return False, findings
     (fresh / MARKER).write_text("made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8")
     swap(fresh, site_dir)
-    shutil.rmtree(fresh, ignore_errors=True)  # now holds the previous site
+    _discard(fresh)  # now holds the previous site
     return True, findings
+
+
+def _discard(old_site: Path) -> None:
+    """Delete the previous site without making the build wait: it is renamed aside and removed
+    by a detached ``rm -rf`` (tens of thousands of folders take seconds); whatever is left of
+    it is removed at the start of the next build."""
+    if not old_site.exists():  # the first build: nothing was there before
+        return
+    aside = old_site.with_name(old_site.name.replace(".new-", ".old-", 1))
+    old_site.rename(aside)
+    if shutil.which("rm"):
+        subprocess.Popen(["rm", "-rf", str(aside)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:  # pragma: no cover
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2

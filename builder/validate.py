@@ -9,6 +9,7 @@ its headline equal to the visible ``<h1>``.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime, timezone
@@ -61,24 +62,31 @@ def validate_site(
         return [Finding("error", str(site_dir), "site folder does not exist")]
     if pages_dir is None and article_pages:
         findings.append(Finding("warning", str(site_dir), "no pages folder given: JSON-LD not compared with the builder's intent"))
-    pages = sorted(site_dir.rglob("*.html"))
     intents = _intent_files(pages_dir) if pages_dir else {}
-    seen_articles = 0
-    for path in pages:
+    article_dirs = sorted(p.name for p in (site_dir / ARTICLES).iterdir()) if (site_dir / ARTICLES).is_dir() else []
+    seen_articles = len(article_dirs)
+    for path in _html_pages(site_dir, article_pages):
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
-        seen_articles += is_article
-        if is_article and not article_pages:
-            continue
         intent = _intent(intents, rel) if is_article else None
         findings.extend(Finding(level, rel, msg) for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now))
     findings = fold_notes(findings)
     if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:
-        urls = {settings.absolute(p.parent.relative_to(site_dir).as_posix() + "/") for p in (site_dir / ARTICLES).glob("*/index.html")}
+        urls = {settings.absolute(f"{ARTICLES}/{name}/") for name in article_dirs}
         findings.extend(Finding(level, rel, msg) for level, rel, msg in check_discovery(site_dir, settings.site_url, now, urls))
     return findings
+
+
+def _html_pages(site_dir: Path, article_pages: bool) -> list[Path]:
+    """Every HTML page; without article pages, the article and media folders are not walked."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(site_dir):
+        if Path(folder) == site_dir and not article_pages:
+            dirs[:] = [d for d in dirs if d not in (ARTICLES, "media")]
+        found.extend(Path(folder) / n for n in names if n.endswith(".html"))
+    return sorted(found)
 
 
 def fold_notes(findings: list[Finding]) -> list[Finding]:

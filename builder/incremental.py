@@ -1,0 +1,115 @@
+"""What an incremental build may reuse from the last successful one.
+
+- Read cache: an input file whose size and modification time (and its sidecar's and photo's)
+  are unchanged is not parsed again; its slim records, rejections, warnings and content
+  hashes come from ``.build/read-cache.pickle``. The cache is dropped whole when the code,
+  settings or profile change.
+- Partitions: a month whose content hash is the one recorded when the current site was
+  published has its pages and media hard-linked from that site instead of rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.article import Article
+from builder.partitions import PartitionTask, ReadOutcome
+
+DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
+READ_CACHE = "read-cache.pickle"
+
+StatKey = tuple[tuple[int, int] | None, ...]
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
+    """What must not change for a cached read of ``path`` to stand."""
+    sidecar = path.with_suffix(".toml") if path.suffix == ".txt" else None
+    return (_stat(path), _stat(sidecar) if sidecar else None, *(_stat(path.parent / p) for p in photos))
+
+
+@dataclass
+class ReadCache:
+    code: str
+    entries: dict[str, tuple[StatKey, tuple[str, ...], ReadOutcome]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, build_dir: Path, code: str) -> ReadCache:
+        try:
+            with open(build_dir / READ_CACHE, "rb") as handle:
+                cache = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            return cls(code)
+        return cache if isinstance(cache, cls) and cache.code == code else cls(code)
+
+    def get(self, path: Path) -> ReadOutcome | None:
+        entry = self.entries.get(str(path))
+        if entry is None:
+            return None
+        key, photos, outcome = entry
+        return outcome if stat_key(path, photos) == key else None
+
+    def put(self, path: Path, outcome: ReadOutcome) -> None:
+        photos = tuple(a.image.url for a in outcome.articles if a.image and a.image.url and "://" not in a.image.url)
+        self.entries[str(path)] = (stat_key(path, photos), photos, outcome)
+
+    def save(self, build_dir: Path, keep: set[str]) -> None:
+        self.entries = {k: v for k, v in self.entries.items() if k in keep}
+        build_dir.mkdir(parents=True, exist_ok=True)
+        temp = build_dir / (READ_CACHE + ".tmp")
+        with open(temp, "wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temp.replace(build_dir / READ_CACHE)
+
+
+def reusable(task: PartitionTask, digest: str, site_ok: bool) -> bool:
+    """Unchanged since the current site was built from it: same inputs, code and settings."""
+    docs = Path(task.docs_dir)
+    try:
+        return site_ok and (docs / DIGEST).read_text(encoding="utf-8") == digest and (docs / FINDINGS).exists()
+    except OSError:
+        return False
+
+
+def stored_findings(task: PartitionTask) -> list[list[str]]:
+    findings: list[list[str]] = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
+    return findings
+
+
+def remember(task: PartitionTask, digest: str, findings: list[list[str]]) -> None:
+    (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
+    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(findings, ensure_ascii=False), encoding="utf-8")
+
+
+def link_unchanged(old: Path, fresh: Path, keep: set[str]) -> None:
+    """Hard-link ``old`` into ``fresh`` (files are never rewritten in place, so sharing them
+    with the previous site is safe), then drop the entries not in ``keep``."""
+    if not old.is_dir():
+        return
+    if shutil.which("cp"):
+        subprocess.run(["cp", "-al", str(old), str(fresh)], check=True)  # one process, C speed
+    else:  # pragma: no cover - every Debian has cp
+        shutil.copytree(old, fresh, copy_function=os.link)
+    for entry in fresh.iterdir():
+        if entry.name not in keep:
+            shutil.rmtree(entry)
+
+
+def reused_names(groups: list[list[Article]]) -> tuple[set[str], set[str]]:
+    """Article folder names (slugs) and media folder names (ids) of the reused partitions."""
+    slugs = {a.url_slug for group in groups for a in group}
+    ids = {a.id for group in groups for a in group}
+    return slugs, ids
