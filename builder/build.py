@@ -133,7 +133,7 @@ def build(
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
             with report.stage("listings"):
-                write_generated(settings.docs_dir, listing_pages(articles, settings), {})
+                write_generated(settings.docs_dir, listing_pages(articles, settings))
             partitions = _partition_tasks(articles, settings, config, profile, target, moment)
             groups = _groups(articles)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests) for t in partitions}

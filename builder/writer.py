@@ -11,11 +11,13 @@ import shutil
 from pathlib import Path
 
 # What the builder owns inside docs_dir (git-ignored); everything else there is hand-written.
+# ("articles" and "media" held article pages before the partitioned layout; they are cleared.)
 OWNED = ("index.md", "articles", "page", "media")
 
 
-def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path | bytes]) -> None:
-    """Replace the builder's part of ``docs_dir`` by ``pages`` (text) and ``media`` (copies)."""
+def write_generated(docs_dir: Path, pages: dict[str, str]) -> None:
+    """Replace the builder's part of ``docs_dir`` (home and listing pages) by ``pages``; article
+    pages live in the month partitions (``builder.partitions``)."""
     for stale in docs_dir.glob(".staging-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
     staging = docs_dir / f".staging-{os.getpid()}"
@@ -24,13 +26,6 @@ def write_generated(docs_dir: Path, pages: dict[str, str], media: dict[str, Path
         target = _inside(staging, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    for rel, source in media.items():
-        target = _inside(staging, rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, bytes):
-            target.write_bytes(source)
-        else:
-            shutil.copyfile(source, target)
     retired = staging / ".retired"
     retired.mkdir()
     for name in OWNED:
