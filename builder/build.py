@@ -6,6 +6,7 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
@@ -23,7 +24,7 @@ from builder.load import input_files
 from builder.pages import listing_pages
 from builder.profile import load_profile
 from builder.executors import make_executor, worker_count
-from builder.incremental import ReadCache, link_unchanged, remember, reusable, reused_names, stored_findings
+from builder.incremental import ReadCache, future_dates, link_unchanged, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, code_digest, partition_digest, partition_key, read_chunk
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.settings import Settings, SettingsError, load_settings
@@ -103,6 +104,7 @@ def build(
         raise SettingsError(f"input {source} does not exist")
     target = site_dir or settings.site_dir
     check_site_dir(target, inputs=[source, settings.docs_dir, settings.build_dir], homes=[settings.config_file.parent, Path.home()])
+    lock = _lock(settings.build_dir)  # held until the build ends (released on close or exit)
     files = input_files([source])
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
@@ -113,7 +115,7 @@ def build(
             outcomes = {str(path): cache.get(path) for path in files}
             stale = [path for path in files if outcomes[str(path)] is None]
             size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
-            tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size]))) for i in range(0, len(stale), size)]
+            tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size])), code) for i in range(0, len(stale), size)]
             for n, chunk in enumerate(pool.map(read_chunk, tasks), start=1):
                 outcomes.update(chunk)
                 if n % 10 == 0:
@@ -134,15 +136,16 @@ def build(
             moment = now or build_time()
             with report.stage("listings"):
                 write_generated(settings.docs_dir, listing_pages(articles, settings))
-            partitions = _partition_tasks(articles, settings, config, profile, target, moment)
+            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code)
             groups = _groups(articles)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests) for t in partitions}
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target) for t in partitions}
             site_ok = (target / MARKER).exists()
             reused = [t for t in partitions if reusable(t, wanted[t.key], site_ok)]
             todo = [t for t in partitions if t not in reused]
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged ...", file=sys.stderr, flush=True)
             results: dict[str, list[list[str]]] = {}
+            warned: dict[str, list[list[str]]] = {}
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
@@ -152,8 +155,8 @@ def build(
                 for outcome in outcomes:
                     if outcome.failure:
                         raise PublishError(outcome.failure)
-                    report.warnings.extend(outcome.warnings)
                     results[outcome.key] = [list(f) for f in outcome.findings]
+                    warned[outcome.key] = [list(w) for w in outcome.warnings]
                 with report.stage("merge"):
                     slugs, ids = reused_names([groups[t.key] for t in reused])
                     if reused:
@@ -161,9 +164,14 @@ def build(
                         link_unchanged(target / "media", fresh / "media", ids)
                     _merge(todo, fresh)
                     for task in reused:
-                        results[task.key] = stored_findings(task)
+                        results[task.key], warned[task.key] = stored(task)
                 for key in sorted(results):
-                    report.findings.extend(Finding(*f) for f in results[key])
+                    found = results[key] + (future_dates(groups[key], moment) if any(t.key == key for t in reused) else [])
+                    report.findings.extend(Finding(*f) for f in found)
+                    report.warnings.extend((source, message) for source, message in warned.get(key, []))
+                missing = sorted({a.url_slug for a in articles} - {p.name for p in (fresh / ARTICLES).iterdir()})
+                if missing:  # a page every listing and sitemap links to must exist
+                    raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     for rel, data in discovery_files(articles, _other_pages(fresh), settings, moment).items():
@@ -181,11 +189,24 @@ def build(
                 report.failure = str(exc)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
-                    remember(task, wanted[task.key], results.get(task.key, []))
+                    remember(task, wanted[task.key], results.get(task.key, []), warned.get(task.key, []))
         cache.save(settings.build_dir, {str(p) for p in files})
+    lock.close()
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
+
+
+def _lock(build_dir: Path) -> TextIO:
+    """One build at a time per project: a second one would remove the first one's work folders."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(build_dir / "lock", "w")  # noqa: SIM115 - closed (and unlocked) when the build ends
+    try:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # POSIX lock: not inherited by forked workers
+    except BlockingIOError as exc:
+        handle.close()
+        raise SettingsError(f"another build of this project is running (lock: {build_dir / 'lock'})") from exc
+    return handle
 
 
 def _groups(articles: list[Article]) -> dict[str, list[Article]]:
@@ -195,7 +216,9 @@ def _groups(articles: list[Article]) -> dict[str, list[Article]]:
     return groups
 
 
-def _partition_tasks(articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime) -> list[PartitionTask]:
+def _partition_tasks(
+    articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime, code: str
+) -> list[PartitionTask]:
     """One task per month; stale partition folders of earlier builds are removed."""
     groups = _groups(articles)
     root = settings.build_dir / PARTITIONS
@@ -213,13 +236,14 @@ def _partition_tasks(articles: list[Article], settings: Settings, config: str, p
             docs_dir=str(root / key),
             site_dir=str(parts / key),
             now=moment.isoformat(),
+            code=code,
         )
         for key, group in sorted(groups.items())
     ]
 
 
 def _is_record(source: str) -> bool:
-    """Sources of JSON records read "file.jsonl:12" or "file.json[3]"; the file is what to reopen."""
+    """Sources of JSON records read "/path/file.jsonl:12"; the file is what to reopen."""
     return source.rsplit(":", 1)[-1].isdigit() and not Path(source).exists()
 
 

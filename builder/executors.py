@@ -4,7 +4,9 @@ existing Dask cluster with ``--scheduler tcp://HOST:PORT``, or the calling proce
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,8 +37,18 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iter
     elif jobs == 1:
         yield InlineExecutor()
     else:
-        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, initializer=_die_with_parent) as pool:
             yield pool
+
+
+def _die_with_parent() -> None:
+    """A worker of a killed build must not live on and write into the next build's folders:
+    on Linux, ask the kernel to kill it when its parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 def worker_count(jobs: int | None, scheduler: str | None) -> int:

@@ -18,28 +18,14 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datetime import datetime
+
 from builder.article import Article
-from builder.partitions import PartitionTask, ReadOutcome
+from builder.urls import ARTICLES
+from builder.partitions import PartitionTask, ReadOutcome, StatKey, local_photos, stat_key
 
 DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
 READ_CACHE = "read-cache.pickle"
-
-StatKey = tuple[tuple[int, int] | None, ...]
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
-def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
-    """What must not change for a cached read of ``path`` to stand."""
-    sidecar = path.with_suffix(".toml") if path.suffix == ".txt" else None
-    return (_stat(path), _stat(sidecar) if sidecar else None, *(_stat(path.parent / p) for p in photos))
-
 
 @dataclass
 class ReadCache:
@@ -63,8 +49,10 @@ class ReadCache:
         return outcome if stat_key(path, photos) == key else None
 
     def put(self, path: Path, outcome: ReadOutcome) -> None:
-        photos = tuple(a.image.url for a in outcome.articles if a.image and a.image.url and "://" not in a.image.url)
-        self.entries[str(path)] = (stat_key(path, photos), photos, outcome)
+        """Cache what a file gave, under the stat taken before it was read. Rejections are not
+        cached: their cause (a missing photo, say) may lie outside what the stat covers."""
+        if outcome.stat and not outcome.rejected:
+            self.entries[str(path)] = (outcome.stat, local_photos(outcome), outcome)
 
     def save(self, build_dir: Path, keep: set[str]) -> None:
         self.entries = {k: v for k, v in self.entries.items() if k in keep}
@@ -84,14 +72,26 @@ def reusable(task: PartitionTask, digest: str, site_ok: bool) -> bool:
         return False
 
 
-def stored_findings(task: PartitionTask) -> list[list[str]]:
-    findings: list[list[str]] = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
-    return findings
+def stored(task: PartitionTask) -> tuple[list[list[str]], list[list[str]]]:
+    """The findings and warnings recorded when the partition was last built."""
+    data = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
+    return data["findings"], data["warnings"]
 
 
-def remember(task: PartitionTask, digest: str, findings: list[list[str]]) -> None:
+def remember(task: PartitionTask, digest: str, findings: list[list[str]], warnings: list[list[str]]) -> None:
     (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
-    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(findings, ensure_ascii=False), encoding="utf-8")
+    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps({"findings": findings, "warnings": warnings}, ensure_ascii=False), encoding="utf-8")
+
+
+def future_dates(group: list[Article], now: datetime) -> list[list[str]]:
+    """The future-date errors a reused partition would get now: its stored findings were made
+    with an earlier "now" (and, being published, had none)."""
+    found = []
+    for a in group:
+        for prop, moment in (("datePublished", a.published), ("dateModified", a.modified)):
+            if moment and moment > now:
+                found.append(["error", f"{ARTICLES}/{a.url_slug}/index.html", f"{prop} {moment.isoformat()} is in the future (now {now.isoformat()})"])
+    return found
 
 
 def link_unchanged(old: Path, fresh: Path, keep: set[str]) -> None:

@@ -62,7 +62,7 @@ def _loads(text: str) -> Any:
 
 
 def _record(where: str, position: int, item: Any, path: Path, profile: Profile) -> ReadResult:
-    source = where
+    source = f"{path}:{position}"  # the file to reopen, and which record; messages say `where`
     if isinstance(item, json.JSONDecodeError):
         return ReadResult(source, None, f"{where}: not valid JSON: {item.msg} (column {item.colno})")
     if isinstance(item, ValueError):
@@ -98,7 +98,7 @@ def record_article(item: dict[str, Any], where: str, position: int, path: Path, 
     metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
     article = Article(
         id=_record_id(item, position, path),
-        source=where,
+        source=f"{path}:{position}",
         headline=headline,
         alternative_headline=normalize_line(values.get("deck", "")) or None,
         image=image,

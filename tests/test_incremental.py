@@ -82,3 +82,86 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     assert again.published
     # the read phase reopened only the changed file; its partition reopened it to render it
     assert read == ["001_a3f09c2e7b14d6e1.txt", "001_a3f09c2e7b14d6e1.txt"]
+
+
+def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    work = tmp_path / "work"
+    work.mkdir()
+    corpus = work / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    (corpus / "002_7c1d2e9f40ab8835.txt").rename(corpus / "002_7c1d2e9f40ab8835.TXT")
+    config = make_project(work, corpus)
+    build(config)
+    sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('section = "رياضة"', 'section = "كرة القدم"'), encoding="utf-8")
+    again = build(config)
+    assert again.partitions["built"] == 1
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_a_rejection_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    work = tmp_path / "work"
+    work.mkdir()
+    corpus = work / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + 'image = "images/new.jpg"\n', encoding="utf-8")
+    config = make_project(work, corpus)
+    assert len(build(config).rejected) == 1  # the photo does not exist yet
+    shutil.copy(corpus / "images" / "oil-field.jpg", corpus / "images" / "new.jpg")
+    again = build(config)
+    assert again.rejected == [] and len(again.built) == 6
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_switching_site_dirs_never_reuses_the_wrong_site(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    work = tmp_path / "work"
+    work.mkdir()
+    corpus = work / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(work, corpus)
+    build(config)
+    build(config, site_dir=work / "site2")
+    change_body(corpus)
+    build(config, site_dir=work / "site2")
+    build(config)
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_a_later_now_is_checked_on_reused_months(tmp_path):
+    from datetime import datetime, timezone
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    assert build(config, now=datetime(2026, 1, 1, tzinfo=timezone.utc)).published
+    again = build(config, now=datetime(2025, 6, 1, tzinfo=timezone.utc))  # the flu article (Oct 2025) is now "future"
+    assert not again.published
+    assert any("is in the future" in f.message for f in again.errors)
+
+
+def test_settings_edited_between_builds_in_one_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    build(config, jobs=1)
+    config.write_text(config.read_text(encoding="utf-8").replace("timezone: Asia/Kuwait", "timezone: UTC"), encoding="utf-8")
+    build(config, jobs=1)
+    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(encoding="utf-8")
+    assert "8 مارس 2022، 7:05 ص" in page  # 10:05 +03:00 shown in UTC
+
+
+def test_warnings_of_reused_months_are_kept(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + 'image = "https://cdn.elsewhere.example/p.jpg"\n', encoding="utf-8")
+    config = make_project(tmp_path, corpus)
+    first = build(config)
+    again = build(config)
+    assert again.partitions["reused"] == 6
+    assert sorted(again.warnings) == sorted(first.warnings) and any("another host" in w for _, w in again.warnings)

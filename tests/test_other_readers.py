@@ -66,4 +66,5 @@ def test_mixed_input_kinds_build_one_site(tmp_path):
 
     report = build(make_project(tmp_path, corpus, image_hosts=["cdn.source.example"]))
     assert len(report.built) == 3 and len(report.rejected) == 3 and report.errors == []
-    assert (tmp_path / "site" / "articles" / "saved-page" / "index.html").is_file()
+    for slug in ("saved-page", "rec-1", "35889e5e2b163f43"):  # every built article has its page
+        assert (tmp_path / "site" / "articles" / slug / "index.html").is_file(), slug
