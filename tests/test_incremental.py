@@ -22,6 +22,16 @@ def full_build(tmp_path, name, corpus):
     return tree_hashes(root / "site")
 
 
+def workspace(tmp_path, monkeypatch):
+    """A project folder with a copy of the sample corpus; SOURCE_DATE_EPOCH fixed for comparisons."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    work = tmp_path / "work"
+    work.mkdir()
+    corpus = work / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    return work, corpus
+
+
 def change_body(corpus):
     path = corpus / "001_a3f09c2e7b14d6e1.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
@@ -43,11 +53,7 @@ def change_photo(corpus):
 
 @pytest.mark.parametrize("change, rebuilt", [(change_body, 1), (add_article, 1), (remove_article, 0), (change_photo, 1)])
 def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
-    work = tmp_path / "work"
-    work.mkdir()
-    corpus = work / "corpus"
-    shutil.copytree(SAMPLE, corpus)
+    work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     first = build(config)
     assert first.partitions == {"built": 6, "reused": 0}
@@ -85,11 +91,7 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
 
 
 def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
-    work = tmp_path / "work"
-    work.mkdir()
-    corpus = work / "corpus"
-    shutil.copytree(SAMPLE, corpus)
+    work, corpus = workspace(tmp_path, monkeypatch)
     (corpus / "002_7c1d2e9f40ab8835.txt").rename(corpus / "002_7c1d2e9f40ab8835.TXT")
     config = make_project(work, corpus)
     build(config)
@@ -101,11 +103,7 @@ def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
 
 
 def test_a_rejection_is_not_cached(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
-    work = tmp_path / "work"
-    work.mkdir()
-    corpus = work / "corpus"
-    shutil.copytree(SAMPLE, corpus)
+    work, corpus = workspace(tmp_path, monkeypatch)
     sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
     sidecar.write_text(sidecar.read_text(encoding="utf-8") + 'image = "images/new.jpg"\n', encoding="utf-8")
     config = make_project(work, corpus)
@@ -117,11 +115,7 @@ def test_a_rejection_is_not_cached(tmp_path, monkeypatch):
 
 
 def test_switching_site_dirs_never_reuses_the_wrong_site(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
-    work = tmp_path / "work"
-    work.mkdir()
-    corpus = work / "corpus"
-    shutil.copytree(SAMPLE, corpus)
+    work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     build(config)
     build(config, site_dir=work / "site2")
