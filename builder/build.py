@@ -32,9 +32,6 @@ from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
-PROGRESS_EVERY = 1000
-
-
 def build_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

@@ -20,7 +20,6 @@ from builder.normalize import normalize_text
 from builder.profile import Profile
 from builder.reader import ParseError, article_id, parse_text
 
-RAW_SUFFIX = ".txt"
 REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import shutil
 from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,6 +28,7 @@ from builder.publish import PublishError, render
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
 from builder.validate import check_page
+from builder.writer import replace_tree
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per month
 UNDATED = "undated"
@@ -180,7 +180,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     articles, media, outcome.warnings = place_photos(articles, settings)
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
     docs = Path(task.docs_dir)
-    _write_tree(docs, pages, media)
+    replace_tree(docs, {**pages, **media})
     try:
         render(Path(task.config_file), docs, Path(task.site_dir), nav=[])
     except PublishError as exc:
@@ -193,21 +193,3 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         intent = json.loads(get_data(pages[f"{ARTICLES}/{a.url_slug}.md"])[1]["jsonld"])
         outcome.findings.extend((level, rel, msg) for level, msg in check_page(html, True, intent, settings.image_hosts, now))
     return outcome
-
-
-def _write_tree(root: Path, pages: dict[str, str], media: dict[str, Path | bytes]) -> None:
-    """Replace ``root`` by these pages and media (written beside it, then renamed in)."""
-    staging = root.with_name(root.name + ".staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    for rel, text in pages.items():
-        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-        (staging / rel).write_text(text, encoding="utf-8")
-    for rel, source in media.items():
-        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, bytes):
-            (staging / rel).write_bytes(source)
-        else:
-            shutil.copyfile(source, staging / rel)
-    staging.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(root, ignore_errors=True)
-    staging.rename(root)

@@ -21,11 +21,7 @@ def write_generated(docs_dir: Path, pages: dict[str, str]) -> None:
     for stale in docs_dir.glob(".staging-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
     staging = docs_dir / f".staging-{os.getpid()}"
-    staging.mkdir(parents=True)
-    for rel, text in pages.items():
-        target = _inside(staging, rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_files(staging, dict(pages))
     retired = staging / ".retired"
     retired.mkdir()
     for name in OWNED:
@@ -35,6 +31,29 @@ def write_generated(docs_dir: Path, pages: dict[str, str]) -> None:
         if new.exists():
             new.rename(current)
     shutil.rmtree(staging)
+
+
+def replace_tree(root: Path, files: dict[str, str | bytes | Path]) -> None:
+    """Replace the folder ``root`` by ``files``: written beside it, then renamed in."""
+    staging = root.with_name(root.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    write_files(staging, files)
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)
+
+
+def write_files(root: Path, files: dict[str, str | bytes | Path]) -> None:
+    """Create ``root`` with ``files`` in it: text, bytes, or a file to copy; nothing outside it."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        target = _inside(root, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            target.write_text(content, encoding="utf-8")
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            shutil.copyfile(content, target)
 
 
 def _inside(root: Path, rel: str) -> Path:
