@@ -7,6 +7,7 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sys
@@ -21,11 +22,12 @@ from typing import Any, TextIO
 from builder.article import Article
 from builder.discovery import discovery_files
 from builder.load import input_files
-from builder.pages import listing_pages
+from builder import listing_cache
+from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import make_executor, worker_count
 from builder.incremental import ReadCache, future_dates, link_unchanged, remember, reusable, reused_names, stored
-from builder.partitions import PARTITIONS, PartitionTask, ReadTask, build_partition, code_digest, partition_digest, partition_key, read_chunk
+from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
@@ -131,27 +133,41 @@ def build(
         report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
-            with report.stage("listings"):
-                write_generated(settings.docs_dir, listing_pages(articles, settings))
-            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code)
-            groups = _groups(articles)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target) for t in partitions}
             site_ok = (target / MARKER).exists()
+            with report.stage("listings"):
+                pages = listing_pages(articles, settings)
+                write_generated(settings.docs_dir, {"index.md": pages.pop("index.md")})  # beside about.md, in the nav
+                listing = listing_cache.plan(pages, code, settings.build_dir, target, site_ok)
+                chunks = listing_cache.write_chunks(listing.render, settings.build_dir)
+                links = article_links(articles)
+            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links)
+            groups = _groups(articles)
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links) for t in partitions}
             reused = [t for t in partitions if reusable(t, wanted[t.key], site_ok)]
             todo = [t for t in partitions if t not in reused]
             report.partitions = {"built": len(todo), "reused": len(reused)}
-            print(f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged ...", file=sys.stderr, flush=True)
+            print(
+                f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
+                f"{len(listing.render)} listing page(s) to render, {len(listing.reuse)} unchanged ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            parts = _parts_dir(target)
             results: dict[str, list[list[str]]] = {}
             warned: dict[str, list[list[str]]] = {}
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
                     futures = [pool.submit(build_partition, task) for task in todo]
-                    render(settings.config_file, settings.docs_dir, fresh)  # home, listings, about
+                    rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
+                    listed = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
+                    render(settings.config_file, settings.docs_dir, fresh)  # home, about, 404, assets
                     outcomes = [f.result() for f in futures]
+                    failures = [f.result() for f in listed]
+                for failure in [o.failure for o in outcomes] + failures:
+                    if failure:
+                        raise PublishError(failure)
                 for outcome in outcomes:
-                    if outcome.failure:
-                        raise PublishError(outcome.failure)
                     results[outcome.key] = [list(f) for f in outcome.findings]
                     warned[outcome.key] = [list(w) for w in outcome.warnings]
                 with report.stage("merge"):
@@ -160,6 +176,8 @@ def build(
                         link_unchanged(target / ARTICLES, fresh / ARTICLES, slugs)
                         link_unchanged(target / "media", fresh / "media", ids)
                     _merge(todo, fresh)
+                    listing_cache.merge(listing, rendered, target, fresh)
+                    shutil.rmtree(parts, ignore_errors=True)
                     for task in reused:
                         results[task.key], warned[task.key] = stored(task)
                 for key in sorted(results):
@@ -187,6 +205,7 @@ def build(
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     remember(task, wanted[task.key], results.get(task.key, []), warned.get(task.key, []))
+                listing_cache.remember(settings.build_dir, listing)
         cache.save(settings.build_dir, {str(p) for p in files})
     lock.close()
     report.seconds = time.monotonic() - started
@@ -213,8 +232,21 @@ def _groups(articles: list[Article]) -> dict[str, list[Article]]:
     return groups
 
 
+def _parts_dir(target: Path) -> Path:
+    """Where this build's MkDocs runs write before their pages move into the new site (removed
+    with other leftovers by the next build if this one dies)."""
+    return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.parts"
+
+
 def _partition_tasks(
-    articles: list[Article], settings: Settings, config: str, profile: str | None, target: Path, moment: datetime, code: str
+    articles: list[Article],
+    settings: Settings,
+    config: str,
+    profile: str | None,
+    target: Path,
+    moment: datetime,
+    code: str,
+    links: dict[str, dict[str, Any]],
 ) -> list[PartitionTask]:
     """One task per month; stale partition folders of earlier builds are removed."""
     groups = _groups(articles)
@@ -222,7 +254,7 @@ def _partition_tasks(
     for stale in root.glob("*"):
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
-    parts = target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.parts"
+    parts = _parts_dir(target)
     return [
         PartitionTask(
             config_file=config,
@@ -234,6 +266,7 @@ def _partition_tasks(
             site_dir=str(parts / key),
             now=moment.isoformat(),
             code=code,
+            links=json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True),
         )
         for key, group in sorted(groups.items())
     ]
@@ -266,8 +299,6 @@ def _merge(partitions: list[PartitionTask], fresh: Path) -> None:
                 (fresh / folder).mkdir(exist_ok=True)
                 for entry in sorted((part / folder).iterdir()):
                     entry.rename(fresh / folder / entry.name)
-    if partitions:
-        shutil.rmtree(Path(partitions[0].site_dir).parent, ignore_errors=True)
 
 
 def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:

@@ -7,7 +7,6 @@ parameter, so the news sitemap is reproducible (``--now``, ``SOURCE_DATE_EPOCH``
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -17,6 +16,7 @@ from xml.etree import ElementTree as ET
 from builder.article import Article
 from builder.jsonld import description
 from builder.pages import sort_newest_first
+from builder.urls import section_slug
 from builder.settings import Settings
 from builder.urls import article_path
 
@@ -30,15 +30,6 @@ FEED_ITEMS = 20
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
 ET.register_namespace("atom", ATOM_NS)
-
-
-def section_slug(section: str) -> str:
-    """A folder name for a section; Arabic letters stay (URLs percent-encode them).
-
-    >>> section_slug("سياسة دولية / عربية")
-    'سياسة-دولية-عربية'
-    """
-    return re.sub(r"[^\w]+", "-", section).strip("-_") or "section"
 
 
 def section_feed_path(section: str, atom: bool = False) -> str:

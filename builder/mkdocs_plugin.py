@@ -40,6 +40,9 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # Hosts besides site_url's from which photo URLs may be loaded (the publisher's own CDN).
     image_hosts = c.ListOfItems(c.Type(str), default=[])
     per_page = c.Type(int, default=20)
+    # Latest news, sections and tags list at most this many pages (newest first); older
+    # articles are reached through the date archives, which list every article.
+    max_pages = c.Type(int, default=10)
     # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = c.Type(int, default=5_000_000)

@@ -14,11 +14,11 @@ from typing import Any
 import yaml
 
 from builder.article import Article
-from builder.dates import display_date, display_datetime
-from builder.jsonld import build_graph, description, dumps_script_safe, image_url
+from builder.dates import display_datetime
+from builder.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
 from builder.markdown_text import escape_markdown
 from builder.settings import Settings
-from builder.urls import article_path, listing_path
+from builder.urls import slug_url
 
 try:  # the C dumper is ~10x faster at scale; output is the same for our plain data
     from yaml import CSafeDumper as _Dumper
@@ -45,8 +45,9 @@ def front_matter(data: dict[str, Any]) -> str:
     return f"---\n{text}---\n"
 
 
-def article_page(article: Article, settings: Settings) -> str:
-    """The Markdown page for one article."""
+def article_page(article: Article, settings: Settings, links: dict[str, Any] | None = None) -> str:
+    """The Markdown page for one article; ``links`` (previous, next, related) come from
+    :func:`builder.listings.article_links`, which sees the other articles."""
     zone = settings.timezone
     image = article.image
     meta: dict[str, Any] = {
@@ -75,8 +76,11 @@ def article_page(article: Article, settings: Settings) -> str:
             "modified_display": display_datetime(article.modified, zone) if article.modified else None,
             "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
             "section": article.section,
-            "tags": list(article.tags),
+            "section_url": slug_url("sections", article.section) if article.section else None,
+            "tags": [{"name": t, "url": slug_url("tags", t)} for t in article.tags],
+            "reading_time": reading_time(word_count(article)),
         },
+        "links": links or {"previous": None, "next": None, "related": []},
         "jsonld": dumps_script_safe(build_graph(article, settings)),
     }
     body = "\n\n".join(escape_markdown(p) for p in article.paragraphs)
@@ -90,37 +94,18 @@ def sort_newest_first(articles: list[Article]) -> list[Article]:
     return dated + undated
 
 
-def listing_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
-    """The home page and its following pages: ``{docs-relative path: page text}``."""
-    ordered = sort_newest_first(articles)
-    per_page = max(1, settings.per_page)
-    count = max(1, math.ceil(len(ordered) / per_page))
-    pages: dict[str, str] = {}
-    for number in range(1, count + 1):
-        chunk = ordered[(number - 1) * per_page : number * per_page]
-        meta = {
-            "template": "home.html",
-            "title": settings.site_name if number == 1 else f"{settings.site_name} - الصفحة {number}",
-            "description": f"آخر الأخبار من {settings.site_name}",
-            "listing": [_listing_item(a, settings) for a in chunk],
-            "pagination": {
-                "number": number,
-                "count": count,
-                "previous": listing_path(number - 1) if number > 1 else None,
-                "next": listing_path(number + 1) if number < count else None,
-            },
-        }
-        path = "index.md" if number == 1 else f"{listing_path(number).rstrip('/')}.md"
-        pages[path] = front_matter(meta)
-    return pages
+WORDS_PER_MINUTE = 180  # a common estimate for reading Arabic news prose on screen
 
 
-def _listing_item(article: Article, settings: Settings) -> dict[str, Any]:
-    return {
-        "headline": article.headline,
-        "deck": article.alternative_headline,
-        "url": article_path(article),
-        "section": article.section,
-        "published": article.published.isoformat() if article.published else None,
-        "published_display": display_date(article.published, settings.timezone) if article.published else None,
-    }
+def reading_time(words: int) -> str:
+    """Minutes to read, with the Arabic number agreement a reader expects.
+
+    >>> [reading_time(w) for w in (10, 300, 500, 2000, 2500)]
+    ['قراءة في دقيقة واحدة', 'قراءة في دقيقتين', 'قراءة في 3 دقائق', 'قراءة في 12 دقيقة', 'قراءة في 14 دقيقة']
+    """
+    minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+    if minutes == 1:
+        return "قراءة في دقيقة واحدة"
+    if minutes == 2:
+        return "قراءة في دقيقتين"
+    return f"قراءة في {minutes} {'دقائق' if minutes <= 10 else 'دقيقة'}"

@@ -70,6 +70,7 @@ class PartitionTask:
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
+    links: str = "{}"  # JSON: source -> previous, next and related articles (listings.article_links)
 
 
 @dataclass
@@ -160,10 +161,10 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
     return digest.hexdigest()
 
 
-def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path) -> str:
-    """What one month's pages are made from; the target site is part of it, since reuse links
-    from that site."""
-    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}".encode())
+def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "{}") -> str:
+    """What one month's pages are made from, including the links to other articles they show;
+    the target site is part of it, since reuse links from that site."""
+    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}".encode())
     for a in sorted(articles, key=lambda a: a.source):
         digest.update(f"\0{a.source}\0{digests[a.source]}\0{a.url_slug}".encode())
     return digest.hexdigest()
@@ -178,7 +179,8 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     for path in task.paths:
         articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
     articles, media, outcome.warnings = place_photos(articles, settings)
-    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings) for a in articles}
+    links = json.loads(task.links)
+    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
     docs = Path(task.docs_dir)
     replace_tree(docs, {**pages, **media})
     try:
@@ -193,3 +195,21 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         intent = json.loads(get_data(pages[f"{ARTICLES}/{a.url_slug}.md"])[1]["jsonld"])
         outcome.findings.extend((level, rel, msg) for level, msg in check_page(html, True, intent, settings.image_hosts, now))
     return outcome
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """One MkDocs run over a folder of generated pages (listings), nothing else."""
+
+    config_file: str
+    docs_dir: str
+    site_dir: str
+
+
+def render_docs(task: RenderTask) -> str | None:
+    """Render the folder; the failure, if any, as text (exceptions may not cross a cluster)."""
+    try:
+        render(Path(task.config_file), Path(task.docs_dir), Path(task.site_dir), nav=[])
+    except PublishError as exc:
+        return f"listing pages in {task.docs_dir}: {exc}"
+    return None

@@ -37,3 +37,21 @@ def media_path(article: Article, file_name: str) -> str:
     stem, dot, suffix = file_name.rpartition(".")
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", stem if dot else file_name) or "photo"
     return f"media/{article.id}/{safe}{dot}{suffix.lower() if dot else ''}"
+
+
+def section_slug(section: str) -> str:
+    """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them).
+
+    >>> section_slug("سياسة دولية / عربية")
+    'سياسة-دولية-عربية'
+    """
+    return re.sub(r"[^\w]+", "-", section).strip("-_") or "section"
+
+
+def slug_url(prefix: str, name: str) -> str:
+    """Site-relative URL of a section's or tag's listing.
+
+    >>> slug_url("tags", "كوفيد 19")
+    'tags/كوفيد-19/'
+    """
+    return f"{prefix}/{section_slug(name)}/"

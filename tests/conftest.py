@@ -15,6 +15,7 @@ from builder.settings import Settings, load_settings
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
 SEED = SAMPLE / "000_55425f2f31b4ad18.txt"
+SAMPLE_ARTICLES = len(list(SAMPLE.glob("*.txt")))  # every sample file is one article in its own month
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

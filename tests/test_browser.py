@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+
+from tests.conftest import SAMPLE_ARTICLES
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,7 +84,7 @@ def test_article_page_in_chromium(browser, server, width):
 def test_home_page_in_chromium(browser, server):
     page, seen = open_page(browser, server, "/")
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-    assert page.locator("article.card").count() == 6
+    assert page.locator("article.card").count() == SAMPLE_ARTICLES
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "home-1280.png"), full_page=True)
     page.locator("article.card h2 a").first.click()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from builder.load import input_files, read_article
-from builder.pages import article_page, listing_pages
+from builder.listings import article_links, listing_pages
+from builder.pages import article_page
 from builder.photos import place_photos
 from tests.conftest import SAMPLE
 
@@ -18,7 +19,8 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def sample_pages(profile, settings):
     articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
-    pages = {f"articles/{a.url_slug}.md": article_page(a, settings) for a in articles}
+    links = article_links(articles)
+    pages = {f"articles/{a.url_slug}.md": article_page(a, settings, links[a.source]) for a in articles}
     pages.update(listing_pages(articles, settings))
     return pages
 
@@ -35,7 +37,7 @@ def test_golden_pages(profile, settings):
         assert text == expected[rel], f"{rel} differs from tests/golden (UPDATE_GOLDEN=1 to accept)"
 
 
-@pytest.mark.parametrize("count", [6])
+@pytest.mark.parametrize("count", [9])
 def test_every_sample_article_has_a_golden_page(count):
     assert len(list((GOLDEN / "articles").glob("*.md"))) == count
 

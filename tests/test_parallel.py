@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from builder.build import build
-from tests.conftest import SAMPLE, make_project
+from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 def tree_hashes(root):
@@ -20,7 +20,7 @@ def build_with(tmp_path, name, **options):
     corpus = root / "corpus"
     shutil.copytree(SAMPLE, corpus)
     report = build(make_project(root, corpus), **options)
-    assert report.published and len(report.built) == 6, report.failure
+    assert report.published and len(report.built) == SAMPLE_ARTICLES, report.failure
     return tree_hashes(root / "site")
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from builder.build import build
-from tests.conftest import REPO, SAMPLE, make_project
+from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 def cli(*args):
@@ -38,7 +38,7 @@ def test_oversized_files_and_absurd_lines_are_refused(tmp_path):
     reasons = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
     assert "over the limit of 100,000 (max_file_bytes)" in reasons["050_big.txt"]
     assert "a line of 14,999 characters, over the limit of 10,000 (max_line_chars)" in reasons["051_line.txt"]
-    assert len(report.built) == 6
+    assert len(report.built) == SAMPLE_ARTICLES
 
 
 def test_build_report_and_strict(tmp_path):
@@ -50,7 +50,7 @@ def test_build_report_and_strict(tmp_path):
     done = cli("build", "--config", config, "--report", report_path)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["published"] is True and report["built"] == 6 and report["rejected"] == 1
+    assert report["published"] is True and report["built"] == SAMPLE_ARTICLES and report["rejected"] == 1
     by_name = {i["source"].rsplit("/", 1)[-1]: i for i in report["inputs"]}
     assert by_name["060_empty.txt"] == {"source": str(corpus / "060_empty.txt"), "status": "rejected", "reason": "060_empty.txt: empty file"}
     assert by_name["001_a3f09c2e7b14d6e1.txt"]["status"] == "built" and by_name["001_a3f09c2e7b14d6e1.txt"]["url"] == "articles/oil-prices-jump/"

@@ -1,0 +1,86 @@
+"""Listing pages are rendered only when their Markdown changed since the site was published.
+
+A listing page's HTML depends only on its generated Markdown and on the code, theme and
+settings (``code_digest``), so the hash of those is its cache key. Pages whose key is the one
+recorded when the current site was published are hard-linked from that site; the others are
+written into chunks of a docs folder and rendered by MkDocs runs side by side in the pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.writer import write_files
+
+LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
+MANIFEST = "listings.json"  # {docs path: key} of the published site
+CHUNK = 400  # pages per MkDocs run
+
+
+@dataclass(frozen=True)
+class ListingPlan:
+    keys: dict[str, str]  # docs path -> cache key, every listing page
+    render: dict[str, str]  # docs path -> Markdown, the pages to render
+    reuse: list[str]  # docs paths to link from the current site
+
+
+def html_path(docs_path: str) -> str:
+    """Where MkDocs publishes a docs page (directory URLs).
+
+    >>> html_path("page/2.md"), html_path("archive/index.md")
+    ('page/2/index.html', 'archive/index.html')
+    """
+    stem = docs_path.removesuffix(".md")
+    return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
+
+
+def plan(pages: dict[str, str], code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
+    """Split the listing pages into those to render and those the current site already has."""
+    keys = {path: hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest() for path, text in pages.items()}
+    try:
+        old = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8")) if site_ok else {}
+    except (OSError, ValueError):
+        old = {}
+    reuse = [p for p, k in keys.items() if old.get(p) == k and (target / html_path(p)).is_file()]
+    kept = set(reuse)
+    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse)
+
+
+def write_chunks(pages: dict[str, str], build_dir: Path) -> list[Path]:
+    """The pages to render, in docs folders of :data:`CHUNK` pages each (one MkDocs run apiece)."""
+    root = build_dir / LISTINGS
+    shutil.rmtree(root, ignore_errors=True)  # the build lock keeps other builds out
+    names = sorted(pages)
+    folders = []
+    for n, start in enumerate(range(0, len(names), CHUNK)):
+        folder = root / f"chunk-{n}"
+        write_files(folder, {p: pages[p] for p in names[start : start + CHUNK]})
+        folders.append(folder)
+    return folders
+
+
+def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path) -> None:
+    """Put every listing page into the new site: reused ones linked, rendered ones moved."""
+    for path in listing.reuse:
+        rel = html_path(path)
+        (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.link(target / rel, fresh / rel)
+    for path in sorted(listing.render):
+        rel = html_path(path)
+        source = next((site / rel for site in rendered if (site / rel).is_file()), None)
+        if source is None:
+            raise FileNotFoundError(f"listing page {path} was not rendered")
+        (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+        source.rename(fresh / rel)
+
+
+def remember(build_dir: Path, listing: ListingPlan) -> None:
+    """Record the keys of the published listing pages, for the next build."""
+    temp = build_dir / (MANIFEST + ".tmp")
+    temp.write_text(json.dumps(listing.keys, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    temp.replace(build_dir / MANIFEST)

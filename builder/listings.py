@@ -1,0 +1,263 @@
+"""The pages a news site lists articles on, and the links between articles.
+
+- Latest news (the home page and ``page/N/``), each section (``sections/<slug>/``) and each tag
+  (``tags/<slug>/``): newest first, at most ``max_pages`` pages each. A new article moves every
+  item of such a listing down one place, so an uncapped listing would make every one of its pages
+  change on every build; what is older than the cap is reached through the archives.
+- Date archives: ``archive/`` (every year and month, with counts), ``archive/YYYY/`` (the months
+  of a year) and ``archive/YYYY/MM/`` (every article of the month, paginated). A new article
+  changes only its own month's pages, so an archive of any size is rebuilt in bounded time.
+- Between articles: previous and next in the same section, and related articles (sharing tags
+  or the section), chosen among those nearest in time so the cost per article is bounded.
+
+Pure: slim article records in, ``{docs-relative path: Markdown page}`` and link records out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel.dates import format_date
+
+from builder.article import Article
+from builder.dates import display_date
+from builder.pages import front_matter, sort_newest_first
+from builder.settings import Settings
+from builder.urls import article_path, media_path, slug_url
+
+RELATED = 4  # related articles under each article
+NEAR = 12  # candidates looked at on each side, per tag and section, nearest in time first
+
+
+@dataclass(frozen=True)
+class Listing:
+    base: str  # site-relative URL of page 1: "" (home), "sections/رياضة/", "archive/2024/05/"
+    kind: str  # "home", "section", "tag", "month", "undated"
+    heading: str
+    description: str
+    items: tuple[Article, ...]
+    max_pages: int | None  # None: every page (date archives)
+
+
+def page_url(base: str, number: int) -> str:
+    """Site-relative URL of page ``number`` of a listing.
+
+    >>> page_url("", 1), page_url("", 3), page_url("tags/x/", 2)
+    ('', 'page/3/', 'tags/x/page/2/')
+    """
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def docs_path(url: str) -> str:
+    """The Markdown file MkDocs publishes at ``url`` (directory URLs).
+
+    >>> docs_path(""), docs_path("page/2/"), docs_path("archive/2024/05/")
+    ('index.md', 'page/2.md', 'archive/2024/05/index.md')
+    """
+    if not url:
+        return "index.md"
+    parts = url.rstrip("/").split("/")
+    return "/".join(parts) + ".md" if parts[-2:-1] == ["page"] else url + "index.md"
+
+
+def listings(articles: list[Article], settings: Settings) -> list[Listing]:
+    """Every listing of the site, in a stable order."""
+    name = settings.site_name
+    cap = settings.max_pages
+    ordered = sort_newest_first(articles)
+    found = [Listing("", "home", "آخر الأخبار", f"آخر الأخبار من {name}", tuple(ordered), cap)]
+    by_section: dict[str, list[Article]] = defaultdict(list)
+    by_tag: dict[str, list[Article]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Article]] = defaultdict(list)
+    undated: list[Article] = []
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in ordered:
+        if a.section:
+            by_section[slug_url("sections", a.section)].append(a)
+            names[slug_url("sections", a.section)][a.section] += 1
+        for tag in dict.fromkeys(a.tags):
+            by_tag[slug_url("tags", tag)].append(a)
+            names[slug_url("tags", tag)][tag] += 1
+        if a.published:
+            local = a.published.astimezone(settings.timezone)
+            by_month[(local.year, local.month)].append(a)
+        else:
+            undated.append(a)
+    for base, items in sorted(by_section.items()):
+        label = _label(names[base])
+        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", tuple(items), cap))
+    for base, items in sorted(by_tag.items()):
+        label = _label(names[base])
+        found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", tuple(items), cap))
+    for (year, month), items in sorted(by_month.items()):
+        label = month_name(year, month)
+        found.append(Listing(f"archive/{year}/{month:02d}/", "month", f"أرشيف {label}", f"أخبار {label} من {name}", tuple(items), None))
+    if undated:
+        found.append(Listing("archive/undated/", "undated", "أخبار بلا تاريخ", f"أخبار بلا تاريخ نشر من {name}", tuple(undated), None))
+    return found
+
+
+def _label(counts: Counter[str]) -> str:
+    """The spelling most articles use, when several names share one URL."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def month_name(year: int, month: int) -> str:
+    """The month as Arabic readers name it (CLDR, via Babel).
+
+    >>> month_name(2024, 5) == "مايو 2024"
+    True
+    """
+    from datetime import date
+
+    return str(format_date(date(year, month, 1), "MMMM y", locale="ar"))
+
+
+def listing_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
+    """Every listing page and the archive index pages: ``{docs-relative path: page text}``."""
+    pages: dict[str, str] = {}
+    for listing in listings(articles, settings):
+        pages.update(_paginated(listing, settings))
+    pages.update(archive_pages(articles, settings))
+    return pages
+
+
+def _paginated(listing: Listing, settings: Settings) -> dict[str, str]:
+    per_page = max(1, settings.per_page)
+    count = max(1, math.ceil(len(listing.items) / per_page))
+    shown = min(count, listing.max_pages) if listing.max_pages else count
+    pages = {}
+    for number in range(1, shown + 1):
+        chunk = listing.items[(number - 1) * per_page : number * per_page]
+        title = listing.heading if number == 1 else f"{listing.heading} - الصفحة {number}"
+        meta = {
+            "template": "listing.html",
+            "title": settings.site_name if listing.kind == "home" and number == 1 else title,
+            "description": listing.description,
+            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base},
+            "items": [_item(a, settings, lead=listing.kind == "home" and number == 1 and i == 0) for i, a in enumerate(chunk)],
+            "pagination": {
+                "number": number,
+                "count": shown,
+                "previous": page_url(listing.base, number - 1) if number > 1 else None,
+                "next": page_url(listing.base, number + 1) if number < shown else None,
+                "archive": "archive/" if number == shown and shown < count else None,  # older than the cap
+            },
+        }
+        pages[docs_path(page_url(listing.base, number))] = front_matter(meta)
+    return pages
+
+
+def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
+    """``archive/``: every year with its months; ``archive/YYYY/``: the months of one year."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for a in articles:
+        if a.published:
+            local = a.published.astimezone(settings.timezone)
+            counts[(local.year, local.month)] += 1
+    years: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (year, month), n in sorted(counts.items(), reverse=True):
+        years[year].append({"name": month_name(year, month), "url": f"archive/{year}/{month:02d}/", "count": n})
+    undated = sum(1 for a in articles if not a.published)
+    sections: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in articles:
+        if a.section:
+            sections[slug_url("sections", a.section)][a.section] += 1
+    index = {
+        "template": "archive.html",
+        "title": "الأرشيف",
+        "description": f"كل أخبار {settings.site_name} حسب القسم والشهر",
+        "sections": [
+            {"name": _label(names), "url": url, "count": sum(names.values())}
+            for url, names in sorted(sections.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        ],
+        "years": [{"year": y, "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms} for y, ms in years.items()],
+        "undated": {"url": "archive/undated/", "count": undated} if undated else None,
+    }
+    pages = {"archive/index.md": front_matter(index)}
+    for y, ms in years.items():
+        meta = {
+            "template": "archive.html",
+            "title": f"أرشيف {y}",
+            "description": f"أخبار {settings.site_name} في {y} حسب الشهر",
+            "years": [{"year": y, "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms}],
+            "sections": [],
+            "undated": None,
+        }
+        pages[f"archive/{y}/index.md"] = front_matter(meta)
+    return pages
+
+
+def _item(article: Article, settings: Settings, lead: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "headline": article.headline,
+        "deck": article.alternative_headline,
+        "url": article_path(article),
+        "section": article.section,
+        "section_url": slug_url("sections", article.section) if article.section else None,
+        "published": article.published.isoformat() if article.published else None,
+        "published_display": display_date(article.published, settings.timezone) if article.published else None,
+    }
+    if lead:
+        item["photo"] = photo(article, settings)
+    return item
+
+
+def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
+    """The lead story's photo, as its page publishes it; no drawn share image (it repeats the headline)."""
+    image = article.image
+    if not (image and image.url):
+        return None
+    if "://" in image.url:
+        if urlsplit(image.url).netloc not in settings.image_hosts:
+            return None
+        src = image.url
+    else:
+        src = media_path(article, PurePosixPath(image.url).name)
+    return {"src": src, "alt": image.alt or image.caption or article.headline}
+
+
+def article_links(articles: list[Article]) -> dict[str, dict[str, Any]]:
+    """For each article (by source): the previous and next article of its section by date, and
+    up to :data:`RELATED` related ones: most shared tags (and the section) first, then nearest
+    in time. Only the :data:`NEAR` nearest articles on each side of each tag and the section are
+    weighed, so the cost grows with N, not N squared."""
+    ordered = sort_newest_first(articles)
+    position = {a.source: i for i, a in enumerate(ordered)}
+    groups: dict[str, list[Article]] = defaultdict(list)
+    for a in ordered:
+        if a.section:
+            groups["s:" + a.section].append(a)
+        for tag in dict.fromkeys(a.tags):
+            groups["t:" + tag].append(a)
+    index = {key: {a.source: i for i, a in enumerate(members)} for key, members in groups.items()}
+    links: dict[str, dict[str, Any]] = {}
+    for a in ordered:
+        entry: dict[str, Any] = {"previous": None, "next": None, "related": []}
+        if a.section:
+            members, i = groups["s:" + a.section], index["s:" + a.section][a.source]
+            entry["next"] = _link(members[i - 1]) if i > 0 and a.published else None  # newer
+            entry["previous"] = _link(members[i + 1]) if i + 1 < len(members) and members[i + 1].published and a.published else None
+        score: Counter[str] = Counter()
+        by_source: dict[str, Article] = {}
+        keys = [("s:" + a.section, 1)] if a.section else []
+        keys += [("t:" + t, 2) for t in dict.fromkeys(a.tags)]
+        for key, weight in keys:
+            members, i = groups[key], index[key][a.source]
+            for other in members[max(0, i - NEAR) : i] + members[i + 1 : i + 1 + NEAR]:
+                score[other.source] += weight
+                by_source[other.source] = other
+        here = position[a.source]
+        best = sorted(score, key=lambda s: (-score[s], abs(position[s] - here), s))[:RELATED]
+        entry["related"] = [_link(by_source[s]) for s in best]
+        links[a.source] = entry
+    return links
+
+
+def _link(article: Article) -> dict[str, Any]:
+    return {"headline": article.headline, "url": article_path(article), "section": article.section}
