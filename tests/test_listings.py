@@ -1,0 +1,150 @@
+"""Listings (latest, sections, tags, date archives) and links between articles, as pages and as a built site."""
+
+import dataclasses
+import io
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from builder.article import Article
+from builder.build import build
+from builder.listings import RELATED, article_links, listing_pages
+from tests.conftest import SAMPLE, make_project
+
+
+def meta(page: str) -> dict:
+    return yaml.safe_load(page.split("---\n")[1])
+
+
+def corpus(n: int) -> list[Article]:
+    """``n`` articles a day apart, alternating two sections, tagged by parity and by thirds."""
+    start = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
+    return [
+        Article(
+            id=f"a{i:03d}",
+            source=f"/in/{i:03d}.txt",
+            headline=f"خبر {i}",
+            alternative_headline=None,
+            image=None,
+            paragraphs=("نص",),
+            published=start + timedelta(days=i * 3),
+            section="رياضة" if i % 2 else "اقتصاد",
+            tags=(f"وسم {i % 3}",),
+        )
+        for i in range(n)
+    ]
+
+
+def test_latest_sections_and_tags_are_capped_and_archives_list_everything(settings):
+    settings = dataclasses.replace(settings, per_page=5, max_pages=2)
+    articles = corpus(40)
+    pages = listing_pages(articles, settings)
+    assert {"index.md", "page/2.md"} <= set(pages) and "page/3.md" not in pages  # capped at 2 pages
+    last = meta(pages["page/2.md"])
+    assert last["pagination"]["archive"] == "archive/" and last["pagination"]["next"] is None
+    assert [i["headline"] for i in meta(pages["index.md"])["items"]] == [f"خبر {i}" for i in range(39, 34, -1)]
+    sport = meta(pages["sections/رياضة/index.md"])
+    assert all(i["section"] == "رياضة" for i in sport["items"]) and sport["listing"]["kind"] == "section"
+    assert "sections/رياضة/page/2.md" in pages and "sections/رياضة/page/3.md" not in pages
+    assert all("وسم 1" in a.tags for a in articles if f"/{a.id}/" in str(meta(pages["tags/وسم-1/index.md"])["items"]))
+    # every article is in exactly one month page, whatever the caps
+    months = [p for p in pages if p.startswith("archive/2024/") and p.count("/") >= 3]
+    listed = [i["url"] for p in months for i in meta(pages[p])["items"]]
+    assert sorted(listed) == sorted(f"articles/{a.id}/" for a in articles)
+    index = meta(pages["archive/index.md"])
+    assert sum(y["count"] for y in index["years"]) == 40 and {s["name"] for s in index["sections"]} == {"رياضة", "اقتصاد"}
+    assert meta(pages["archive/2024/index.md"])["years"][0]["months"][0]["url"] == "archive/2024/04/"  # newest first
+
+
+def test_undated_articles_have_their_own_archive(settings):
+    articles = corpus(3) + [Article("u1", "/in/u.txt", "بلا تاريخ", None, None, ("نص",))]
+    pages = listing_pages(articles, settings)
+    assert [i["headline"] for i in meta(pages["archive/undated/index.md"])["items"]] == ["بلا تاريخ"]
+    assert meta(pages["archive/index.md"])["undated"]["count"] == 1
+
+
+def test_previous_next_and_related(settings):
+    articles = corpus(30)
+    links = article_links(articles)
+    a = {x.id: x for x in articles}
+    mid = links[a["a011"].source]  # sport (odd); sport neighbours are a009 (older) and a013 (newer)
+    assert mid["previous"]["url"] == "articles/a009/" and mid["next"]["url"] == "articles/a013/"
+    assert links[a["a029"].source]["next"] is None and links[a["a001"].source]["previous"] is None
+    related = mid["related"]
+    assert len(related) == RELATED and "articles/a011/" not in [r["url"] for r in related]
+    # most shared first: same section and same tag (i % 3 == 2 and odd) before section-only ones
+    assert related[0]["url"] in ("articles/a005/", "articles/a017/")
+    shares = [a[r["url"].split("/")[1]] for r in related]
+    assert all(x.section == "رياضة" or set(x.tags) & set(a["a011"].tags) for x in shares)
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.found.append(value)
+
+
+def test_every_link_of_the_built_sample_site_resolves(sample_build):
+    """Every href and src in every page points to a file of the site (listings, archives,
+    tags, related, previous and next included): no broken link, nothing from another host."""
+    root, _ = sample_build
+    site = root / "site"
+    broken = []
+    for page in site.rglob("*.html"):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for link in parser.found:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                assert parts.netloc == "akhbar.example.org", f"{page}: {link}"  # canonical, feeds
+                continue
+            if not parts.path:
+                continue
+            base = site if parts.path.startswith("/") else page.parent  # 404.html links from the root
+            target = (base / unquote(parts.path).lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {link}")
+    assert broken == []
+
+
+def test_sample_listings_and_article_links(sample_build):
+    root, _ = sample_build
+    site = root / "site"
+    sport = (site / "sections" / "رياضة" / "index.html").read_text(encoding="utf-8")
+    assert "national-team-asian-cup-camp" in sport and "kuwait-club-league-title" in sport and "oil-prices-jump" not in sport
+    assert "oil-falls-on-us-stocks" in (site / "tags" / "النفط" / "index.html").read_text(encoding="utf-8")
+    assert "book-fair-opens" in (site / "archive" / "2024" / "11" / "index.html").read_text(encoding="utf-8")
+    page = (site / "articles" / "oil-falls-on-us-stocks" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'rel="prev" href="\.\./oil-prices-jump/"', page)
+    assert 'class="related"' in page and "قراءة في" in page
+
+
+def test_unchanged_listing_pages_are_not_rendered_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    import shutil
+
+    shutil.copytree(SAMPLE, tmp_path / "corpus")
+    config = make_project(tmp_path, tmp_path / "corpus")
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    build(config, out=io.StringIO())
+    build(config, out=io.StringIO())
+    body = tmp_path / "corpus" / "001_a3f09c2e7b14d6e1.txt"
+    body.write_text(body.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    build(config, out=io.StringIO())
+    runs = re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())
+    first, second, third = [(int(a), int(b)) for a, b in runs]
+    assert first[0] > 0 and first[1] == 0
+    assert second == (0, first[0])  # nothing changed: every listing page linked from the site
+    assert third == (0, first[0])  # a body edit changes no listing (headline, deck, date are the same)
