@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -113,21 +114,20 @@ def month_name(year: int, month: int) -> str:
     >>> month_name(2024, 5) == "مايو 2024"
     True
     """
-    from datetime import date
-
     return str(format_date(date(year, month, 1), "MMMM y", locale="ar"))
 
 
 def listing_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
     """Every listing page and the archive index pages: ``{docs-relative path: page text}``."""
     pages: dict[str, str] = {}
+    cards = _Cards(settings)
     for listing in listings(articles, settings):
-        pages.update(_paginated(listing, settings))
+        pages.update(_paginated(listing, settings, cards))
     pages.update(archive_pages(articles, settings))
     return pages
 
 
-def _paginated(listing: Listing, settings: Settings) -> dict[str, str]:
+def _paginated(listing: Listing, settings: Settings, cards: _Cards) -> dict[str, str]:
     per_page = max(1, settings.per_page)
     count = max(1, math.ceil(len(listing.items) / per_page))
     shown = min(count, listing.max_pages) if listing.max_pages else count
@@ -140,7 +140,7 @@ def _paginated(listing: Listing, settings: Settings) -> dict[str, str]:
             "title": settings.site_name if listing.kind == "home" and number == 1 else title,
             "description": listing.description,
             "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base},
-            "items": [_item(a, settings, lead=listing.kind == "home" and number == 1 and i == 0) for i, a in enumerate(chunk)],
+            "items": [cards.lead(a) if listing.kind == "home" and number == 1 and i == 0 else cards.item(a) for i, a in enumerate(chunk)],
             "pagination": {
                 "number": number,
                 "count": shown,
@@ -193,19 +193,40 @@ def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]
     return pages
 
 
-def _item(article: Article, settings: Settings, lead: bool) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "headline": article.headline,
-        "deck": article.alternative_headline,
-        "url": article_path(article),
-        "section": article.section,
-        "section_url": slug_url("sections", article.section) if article.section else None,
-        "published": article.published.isoformat() if article.published else None,
-        "published_display": display_date(article.published, settings.timezone) if article.published else None,
-    }
-    if lead:
-        item["photo"] = photo(article, settings)
-    return item
+class _Cards:
+    """One card per article, made once however many listings show it (dates formatted once
+    per calendar day): at 100,000 articles the cards, not the pages, are the cost."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cards: dict[str, dict[str, Any]] = {}
+        self.days: dict[date, str] = {}
+
+    def item(self, article: Article) -> dict[str, Any]:
+        card = self.cards.get(article.source)
+        if card is None:
+            card = self.cards[article.source] = self._make(article)
+        return card
+
+    def lead(self, article: Article) -> dict[str, Any]:
+        return {**self.item(article), "photo": photo(article, self.settings)}
+
+    def _make(self, article: Article) -> dict[str, Any]:
+        shown = None
+        if article.published:
+            day = article.published.astimezone(self.settings.timezone).date()
+            shown = self.days.get(day)
+            if shown is None:
+                shown = self.days[day] = display_date(article.published, self.settings.timezone)
+        return {
+            "headline": article.headline,
+            "deck": article.alternative_headline,
+            "url": article_path(article),
+            "section": article.section,
+            "section_url": slug_url("sections", article.section) if article.section else None,
+            "published": article.published.isoformat() if article.published else None,
+            "published_display": shown,
+        }
 
 
 def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
@@ -228,33 +249,30 @@ def article_links(articles: list[Article]) -> dict[str, dict[str, Any]]:
     in time. Only the :data:`NEAR` nearest articles on each side of each tag and the section are
     weighed, so the cost grows with N, not N squared."""
     ordered = sort_newest_first(articles)
-    position = {a.source: i for i, a in enumerate(ordered)}
-    groups: dict[str, list[Article]] = defaultdict(list)
-    for a in ordered:
+    groups: dict[str, list[int]] = defaultdict(list)  # positions in ``ordered``, newest first
+    for n, a in enumerate(ordered):
         if a.section:
-            groups["s:" + a.section].append(a)
+            groups["s:" + a.section].append(n)
         for tag in dict.fromkeys(a.tags):
-            groups["t:" + tag].append(a)
-    index = {key: {a.source: i for i, a in enumerate(members)} for key, members in groups.items()}
+            groups["t:" + tag].append(n)
+    where: dict[tuple[str, int], int] = {(key, n): i for key, members in groups.items() for i, n in enumerate(members)}
+    link = [_link(a) for a in ordered]
     links: dict[str, dict[str, Any]] = {}
-    for a in ordered:
+    for here, a in enumerate(ordered):
         entry: dict[str, Any] = {"previous": None, "next": None, "related": []}
-        if a.section:
-            members, i = groups["s:" + a.section], index["s:" + a.section][a.source]
-            entry["next"] = _link(members[i - 1]) if i > 0 and a.published else None  # newer
-            entry["previous"] = _link(members[i + 1]) if i + 1 < len(members) and members[i + 1].published and a.published else None
-        score: Counter[str] = Counter()
-        by_source: dict[str, Article] = {}
         keys = [("s:" + a.section, 1)] if a.section else []
         keys += [("t:" + t, 2) for t in dict.fromkeys(a.tags)]
+        if a.section and a.published:
+            members, i = groups[keys[0][0]], where[(keys[0][0], here)]
+            entry["next"] = link[members[i - 1]] if i > 0 else None  # newer (dated come first)
+            entry["previous"] = link[members[i + 1]] if i + 1 < len(members) and ordered[members[i + 1]].published else None
+        score: dict[int, int] = {}
         for key, weight in keys:
-            members, i = groups[key], index[key][a.source]
-            for other in members[max(0, i - NEAR) : i] + members[i + 1 : i + 1 + NEAR]:
-                score[other.source] += weight
-                by_source[other.source] = other
-        here = position[a.source]
-        best = sorted(score, key=lambda s: (-score[s], abs(position[s] - here), s))[:RELATED]
-        entry["related"] = [_link(by_source[s]) for s in best]
+            members, i = groups[key], where[(key, here)]
+            for n in members[max(0, i - NEAR) : i] + members[i + 1 : i + 1 + NEAR]:
+                score[n] = score.get(n, 0) + weight
+        best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
+        entry["related"] = [link[n] for n in best]
         links[a.source] = entry
     return links
 

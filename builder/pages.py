@@ -1,6 +1,6 @@
 """Article and listing records -> Markdown pages (YAML front matter + body) for MkDocs.
 
-Pure: returns page texts; the writer puts them on disk. Front matter is produced by a YAML
+Pure: returns page texts; the writer puts them on disk. Front matter is produced by a JSON
 dumper (never by string pasting) and the body by :func:`escape_markdown`, so article text
 stays literal whatever syntax it holds. The JSON-LD travels already serialised
 (script-safe) so the template only places it.
@@ -8,10 +8,10 @@ stays literal whatever syntax it holds. The JSON-LD travels already serialised
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
-
-import yaml
 
 from builder.article import Article
 from builder.dates import display_datetime
@@ -20,29 +20,30 @@ from builder.markdown_text import escape_markdown
 from builder.settings import Settings
 from builder.urls import slug_url
 
-try:  # the C dumper is ~10x faster at scale; output is the same for our plain data
-    from yaml import CSafeDumper as _Dumper
-except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-
-
 class PageError(ValueError):
     pass
 
 
-def front_matter(data: dict[str, Any]) -> str:
-    """YAML front matter whose lines can never be mistaken for its end marker.
+# Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
-    >>> print(front_matter({"title": "---"}), end="")
+
+def front_matter(data: dict[str, Any]) -> str:
+    """Front matter as one line of JSON, which YAML (MkDocs's front matter) reads as a flow
+    mapping: a JSON dump is ~50x faster than a YAML dump, matters at thousands of listing
+    pages, and, having no raw line break, can never be mistaken for the block's end.
+
+    >>> print(front_matter({"title": "---", "n": 2}), end="")
     ---
-    title: '---'
+    {"title": "---", "n": 2}
     ---
     """
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=2**31 - 1)
-    for line in text.splitlines():
-        if line.rstrip() in ("---", "..."):  # pragma: no cover - guarded by dumper quoting
-            raise PageError("front matter line would end the YAML block")
-    return f"---\n{text}---\n"
+    text = _YAML_UNSAFE.sub(_escape, json.dumps(data, ensure_ascii=False))
+    return f"---\n{text}\n---\n"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "\\u%04x" % ord(match.group())
 
 
 def article_page(article: Article, settings: Settings, links: dict[str, Any] | None = None) -> str:

@@ -43,3 +43,23 @@ def test_no_markup_is_produced(text):
     MD.reset()
     html = MD.convert(escape_markdown(text))
     assert html.startswith("<p>") and "<script" not in html and "<strong" not in html and "<a " not in html
+
+
+# Any text a Python str from a decoded file can hold (no lone surrogates), YAML's line breaks
+# (U+0085, U+2028, U+2029) and the characters PyYAML refuses in a stream included.
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40) | st.lists(st.sampled_from(SYNTAX + ["\x85", "\u2028", "\u2029", "\x7f", "\ufeff", "\ufffe", "\n---\n", "\n...\n"]), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["title", "description", "a b", "x"]), ANY_TEXT | st.lists(ANY_TEXT, max_size=3), max_size=4), ANY_TEXT)
+def test_front_matter_reads_back_through_mkdocs(data, body):
+    """Front matter (JSON, read by MkDocs as YAML) gives back exactly the values written,
+    and the block ends where we ended it whatever the values hold."""
+    from mkdocs.utils.meta import get_data
+
+    from builder.pages import front_matter
+
+    markdown_body = escape_markdown(normalize_line(body))
+    text, meta = get_data(front_matter(data) + "\n" + markdown_body)
+    assert meta == data
+    assert text.strip("\n") == markdown_body.strip("\n")
