@@ -70,9 +70,9 @@ def article_page(article: Article, settings: Settings) -> str:
             if image
             else None,
             "published": article.published.isoformat() if article.published else None,
-            "published_display": display_datetime(article.published, zone) if article.published else None,
+            "published_display": display_datetime(article.published, zone, digits=settings.digits) if article.published else None,
             "modified": article.modified.isoformat() if article.modified else None,
-            "modified_display": display_datetime(article.modified, zone) if article.modified else None,
+            "modified_display": display_datetime(article.modified, zone, digits=settings.digits) if article.modified else None,
             "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
             "section": article.section,
             "tags": list(article.tags),
@@ -122,5 +122,5 @@ def _listing_item(article: Article, settings: Settings) -> dict[str, Any]:
         "url": article_path(article),
         "section": article.section,
         "published": article.published.isoformat() if article.published else None,
-        "published_display": display_date(article.published, settings.timezone) if article.published else None,
+        "published_display": display_date(article.published, settings.timezone, digits=settings.digits) if article.published else None,
     }
