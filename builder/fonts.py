@@ -95,7 +95,7 @@ def cached_subset(build_dir: Path, font: Path | None = None) -> Path:
             scratch = folder / f".{target.name}.{os.getpid()}"
             scratch.write_bytes(subset_woff2(data))
             scratch.rename(target)
-            for old in folder.glob("*.woff2"):  # subsets of an earlier font or recipe
+            for old in [*folder.glob("*.woff2"), *folder.glob(".*.woff2.*")]:  # earlier recipes; scratch of killed builds
                 if old != target:
-                    old.unlink()
+                    old.unlink(missing_ok=True)
     return target
