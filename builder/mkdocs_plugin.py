@@ -6,12 +6,18 @@ types when it loads the file, so a typo fails before any page is written.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from builder.dates import DIGITS, Digits, display_number
+from builder.fonts import SITE_PATH, cached_subset
 
 
 class _TimeZone(c.Type[str]):
@@ -27,6 +33,9 @@ class _TimeZone(c.Type[str]):
         return name
 
 
+_BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
+
+
 class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     publisher_name = c.Type(str)
     # A file inside docs_dir, published with the site; used as the publisher logo in JSON-LD.
@@ -34,6 +43,11 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     language = c.Type(str, default="ar")
     # Times in metadata carry their own offset; this zone is the one dates are shown in.
     timezone = _TimeZone(default="UTC")
+    # Digits in dates, counts and page numbers: 'latin' (0-9) or 'arabic' (Arabic-Indic ٠-٩).
+    # Latin by default: the articles' own text (scraped from the source) writes its numbers
+    # 0-9, and a dateline in another digit set than the headline beside it reads as a mistake;
+    # Western digits are also what most large Arabic news sites and readers' search queries use.
+    digits = c.Choice(DIGITS, default="latin")
     # Default input folder (relative to mkdocs.yml) and source profile for `builder build`.
     input = c.Type(str, default="corpus/sample")
     profile = c.Optional(c.Type(str))
@@ -54,4 +68,20 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # MkDocs creates its Jinja environment without autoescaping; article text is
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
         env.autoescape = True
+        # {{ n|number }}: page numbers and counts in the site's locale and digit set.
+        language = self.config.language
+        digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
+        env.filters["number"] = lambda n: display_number(n, language, digits)
         return env
+
+    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+        # Images inside a body are below the lead photo: fetched only when scrolled near, and
+        # decoded off the main thread (the lead photo, in the template, loads at once).
+        return _BODY_IMG.sub('<img loading="lazy" decoding="async" ', html)
+
+    def on_files(self, files: Files, /, *, config: Any) -> Files:
+        # The subset body font, made once per font and recipe (cached in the build folder beside
+        # mkdocs.yml, like the builder's other work files) and published as a static file.
+        build_dir = Path(config.config_file_path).resolve().parent / ".build"
+        files.append(File.generated(config, SITE_PATH, abs_src_path=str(cached_subset(build_dir))))
+        return files

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from builder.article import Article
-from builder.dates import display_datetime
+from builder.dates import display_datetime, with_digits
 from builder.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
 from builder.markdown_text import escape_markdown
 from builder.settings import Settings
@@ -72,14 +72,14 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             if image
             else None,
             "published": article.published.isoformat() if article.published else None,
-            "published_display": display_datetime(article.published, zone) if article.published else None,
+            "published_display": display_datetime(article.published, zone, digits=settings.digits) if article.published else None,
             "modified": article.modified.isoformat() if article.modified else None,
-            "modified_display": display_datetime(article.modified, zone) if article.modified else None,
+            "modified_display": display_datetime(article.modified, zone, digits=settings.digits) if article.modified else None,
             "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,
             "tags": [{"name": t, "url": slug_url("tags", t)} for t in article.tags],
-            "reading_time": reading_time(word_count(article)),
+            "reading_time": with_digits(reading_time(word_count(article)), settings.digits),
         },
         "links": links or {"previous": None, "next": None, "related": []},
         "jsonld": dumps_script_safe(build_graph(article, settings)),

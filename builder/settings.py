@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from builder.dates import Digits
 from builder.load import Limits
 
 
@@ -28,6 +29,7 @@ class Settings:
     publisher_logo: str | None  # path inside docs_dir
     language: str
     timezone: ZoneInfo
+    digits: Digits  # 'latin' (0-9) or 'arabic' (٠-٩) in dates and counts
     input_dir: Path
     profile: Path | None
     image_hosts: frozenset[str]
@@ -70,6 +72,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             publisher_logo=pc.publisher_logo,
             language=pc.language,
             timezone=ZoneInfo(pc.timezone),
+            digits=pc.digits,
             input_dir=(base / pc.input).resolve(),
             profile=(base / pc.profile).resolve() if pc.profile else None,
             image_hosts=frozenset([urlsplit(site_url).netloc, *pc.image_hosts]),

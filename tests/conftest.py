@@ -51,3 +51,28 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildR
     root = tmp_path_factory.mktemp("sample")
     report = build(make_project(root, SAMPLE))
     return root, report
+
+
+@pytest.fixture(scope="session")
+def arabic_digits_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """The sample corpus with Arabic-Indic digits and two articles a page (so listing pages and
+    page numbers exist); returns (project root, report)."""
+    root = tmp_path_factory.mktemp("arabic-digits")
+    report = build(make_project(root, SAMPLE, digits="arabic", per_page=2))
+    return root, report
+
+
+# Figures the checks measured (page weights, validator and axe counts), shown after the run.
+FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures() -> list[str]:
+    return FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("figures measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

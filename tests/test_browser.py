@@ -1,66 +1,23 @@
 """The sample site in real Chromium (Debian's /usr/bin/chromium driven by Playwright)."""
 
-import functools
-import http.server
-import shutil
-import threading
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
 
-
+from tests.chromium import SHOTS, chromium, open_page, serve
 from tests.conftest import SAMPLE_ARTICLES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "test-results"
-
 
 @pytest.fixture(scope="module")
 def server(sample_build):
-    root, _ = sample_build
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(sample_build[0] / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it with apt-get")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def open_page(browser, server, path, width=1280):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    seen = {"foreign": [], "errors": [], "failed": []}
-    local = urlsplit(server).netloc
-
-    def route(r):
-        if urlsplit(r.request.url).netloc == local:
-            r.continue_()
-        else:
-            seen["foreign"].append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
-    response = page.goto(server + path, wait_until="networkidle")
-    assert response.status == 200
-    return page, seen
 
 
 @pytest.mark.parametrize("width", [375, 1280])
@@ -92,3 +49,93 @@ def test_home_page_in_chromium(browser, server):
     assert page.url.endswith("/articles/flu-vaccination-campaign/")
     assert seen == {"foreign": [], "errors": [], "failed": []}
     page.close()
+
+
+PAGES = {"home": "/", "article": "/articles/morocco-israel-security-agreement/", "404": "/404.html"}
+DEVICES = {"phone": 375, "desktop": 1280}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_fit_every_width_in_both_schemes(browser, server, name, device, scheme):
+    """Right to left, nothing wider than the screen, no errors, nothing fetched from elsewhere;
+    the screenshots in test-results/ are the ones a person looks at."""
+    page, seen = open_page(browser, server, PAGES[name], DEVICES[device], scheme)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert dark == (scheme == "dark") and (background == "rgb(255, 255, 255)") == (scheme == "light")
+    assert page.evaluate("[...document.fonts].some(f => f.family.includes('Noto Sans Arabic') && f.status === 'loaded')")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
+    assert seen == {"foreign": [], "errors": [], "failed": []}
+    page.close()
+
+
+def test_narrowest_phone_has_no_horizontal_scroll(browser, server):
+    for path in PAGES.values():
+        page, seen = open_page(browser, server, path, 320)
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), path
+        page.close()
+
+
+def test_print_hides_chrome_and_prints_black_on_white(browser, server):
+    page, _ = open_page(browser, server, PAGES["article"], 1280, "dark")
+    page.emulate_media(media="print")
+    assert page.locator(".masthead nav").is_hidden() and page.locator(".site-footer").is_hidden()
+    assert page.locator(".source-url").is_visible()
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "article-print.png"), full_page=True)
+    page.close()
+
+
+_RECT = """([text, part]) => {
+  const walker = document.createTreeWalker(document.querySelector('.article-body'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const at = walker.currentNode.data.indexOf(text);
+    if (at < 0) continue;
+    const range = document.createRange(), start = at + text.indexOf(part);
+    range.setStart(walker.currentNode, start); range.setEnd(walker.currentNode, start + part.length);
+    const r = range.getBoundingClientRect();
+    return [r.left, r.right, r.top];
+  }
+  return null;
+}"""
+
+
+def test_latin_runs_inside_arabic_text_keep_their_order(browser, tmp_path):
+    """'iPhone 15' and 'COVID-19' in an Arabic sentence: each run reads left to right, and the
+    Arabic words around them stay on their right-to-left sides."""
+    from builder.build import build
+    from tests.conftest import SAMPLE, make_project
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    name = "004_e92f4b7a1c3d5068"
+    text = (SAMPLE / f"{name}.txt").read_text(encoding="utf-8")
+    sentence = "كشفت الشركة عن هاتف iPhone 15 بعد جائحة COVID-19 مباشرة."
+    blocks = text.split("\n\n")  # headline, then body paragraphs: the sentence becomes one of them
+    (corpus / f"{name}.txt").write_text("\n\n".join([*blocks[:3], sentence, *blocks[3:]]), encoding="utf-8")
+    (corpus / f"{name}.toml").write_text((SAMPLE / f"{name}.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    root = tmp_path / "project"
+    root.mkdir()
+    report = build(make_project(root, corpus))
+    assert report.published, report.failure
+    (slug,) = [p.name for p in (root / "site" / "articles").iterdir()]
+    with serve(root / "site") as url:
+        page, seen = open_page(browser, url, f"/articles/{slug}/", 1280)
+        rect = {part: page.evaluate(_RECT, [sentence, part]) for part in ("هاتف", "iPhone", "15", "جائحة", "COVID", "19", "بعد")}
+        assert all(rect.values()), rect
+        assert len({round(r[2]) for r in rect.values()}) == 1  # one line, so left/right compare
+        assert rect["iPhone"][1] < rect["15"][0]  # the run reads left to right
+        assert rect["COVID"][1] < rect["19"][0]
+        assert rect["15"][1] < rect["هاتف"][0]  # the Arabic word before it stays to its right
+        assert rect["19"][1] < rect["جائحة"][0]
+        assert rect["بعد"][1] < rect["iPhone"][0]  # and the one after it to its left
+        assert seen == {"foreign": [], "errors": [], "failed": []}
+        page.close()
