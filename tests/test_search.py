@@ -222,3 +222,32 @@ def test_index_folding_matters(browser, variant_server):  # noqa: F811
     assert submit(page, "سنه") == ["taa-marbuta"]
     assert seen == {"foreign": [], "errors": [], "failed": []}
     page.close()
+
+
+# --- a failed index is never published ----------------------------------------------------------
+
+
+def test_a_failing_pagefind_leaves_the_previous_site(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEARCH_CORPUS, corpus)
+    config = make_project(tmp_path, corpus)
+    assert build(config).published
+    site = tmp_path / "site"
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    broken = tmp_path / "pagefind-broken"  # a real program: writes half a bundle, then fails
+    broken.write_text('#!/bin/sh\nfor a; do [ "$prev" = --output-path ] && mkdir -p "$a" && echo half > "$a/pagefind.js"; prev=$a; done\necho "disk full" >&2\nexit 3\n')
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    (corpus / "harakat.txt").write_text("عنوان جديد تماماً\n\nنص جديد.\n", encoding="utf-8")
+    report = build(config)
+    assert not report.published
+    assert report.failure is not None and "Pagefind failed (exit 3)" in report.failure and "disk full" in report.failure
+    after = {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".site.new-*"))
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-program"))
+    report = build(config)
+    assert not report.published and "Pagefind could not run" in (report.failure or "")
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    assert build(config).published
+    assert "عنوان جديد تماماً" in [r["meta"]["title"] for r in fragments(site)]
