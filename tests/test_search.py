@@ -251,3 +251,22 @@ def test_a_failing_pagefind_leaves_the_previous_site(tmp_path, monkeypatch):
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
     assert build(config).published
     assert "عنوان جديد تماماً" in [r["meta"]["title"] for r in fragments(site)]
+
+
+def test_shadow_pages_follow_the_site_between_builds(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEARCH_CORPUS, corpus)
+    config = make_project(tmp_path, corpus)
+    assert build(config).published
+    shadows = tmp_path / ".build" / "search" / "articles"
+    kept = shadows / "alef-forms" / "index.html"
+    stamp = kept.stat().st_mtime_ns
+    (corpus / "singapore.txt").unlink()
+    (corpus / "singapore.toml").unlink()
+    (corpus / "harakat.txt").write_text("مهرجان بلا تشكيل\n\nنص جديد.\n", encoding="utf-8")
+    assert build(config).published
+    assert sorted(p.name for p in shadows.iterdir()) == ["alef-forms", "alef-maqsura", "harakat", "plain-alef", "taa-marbuta"]
+    assert kept.stat().st_mtime_ns == stamp  # an unchanged page is not parsed again
+    assert "مهرجان بلا تشكيل" in (shadows / "harakat" / "index.html").read_text(encoding="utf-8")
+    titles = sorted(r["meta"]["title"] for r in fragments(tmp_path / "site"))
+    assert len(titles) == 5 and "مهرجان بلا تشكيل" in titles and "وفد تجاري يزور سنغافورة" not in titles
