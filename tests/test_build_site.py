@@ -55,7 +55,7 @@ def test_validate_catches_tampering(sample_build, tmp_path):
     shutil.copytree(root / "site", site)
     page = site / "articles" / "oil-prices-jump" / "index.html"
     html = page.read_text(encoding="utf-8")
-    page.write_text(html.replace("<h1>أسعار النفط", "<h1>أسعار الذهب"), encoding="utf-8")
+    page.write_text(html.replace('title">أسعار النفط', 'title">أسعار الذهب'), encoding="utf-8")
     other = site / "articles" / "book-fair-opens" / "index.html"
     other.write_text(other.read_text(encoding="utf-8").replace('"@graph": [', '"@graph": [,'), encoding="utf-8")
     third = site / "articles" / "kuwait-club-league-title" / "index.html"

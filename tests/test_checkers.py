@@ -22,7 +22,7 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SAMPLE_PAGES = ["index.html", "articles/morocco-israel-security-agreement/index.html",
                 "articles/oil-falls-on-us-stocks/index.html", "about/index.html", "404.html",
                 "sections/رياضة/index.html", "tags/النفط/index.html", "archive/index.html",
-                "archive/2025/index.html", "archive/2025/06/index.html"]
+                "archive/2025/index.html", "archive/2025/06/index.html", "search/index.html"]
 # With two articles a page and Arabic-Indic digits: listing pages with pagination.
 PAGED_PAGES = ["index.html", "page/2/index.html", "page/3/index.html"]
 

@@ -61,7 +61,7 @@ CASES = {
     "invalid json": (lambda s: edit(s, PAGE, '"@graph": [', '"@graph": [,'), "error", "not valid JSON"),
     "two blocks": (lambda s: edit(s, PAGE, "</head>", '<script type="application/ld+json">{}</script></head>'), "error", "exactly one JSON-LD block"),
     "two articles": (lambda s: edit_ld(s, lambda g: g.append(dict(node(g, "NewsArticle"), **{"@id": "https://akhbar.example.org/x"}))), "error", "exactly one NewsArticle"),
-    "headline vs h1": (lambda s: edit(s, PAGE, "<h1>أسعار", "<h1>أخبار"), "error", "differs from the visible <h1>"),
+    "headline vs h1": (lambda s: edit(s, PAGE, 'title">أسعار', 'title">أخبار'), "error", "differs from the visible <h1>"),
     "date without offset": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(datePublished="2022-03-08T10:05:00")), "error", "not ISO 8601 with a UTC offset"),
     "dangling @id": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(publisher={"@id": "https://akhbar.example.org/#nobody"})), "error", "points to no node"),
     "canonical": (lambda s: edit(s, PAGE, 'rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/"', 'rel="canonical" href="https://akhbar.example.org/"'), "error", "canonical link"),
