@@ -22,11 +22,11 @@ from typing import Any, TextIO
 from builder.article import Article
 from builder.discovery import discovery_files
 from builder.load import input_files
-from builder import listing_cache
+from builder import listing_cache, recycle
 from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import make_executor, worker_count
-from builder.incremental import ReadCache, future_dates, link_unchanged, remember, reusable, reused_names, stored
+from builder.incremental import ReadCache, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.search_index import index_site
@@ -52,6 +52,7 @@ class BuildReport:
     failure: str | None = None
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
+    spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -78,6 +79,7 @@ class BuildReport:
             "seconds": round(self.seconds, 3),
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
             "partitions": self.partitions,
+            "spare_months": self.spare_months,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "inputs": sorted(inputs, key=lambda i: str(i["source"])),
@@ -162,7 +164,7 @@ def build(
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
                     listed = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
-                    render(settings.config_file, settings.docs_dir, fresh)  # home, about, 404, assets
+                    render(settings.config_file, settings.docs_dir, parts / "main")  # home, about, 404, assets
                     outcomes = [f.result() for f in futures]
                     failures = [f.result() for f in listed]
                 for failure in [o.failure for o in outcomes] + failures:
@@ -172,11 +174,7 @@ def build(
                     results[outcome.key] = [list(f) for f in outcome.findings]
                     warned[outcome.key] = [list(w) for w in outcome.warnings]
                 with report.stage("merge"):
-                    slugs, ids = reused_names([groups[t.key] for t in reused])
-                    if reused:
-                        link_unchanged(target / ARTICLES, fresh / ARTICLES, slugs)
-                        link_unchanged(target / "media", fresh / "media", ids)
-                    _merge(todo, fresh)
+                    report.spare_months = _assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
                     listing_cache.merge(listing, rendered, target, fresh)
                     shutil.rmtree(parts, ignore_errors=True)
                     for task in reused:
@@ -202,13 +200,14 @@ def build(
                 return fold_notes(sorted(report.findings + rest, key=lambda f: (f.level, f.page, f.message)))
 
             try:
-                report.published, report.findings = publish(target, make, check)
+                report.published, report.findings = publish(target, make, check, keep=recycle.spare_dir(target))
             except PublishError as exc:
                 report.failure = str(exc)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     remember(task, wanted[task.key], results.get(task.key, []), warned.get(task.key, []))
                 listing_cache.remember(settings.build_dir, listing)
+                recycle.remember(settings.build_dir, target, wanted)
         cache.save(settings.build_dir, {str(p) for p in files})
     lock.close()
     report.seconds = time.monotonic() - started
@@ -291,6 +290,35 @@ def _other_pages(fresh: Path) -> list[str]:
         if "index.html" in names:
             found.append("" if rel == "." else rel + "/")
     return sorted(found)
+
+
+def _assemble(
+    fresh: Path,
+    main: Path,
+    todo: list[PartitionTask],
+    reused: list[PartitionTask],
+    groups: dict[str, list[Article]],
+    wanted: dict[str, str],
+    target: Path,
+    build_dir: Path,
+    site_ok: bool,
+) -> int | None:
+    """The new site from the spare (months it holds unchanged stay), the current site (reused
+    months, hard-linked), this build's partitions and the main MkDocs run."""
+    old = recycle.take(target, build_dir, fresh) if site_ok else None
+    built = {t.key for t in todo}
+    kept = {k for k, digest in (old or {}).items() if wanted.get(k) == digest and k not in built}
+    if old is None:
+        fresh.mkdir()
+    slugs, ids = reused_names([groups[k] for k in kept])
+    recycle.prune(fresh, slugs, ids)
+    slugs, ids = reused_names([groups[t.key] for t in reused if t.key not in kept])
+    recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
+    recycle.link_entries(target / "media", fresh / "media", ids)
+    _merge(todo, fresh)
+    for entry in sorted(main.iterdir()):
+        entry.rename(fresh / entry.name)
+    return None if old is None else len(kept)
 
 
 def _merge(partitions: list[PartitionTask], fresh: Path) -> None:

@@ -5,16 +5,14 @@
   hashes come from ``.build/read-cache.pickle``. The cache is dropped whole when the code,
   settings or profile change.
 - Partitions: a month whose content hash is the one recorded when the current site was
-  published has its pages and media hard-linked from that site instead of rebuilt.
+  published has its pages and media taken from the spare (``builder.recycle``) or hard-linked
+  from that site instead of rebuilt.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,20 +90,6 @@ def future_dates(group: list[Article], now: datetime) -> list[list[str]]:
             if moment and moment > now:
                 found.append(["error", f"{ARTICLES}/{a.url_slug}/index.html", f"{prop} {moment.isoformat()} is in the future (now {now.isoformat()})"])
     return found
-
-
-def link_unchanged(old: Path, fresh: Path, keep: set[str]) -> None:
-    """Hard-link ``old`` into ``fresh`` (files are never rewritten in place, so sharing them
-    with the previous site is safe), then drop the entries not in ``keep``."""
-    if not old.is_dir():
-        return
-    if shutil.which("cp"):
-        subprocess.run(["cp", "-al", str(old), str(fresh)], check=True)  # one process, C speed
-    else:  # pragma: no cover - every Debian has cp
-        shutil.copytree(old, fresh, copy_function=os.link)
-    for entry in fresh.iterdir():
-        if entry.name not in keep:
-            shutil.rmtree(entry)
 
 
 def reused_names(groups: list[list[Article]]) -> tuple[set[str], set[str]]:

@@ -60,8 +60,11 @@ def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | N
         raise PublishError(f"MkDocs failed (messages above): {exc}") from exc
 
 
-def publish(site_dir: Path, make: Callable[[Path], None], check: Callable[[Path], list[Finding]]) -> tuple[bool, list[Finding]]:
-    """Let ``make`` fill a fresh folder beside ``site_dir``; swap it in if ``check`` finds no error."""
+def publish(
+    site_dir: Path, make: Callable[[Path], None], check: Callable[[Path], list[Finding]], keep: Path | None = None
+) -> tuple[bool, list[Finding]]:
+    """Let ``make`` fill a fresh folder beside ``site_dir``; swap it in if ``check`` finds no
+    error. The replaced site is deleted, or kept at ``keep`` for the next build to start from."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     for pattern in (f".{site_dir.name}.new-*", f".{site_dir.name}.old-*"):  # left by earlier builds
@@ -79,18 +82,23 @@ def publish(site_dir: Path, make: Callable[[Path], None], check: Callable[[Path]
         return False, findings
     (fresh / MARKER).write_text("made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8")
     swap(fresh, site_dir)
-    _discard(fresh)  # now holds the previous site
+    if fresh.exists():  # now holds the previous site (none on the first build)
+        if keep is None:
+            discard(fresh, site_dir)
+        else:
+            if keep.exists():
+                discard(keep, site_dir)
+            fresh.rename(keep)
     return True, findings
 
 
-def _discard(old_site: Path) -> None:
-    """Delete the previous site without making the build wait: it is renamed aside and removed
-    by a detached ``rm -rf`` (tens of thousands of folders take seconds); whatever is left of
-    it is removed at the start of the next build."""
-    if not old_site.exists():  # the first build: nothing was there before
-        return
-    aside = old_site.with_name(old_site.name.replace(".new-", ".old-", 1))
-    old_site.rename(aside)
+def discard(folder: Path, site_dir: Path) -> None:
+    """Delete a folder beside the site without making the build wait: it is renamed aside and
+    removed by a detached ``rm -rf`` (tens of thousands of folders take seconds); whatever is
+    left of it is removed at the start of the next build."""
+    site_dir = site_dir.resolve()
+    aside = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}-{folder.name.rsplit('.', 1)[-1]}"
+    folder.rename(aside)
     if shutil.which("rm"):
         subprocess.Popen(["rm", "-rf", str(aside)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:  # pragma: no cover
