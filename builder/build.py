@@ -29,7 +29,7 @@ from builder.executors import make_executor, worker_count
 from builder.incremental import ReadCache, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
-from builder.search_index import index_site
+from builder.search_index import index_site, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
@@ -192,7 +192,8 @@ def build(
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
                 with report.stage("search"):  # on the new folder, so a failed index is never published
-                    index_site(fresh, settings.build_dir / "search", settings.language)
+                    shards = search_chunks({key: [a.url_slug for a in group] for key, group in groups.items()}, settings.search_chunk)
+                    index_site(fresh, settings.build_dir / "search", settings.language, shards, target if site_ok else None)
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):

@@ -57,6 +57,9 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # Latest news, sections and tags list at most this many pages (newest first); older
     # articles are reached through the date archives, which list every article.
     max_pages = c.Type(int, default=10)
+    # Articles per search index chunk (one Pagefind run each, merged by the search page):
+    # Pagefind holds a whole index in memory, about 0.2 MB per article.
+    search_chunk = c.Type(int, default=2000)
     # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = c.Type(int, default=5_000_000)

@@ -35,6 +35,7 @@ class Settings:
     image_hosts: frozenset[str]
     per_page: int
     max_pages: int
+    search_chunk: int
     limits: Limits
     docs_dir: Path
     build_dir: Path  # the builder's own work files (partition pages, caches), beside mkdocs.yml
@@ -78,6 +79,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             image_hosts=frozenset([urlsplit(site_url).netloc, *pc.image_hosts]),
             per_page=pc.per_page,
             max_pages=max(1, pc.max_pages),
+            search_chunk=max(1, pc.search_chunk),
             limits=Limits(pc.max_file_bytes, pc.max_line_chars),
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",

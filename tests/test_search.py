@@ -18,17 +18,23 @@ import pytest
 
 from builder.build import build
 from builder.search_index import pagefind_binary
-from tests.conftest import FIXTURES, SAMPLE_ARTICLES, make_project
+from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, make_project
 from tests.test_browser import SHOTS, browser, open_page, server  # noqa: F401 - fixtures
 
 SEARCH_CORPUS = FIXTURES / "search"
 DONE = "['done', 'failed'].includes(document.getElementById('search').dataset.state)"
 
 
+def bundle(site: Path) -> Path:
+    """The one Pagefind bundle of a small site (sites past CHUNK_CAP articles have several)."""
+    (chunk,) = json.loads((site / "pagefind" / "chunks.json").read_text(encoding="utf-8"))
+    return site / "pagefind" / chunk
+
+
 def fragments(site: Path) -> list[dict]:
     """Pagefind's stored records: gzip, a signature, then JSON."""
     found = []
-    for path in sorted((site / "pagefind" / "fragment").iterdir()):
+    for path in sorted((bundle(site) / "fragment").iterdir()):
         data = gzip.decompress(path.read_bytes())
         found.append(json.loads(data[data.index(b"{"):]))
     return found
@@ -54,11 +60,11 @@ def submit(page, query: str) -> list[str]:
 def test_sample_site_has_an_arabic_index_of_its_articles(sample_build):
     root, report = sample_build
     site = root / "site"
-    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    entry = json.loads((bundle(site) / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["ar"]  # from <html lang="ar">: Arabic stemming
     assert entry["languages"]["ar"]["page_count"] == len(report.built) == SAMPLE_ARTICLES
-    assert (site / "pagefind" / "wasm.ar.pagefind").is_file()
-    assert not (site / "pagefind" / "pagefind-ui.js").exists()  # Pagefind's own UI is not shipped
+    assert (bundle(site) / "wasm.ar.pagefind").is_file()
+    assert not (bundle(site) / "pagefind-ui.js").exists()  # Pagefind's own UI is not shipped
     assert "search" in report.stages
 
 
@@ -218,7 +224,8 @@ def test_index_folding_matters(browser, variant_server):  # noqa: F811
     }"""
     queries = ["سنه", "لغه", "سنة"]
     assert page.evaluate(count, ["../pagefind-raw/pagefind.js", queries]) == {"سنه": 0, "لغه": 0, "سنة": 1}
-    assert page.evaluate(count, ["../pagefind/pagefind.js", queries]) == {"سنه": 1, "لغه": 1, "سنة": 1}
+    ours = "../" + bundle(site).relative_to(site).as_posix() + "/pagefind.js"
+    assert page.evaluate(count, [ours, queries]) == {"سنه": 1, "لغه": 1, "سنة": 1}
     assert submit(page, "سنه") == ["taa-marbuta"]
     assert seen == {"foreign": [], "errors": [], "failed": []}
     page.close()
@@ -258,7 +265,7 @@ def test_shadow_pages_follow_the_site_between_builds(tmp_path):
     shutil.copytree(SEARCH_CORPUS, corpus)
     config = make_project(tmp_path, corpus)
     assert build(config).published
-    shadows = tmp_path / ".build" / "search" / "articles"
+    shadows = tmp_path / ".build" / "search" / "2024-03" / "articles"  # the fixtures' one chunk
     kept = shadows / "alef-forms" / "index.html"
     stamp = kept.stat().st_mtime_ns
     (corpus / "singapore.txt").unlink()
@@ -270,3 +277,36 @@ def test_shadow_pages_follow_the_site_between_builds(tmp_path):
     assert "مهرجان بلا تشكيل" in (shadows / "harakat" / "index.html").read_text(encoding="utf-8")
     titles = sorted(r["meta"]["title"] for r in fragments(tmp_path / "site"))
     assert len(titles) == 5 and "مهرجان بلا تشكيل" in titles and "وفد تجاري يزور سنغافورة" not in titles
+
+
+@pytest.mark.browser
+def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, tmp_path, monkeypatch):  # noqa: F811
+    """Past ``search_chunk`` articles the index is made in chunks of consecutive months (one
+    Pagefind run each, bounded memory); the search page merges them; a rebuild after one edit
+    runs Pagefind for that article's chunk only and links the others from the current site."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus, search_chunk=3)
+    assert build(config).published
+    site = tmp_path / "site"
+    chunks = json.loads((site / "pagefind" / "chunks.json").read_text(encoding="utf-8"))
+    assert len(chunks) == 3 and chunks == sorted(chunks, reverse=True)  # nine articles, three a chunk, newest first
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        for query, slug in [("الإنفلونزا", "flu-vaccination-campaign"), ("المغرب", "morocco-israel-security-agreement"), ("معرض الكتاب", "book-fair-opens")]:
+            page, seen = open_page(browser, url, "/search/?q=" + quote(query))
+            assert results(page)[0] == slug, query  # found in whichever chunk holds it, ranked first
+            assert seen == {"foreign": [], "errors": [], "failed": []}
+            page.close()
+    finally:
+        httpd.shutdown()
+    before = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
+    body = corpus / "000_55425f2f31b4ad18.txt"  # the oldest article: the oldest chunk
+    body.write_text(body.read_text(encoding="utf-8").replace("وقع المغرب وإسرائيل", "وقّع المغرب وإسرائيل"), encoding="utf-8")
+    assert build(config).published
+    after = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
+    assert [c for c in chunks if before[c] != after[c]] == [chunks[-1]]

@@ -8,17 +8,24 @@ const form = section.querySelector("form");
 const input = document.getElementById("search-q");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
-const bundleUrl = new URL(section.dataset.bundle, document.baseURI).href;
+const bundleRoot = new URL(section.dataset.bundle, document.baseURI).href;
 const rootPath = new URL(section.dataset.root, document.baseURI).pathname;
 
 let pagefind = null;
 let current = 0; // the latest search; answers to older ones are dropped
 
+// The index comes in chunks (one Pagefind bundle per run of months, newest first in
+// chunks.json): the newest is loaded, the others merged into it.
 async function engine() {
   if (!pagefind) {
-    pagefind = await import(bundleUrl);
-    await pagefind.options({ baseUrl: rootPath });
-    await pagefind.init();
+    const chunks = await (await fetch(new URL("chunks.json", bundleRoot))).json();
+    const first = await import(new URL(`${chunks[0]}/pagefind.js`, bundleRoot).href);
+    await first.options({ baseUrl: rootPath });
+    for (const chunk of chunks.slice(1)) {
+      await first.mergeIndex(new URL(`${chunk}/`, bundleRoot).href, { baseUrl: rootPath });
+    }
+    await first.init();
+    pagefind = first;
   }
   return pagefind;
 }
