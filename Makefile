@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site test typecheck accuracy chromium java fuzz bench clean distclean
+.PHONY: site bundle test typecheck accuracy chromium java fuzz bench bench-offline clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.test-deps: $(VENV)/.deps
 
 site: $(VENV)/.deps
 	$(BIN)/python -m builder build
+
+# The offline bundle: dist/<name>-offline/ and dist/<name>-offline.zip (the hosted site/ is untouched).
+bundle: $(VENV)/.deps
+	$(BIN)/python -m builder bundle
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
 chromium:
@@ -63,6 +67,10 @@ N ?= 1000
 bench: $(VENV)/.test-deps
 	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
 	$(BIN)/python bench/run.py $(N)
+
+# Offline search at scale (not a test): bytes of index loaded and time to answer a first query.
+bench-offline: $(VENV)/.test-deps chromium
+	$(BIN)/python bench/offline_search.py $(N)
 
 clean:
 	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* .build \

@@ -1,4 +1,4 @@
-"""Command line: ``python -m builder parse|build|validate``."""
+"""Command line: ``python -m builder parse|build|validate|eval|bundle|verify-bundle``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from builder.article import Article, ReadResult
 from builder.build import build, build_time
+from builder.bundle import BundleError, make_bundle, verify_bundle
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
 from builder.load import input_files, read_all
 from builder.partitions import PARTITIONS
@@ -62,6 +63,17 @@ def _main(argv: list[str] | None = None) -> int:
     e.add_argument("--raise-floor", action="store_true", help="pin the floor at today's accuracy (never lowers it)")
     e.add_argument("--lower-floor", type=float, metavar="X", help="explicitly lower the floor to X (0..1)")
 
+    z = commands.add_parser("bundle", help="build the site for offline use: dist/<name>-offline/ and its zip")
+    z.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    z.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
+    z.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
+    z.add_argument("--out", type=Path, default=Path("dist"), help="where the bundle folder and zip go (default: dist)")
+    z.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    z.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset)")
+
+    y = commands.add_parser("verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256")
+    y.add_argument("bundle", type=Path, metavar="FILE")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "parse":
@@ -73,8 +85,13 @@ def _main(argv: list[str] | None = None) -> int:
             args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(f"report: {args.report}")
             return 0 if report.published and not (args.strict and report.rejected) else 1
+        if args.command == "bundle":
+            make_bundle(args.config, args.out, args.input, args.profile, now=args.now, jobs=args.jobs)
+            return 0
+        if args.command == "verify-bundle":
+            return _verify_bundle(args.bundle)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
-    except (SettingsError, ProfileError, PublishError) as exc:
+    except (SettingsError, ProfileError, PublishError, BundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -178,3 +195,15 @@ def _validate(site_dir: Path, config: Path, as_json: bool, strict: bool, now: da
             print(finding)
         print(f"validated {pages} page(s) in {site_dir}: {summary_counts(findings)}")
     return 1 if errors else 0
+
+
+def _verify_bundle(path: Path) -> int:
+    result = verify_bundle(path)
+    for label, names in (("missing", result.missing), ("changed", result.changed), ("extra", result.extra), ("error", result.problems)):
+        for name in names:
+            print(f"{label}: {name}")
+    if result.ok:
+        print(f"{path}: every file matches its MANIFEST.sha256")
+        return 0
+    print(f"{path}: FAILED ({len(result.missing)} missing, {len(result.changed)} changed, {len(result.extra)} extra, {len(result.problems)} error(s))")
+    return 1

@@ -74,3 +74,27 @@ def open_page(browser: Any, server: str, path: str, width: int = 1280, scheme: s
     assert response.status == 200
     page.evaluate("document.fonts.ready")
     return page, seen
+
+
+def open_file(browser: Any, path: Path, query: str = "", width: int = 1280) -> tuple[Any, dict[str, list[str]]]:
+    """Open a file through ``file://`` with no server: every request whose scheme is not
+    ``file`` is aborted and recorded ("blocked"), and a listener records every request that
+    is not ``file://`` ("foreign"), whether or not routing saw it."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    seen: dict[str, list[str]] = {"blocked": [], "foreign": [], "errors": [], "failed": []}
+
+    def route(r: Any) -> None:
+        if urlsplit(r.request.url).scheme == "file":
+            r.continue_()
+        else:
+            seen["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("request", lambda r: urlsplit(r.url).scheme != "file" and seen["foreign"].append(r.url))
+    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
+    page.goto(path.resolve().as_uri() + query, wait_until="load")
+    page.evaluate("document.fonts.ready")
+    return page, seen
