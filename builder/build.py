@@ -96,7 +96,10 @@ def build(
     now: datetime | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
+    search: bool = True,
 ) -> BuildReport:
+    """Build the site; ``search=False`` leaves out the Pagefind index (the offline bundle has
+    its own, and Pagefind cannot run from file://)."""
     started = time.monotonic()
     settings, _ = load_settings(config_file, site_dir)
     if profile_file is not None:
@@ -191,9 +194,10 @@ def build(
                     for rel, data in discovery_files(articles, _other_pages(fresh), settings, moment).items():
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
-                with report.stage("search"):  # on the new folder, so a failed index is never published
-                    shards = search_chunks({key: [a.url_slug for a in group] for key, group in groups.items()}, settings.search_chunk)
-                    index_site(fresh, settings.build_dir / "search", settings.language, shards, target if site_ok else None)
+                if search:
+                    with report.stage("search"):  # on the new folder, so a failed index is never published
+                        shards = search_chunks({key: [a.url_slug for a in group] for key, group in groups.items()}, settings.search_chunk)
+                        index_site(fresh, settings.build_dir / "search", settings.language, shards, target if site_ok else None)
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):

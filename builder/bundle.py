@@ -95,7 +95,7 @@ def make_bundle(config: Path, out_dir: Path = Path("dist"), input_dir: Path | No
     out_dir = out_dir.resolve()
     work = out_dir / ".work"
     site = work / "site"
-    report = build(config, input_dir, site, profile_file, out=out, now=now, jobs=jobs)
+    report = build(config, input_dir, site, profile_file, out=out, now=now, jobs=jobs, search=False)  # Pagefind cannot run from file://
     if not report.published:
         raise BundleError(f"the site could not be built: {report.failure or 'see the errors above'}")
     name = f"{bundle_name(settings.site_url)}-offline"
