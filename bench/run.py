@@ -112,6 +112,10 @@ def main() -> int:
     report = work / "ours" / "build-report.json"
     results["ours"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
     results["ours_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
+    # nothing changed: the same build again (as after every publish; it also leaves the spare,
+    # the replaced site the next build starts from, so the next figure is the steady state)
+    results["ours_no_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours_no_change_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
     # incremental: one article's text changes, then the same build command again
     changed = sorted(corpus.glob("*.txt"))[len(list(corpus.glob("*.txt"))) // 2]
     changed.write_text(changed.read_text(encoding="utf-8").replace("\n\n", "\n\nتحديث: ", 1), encoding="utf-8")

@@ -25,7 +25,7 @@ from builder.load import input_files
 from builder import listing_cache, recycle
 from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
-from builder.executors import make_executor, worker_count
+from builder.executors import make_executor, release, worker_count
 from builder.incremental import ReadCache, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
@@ -170,6 +170,7 @@ def build(
                     render(settings.config_file, settings.docs_dir, parts / "main")  # home, about, 404, assets
                     outcomes = [f.result() for f in futures]
                     failures = [f.result() for f in listed]
+                    release(pool)  # nothing more runs in the pool
                 for failure in [o.failure for o in outcomes] + failures:
                     if failure:
                         raise PublishError(failure)

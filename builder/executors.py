@@ -41,6 +41,13 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iter
             yield pool
 
 
+def release(pool: Executor) -> None:
+    """End local worker processes once no task is left: each keeps the memory of its last task
+    (CPython rarely returns it), which would sit beside Pagefind in the search stage."""
+    if isinstance(pool, ProcessPoolExecutor):
+        pool.shutdown(wait=True)
+
+
 def _die_with_parent() -> None:
     """A worker of a killed build must not live on and write into the next build's folders:
     on Linux, ask the kernel to kill it when its parent dies."""

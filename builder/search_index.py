@@ -133,11 +133,17 @@ def _write_shadows(site: Path, work: Path, language: str, chunks: dict[str, str]
         if not page.is_file():
             continue
         chunk = chunks.get(folder.name, "undated")
+        st = page.stat()
+        seen = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"  # an unchanged page is a hard link of the same file
+        out = work / chunk / ARTICLES / folder.name / "index.html"
+        known_entry = done.get(folder.name)
+        if known_entry and known_entry[1:] == [chunk, seen] and out.is_file():
+            current[folder.name] = known_entry
+            continue
         data = page.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        out = work / chunk / ARTICLES / folder.name / "index.html"
-        if done.get(folder.name) == [digest, chunk] and out.is_file():
-            current[folder.name] = [digest, chunk]
+        if known_entry and known_entry[:2] == [digest, chunk] and out.is_file():
+            current[folder.name] = [digest, chunk, seen]
             continue
         shadow = shadow_page(data, language)
         if shadow is None:
@@ -147,7 +153,7 @@ def _write_shadows(site: Path, work: Path, language: str, chunks: dict[str, str]
         part = out.with_name("index.html.part")
         part.write_text(f"<!doctype html>\n{shadow}\n", encoding="utf-8")
         os.replace(part, out)  # a killed build never leaves half a shadow page behind
-        current[folder.name] = [digest, chunk]
+        current[folder.name] = [digest, chunk, seen]
     work.mkdir(parents=True, exist_ok=True)
     for chunk_dir in sorted(p for p in work.iterdir() if p.is_dir()):
         for folder in sorted((chunk_dir / ARTICLES).iterdir()) if (chunk_dir / ARTICLES).is_dir() else []:
@@ -157,7 +163,7 @@ def _write_shadows(site: Path, work: Path, language: str, chunks: dict[str, str]
             shutil.rmtree(chunk_dir, ignore_errors=True)
     manifest.write_text(json.dumps({"key": key, "pages": current}, sort_keys=True), encoding="utf-8")
     digests: dict[str, hashlib._Hash] = {}
-    for name, (digest, chunk) in sorted(current.items()):
+    for name, (digest, chunk, _) in sorted(current.items()):
         digests.setdefault(chunk, hashlib.sha256(key.encode() + metadata.version("pagefind_bin_extended").encode())).update(f"{name}\0{digest}\0".encode())
     return len(current), {chunk: d.hexdigest() for chunk, d in digests.items()}
 
