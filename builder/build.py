@@ -212,7 +212,7 @@ def build(
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     remember(task, wanted[task.key], results.get(task.key, []), warned.get(task.key, []))
-                listing_cache.remember(settings.build_dir, listing)
+                listing_cache.remember(settings.build_dir, listing, target)
                 recycle.remember(settings.build_dir, target, wanted)
         cache.save(settings.build_dir, {str(p) for p in files})
     lock.close()
@@ -316,8 +316,9 @@ def _assemble(
     kept = {k for k, digest in (old or {}).items() if wanted.get(k) == digest and k not in built}
     if old is None:
         fresh.mkdir()
-    slugs, ids = reused_names([groups[k] for k in kept])
-    recycle.prune(fresh, slugs, ids)
+    else:
+        slugs, ids = reused_names([groups[k] for k in kept])
+        recycle.prune(fresh, slugs, ids, target)
     slugs, ids = reused_names([groups[t.key] for t in reused if t.key not in kept])
     recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
     recycle.link_entries(target / "media", fresh / "media", ids)

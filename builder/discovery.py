@@ -47,11 +47,12 @@ def discovery_files(articles: list[Article], other_pages: list[str], settings: S
     dated = [a for a in ordered if a.published]
     files["feed.xml"] = rss(dated[:FEED_ITEMS], settings, settings.site_name, "feed.xml")
     files["atom.xml"] = atom(dated[:FEED_ITEMS], settings, settings.site_name, "atom.xml")
-    by_section: dict[str, list[Article]] = defaultdict(list)
+    by_section: dict[str, list[Article]] = defaultdict(list)  # by folder: spellings sharing one are one feed
     for article in dated:
         if article.section:
-            by_section[article.section].append(article)
-    for section, items in sorted(by_section.items()):
+            by_section[section_slug(article.section)].append(article)
+    for items in (by_section[k] for k in sorted(by_section)):
+        section = items[0].section or ""  # the newest article's spelling
         title = f"{settings.site_name} - {section}"
         files[unquote(section_feed_path(section))] = rss(items[:FEED_ITEMS], settings, title, section_feed_path(section))
         files[unquote(section_feed_path(section, atom=True))] = atom(items[:FEED_ITEMS], settings, title, section_feed_path(section, atom=True))

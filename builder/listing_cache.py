@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.recycle import marker_key
 from builder.writer import write_files
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
@@ -43,9 +44,12 @@ def plan(pages: dict[str, str], code: str, build_dir: Path, target: Path, site_o
     """Split the listing pages into those to render and those the current site already has."""
     keys = {path: hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest() for path, text in pages.items()}
     try:
-        old = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8")) if site_ok else {}
+        record = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8")) if site_ok else {}
     except (OSError, ValueError):
-        old = {}
+        record = {}
+    # keys recorded for another site than the one published (a build killed between its swap
+    # and this record) are not trusted
+    old = record.get("pages", {}) if record.get("marker") == marker_key(target) else {}
     reuse = [p for p, k in keys.items() if old.get(p) == k and (target / html_path(p)).is_file()]
     kept = set(reuse)
     return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse)
@@ -79,8 +83,9 @@ def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path)
         source.rename(fresh / rel)
 
 
-def remember(build_dir: Path, listing: ListingPlan) -> None:
-    """Record the keys of the published listing pages, for the next build."""
+def remember(build_dir: Path, listing: ListingPlan, target: Path) -> None:
+    """Record the keys of the published listing pages, and which site they are in, for the next build."""
     temp = build_dir / (MANIFEST + ".tmp")
-    temp.write_text(json.dumps(listing.keys, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    record = {"marker": marker_key(target), "pages": listing.keys}
+    temp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     temp.replace(build_dir / MANIFEST)

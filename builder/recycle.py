@@ -15,7 +15,6 @@ links shared between the spare and the current site stay correct in both.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -63,16 +62,22 @@ def take(target: Path, build_dir: Path, fresh: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in partitions.items()}
 
 
-def prune(fresh: Path, slugs: set[str], ids: set[str]) -> None:
-    """Leave in the recycled folder only the article folders in ``slugs`` and media in ``ids``."""
+def prune(fresh: Path, slugs: set[str], ids: set[str], target: Path) -> None:
+    """Leave in the recycled folder only the article folders in ``slugs`` and media in ``ids``;
+    the rest (listings, search index, changed months) is moved aside and deleted in the
+    background, as the replaced site is."""
+    trash = fresh.parent / f"{fresh.name}.pruned"
+    trash.mkdir()
     for entry in fresh.iterdir():
         if entry.name not in KEPT:
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            entry.rename(trash / entry.name)
     for folder, keep in ((fresh / ARTICLES, slugs), (fresh / "media", ids)):
         if folder.is_dir():
+            (trash / f"{folder.name}-changed").mkdir()
             for entry in folder.iterdir():
                 if entry.name not in keep:
-                    shutil.rmtree(entry)
+                    entry.rename(trash / f"{folder.name}-changed" / entry.name)
+    discard(trash, target)
 
 
 def link_entries(old: Path, fresh: Path, names: set[str]) -> None:

@@ -126,6 +126,7 @@ def _write_shadows(site: Path, work: Path, language: str, chunks: dict[str, str]
         done = {}
     if not done:
         shutil.rmtree(work, ignore_errors=True)
+    manifest.unlink(missing_ok=True)  # rewritten at the end: a build killed meanwhile starts the shadows afresh
     current: dict[str, list[str]] = {}
     articles = site / ARTICLES
     for folder in sorted(articles.iterdir()) if articles.is_dir() else []:

@@ -40,12 +40,13 @@ def media_path(article: Article, file_name: str) -> str:
 
 
 def section_slug(section: str) -> str:
-    """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them).
+    """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them),
+    Latin ones are case-folded (``COVID`` and ``covid`` share one page).
 
-    >>> section_slug("سياسة دولية / عربية")
-    'سياسة-دولية-عربية'
+    >>> section_slug("سياسة دولية / عربية"), section_slug("COVID 19"), section_slug("covid-19")
+    ('سياسة-دولية-عربية', 'covid-19', 'covid-19')
     """
-    return re.sub(r"[^\w]+", "-", section).strip("-_") or "section"
+    return re.sub(r"[^\w]+", "-", section.casefold()).strip("-_") or "section"  # one folder on case-blind disks
 
 
 def slug_url(prefix: str, name: str) -> str:

@@ -1,5 +1,7 @@
 """The sample site in real Chromium (Debian's /usr/bin/chromium driven by Playwright)."""
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.chromium import SHOTS, chromium, open_page, serve
@@ -51,7 +53,9 @@ def test_home_page_in_chromium(browser, server):
     page.close()
 
 
-PAGES = {"home": "/", "article": "/articles/morocco-israel-security-agreement/", "404": "/404.html"}
+PAGES = {"home": "/", "article": "/articles/oil-falls-on-us-stocks/", "404": "/404.html",
+         "section": "/sections/" + quote("رياضة") + "/", "archive": "/archive/", "month": "/archive/2025/06/",
+         "search": "/search/?q=" + quote("النفط")}
 DEVICES = {"phone": 375, "desktop": 1280}
 
 
@@ -62,6 +66,9 @@ def test_pages_fit_every_width_in_both_schemes(browser, server, name, device, sc
     """Right to left, nothing wider than the screen, no errors, nothing fetched from elsewhere;
     the screenshots in test-results/ are the ones a person looks at."""
     page, seen = open_page(browser, server, PAGES[name], DEVICES[device], scheme)
+    if name == "search":
+        page.wait_for_function("document.getElementById('search').dataset.state === 'done'")
+        assert page.locator(".search-result").count() == 2  # both oil stories, found in the page
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= page.evaluate("window.innerWidth")

@@ -148,3 +148,26 @@ def test_unchanged_listing_pages_are_not_rendered_again(tmp_path, monkeypatch):
     assert first[0] > 0 and first[1] == 0
     assert second == (0, first[0])  # nothing changed: every listing page linked from the site
     assert third == (0, first[0])  # a body edit changes no listing (headline, deck, date are the same)
+
+
+def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
+    """The listing record names the site it describes (its marker): a record left by a build
+    killed between its swap and the record, or for another site, renders every listing again."""
+    import json
+    import shutil
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    shutil.copytree(SAMPLE, tmp_path / "corpus")
+    config = make_project(tmp_path, tmp_path / "corpus")
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    build(config, out=io.StringIO())
+    record = tmp_path / ".build" / "listings.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["marker"] = [0, 0]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    build(config, out=io.StringIO())
+    build(config, out=io.StringIO())
+    runs = [(int(a), int(b)) for a, b in re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())]
+    assert runs[1] == runs[0] and runs[0][1] == 0  # not trusted: all rendered again
+    assert runs[2] == (0, runs[0][0])  # the record written with the right marker is trusted

@@ -132,3 +132,10 @@ def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile
 def test_structure_guessed_without_buttons_is_reported(profile):
     result = read_article(RAW / "deck_no_chrome.txt", profile)
     assert any("first block taken as the deck" in w for w in result.warnings)
+
+
+def test_lone_surrogates_are_dropped():
+    """A JSON record can carry "\\ud83d" alone; YAML/JSON front matter and MkDocs cannot."""
+    from builder.normalize import normalize_text
+
+    assert normalize_text("أ\ud83dب") == "أب"
