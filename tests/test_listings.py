@@ -130,21 +130,31 @@ def test_sample_listings_and_article_links(sample_build):
     assert 'class="related"' in page and "قراءة في" in page
 
 
-def test_unchanged_listing_pages_are_not_rendered_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+def listing_runs(tmp_path, monkeypatch):
+    """A copy of the sample project, and a function building it that returns, for every build
+    so far, (listing pages rendered, listing pages linked from the current site)."""
     import shutil
 
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
     shutil.copytree(SAMPLE, tmp_path / "corpus")
     config = make_project(tmp_path, tmp_path / "corpus")
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
-    build(config, out=io.StringIO())
-    build(config, out=io.StringIO())
+
+    def run() -> list[tuple[int, int]]:
+        build(config, out=io.StringIO())
+        return [(int(a), int(b)) for a, b in re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())]
+
+    return run
+
+
+def test_unchanged_listing_pages_are_not_rendered_again(tmp_path, monkeypatch):
+    run = listing_runs(tmp_path, monkeypatch)
+    run()
+    run()
     body = tmp_path / "corpus" / "001_a3f09c2e7b14d6e1.txt"
     body.write_text(body.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
-    build(config, out=io.StringIO())
-    runs = re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())
-    first, second, third = [(int(a), int(b)) for a, b in runs]
+    first, second, third = run()
     assert first[0] > 0 and first[1] == 0
     assert second == (0, first[0])  # nothing changed: every listing page linked from the site
     assert third == (0, first[0])  # a body edit changes no listing (headline, deck, date are the same)
@@ -154,20 +164,14 @@ def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
     """The listing record names the site it describes (its marker): a record left by a build
     killed between its swap and the record, or for another site, renders every listing again."""
     import json
-    import shutil
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
-    shutil.copytree(SAMPLE, tmp_path / "corpus")
-    config = make_project(tmp_path, tmp_path / "corpus")
-    err = io.StringIO()
-    monkeypatch.setattr("sys.stderr", err)
-    build(config, out=io.StringIO())
+    run = listing_runs(tmp_path, monkeypatch)
+    run()
     record = tmp_path / ".build" / "listings.json"
     data = json.loads(record.read_text(encoding="utf-8"))
     data["marker"] = [0, 0]
     record.write_text(json.dumps(data), encoding="utf-8")
-    build(config, out=io.StringIO())
-    build(config, out=io.StringIO())
-    runs = [(int(a), int(b)) for a, b in re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())]
+    run()
+    runs = run()
     assert runs[1] == runs[0] and runs[0][1] == 0  # not trusted: all rendered again
     assert runs[2] == (0, runs[0][0])  # the record written with the right marker is trusted
