@@ -24,7 +24,6 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
 
-FAMILY = "Noto Sans Arabic"
 # Where the theme's CSS (@font-face) and the article template (preload) expect the font.
 SITE_PATH = "assets/fonts/noto-sans-arabic.woff2"
 

@@ -20,10 +20,6 @@ from builder.markdown_text import escape_markdown
 from builder.settings import Settings
 from builder.urls import slug_url
 
-class PageError(ValueError):
-    pass
-
-
 # Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 

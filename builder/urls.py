@@ -9,7 +9,6 @@ from builder.article import Article
 ARTICLES = "articles"
 # Page names MkDocs turns into a folder's index page: never an article's URL segment.
 RESERVED_NAMES = frozenset({"index", "readme"})
-PAGES = "page"
 
 
 def article_path(article: Article) -> str:
@@ -20,11 +19,6 @@ def article_path(article: Article) -> str:
     'articles/abc/'
     """
     return f"{ARTICLES}/{article.url_slug}/"
-
-
-def listing_path(page_number: int) -> str:
-    """Site-relative URL of page N of the home listing; page 1 is the home page itself."""
-    return "" if page_number == 1 else f"{PAGES}/{page_number}/"
 
 
 def media_path(article: Article, file_name: str) -> str:
