@@ -17,11 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from mkdocs.utils.meta import get_data
-
 from builder.article import Article
 from builder.load import read_inputs
-from builder.pages import article_page
+from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
 from builder.publish import PublishError, render
@@ -192,7 +190,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     for a in articles:
         rel = f"{ARTICLES}/{a.url_slug}/index.html"
         html = (Path(task.site_dir) / rel).read_text(encoding="utf-8")
-        intent = json.loads(get_data(pages[f"{ARTICLES}/{a.url_slug}.md"])[1]["jsonld"])
+        intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
         outcome.findings.extend((level, rel, msg) for level, msg in check_page(html, True, intent, settings.image_hosts, now))
     return outcome
 

@@ -57,9 +57,10 @@ def test_front_matter_reads_back_through_mkdocs(data, body):
     and the block ends where we ended it whatever the values hold."""
     from mkdocs.utils.meta import get_data
 
-    from builder.pages import front_matter
+    from builder.pages import front_matter, read_front_matter
 
     markdown_body = escape_markdown(normalize_line(body))
     text, meta = get_data(front_matter(data) + "\n" + markdown_body)
     assert meta == data
+    assert read_front_matter(front_matter(data) + "\n" + markdown_body) == meta  # our fast reader agrees
     assert text.strip("\n") == markdown_body.strip("\n")
