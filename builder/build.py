@@ -26,7 +26,7 @@ from builder import listing_cache, recycle
 from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import make_executor, release, worker_count
-from builder.incremental import ReadCache, future_dates, remember, reusable, reused_names, stored
+from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.search_index import index_site, search_chunks
@@ -34,6 +34,8 @@ from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
+
+SHADOWS = "shadows"  # inside Settings.build_dir: each month's search shadow pages
 
 def build_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
@@ -146,9 +148,9 @@ def build(
                 listing = listing_cache.plan(pages, code, settings.build_dir, target, site_ok)
                 chunks = listing_cache.write_chunks(listing.render, settings.build_dir)
                 links = article_links(articles)
-            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links)
+            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links, search)
             groups = _groups(articles)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links) for t in partitions}
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links, t.shadow_dir) for t in partitions}
             reused = [t for t in partitions if reusable(t, wanted[t.key], site_ok)]
             todo = [t for t in partitions if t not in reused]
             report.partitions = {"built": len(todo), "reused": len(reused)}
@@ -159,8 +161,7 @@ def build(
                 flush=True,
             )
             parts = _parts_dir(target)
-            results: dict[str, list[list[str]]] = {}
-            warned: dict[str, list[list[str]]] = {}
+            records: dict[str, Stored] = {}
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
@@ -175,18 +176,17 @@ def build(
                     if failure:
                         raise PublishError(failure)
                 for outcome in outcomes:
-                    results[outcome.key] = [list(f) for f in outcome.findings]
-                    warned[outcome.key] = [list(w) for w in outcome.warnings]
+                    records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
                 with report.stage("merge"):
                     report.spare_months = _assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
                     listing_cache.merge(listing, rendered, target, fresh)
                     shutil.rmtree(parts, ignore_errors=True)
                     for task in reused:
-                        results[task.key], warned[task.key] = stored(task)
-                for key in sorted(results):
-                    found = results[key] + (future_dates(groups[key], moment) if any(t.key == key for t in reused) else [])
+                        records[task.key] = stored(task)
+                for key, record in sorted(records.items()):
+                    found = record.findings + (future_dates(groups[key], moment) if any(t.key == key for t in reused) else [])
                     report.findings.extend(Finding(*f) for f in found)
-                    report.warnings.extend((source, message) for source, message in warned.get(key, []))
+                    report.warnings.extend((source, message) for source, message in record.warnings)
                 missing = sorted({a.url_slug for a in articles} - {p.name for p in (fresh / ARTICLES).iterdir()})
                 if missing:  # a page every listing and sitemap links to must exist
                     raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
@@ -197,8 +197,9 @@ def build(
                         (fresh / rel).write_bytes(data)
                 if search:
                     with report.stage("search"):  # on the new folder, so a failed index is never published
-                        shards = search_chunks({key: [a.url_slug for a in group] for key, group in groups.items()}, settings.search_chunk)
-                        index_site(fresh, settings.build_dir / "search", settings.language, shards, target if site_ok else None)
+                        chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
+                        months = {key: record.search or ("", 0) for key, record in records.items()}
+                        index_site(fresh, settings.build_dir / SHADOWS, settings.build_dir / "search", months, chunk_of, target if site_ok else None)
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):
@@ -211,7 +212,7 @@ def build(
                 report.failure = str(exc)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
-                    remember(task, wanted[task.key], results.get(task.key, []), warned.get(task.key, []))
+                    remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)))
                 listing_cache.remember(settings.build_dir, listing, target)
                 recycle.remember(settings.build_dir, target, wanted)
         cache.save(settings.build_dir, {str(p) for p in files})
@@ -255,11 +256,12 @@ def _partition_tasks(
     moment: datetime,
     code: str,
     links: dict[str, dict[str, Any]],
+    search: bool,
 ) -> list[PartitionTask]:
     """One task per month; stale partition folders of earlier builds are removed."""
     groups = _groups(articles)
-    root = settings.build_dir / PARTITIONS
-    for stale in root.glob("*"):
+    root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
+    for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
     parts = _parts_dir(target)
@@ -275,6 +277,7 @@ def _partition_tasks(
             now=moment.isoformat(),
             code=code,
             links=json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True),
+            shadow_dir=str(shadows / key) if search else "",
         )
         for key, group in sorted(groups.items())
     ]

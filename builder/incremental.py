@@ -62,23 +62,39 @@ class ReadCache:
 
 
 def reusable(task: PartitionTask, digest: str, site_ok: bool) -> bool:
-    """Unchanged since the current site was built from it: same inputs, code and settings."""
+    """Unchanged since the current site was built from it: same inputs, code and settings (and
+    its search shadows, if it makes them, still there)."""
     docs = Path(task.docs_dir)
     try:
-        return site_ok and (docs / DIGEST).read_text(encoding="utf-8") == digest and (docs / FINDINGS).exists()
+        return (
+            site_ok
+            and (docs / DIGEST).read_text(encoding="utf-8") == digest
+            and (docs / FINDINGS).exists()
+            and (not task.shadow_dir or Path(task.shadow_dir).is_dir())
+        )
     except OSError:
         return False
 
 
-def stored(task: PartitionTask) -> tuple[list[list[str]], list[list[str]]]:
-    """The findings and warnings recorded when the partition was last built."""
+@dataclass
+class Stored:
+    """What a partition's last build gave besides its pages."""
+
+    findings: list[list[str]]
+    warnings: list[list[str]]
+    search: tuple[str, int] | None  # digest and count of its search shadows
+
+
+def stored(task: PartitionTask) -> Stored:
     data = json.loads((Path(task.docs_dir) / FINDINGS).read_text(encoding="utf-8"))
-    return data["findings"], data["warnings"]
+    search = data.get("search")
+    return Stored(data["findings"], data["warnings"], (search[0], search[1]) if search else None)
 
 
-def remember(task: PartitionTask, digest: str, findings: list[list[str]], warnings: list[list[str]]) -> None:
+def remember(task: PartitionTask, digest: str, record: Stored) -> None:
     (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
-    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps({"findings": findings, "warnings": warnings}, ensure_ascii=False), encoding="utf-8")
+    data = {"findings": record.findings, "warnings": record.warnings, "search": record.search}
+    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def future_dates(group: list[Article], now: datetime) -> list[list[str]]:

