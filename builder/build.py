@@ -278,6 +278,7 @@ def _partition_tasks(
             code=code,
             links=json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True),
             shadow_dir=str(shadows / key) if search else "",
+            current=str(target.resolve()) if (target / MARKER).exists() else "",
         )
         for key, group in sorted(groups.items())
     ]

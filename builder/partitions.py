@@ -27,7 +27,7 @@ from builder.search_shadow import shadow_page
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
 from builder.validate import check_page
-from builder.writer import replace_tree
+from builder.writer import replace_tree, write_files
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per month
 UNDATED = "undated"
@@ -71,6 +71,7 @@ class PartitionTask:
     code: str = ""
     links: str = "{}"  # JSON: source -> previous, next and related articles (listings.article_links)
     shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
+    current: str = ""  # the published site, whose share images are reused; "" for none
 
 
 @dataclass
@@ -180,16 +181,17 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     articles: list[Article] = []
     for path in task.paths:
         articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
-    articles, media, outcome.warnings = place_photos(articles, settings)
+    articles, media, outcome.warnings = place_photos(articles, settings, Path(task.current) if task.current else None)
     links = json.loads(task.links)
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
     docs = Path(task.docs_dir)
-    replace_tree(docs, {**pages, **media})
+    replace_tree(docs, dict(pages))
     try:
         render(Path(task.config_file), docs, Path(task.site_dir), nav=[])
     except PublishError as exc:
         outcome.failure = f"partition {task.key}: {exc}"
         return outcome
+    write_files(Path(task.site_dir), dict(media))  # straight into the site: MkDocs would only copy them
     now = datetime.fromisoformat(task.now)
     shadows: dict[str, str] = {}
     for a in articles:

@@ -14,10 +14,13 @@ from builder.settings import Settings
 from builder.urls import media_path
 
 
-def place_photos(articles: list[Article], settings: Settings) -> tuple[list[Article], dict[str, Path | bytes], list[tuple[str, str]]]:
+def place_photos(
+    articles: list[Article], settings: Settings, current: Path | None = None
+) -> tuple[list[Article], dict[str, Path | bytes], list[tuple[str, str]]]:
     """Local photos are published under media/ with their size; remote ones only from allowed
-    hosts; an article left without a photo gets a drawn share image. Returns the articles with
-    site-relative image URLs, the media to publish ({path: file or bytes}) and warnings."""
+    hosts; an article left without a photo gets a drawn share image, copied from the
+    ``current`` site when it already has that drawing. Returns the articles with site-relative
+    image URLs, the media to publish ({path: file or bytes}) and warnings."""
     media: dict[str, Path | bytes] = {}
     placed: list[Article] = []
     warnings: list[tuple[str, str]] = []
@@ -34,8 +37,9 @@ def place_photos(articles: list[Article], settings: Settings) -> tuple[list[Arti
                 warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
                 image = dataclasses.replace(image, url=None)
         if not (image and image.url):
-            rel = media_path(article, "share.png")
-            media[rel] = share_image.render(article.headline, settings.site_name, article.section)
+            rel = media_path(article, share_image.file_name(article.headline, settings.site_name, article.section))
+            drawn = current / rel if current else None
+            media[rel] = drawn if drawn and drawn.is_file() else share_image.render(article.headline, settings.site_name, article.section)
             base = image or Image(caption=None, credit=None)
             image = dataclasses.replace(base, url=rel, width=share_image.WIDTH, height=share_image.HEIGHT, generated=True, alt=article.headline)
         placed.append(dataclasses.replace(article, image=image))

@@ -93,6 +93,34 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     assert read == ["001_a3f09c2e7b14d6e1.txt", "001_a3f09c2e7b14d6e1.txt"]
 
 
+def test_share_images_are_drawn_once_per_headline(tmp_path, monkeypatch):
+    """A rebuilt month copies the share images the current site already has (their file name is
+    a hash of what they are drawn from); only a changed headline is drawn again, under a new
+    name, and its old drawing leaves the site."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    assert build(config).published
+    media = work / "site" / "media" / "7c1d2e9f40ab8835"  # the sports story has no photo
+    (old,) = media.glob("share-*.png")
+    import builder.share_image as share_image
+
+    drawn = []
+    original = share_image.render
+    monkeypatch.setattr(share_image, "render", lambda headline, *a: drawn.append(headline) or original(headline, *a))
+    story = corpus / "002_7c1d2e9f40ab8835.txt"
+    story.write_text(story.read_text(encoding="utf-8") + "\nفقرة أضيفت.\n", encoding="utf-8")
+    again = build(config, jobs=1)  # in-process, so the counting wrapper sees the drawings
+    assert again.published and again.partitions["built"] == 1 and drawn == []
+    assert [p.name for p in media.glob("share-*.png")] == [old.name]
+    headline, rest = story.read_text(encoding="utf-8").split("\n", 1)
+    story.write_text("عنوان جديد للخبر الرياضي\n" + rest, encoding="utf-8")
+    assert build(config, jobs=1).published
+    assert drawn == ["عنوان جديد للخبر الرياضي"]
+    (new,) = media.glob("share-*.png")
+    assert new.name != old.name
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
 def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     (corpus / "002_7c1d2e9f40ab8835.txt").rename(corpus / "002_7c1d2e9f40ab8835.TXT")
