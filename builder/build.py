@@ -27,7 +27,7 @@ from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
-from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_key, read_chunk, render_docs
+from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.search_index import index_site, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
@@ -153,7 +153,7 @@ def build(
                 del pages
                 links = article_links(articles)
             partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links, search)
-            groups = _groups(articles)
+            groups = partition_groups(articles, settings.partition_size)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links, t.shadow_dir) for t in partitions}
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
@@ -242,13 +242,6 @@ def _lock(build_dir: Path) -> TextIO:
     return handle
 
 
-def _groups(articles: list[Article]) -> dict[str, list[Article]]:
-    groups: dict[str, list[Article]] = {}
-    for article in articles:
-        groups.setdefault(partition_key(article), []).append(article)
-    return groups
-
-
 def _parts_dir(target: Path) -> Path:
     """Where this build's MkDocs runs write before their pages move into the new site (removed
     with other leftovers by the next build if this one dies)."""
@@ -267,7 +260,7 @@ def _partition_tasks(
     search: bool,
 ) -> list[PartitionTask]:
     """One task per month; stale partition folders of earlier builds are removed."""
-    groups = _groups(articles)
+    groups = partition_groups(articles, settings.partition_size)
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:

@@ -61,6 +61,9 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # Articles per search index chunk (one Pagefind run each, merged by the search page):
     # Pagefind holds a whole index in memory, about 0.2 MB per article.
     search_chunk = c.Type(int, default=2000)
+    # Articles per partition (one MkDocs run, one task): a month with more is cut into equal
+    # runs in date order, so a worker's memory and the work after one edit stay bounded.
+    partition_size = c.Type(int, default=250)
     # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = c.Type(int, default=5_000_000)

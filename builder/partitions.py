@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,7 +28,7 @@ from builder.publish import PublishError, render
 from builder.search_shadow import shadow_page
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
-from builder.validate import check_page
+from builder.validate import Finding, check_page, fold_notes
 from builder.writer import replace_tree, write_files
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per month
@@ -37,6 +38,32 @@ UNDATED = "undated"
 def partition_key(article: Article) -> str:
     """The month an article was published in ("2021-11"), or "undated"."""
     return article.published.strftime("%Y-%m") if article.published else UNDATED
+
+
+def partition_groups(articles: list[Article], size: int) -> dict[str, list[Article]]:
+    """Articles by partition: their month, and a month of more than ``size`` articles cut in
+    date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
+    an article joins or leaves that month; an edit rebuilds one run.
+
+    >>> from datetime import datetime, timezone
+    >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",), published=datetime(2021, 11, d, tzinfo=timezone.utc))
+    >>> {k: [a.id for a in v] for k, v in partition_groups([day(3), day(1), day(2)], 2).items()}
+    {'2021-11.1': ['id1', 'id2'], '2021-11.2': ['id3']}
+    """
+    months: dict[str, list[Article]] = {}
+    for article in articles:
+        months.setdefault(partition_key(article), []).append(article)
+    groups: dict[str, list[Article]] = {}
+    for month, members in months.items():
+        if len(members) <= size:
+            groups[month] = members
+            continue
+        members = sorted(members, key=lambda a: (a.published.timestamp() if a.published else 0.0, a.id))
+        runs = math.ceil(len(members) / size)
+        step = math.ceil(len(members) / runs)
+        for n in range(runs):
+            groups[f"{month}.{n + 1}"] = members[n * step : (n + 1) * step]
+    return groups
 
 
 @dataclass(frozen=True)
@@ -216,6 +243,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
             shadow = shadow_page(data, settings.language)
             if shadow is not None:
                 shadows[rel] = f"<!doctype html>\n{shadow}\n"
+    outcome.findings = [(f.level, f.page, f.message) for f in fold_notes([Finding(*f) for f in outcome.findings])]  # the parent holds N pages' notes otherwise
     if task.shadow_dir:
         replace_tree(Path(task.shadow_dir), dict(shadows))
         digest = hashlib.sha256()

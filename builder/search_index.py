@@ -53,12 +53,13 @@ DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 
 
 def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str]:
-    """Month -> chunk: runs of consecutive months, oldest first, of at most ``cap`` articles
-    (a larger month is a chunk of its own), named by their first month. A site growing by new
+    """Partition (a month, or a run of one) -> chunk: runs of consecutive partitions, oldest
+    first, of at most ``cap`` articles (a larger one is a chunk of its own), named by their
+    first partition. A site growing by new
     months changes only the newest chunk. Undated articles are a chunk of their own.
 
-    >>> search_chunks({"2023-01": 1, "2024-01": 2, "2024-02": 1, "undated": 1}, cap=3)
-    {'2023-01': '2023-01', '2024-01': '2023-01', '2024-02': '2024-02', 'undated': 'undated'}
+    >>> search_chunks({"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 1, "undated.2": 1}, cap=3)
+    {'2023-01': '2023-01', '2024-01.1': '2023-01', '2024-01.2': '2024-01.2', 'undated.1': 'undated', 'undated.2': 'undated'}
     """
     chunks: dict[str, str] = {}
     name, size = "", 0
@@ -67,7 +68,7 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
             name, size = month, 0
         size += months[month]
         chunks[month] = name
-    chunks.update((month, month) for month in sorted(k for k in months if not k[:4].isdigit()))
+    chunks.update((key, key.split(".")[0]) for key in sorted(k for k in months if not k[:4].isdigit()))
     return chunks
 
 

@@ -36,6 +36,7 @@ class Settings:
     per_page: int
     max_pages: int
     search_chunk: int
+    partition_size: int
     limits: Limits
     docs_dir: Path
     build_dir: Path  # the builder's own work files (partition pages, caches), beside mkdocs.yml
@@ -80,6 +81,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             per_page=pc.per_page,
             max_pages=max(1, pc.max_pages),
             search_chunk=max(1, pc.search_chunk),
+            partition_size=max(1, pc.partition_size),
             limits=Limits(pc.max_file_bytes, pc.max_line_chars),
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",

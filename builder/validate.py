@@ -90,10 +90,22 @@ def _html_pages(site_dir: Path, article_pages: bool) -> list[Path]:
 
 
 def fold_notes(findings: list[Finding]) -> list[Finding]:
-    """The same note on many pages is said once, with the count."""
-    notes = Counter(f.message for f in findings if f.level == "info")
+    """The same note on many pages is said once, with the count; notes folded before (by a
+    partition) add their counts.
+
+    >>> fold_notes([Finding("info", "a/", "x"), Finding("info", "2 page(s)", "x"), Finding("error", "b/", "y")])
+    [Finding(level='error', page='b/', message='y'), Finding(level='info', page='3 page(s)', message='x')]
+    """
+    notes: Counter[str] = Counter()
+    for f in findings:
+        if f.level == "info":
+            folded = _FOLDED.fullmatch(f.page)
+            notes[f.message] += int(folded.group(1)) if folded else 1
     kept = [f for f in findings if f.level != "info"]
     return kept + [Finding("info", f"{n} page(s)", msg) for msg, n in sorted(notes.items())]
+
+
+_FOLDED = re.compile(r"(\d+) page\(s\)")
 
 
 def _intent_files(pages_dir: Path) -> dict[str, Path]:

@@ -14,10 +14,10 @@ def tree_hashes(root):
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def full_build(tmp_path, name, corpus):
+def full_build(tmp_path, name, corpus, **settings):
     root = tmp_path / name
     root.mkdir()
-    report = build(make_project(root, corpus))
+    report = build(make_project(root, corpus, **settings))
     assert report.partitions["reused"] == 0
     return tree_hashes(root / "site")
 
@@ -65,6 +65,26 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     assert again.published and again.partitions["built"] == rebuilt
     assert again.partitions["reused"] == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_a_month_past_partition_size_is_cut_into_runs(tmp_path, monkeypatch):
+    """Four May 2023 stories with ``partition_size: 2``: the month is two partitions of two
+    (in date order); an edit rebuilds only its run, and the site equals a full build."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    source = (corpus / "002_7c1d2e9f40ab8835.txt").read_text(encoding="utf-8")
+    for day in (10, 20, 25):
+        (corpus / f"009_may{day}.txt").write_text(f"خبر رياضي يوم {day} مايو\n\n{source.split(chr(10), 1)[1]}", encoding="utf-8")
+        (corpus / f"009_may{day}.toml").write_text(f'published = 2023-05-{day}T10:00:00+03:00\nsection = "رياضة"\nslug = "may-{day}"\n', encoding="utf-8")
+    config = make_project(work, corpus, partition_size=2)
+    assert build(config).published
+    runs = sorted(p.name for p in (work / ".build" / "partitions").iterdir() if p.name.startswith("2023-05"))
+    assert runs == ["2023-05.1", "2023-05.2"]
+    assert sorted(p.name for p in (work / ".build" / "partitions" / "2023-05.2" / "articles").iterdir()) == ["may-20.md", "may-25.md"]
+    story = corpus / "009_may25.txt"
+    story.write_text(story.read_text(encoding="utf-8") + "\nفقرة أخيرة.\n", encoding="utf-8")
+    again = build(config)
+    assert again.published and again.partitions["built"] == 1
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, partition_size=2)
 
 
 def test_settings_change_rebuilds_everything(tmp_path):
