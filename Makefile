@@ -66,7 +66,7 @@ fuzz: $(VENV)/.test-deps
 N ?= 1000
 bench: $(VENV)/.test-deps
 	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
-	$(BIN)/python bench/run.py $(N)
+	$(BIN)/python bench/run.py $(N) $(BENCH_ARGS)
 
 # Offline search at scale (not a test): bytes of index loaded and time to answer a first query.
 bench-offline: $(VENV)/.test-deps chromium

@@ -5,7 +5,7 @@ Each tool runs as a child process on the same machine in the same run; wall time
 times come from its build-report.json. Prints a table and writes JSON. Not a test: nothing
 here gates CI.
 
-    python bench/run.py N [--work DIR] [--no-hugo] [--json FILE]
+    python bench/run.py N [--work DIR] [--no-hugo] [--json FILE] [--set search_chunk=1000]
 """
 
 from __future__ import annotations
@@ -56,12 +56,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1)}
 
 
-def our_project(work: Path, corpus: Path) -> Path:
+def our_project(work: Path, corpus: Path, overrides: dict[str, object] | None = None) -> Path:
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = str(REPO / "templates")
     config["docs_dir"] = str(work / "ours" / "docs")
     config["site_dir"] = str(work / "ours" / "site")
     config["plugins"][0]["publisher"]["input"] = str(corpus)
+    config["plugins"][0]["publisher"].update(overrides or {})
     (work / "ours").mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "docs", work / "ours" / "docs", dirs_exist_ok=True, ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"))
     path = work / "ours" / "mkdocs.yml"
@@ -94,12 +95,31 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         (hugo / "content" / "articles" / f"{a.id}.md").write_text(f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n", encoding="utf-8")
 
 
+def table(results: dict[str, object]) -> str:
+    """The figures side by side, with each one's ratio to Hugo's (and MkDocs's) full build."""
+    rows = [("ours, full build", "ours"), ("ours, no change", "ours_no_change"), ("ours, one change", "ours_one_change"), ("plain MkDocs", "mkdocs"), ("Hugo", "hugo")]
+    refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
+    lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| run | wall s | CPU s | peak MB | wall vs Hugo | wall vs MkDocs | peak vs Hugo |", "|---|---|---|---|---|---|---|"]
+
+    def ratio(run: dict[str, float], ref: str, k: str) -> str:
+        other = refs[ref]
+        return f"{run[k] / other[k]:.2f}x" if isinstance(other, dict) and other[k] else "-"
+
+    for label, key in rows:
+        r = results.get(key)
+        if not isinstance(r, dict):
+            continue
+        lines.append(f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=INT", help="a publisher setting for our build, e.g. search_chunk=1000")
     args = parser.parse_args()
     work = (args.work or Path(f"/tmp/bench-{args.n}")).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -108,7 +128,9 @@ def main() -> int:
     reference_inputs(work, corpus)
     env = dict(os.environ, SOURCE_DATE_EPOCH="1795996800")
     results: dict[str, object] = {"articles": args.n, "cores": os.cpu_count()}
-    config = our_project(work, corpus)
+    overrides: dict[str, object] = {k: int(v) for k, v in (item.split("=", 1) for item in args.set)}
+    results["settings"] = overrides
+    config = our_project(work, corpus, overrides)
     report = work / "ours" / "build-report.json"
     results["ours"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
     results["ours_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
@@ -134,6 +156,7 @@ def main() -> int:
         if isinstance(other, dict):
             results[f"ours_vs_{ref}"] = {k: round(ours[k] / other[k], 2) if other[k] else None for k in ours}
     print(json.dumps(results, ensure_ascii=False, indent=1))
+    print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

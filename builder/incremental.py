@@ -29,6 +29,7 @@ READ_CACHE = "read-cache.pickle"
 class ReadCache:
     code: str
     entries: dict[str, tuple[StatKey, tuple[str, ...], ReadOutcome]] = field(default_factory=dict)
+    dirty: bool = True  # False once loaded: saving an unchanged cache is skipped
 
     @classmethod
     def load(cls, build_dir: Path, code: str) -> ReadCache:
@@ -37,7 +38,10 @@ class ReadCache:
                 cache = pickle.load(handle)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
             return cls(code)
-        return cache if isinstance(cache, cls) and cache.code == code else cls(code)
+        if not (isinstance(cache, cls) and cache.code == code):
+            return cls(code)
+        cache.dirty = False
+        return cache
 
     def get(self, path: Path) -> ReadOutcome | None:
         entry = self.entries.get(str(path))
@@ -50,10 +54,18 @@ class ReadCache:
         """Cache what a file gave, under the stat taken before it was read. Rejections are not
         cached: their cause (a missing photo, say) may lie outside what the stat covers."""
         if outcome.stat and not outcome.rejected:
-            self.entries[str(path)] = (outcome.stat, local_photos(outcome), outcome)
+            entry = self.entries.get(str(path))
+            if entry is None or entry[2] is not outcome:
+                self.entries[str(path)] = (outcome.stat, local_photos(outcome), outcome)
+                self.dirty = True
 
     def save(self, build_dir: Path, keep: set[str]) -> None:
-        self.entries = {k: v for k, v in self.entries.items() if k in keep}
+        gone = [k for k in self.entries if k not in keep]
+        for k in gone:
+            del self.entries[k]
+        self.dirty = self.dirty or bool(gone)
+        if not self.dirty and (build_dir / READ_CACHE).exists():
+            return
         build_dir.mkdir(parents=True, exist_ok=True)
         temp = build_dir / (READ_CACHE + ".tmp")
         with open(temp, "wb") as handle:

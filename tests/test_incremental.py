@@ -141,6 +141,21 @@ def test_share_images_are_drawn_once_per_headline(tmp_path, monkeypatch):
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
+def test_the_read_cache_is_written_only_when_it_changed(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    build(config)
+    cache = tmp_path / ".build" / "read-cache.pickle"
+    stamp = cache.stat().st_mtime_ns
+    assert build(config).published and cache.stat().st_mtime_ns == stamp  # nothing read, nothing written
+    change_body(corpus)
+    assert build(config).published and cache.stat().st_mtime_ns != stamp
+    stamp = cache.stat().st_mtime_ns
+    remove_article(corpus)
+    assert build(config).published and cache.stat().st_mtime_ns != stamp  # an entry left
+
+
 def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     (corpus / "002_7c1d2e9f40ab8835.txt").rename(corpus / "002_7c1d2e9f40ab8835.TXT")
