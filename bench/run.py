@@ -32,18 +32,22 @@ from builder.profile import load_profile  # noqa: E402
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall time; CPU time (user + system) of the process and every child it waited for; and
-    peak memory of the whole process tree: the sum of the resident sets of the process and all
-    its children (workers included), sampled every 50 ms."""
+    peak memory of the whole process tree, sampled every 50 ms: the sum of the resident sets
+    of the process and all its children (workers included), which counts pages that forked
+    workers share with their parent once per process, and the sum of their proportional set
+    sizes (PSS: a shared page split among its sharers), the memory the tree really holds."""
     import psutil
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = psutil.Process(process.pid)
-    peak = 0
+    peak = peak_pss = 0
     while process.poll() is None:
         try:
-            peak = max(peak, sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]))
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+            peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree))
         except psutil.Error:
             pass
         time.sleep(0.05)
@@ -53,7 +57,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise RuntimeError(f"{command[0]} failed ({process.returncode}): {stderr[-2000:]}")
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1)}
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_pss_mb": round(peak_pss / 2**20, 1)}
 
 
 def our_project(work: Path, corpus: Path, overrides: dict[str, object] | None = None) -> Path:
@@ -99,7 +103,7 @@ def table(results: dict[str, object]) -> str:
     """The figures side by side, with each one's ratio to Hugo's (and MkDocs's) full build."""
     rows = [("ours, full build", "ours"), ("ours, no change", "ours_no_change"), ("ours, one change", "ours_one_change"), ("plain MkDocs", "mkdocs"), ("Hugo", "hugo")]
     refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
-    lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| run | wall s | CPU s | peak MB | wall vs Hugo | wall vs MkDocs | peak vs Hugo |", "|---|---|---|---|---|---|---|"]
+    lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| run | wall s | CPU s | peak RSS MB | peak PSS MB | wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |", "|---|---|---|---|---|---|---|---|"]
 
     def ratio(run: dict[str, float], ref: str, k: str) -> str:
         other = refs[ref]
@@ -109,7 +113,7 @@ def table(results: dict[str, object]) -> str:
         r = results.get(key)
         if not isinstance(r, dict):
             continue
-        lines.append(f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |")
+        lines.append(f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |")
     return "\n".join(lines)
 
 
@@ -138,10 +142,14 @@ def main() -> int:
     # the replaced site the next build starts from, so the next figure is the steady state)
     results["ours_no_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
     results["ours_no_change_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
-    # incremental: one article gets a new closing paragraph (body text: its page, its month's
-    # search chunk and the pages linking to it change), then the same build command again
+    # incremental: words are added to one article's longest paragraph (body text, so its page
+    # and its search chunk change; text after the page chrome, or in a caption, would not reach
+    # the page or the index), then the same build command again
     changed = sorted(corpus.glob("*.txt"))[len(list(corpus.glob("*.txt"))) // 2]
-    changed.write_text(changed.read_text(encoding="utf-8").rstrip("\n") + "\n\nوفي آخر التطورات، أعلنت الوزارة تمديد المهلة أسبوعاً.\n", encoding="utf-8")
+    lines = changed.read_text(encoding="utf-8").split("\n")
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    lines[longest] = "وفي آخر التطورات، " + lines[longest]
+    changed.write_text("\n".join(lines), encoding="utf-8")
     results["ours_one_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
     again = json.loads(report.read_text(encoding="utf-8"))
     results["ours_one_change_stages_s"] = again["stages"]

@@ -8,6 +8,7 @@ import ctypes
 import gc
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -38,7 +39,14 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iter
     elif jobs == 1:
         yield InlineExecutor()
     else:
-        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, initializer=_die_with_parent) as pool:
+        workers = jobs or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
+            # Start every worker now, while this process is small: a worker forked later
+            # would begin as a copy of the parent's records (hundreds of MB at scale), pages
+            # that are copied for real as soon as either side touches them. The pool starts
+            # one worker per submit while none is idle, so the sleeps keep them busy.
+            for _ in range(workers):
+                pool.submit(time.sleep, 0.05)
             yield pool
 
 

@@ -38,3 +38,15 @@ def test_executors_agree(tmp_path, monkeypatch, dask_scheduler):
     assert dask_scheduler.startswith("tcp://")
     on_dask = build_with(tmp_path, "dask", scheduler=dask_scheduler)
     assert inline == pool == on_dask
+
+
+def test_local_workers_start_with_the_pool():
+    """Every worker is forked when the pool opens, while the parent is small, not at its first
+    task, when the parent already holds every article's record (copied pages, counted twice)."""
+    import psutil
+
+    from builder.executors import make_executor
+
+    with make_executor(jobs=2) as pool:
+        assert len(psutil.Process().children()) == 2
+        assert pool.submit(sum, [1, 2]).result() == 3
