@@ -13,6 +13,7 @@ recalculated), so the site stays byte-identical across builds.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import io
 import os
@@ -78,16 +79,26 @@ def subset_woff2(font: bytes) -> bytes:
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=8)
+def _file_key(source: Path, size: int, mtime_ns: int) -> str:
+    """:func:`recipe_key` of a font file, once per version of the file (size, mtime) and process."""
+    return recipe_key(source.read_bytes())
+
+
 def cached_subset(build_dir: Path, font: Path | None = None) -> Path:
     """Path of the subset in the cache, made first if missing.
 
     Partition builds run in parallel processes; a lock file makes one of them make the font
     and the others wait for it, and the file appears whole (written aside, then renamed).
     """
-    data = (font or source_font()).read_bytes()
+    source = font or source_font()
+    st = source.stat()
     folder = build_dir / "fonts"
+    target = folder / f"{_file_key(source, st.st_size, st.st_mtime_ns)}.woff2"
+    if target.is_file():  # every MkDocs run asks; reading and hashing the font cost ~10 ms a run
+        return target
+    data = source.read_bytes()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{recipe_key(data)}.woff2"
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.exists():
