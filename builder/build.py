@@ -35,7 +35,8 @@ from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
-SHADOWS = "shadows"  # inside Settings.build_dir: each month's search shadow pages
+SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
+
 
 def build_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
@@ -259,7 +260,8 @@ def _partition_tasks(
     links: dict[str, dict[str, Any]],
     search: bool,
 ) -> list[PartitionTask]:
-    """One task per month; stale partition folders of earlier builds are removed."""
+    """One task per partition (a month, or a run of one); stale partition and shadow folders
+    of earlier builds are removed."""
     groups = partition_groups(articles, settings.partition_size)
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:

@@ -1,9 +1,10 @@
 """Partitioned builds: plain functions, run side by side by any ``concurrent.futures`` executor.
 
-The site is cut into partitions by month of publication. Everything one article needs (its
-page, photo or share image, rendered HTML, checks) depends only on that article, so each
-partition is read, rendered by its own MkDocs run and checked in one task, with memory
-bounded by the partition, not the corpus. Tasks get paths and names, never live objects, so
+The site is cut into partitions by month of publication, a month of more than
+``partition_size`` articles into equal runs. Everything one article needs (its page, photo or
+share image, rendered HTML, checks, search shadow) depends only on that article and the links
+it shows, so each partition is read, rendered by its own MkDocs run and checked in one task,
+with memory bounded by the partition, not the corpus. Tasks get paths and names, never live objects, so
 a process pool or a Dask cluster can run them; each worker loads settings once.
 """
 
