@@ -32,7 +32,7 @@ from builder.urls import ARTICLES
 from builder.validate import Finding, check_page, fold_notes
 from builder.writer import replace_tree, write_files
 
-PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per month
+PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per partition
 UNDATED = "undated"
 
 
