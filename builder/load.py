@@ -8,9 +8,8 @@ stops the batch.
 
 from __future__ import annotations
 
-import os
-
 import dataclasses
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path

@@ -2,13 +2,14 @@
 
 Runs inside the build on the new site folder, before validation and the swap, so a failed
 index never reaches ``site/``. Pagefind reads shadow copies of the article pages (folded text,
-see :mod:`builder.search_shadow`) that the partitions wrote beside their pages (a month's
-shadows are made again only when its pages are). Pagefind has no incremental mode and holds its whole index
-in memory (about 0.2 MB per article: 3.8 GB at 20,000), so the articles are indexed in chunks
-of consecutive months, at most :data:`CHUNK_CAP` articles each, one Pagefind run per chunk into
-``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's ``mergeIndex``). A chunk whose pages did not change is hard-linked from the current site. The
-binary comes from the pinned ``pagefind_bin_extended`` wheel; nothing is downloaded at build
-time.
+see :mod:`builder.search_shadow`) that the partitions wrote from the pages they rendered (a
+partition's shadows are made again only when its pages are). Pagefind has no incremental mode
+and holds its whole index in memory (about 0.16 MB per page), so the articles are indexed in
+chunks of consecutive partitions, at most :data:`CHUNK_CAP` articles each, one Pagefind run per
+chunk into ``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's
+``mergeIndex``). A chunk whose shadows did not change is hard-linked from the current site.
+The binary comes from the pinned ``pagefind_bin_extended`` wheel; nothing is downloaded at
+build time.
 """
 
 from __future__ import annotations
@@ -55,8 +56,7 @@ DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str]:
     """Partition (a month, or a run of one) -> chunk: runs of consecutive partitions, oldest
     first, of at most ``cap`` articles (a larger one is a chunk of its own), named by their
-    first partition. A site growing by new
-    months changes only the newest chunk. Undated articles are a chunk of their own.
+    first partition. A site growing by new months changes only the newest chunk. Undated articles are a chunk of their own.
 
     >>> search_chunks({"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 1, "undated.2": 1}, cap=3)
     {'2023-01': '2023-01', '2024-01.1': '2023-01', '2024-01.2': '2024-01.2', 'undated.1': 'undated', 'undated.2': 'undated'}
@@ -75,9 +75,9 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
 def index_site(site: Path, shadows: Path, work: Path, months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchIndex:
     """Index the search shadows of ``site``'s article pages into ``site/pagefind/<chunk>/``.
 
-    The partitions wrote the shadows (``shadows/<month>/``) and gave each month's digest and
-    page count (``months``), so nothing here reads the site's pages: a chunk whose months are
-    unchanged is hard-linked from ``current`` (the published site); the others are gathered
+    The partitions wrote the shadows (``shadows/<partition>/``) and gave each one's digest and
+    page count (``months``, by partition), so nothing here reads the site's pages: a chunk whose
+    partitions are unchanged is hard-linked from ``current`` (the published site); the others are gathered
     (hard links) into ``work`` and indexed by one Pagefind run each."""
     pages = sum(count for _, count in months.values())
     if pages == 0:
