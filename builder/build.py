@@ -36,6 +36,7 @@ from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
 SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
+LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
 
 
 def build_time() -> datetime:
@@ -55,6 +56,7 @@ class BuildReport:
     failure: str | None = None
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
+    listings: dict[str, int] = field(default_factory=dict)  # made (0: reused whole) / rendered / reused pages
     spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
 
     @contextmanager
@@ -82,6 +84,7 @@ class BuildReport:
             "seconds": round(self.seconds, 3),
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
             "partitions": self.partitions,
+            "listings": self.listings,
             "spare_months": self.spare_months,
             "built": len(self.built),
             "rejected": len(self.rejected),
@@ -146,21 +149,25 @@ def build(
             moment = now or build_time()
             site_ok = (target / MARKER).exists()
             with report.stage("listings"):
-                pages = listing_pages(articles, settings)
-                write_generated(settings.docs_dir, {"index.md": pages.pop("index.md")})  # beside about.md, in the nav
-                listing = listing_cache.plan(pages, code, settings.build_dir, target, site_ok)
+                listed = listing_cache.listed_digest(articles, code, target)
+                listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
+                report.listings["made"] = int(listing is None)
+                if listing is None:
+                    pages = listing_pages(articles, settings)
+                    home = pages.pop("index.md")
+                    listing = listing_cache.plan(pages, home, listed, code, settings.build_dir, target, site_ok)
+                    del pages
+                write_generated(settings.docs_dir, {"index.md": listing.home})  # beside about.md, in the nav
                 chunks = listing_cache.write_chunks(listing.render, settings.build_dir)
                 listing = replace(listing, render=dict.fromkeys(listing.render, ""))  # written out: only the paths are needed
-                del pages
-                links = article_links(articles)
-            partitions = _partition_tasks(articles, settings, config, profile, target, moment, code, links, search)
-            groups = partition_groups(articles, settings.partition_size)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, t.links, t.shadow_dir) for t in partitions}
+                report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
+                groups = partition_groups(articles, settings.partition_size)
+                links = _link_files(articles, groups, settings.build_dir / LINKS, listed)
+            partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key].read_text(encoding="utf-8"), t.shadow_dir) for t in partitions}
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
-            partitions = [replace(t, links="") for t in partitions]  # the links travel only with the tasks to build
             reused = [t for t in partitions if t.key in kept]
-            del links
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(
                 f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
@@ -180,7 +187,6 @@ def build(
                     outcomes = [f.result() for f in futures]
                     failures = [f.result() for f in listed]
                     release(pool)  # nothing more runs in the pool
-                    todo[:] = [replace(t, links="") for t in todo]
                 for failure in [o.failure for o in outcomes] + failures:
                     if failure:
                         raise PublishError(failure)
@@ -250,19 +256,18 @@ def _parts_dir(target: Path) -> Path:
 
 
 def _partition_tasks(
-    articles: list[Article],
+    groups: dict[str, list[Article]],
     settings: Settings,
     config: str,
     profile: str | None,
     target: Path,
     moment: datetime,
     code: str,
-    links: dict[str, dict[str, Any]],
+    links: dict[str, Path],
     search: bool,
 ) -> list[PartitionTask]:
     """One task per partition (a month, or a run of one); stale partition and shadow folders
     of earlier builds are removed."""
-    groups = partition_groups(articles, settings.partition_size)
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
@@ -279,12 +284,32 @@ def _partition_tasks(
             site_dir=str(parts / key),
             now=moment.isoformat(),
             code=code,
-            links=json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True),
+            links_file=str(links[key]),
             shadow_dir=str(shadows / key) if search else "",
             current=str(target.resolve()) if (target / MARKER).exists() else "",
         )
         for key, group in sorted(groups.items())
     ]
+
+
+def _link_files(articles: list[Article], groups: dict[str, list[Article]], folder: Path, listed: str) -> dict[str, Path]:
+    """Each partition's article links, a JSON file the task reads (the parent holds no
+    partition's links while the pages render). Links are made from the listed fields alone,
+    so the files are made again only when those changed since they were written."""
+    files = {key: folder / f"{key}.json" for key in groups}
+    stamp = folder / "listed.sha256"  # what the files were made from; written after them
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == listed and all(f.is_file() for f in files.values()):
+        return files
+    stamp.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.json"):
+        if stale.stem not in groups:
+            stale.unlink()
+    links = article_links(articles)
+    for key, group in groups.items():
+        files[key].write_text(json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    stamp.write_text(listed, encoding="utf-8")
+    return files
 
 
 def _is_record(source: str) -> bool:

@@ -4,6 +4,10 @@ A listing page's HTML depends only on its generated Markdown and on the code, th
 settings (``code_digest``), so the hash of those is its cache key. Pages whose key is the one
 recorded when the current site was published are hard-linked from that site; the others are
 written into chunks of a docs folder and rendered by MkDocs runs side by side in the pool.
+
+The Markdown itself depends only on the articles' listed fields (:func:`listed_digest`): when
+those are the ones recorded with the published site (an edit to a body, say), the pages are
+not even made again; the recorded keys and home page stand.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from builder.article import Article
 from builder.recycle import marker_key
 from builder.writer import write_files
 
@@ -28,6 +34,38 @@ class ListingPlan:
     keys: dict[str, str]  # docs path -> cache key, every listing page
     render: dict[str, str]  # docs path -> Markdown, the pages to render
     reuse: list[str]  # docs paths to link from the current site
+    home: str = ""  # the home page's Markdown (docs/index.md, rendered with the hand-written pages)
+    listed: str = ""  # listed_digest() of the articles the pages were made from
+
+
+def listed_digest(articles: list[Article], code: str, target: Path) -> str:
+    """sha256 of what listings and article links are made from: every slim record but its
+    text, modified date and authors, which no listing or link shows (a denylist, so a field
+    a listing starts to show is covered without a change here)."""
+    digest = hashlib.sha256(f"{code}\0{target.resolve()}".encode())
+    for a in articles:
+        digest.update(repr(replace(a, paragraphs=(), dateline=None, modified=None, authors=())).encode())
+    return digest.hexdigest()
+
+
+def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan | None:
+    """Every listing page of the published site, reused as it is, when it was made from the
+    same listed fields; else None (the pages are made and planned)."""
+    record = _record(build_dir, target) if site_ok else {}
+    pages = record.get("pages", {})
+    if not (listed and record.get("listed") == listed and record.get("home") and all((target / html_path(p)).is_file() for p in pages)):
+        return None
+    return ListingPlan(pages, {}, sorted(pages), record["home"], listed)
+
+
+def _record(build_dir: Path, target: Path) -> dict[str, Any]:
+    """The manifest of the published site; keys recorded for another site than the one
+    published (a build killed between its swap and this record) are not trusted."""
+    try:
+        record = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) and record.get("marker") == marker_key(target) else {}
 
 
 def html_path(docs_path: str) -> str:
@@ -40,19 +78,13 @@ def html_path(docs_path: str) -> str:
     return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
 
 
-def plan(pages: dict[str, str], code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
+def plan(pages: dict[str, str], home: str, listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
     """Split the listing pages into those to render and those the current site already has."""
     keys = {path: hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest() for path, text in pages.items()}
-    try:
-        record = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8")) if site_ok else {}
-    except (OSError, ValueError):
-        record = {}
-    # keys recorded for another site than the one published (a build killed between its swap
-    # and this record) are not trusted
-    old = record.get("pages", {}) if record.get("marker") == marker_key(target) else {}
+    old = _record(build_dir, target).get("pages", {}) if site_ok else {}
     reuse = [p for p, k in keys.items() if old.get(p) == k and (target / html_path(p)).is_file()]
     kept = set(reuse)
-    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse)
+    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse, home, listed)
 
 
 def write_chunks(pages: dict[str, str], build_dir: Path) -> list[Path]:
@@ -86,6 +118,6 @@ def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path)
 def remember(build_dir: Path, listing: ListingPlan, target: Path) -> None:
     """Record the keys of the published listing pages, and which site they are in, for the next build."""
     temp = build_dir / (MANIFEST + ".tmp")
-    record = {"marker": marker_key(target), "pages": listing.keys}
+    record = {"marker": marker_key(target), "pages": listing.keys, "home": listing.home, "listed": listing.listed}
     temp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     temp.replace(build_dir / MANIFEST)

@@ -98,7 +98,7 @@ class PartitionTask:
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
-    links: str = "{}"  # JSON: source -> previous, next and related articles (listings.article_links)
+    links_file: str = ""  # JSON file: source -> previous, next and related articles (listings.article_links)
     shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
     current: str = ""  # the published site, whose share images are reused; "" for none
 
@@ -223,7 +223,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     for path in task.paths:
         articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
     articles, media, outcome.warnings = place_photos(articles, settings, Path(task.current) if task.current else None)
-    links = json.loads(task.links)
+    links = json.loads(Path(task.links_file).read_text(encoding="utf-8")) if task.links_file else {}
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
     docs = Path(task.docs_dir)
     replace_tree(docs, dict(pages))

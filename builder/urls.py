@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from builder.article import Article
@@ -33,6 +34,7 @@ def media_path(article: Article, file_name: str) -> str:
     return f"media/{article.id}/{safe}{dot}{suffix.lower() if dot else ''}"
 
 
+@functools.lru_cache(maxsize=8192)  # listings, links and sitemaps ask for the same few names N times each
 def section_slug(section: str) -> str:
     """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them),
     Latin ones are case-folded (``COVID`` and ``covid`` share one page).

@@ -37,6 +37,11 @@ def change_body(corpus):
     path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
 
 
+def change_headline(corpus):
+    path = corpus / "001_a3f09c2e7b14d6e1.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8")
+
+
 def add_article(corpus):
     shutil.copy(SAMPLE / "002_7c1d2e9f40ab8835.txt", corpus / "006_added.txt")
     (corpus / "006_added.toml").write_text('published = 2023-05-20T10:00:00+03:00\nsection = "رياضة"\nauthors = ["فهد المطيري"]\n', encoding="utf-8")
@@ -53,8 +58,9 @@ def change_photo(corpus):
 
 # An added or removed article also rebuilds the months of the articles that link to it (previous
 # and next in its section, related by section and tags): the added sport story (May 2023) is the
-# new "previous" of August 2025's; the removed tech story (Feb 2025) was September 2025's.
-@pytest.mark.parametrize("change, rebuilt", [(change_body, 1), (add_article, 2), (remove_article, 1), (change_photo, 1)])
+# new "previous" of August 2025's; the removed tech story (Feb 2025) was September 2025's. A
+# changed headline is shown by the one story that links to it.
+@pytest.mark.parametrize("change, rebuilt", [(change_body, 1), (change_headline, 2), (add_article, 2), (remove_article, 1), (change_photo, 1)])
 def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
@@ -65,6 +71,28 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     assert again.published and again.partitions["built"] == rebuilt
     assert again.partitions["reused"] == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_listings_and_links_are_made_again_only_when_listed_fields_change(tmp_path, monkeypatch):
+    """A body edit leaves every listing page and every link as they were, so none is made
+    again (the link files keep their bytes and times); a headline edit makes them again.
+    Each build equals a full build."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    first = build(config)
+    assert first.listings["made"] == 1 and first.listings["reused"] == 0
+    links = work / ".build" / "links"
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in links.iterdir()}
+    change_body(corpus)
+    again = build(config)
+    assert again.listings == {"made": 0, "rendered": 0, "reused": first.listings["rendered"]}
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in links.iterdir()} == before
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+    change_headline(corpus)
+    third = build(config)
+    assert third.listings["made"] == 1 and 0 < third.listings["rendered"] < first.listings["rendered"]
+    assert {p.name: p.read_bytes() for p in links.iterdir()} != {name: data for name, (_, data) in before.items()}
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full2", corpus)
 
 
 def test_a_month_past_partition_size_is_cut_into_runs(tmp_path, monkeypatch):
