@@ -27,7 +27,7 @@ from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
-from builder.partitions import PARTITIONS, PartitionTask, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs
+from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.search_index import index_site, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
@@ -123,27 +123,25 @@ def build(
     with make_executor(jobs, scheduler) as pool:
         with report.stage("read"):
             cache = ReadCache.load(settings.build_dir, code)
-            outcomes = {str(path): cache.get(path) for path in files}
-            stale = [path for path in files if outcomes[str(path)] is None]
+            stale = [path for path in files if not cache.fresh(path)]
             size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
             tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size])), code) for i in range(0, len(stale), size)]
+            uncached: dict[str, ReadOutcome] = {}  # rejections: never cached
             for n, chunk in enumerate(pool.map(read_chunk, tasks), start=1):
-                outcomes.update(chunk)
+                uncached.update((path, outcome) for path, outcome in chunk.items() if not cache.put(Path(path), outcome))
                 if n % 10 == 0:
                     print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
             articles: list[Article] = []
             digests: dict[str, str] = {}
             for path in files:  # in path order, whichever way each was read
-                outcome = outcomes[str(path)]
-                assert outcome is not None
-                cache.put(path, outcome)
+                outcome = uncached.pop(str(path), None) or cache.outcome(path)
                 articles.extend(outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
                 digests.update(outcome.digests)
             articles = _without_collisions(articles, report)
             cache.save(settings.build_dir, {str(p) for p in files})
-            del cache, outcomes, files  # the parent's memory is what grows with N: hold only the records
+            del cache, files  # the parent's memory is what grows with N: hold only the records
         report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()

@@ -27,8 +27,13 @@ READ_CACHE = "read-cache.pickle"
 
 @dataclass
 class ReadCache:
+    """What each input file gave, under the stat it was read with. Outcomes are kept pickled
+    and unpickled one at a time, in path order, as the build takes its records from them: the
+    records then lie in memory in the order they live on, not among cache objects that die
+    with the read stage (CPython cannot give back an arena that holds one live object)."""
+
     code: str
-    entries: dict[str, tuple[StatKey, tuple[str, ...], ReadOutcome]] = field(default_factory=dict)
+    entries: dict[str, tuple[StatKey, tuple[str, ...], bytes]] = field(default_factory=dict)
     dirty: bool = True  # False once loaded: saving an unchanged cache is skipped
 
     @classmethod
@@ -43,21 +48,25 @@ class ReadCache:
         cache.dirty = False
         return cache
 
-    def get(self, path: Path) -> ReadOutcome | None:
+    def fresh(self, path: Path) -> bool:
+        """Whether the file (its sidecar, its photos) has the stat it had when cached."""
         entry = self.entries.get(str(path))
-        if entry is None:
-            return None
-        key, photos, outcome = entry
-        return outcome if stat_key(path, photos) == key else None
+        return entry is not None and stat_key(path, entry[1]) == entry[0]
 
-    def put(self, path: Path, outcome: ReadOutcome) -> None:
-        """Cache what a file gave, under the stat taken before it was read. Rejections are not
-        cached: their cause (a missing photo, say) may lie outside what the stat covers."""
-        if outcome.stat and not outcome.rejected:
-            entry = self.entries.get(str(path))
-            if entry is None or entry[2] is not outcome:
-                self.entries[str(path)] = (outcome.stat, local_photos(outcome), outcome)
-                self.dirty = True
+    def outcome(self, path: Path) -> ReadOutcome:
+        outcome: ReadOutcome = pickle.loads(self.entries[str(path)][2])
+        return outcome
+
+    def put(self, path: Path, outcome: ReadOutcome) -> bool:
+        """Cache what a file gave, under the stat taken before it was read; say whether it was
+        cached. Rejections are not: their cause (a missing photo, say) may lie outside what
+        the stat covers."""
+        if not outcome.stat or outcome.rejected:
+            self.dirty = self.entries.pop(str(path), None) is not None or self.dirty
+            return False
+        self.entries[str(path)] = (outcome.stat, local_photos(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        self.dirty = True
+        return True
 
     def save(self, build_dir: Path, keep: set[str]) -> None:
         gone = [k for k in self.entries if k not in keep]
