@@ -215,10 +215,12 @@ def build(
                         months = {key: record.search or ("", 0) for key, record in records.items()}
                         index_site(fresh, settings.build_dir / SHADOWS, settings.build_dir / "search", months, chunk_of, target if site_ok else None)
 
+            checked: list[Finding] = []  # findings of the pages but articles (notes unfolded), and of discovery: each listing page's own are recorded
+
             def check(fresh: Path) -> list[Finding]:
-                with report.stage("validate"):
-                    rest = validate_site(fresh, None, settings.image_hosts, settings, moment, article_pages=False)
-                return fold_notes(sorted(report.findings + rest, key=lambda f: (f.level, f.page, f.message)))
+                with report.stage("validate"):  # reused listing pages: their recorded findings, unread
+                    checked.extend(validate_site(fresh, None, settings.image_hosts, settings, moment, article_pages=False, known=listing.known(), fold=False))
+                return fold_notes(sorted(report.findings + checked, key=lambda f: (f.level, f.page, f.message)))
 
             try:
                 report.published, report.findings = publish(target, make, check, keep=recycle.spare_dir(target))
@@ -227,7 +229,7 @@ def build(
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)))
-                listing_cache.remember(settings.build_dir, listing, target)
+                listing_cache.remember(settings.build_dir, listing, target, checked)
                 recycle.remember(settings.build_dir, target, wanted)
     lock.close()
     report.seconds = time.monotonic() - started

@@ -8,6 +8,10 @@ written into chunks of a docs folder and rendered by MkDocs runs side by side in
 The Markdown itself depends only on the articles' listed fields (:func:`listed_digest`): when
 those are the ones recorded with the published site (an edit to a body, say), the pages are
 not even made again; the recorded keys and home page stand.
+
+A reused page is not checked again either: its bytes are those checked when it was published,
+and what that check depends on (code, settings, vocabulary; not the time) is in its key, so the
+findings recorded with its key (few pages have any) are reported in its stead.
 """
 
 from __future__ import annotations
@@ -16,16 +20,18 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from builder.article import Article
 from builder.recycle import marker_key
+from builder.validate import Finding
 from builder.writer import write_files
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
-MANIFEST = "listings.json"  # {docs path: key} of the published site
+MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
 CHUNK = 400  # pages per MkDocs run
 
 
@@ -36,6 +42,12 @@ class ListingPlan:
     reuse: list[str]  # docs paths to link from the current site
     home: str = ""  # the home page's Markdown (docs/index.md, rendered with the hand-written pages)
     listed: str = ""  # listed_digest() of the articles the pages were made from
+    findings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # docs path -> recorded (level, message) pairs, reused pages that have any
+
+    def known(self) -> dict[str, list[tuple[str, str]]]:
+        """The findings of every reused page, by site path: validation reports them instead of
+        reading the page (byte-identical to the one checked when they were recorded)."""
+        return {html_path(p): self.findings.get(p, []) for p in self.reuse}
 
 
 def listed_digest(articles: list[Article], code: str, target: Path) -> str:
@@ -55,7 +67,7 @@ def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> List
     pages = record.get("pages", {})
     if not (listed and record.get("listed") == listed and record.get("home") and all((target / html_path(p)).is_file() for p in pages)):
         return None
-    return ListingPlan(pages, {}, sorted(pages), record["home"], listed)
+    return ListingPlan(pages, {}, sorted(pages), record["home"], listed, _findings(record, pages))
 
 
 def _record(build_dir: Path, target: Path) -> dict[str, Any]:
@@ -66,6 +78,12 @@ def _record(build_dir: Path, target: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return record if isinstance(record, dict) and record.get("marker") == marker_key(target) else {}
+
+
+def _findings(record: dict[str, Any], pages: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """The recorded findings of ``pages``: only pages reused under their recorded key are passed."""
+    found = record.get("findings", {})
+    return {p: [(level, message) for level, message in found[p]] for p in pages if p in found}
 
 
 def html_path(docs_path: str) -> str:
@@ -81,10 +99,11 @@ def html_path(docs_path: str) -> str:
 def plan(pages: dict[str, str], home: str, listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
     """Split the listing pages into those to render and those the current site already has."""
     keys = {path: hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest() for path, text in pages.items()}
-    old = _record(build_dir, target).get("pages", {}) if site_ok else {}
+    record = _record(build_dir, target) if site_ok else {}
+    old = record.get("pages", {})
     reuse = [p for p, k in keys.items() if old.get(p) == k and (target / html_path(p)).is_file()]
     kept = set(reuse)
-    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse, home, listed)
+    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse, home, listed, _findings(record, reuse))
 
 
 def write_chunks(pages: dict[str, str], build_dir: Path) -> list[Path]:
@@ -115,9 +134,16 @@ def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path)
         source.rename(fresh / rel)
 
 
-def remember(build_dir: Path, listing: ListingPlan, target: Path) -> None:
-    """Record the keys of the published listing pages, and which site they are in, for the next build."""
+def remember(build_dir: Path, listing: ListingPlan, target: Path, findings: Iterable[Finding] = ()) -> None:
+    """Record the keys of the published listing pages, and which site they are in, for the next
+    build; with the site's unfolded ``findings``, each listing page's own (only pages that have
+    any get an entry), so the next build can report them without checking the page again."""
+    pages = {html_path(p): p for p in listing.keys}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for f in findings:
+        if f.page in pages:
+            found.setdefault(pages[f.page], []).append((f.level, f.message))
     temp = build_dir / (MANIFEST + ".tmp")
-    record = {"marker": marker_key(target), "pages": listing.keys, "home": listing.home, "listed": listing.listed}
+    record = {"marker": marker_key(target), "pages": listing.keys, "home": listing.home, "listed": listing.listed, "findings": found}
     temp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     temp.replace(build_dir / MANIFEST)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +53,17 @@ def validate_site(
     settings: Settings | None = None,
     now: datetime | None = None,
     article_pages: bool = True,
+    known: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    fold: bool = True,
 ) -> list[Finding]:
     """Check every HTML page of ``site_dir``; ``pages_dir`` (the partitions folder) holds the
     builder's intent (front matter); with ``settings``, the sitemaps, feeds and robots.txt too. A partitioned build has
-    checked its article pages already and passes ``article_pages=False``."""
+    checked its article pages already and passes ``article_pages=False``.
+
+    ``known`` maps site-relative pages to the (level, message) findings of the very same bytes,
+    checked when they were published (a build's reused listing pages): those pages are not read,
+    their findings are taken as found. A page's notes are folded into counts unless
+    ``fold=False`` (the build records each listing page's own findings, and folds them itself)."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     if not site_dir.is_dir():
@@ -65,12 +73,18 @@ def validate_site(
     intents = _intent_files(pages_dir) if pages_dir else {}
     article_dirs = sorted(p.name for p in (site_dir / ARTICLES).iterdir()) if (site_dir / ARTICLES).is_dir() else []
     seen_articles = len(article_dirs)
+    known = known or {}
     for path in _html_pages(site_dir, article_pages):
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
-        intent = _intent(intents, rel) if is_article else None
-        findings.extend(Finding(level, rel, msg) for level, msg in check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now))
-    findings = fold_notes(findings)
+        if rel in known:
+            found = known[rel]
+        else:
+            intent = _intent(intents, rel) if is_article else None
+            found = check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now)
+        findings.extend(Finding(level, rel, msg) for level, msg in found)
+    if fold:
+        findings = fold_notes(findings)
     if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:

@@ -2,12 +2,16 @@
 rebuilt, and the site is byte-identical to a full build of the same input."""
 
 import hashlib
+import json
 import shutil
 
 import pytest
+import yaml
 
+import builder.validate as validate
 from builder.build import build
-from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
+from builder.listing_cache import html_path
+from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 def tree_hashes(root):
@@ -289,3 +293,70 @@ def test_a_spare_without_its_record_is_not_trusted(tmp_path, monkeypatch):
     report = build(config)
     assert report.published and report.spare_months is None
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+# A site owner's theme giving listing pages a CollectionPage JSON-LD, each card's deck as its
+# "abstract": a pending schema.org term, so every listing page showing a deck carries a note.
+LISTING_JSONLD = """{% block jsonld %}
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "CollectionPage", "name": {{ l.heading|tojson }}, "hasPart": [
+{%- for item in page.meta["items"] %}{"@type": "NewsArticle", "headline": {{ item.headline|tojson }}{% if item.deck %}, "abstract": {{ item.deck|tojson }}{% endif %}}{% if not loop.last %}, {% endif %}{% endfor %}]}</script>
+{%- endblock %}
+"""
+
+
+def jsonld_listings_project(root, corpus):
+    """make_project, with a copy of our theme whose listing pages carry :data:`LISTING_JSONLD`."""
+    theme = root / "theme"
+    shutil.copytree(REPO / "templates", theme)
+    listing = theme / "listing.html"
+    listing.write_text(listing.read_text(encoding="utf-8").replace("{% block content %}", LISTING_JSONLD + "{% block content %}", 1), encoding="utf-8")
+    config = make_project(root, corpus)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["theme"]["custom_dir"] = str(theme)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def test_reused_listing_pages_report_their_recorded_findings_unread(tmp_path, monkeypatch):
+    """The build's check does not read the listing pages it linked from the published site: it
+    reports the findings recorded with their keys, so the report equals a full build's. Pages
+    whose findings change (a deck removed) are rendered again and checked again."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = jsonld_listings_project(work, corpus)
+    checked = []
+    original = validate.check_page
+    monkeypatch.setattr(validate, "check_page", lambda html, *a: checked.append(html) or original(html, *a))
+
+    def run():
+        checked.clear()
+        return build(config)
+
+    def listing_pages_checked():
+        """How many of the published listing pages the last run checked, and how many it did not."""
+        record = json.loads((work / ".build" / "listings.json").read_text(encoding="utf-8"))
+        seen = [(work / "site" / html_path(p)).read_text(encoding="utf-8") in checked for p in record["pages"]]
+        return seen.count(True), seen.count(False)
+
+    def full_findings(name):
+        root = tmp_path / name
+        root.mkdir()
+        return build(jsonld_listings_project(root, corpus)).findings
+
+    def noted(report):
+        return [f.page for f in report.findings if "'abstract' is a pending" in f.message]
+
+    first = run()
+    assert first.published and listing_pages_checked() == (first.listings["rendered"], 0)
+    assert noted(first) and noted(first)[0] != "1 page(s)"  # the listing pages' notes, folded
+    change_body(corpus)
+    again = run()
+    assert again.listings == {"made": 0, "rendered": 0, "reused": first.listings["rendered"]}
+    assert listing_pages_checked() == (0, first.listings["rendered"])
+    assert again.findings == first.findings == full_findings("full")
+    deck = corpus / "001_a3f09c2e7b14d6e1.txt"  # the oil story: its pages lose their note
+    deck.write_text(deck.read_text(encoding="utf-8").split("\n\n", 1)[1], encoding="utf-8")
+    third = run()
+    assert third.published and 0 < third.listings["rendered"] < first.listings["rendered"]
+    assert listing_pages_checked() == (third.listings["rendered"], third.listings["reused"])
+    assert noted(third) != noted(again)
+    assert third.findings == full_findings("full2")
