@@ -27,7 +27,7 @@ from builder.listings import article_links, listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
-from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs
+from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
 from builder.publish import MARKER, PublishError, check_site_dir, publish, render
 from builder.search_index import index_site, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
@@ -133,15 +133,16 @@ def build(
                     print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
             articles: list[Article] = []
             digests: dict[str, str] = {}
+            seen: dict[object, object] = {}
             for path in files:  # in path order, whichever way each was read
                 outcome = uncached.pop(str(path), None) or cache.outcome(path)
-                articles.extend(outcome.articles)
+                articles.extend(shared(a, seen) for a in outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
                 digests.update(outcome.digests)
             articles = _without_collisions(articles, report)
             cache.save(settings.build_dir, {str(p) for p in files})
-            del cache, files  # the parent's memory is what grows with N: hold only the records
+            del cache, files, seen  # the parent's memory is what grows with N: hold only the records
         report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
