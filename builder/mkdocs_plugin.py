@@ -60,7 +60,7 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     max_pages = c.Type(int, default=10)
     # Articles per search index chunk (one Pagefind run each, merged by the search page):
     # Pagefind holds a whole index in memory, about 0.2 MB per article.
-    search_chunk = c.Type(int, default=2000)
+    search_chunk = c.Type(int, default=1000)
     # Articles per partition (one MkDocs run, one task): a month with more is cut into equal
     # runs in date order, so a worker's memory and the work after one edit stay bounded.
     partition_size = c.Type(int, default=250)

@@ -48,7 +48,7 @@ def pagefind_binary() -> Path:
     return path
 
 
-CHUNK_CAP = 2000  # default articles per Pagefind run (setting search_chunk): bounds its memory (~0.2 MB an article) and a rebuild's work
+CHUNK_CAP = 1000  # default articles per Pagefind run (setting search_chunk): bounds its memory (~0.2 MB an article) and a rebuild's work
 CHUNKS = "chunks.json"  # in the bundle folder: the chunk folders, newest first, for search.js
 DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 
