@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,11 @@ def listed_digest(articles: list[Article], code: str, target: Path) -> str:
     a listing starts to show is covered without a change here)."""
     digest = hashlib.sha256(f"{code}\0{target.resolve()}".encode())
     for a in articles:
-        digest.update(repr(replace(a, paragraphs=(), dateline=None, modified=None, authors=())).encode())
+        digest.update(repr([v for k, v in vars(a).items() if k not in _UNLISTED]).encode())
     return digest.hexdigest()
+
+
+_UNLISTED = frozenset({"paragraphs", "dateline", "modified", "authors"})
 
 
 def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan | None:

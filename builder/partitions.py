@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -117,18 +118,22 @@ class PartitionOutcome:
 StatKey = tuple[tuple[int, int] | None, ...]
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
 
 
 def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
-    """What must not change for a cached read of ``path`` to stand: the file, its sidecar, its photos."""
-    sidecar = path.with_suffix(".toml") if path.suffix.lower() == ".txt" else None
-    return (_stat(path), _stat(sidecar) if sidecar else None, *(_stat(path.parent / p) for p in photos))
+    """What must not change for a cached read of ``path`` to stand: the file, its sidecar, its
+    photos. (Plain strings and os.stat: this runs for every input of every build.)"""
+    name = str(path)
+    stem, suffix = os.path.splitext(name)
+    sidecar = _stat(stem + ".toml") if suffix.lower() == ".txt" else None
+    folder = os.path.dirname(name)
+    return (_stat(name), sidecar, *(_stat(os.path.join(folder, p)) for p in photos))
 
 
 def local_photos(outcome: ReadOutcome) -> tuple[str, ...]:

@@ -90,19 +90,20 @@ def index_site(site: Path, shadows: Path, work: Path, months: dict[str, tuple[st
     bundle = site / BUNDLE
     bundle.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(work, ignore_errors=True)
-    for chunk, hashed in sorted(digests.items()):
-        digest = hashed.hexdigest()
-        out, old = bundle / chunk, (current / BUNDLE / chunk) if current else None
-        if old is not None and _recorded(old) == digest:
-            subprocess.run(["cp", "-al", str(old), str(out)], check=True)
-            continue
-        source = work / chunk
+    wanted = {chunk: hashed.hexdigest() for chunk, hashed in digests.items()}
+    same = [chunk for chunk, digest in sorted(wanted.items()) if current and _recorded(current / BUNDLE / chunk) == digest]
+    if same and current:  # one cp for all of them: a process per chunk cost more than the linking
+        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in same), str(bundle)], check=True)
+    for chunk in sorted(set(wanted) - set(same)):
+        out = bundle / chunk
+        source = work / chunk / ARTICLES
         source.mkdir(parents=True)
-        for month in sorted(m for m, c in chunks.items() if c == chunk and months.get(m, ("", 0))[1]):
-            subprocess.run(["cp", "-al", str(shadows / month / ARTICLES), str(source)], check=True)  # merged into one folder
-        _run_pagefind(source, out)
-        shutil.rmtree(source, ignore_errors=True)
-        (out / DIGEST).write_text(digest + "\n", encoding="utf-8")
+        folders = [shadows / m / ARTICLES for m in sorted(chunks) if chunks[m] == chunk and months.get(m, ("", 0))[1]]
+        entries = [str(folder / name) for folder in folders for name in sorted(os.listdir(folder))]
+        subprocess.run(["cp", "-al", "-t", str(source), *entries], check=True)  # the partitions' pages in one folder
+        _run_pagefind(source.parent, out)
+        shutil.rmtree(source.parent, ignore_errors=True)
+        (out / DIGEST).write_text(wanted[chunk] + "\n", encoding="utf-8")
     newest_first = sorted(digests, key=lambda c: (c[:4].isdigit(), c), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
     return SearchIndex(pages=pages, bundle=bundle)
