@@ -33,16 +33,18 @@ from builder.writer import write_files
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
 MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
 CHUNK = 400  # pages per MkDocs run
+HOME = "index.md"  # the home page: rendered with the hand-written pages, not as a listing page
 
 
 @dataclass(frozen=True)
 class ListingPlan:
     keys: dict[str, str]  # docs path -> cache key, every listing page
-    render: dict[str, str]  # docs path -> Markdown, the pages to render
+    render: list[str]  # docs paths of the pages to render (written into ``chunks``)
     reuse: list[str]  # docs paths to link from the current site
     home: str = ""  # the home page's Markdown (docs/index.md, rendered with the hand-written pages)
     listed: str = ""  # listed_digest() of the articles the pages were made from
     findings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # docs path -> recorded (level, message) pairs, reused pages that have any
+    chunks: tuple[Path, ...] = ()  # docs folders of at most CHUNK pages to render, one MkDocs run each
 
     def known(self) -> dict[str, list[tuple[str, str]]]:
         """The findings of every reused page, by site path: validation reports them instead of
@@ -70,7 +72,8 @@ def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> List
     pages = record.get("pages", {})
     if not (listed and record.get("listed") == listed and record.get("home") and all((target / html_path(p)).is_file() for p in pages)):
         return None
-    return ListingPlan(pages, {}, sorted(pages), record["home"], listed, _findings(record, pages))
+    shutil.rmtree(build_dir / LISTINGS, ignore_errors=True)  # nothing to render
+    return ListingPlan(pages, [], sorted(pages), record["home"], listed, _findings(record, pages))
 
 
 def _record(build_dir: Path, target: Path) -> dict[str, Any]:
@@ -99,27 +102,41 @@ def html_path(docs_path: str) -> str:
     return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
 
 
-def plan(pages: dict[str, str], home: str, listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
-    """Split the listing pages into those to render and those the current site already has."""
-    keys = {path: hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest() for path, text in pages.items()}
+def plan(pages: Iterable[tuple[str, str]], listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
+    """Split the listing pages, as they are made, into those the current site already has and
+    those to render, written at once into chunk folders: no more than a chunk of pages is held
+    (at 100,000 articles, all of them would be about 100 MB). The home page is kept aside."""
     record = _record(build_dir, target) if site_ok else {}
     old = record.get("pages", {})
-    reuse = [p for p, k in keys.items() if old.get(p) == k and (target / html_path(p)).is_file()]
-    kept = set(reuse)
-    return ListingPlan(keys, {p: t for p, t in pages.items() if p not in kept}, reuse, home, listed, _findings(record, reuse))
-
-
-def write_chunks(pages: dict[str, str], build_dir: Path) -> list[Path]:
-    """The pages to render, in docs folders of :data:`CHUNK` pages each (one MkDocs run apiece)."""
     root = build_dir / LISTINGS
     shutil.rmtree(root, ignore_errors=True)  # the build lock keeps other builds out
-    names = sorted(pages)
-    folders = []
-    for n, start in enumerate(range(0, len(names), CHUNK)):
-        folder = root / f"chunk-{n}"
-        write_files(folder, {p: pages[p] for p in names[start : start + CHUNK]})
-        folders.append(folder)
-    return folders
+    keys: dict[str, str] = {}
+    render: list[str] = []
+    reuse: list[str] = []
+    batch: dict[str, str] = {}
+    folders: list[Path] = []
+    home = ""
+
+    def flush() -> None:
+        folders.append(root / f"chunk-{len(folders)}")
+        write_files(folders[-1], dict(batch))
+        batch.clear()
+
+    for path, text in pages:
+        if path == HOME:
+            home = text
+            continue
+        keys[path] = hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest()
+        if old.get(path) == keys[path] and (target / html_path(path)).is_file():
+            reuse.append(path)
+            continue
+        render.append(path)
+        batch[path] = text
+        if len(batch) == CHUNK:
+            flush()
+    if batch:
+        flush()
+    return ListingPlan(keys, render, reuse, home, listed, _findings(record, reuse), tuple(folders))
 
 
 def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path) -> None:

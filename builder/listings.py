@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -119,12 +120,15 @@ def month_name(year: int, month: int) -> str:
 
 def listing_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
     """Every listing page and the archive index pages: ``{docs-relative path: page text}``."""
-    pages: dict[str, str] = {}
+    return dict(iter_listing_pages(articles, settings))
+
+
+def iter_listing_pages(articles: list[Article], settings: Settings) -> Iterator[tuple[str, str]]:
+    """The same pages one at a time (home first), for a build that writes each out at once."""
     cards = _Cards(settings)
     for listing in listings(articles, settings):
-        pages.update(_paginated(listing, settings, cards))
-    pages.update(archive_pages(articles, settings))
-    return pages
+        yield from _paginated(listing, settings, cards).items()
+    yield from archive_pages(articles, settings).items()
 
 
 def _paginated(listing: Listing, settings: Settings, cards: _Cards) -> dict[str, str]:
@@ -194,19 +198,16 @@ def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]
 
 
 class _Cards:
-    """One card per article, made once however many listings show it (dates formatted once
-    per calendar day): at 100,000 articles the cards, not the pages, are the cost."""
+    """Listing cards, with each calendar day's date formatted once (Babel is the cost of a
+    card). Cards are not kept: past the capped listings an article is listed once, in its
+    month's archive, and at 100,000 articles kept cards would be about 100 MB."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.cards: dict[str, dict[str, Any]] = {}
         self.days: dict[date, str] = {}
 
     def item(self, article: Article) -> dict[str, Any]:
-        card = self.cards.get(article.source)
-        if card is None:
-            card = self.cards[article.source] = self._make(article)
-        return card
+        return self._make(article)
 
     def lead(self, article: Article) -> dict[str, Any]:
         return {**self.item(article), "photo": photo(article, self.settings)}
