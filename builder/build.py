@@ -28,7 +28,7 @@ from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
-from builder.publish import MARKER, PublishError, check_site_dir, publish, render
+from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import index_site, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
@@ -159,6 +159,7 @@ def build(
                 report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
                 groups = partition_groups(articles, settings.partition_size)
                 links = _link_files(articles, groups, settings.build_dir / LINKS, listed)
+            give_back_memory()  # what making the listings and links freed, before the workers grow
             partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key].read_text(encoding="utf-8"), t.shadow_dir) for t in partitions}
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
@@ -179,7 +180,7 @@ def build(
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
                     listed = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
-                    render(settings.config_file, settings.docs_dir, parts / "main")  # home, about, 404, assets
+                    listed.append(pool.submit(render_docs, RenderTask(config, str(settings.docs_dir), str(parts / "main"), nav=True)))  # home, about, 404, assets
                     outcomes = [f.result() for f in futures]
                     failures = [f.result() for f in listed]
                     release(pool)  # nothing more runs in the pool

@@ -298,12 +298,13 @@ class RenderTask:
     config_file: str
     docs_dir: str
     site_dir: str
+    nav: bool = False  # the configured nav (the hand-written pages and home), else none
 
 
 def render_docs(task: RenderTask) -> str | None:
     """Render the folder; the failure, if any, as text (exceptions may not cross a cluster)."""
     try:
-        render(Path(task.config_file), Path(task.docs_dir), Path(task.site_dir), nav=[])
+        render(Path(task.config_file), Path(task.docs_dir), Path(task.site_dir), nav=None if task.nav else [])
     except PublishError as exc:
-        return f"listing pages in {task.docs_dir}: {exc}"
+        return f"pages in {task.docs_dir}: {exc}"
     return None
