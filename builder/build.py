@@ -135,7 +135,7 @@ def build(
             digests: dict[str, str] = {}
             seen: dict[object, object] = {}
             for path in files:  # in path order, whichever way each was read
-                outcome = uncached.pop(str(path), None) or cache.outcome(path)
+                outcome = uncached.pop(str(path)) if str(path) in uncached else cache.outcome(path)
                 articles.extend(shared(a, seen) for a in outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
@@ -149,7 +149,7 @@ def build(
             moment = now or build_time()
             site_ok = (target / MARKER).exists()
             with report.stage("listings"):
-                listed = listing_cache.listed_digest(articles, code, target)
+                listed = listing_cache.listed_digest(articles, code)
                 listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
                 report.listings["made"] = int(listing is None)
                 if listing is None:
@@ -179,10 +179,10 @@ def build(
                 with report.stage("render"):
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
-                    listed = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
-                    listed.append(pool.submit(render_docs, RenderTask(config, str(settings.docs_dir), str(parts / "main"), nav=True)))  # home, about, 404, assets
+                    others = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
+                    others.append(pool.submit(render_docs, RenderTask(config, str(settings.docs_dir), str(parts / "main"), nav=True)))  # home, about, 404, assets
                     outcomes = [f.result() for f in futures]
-                    failures = [f.result() for f in listed]
+                    failures = [f.result() for f in others]
                     release(pool)  # nothing more runs in the pool
                 for failure in [o.failure for o in outcomes] + failures:
                     if failure:
@@ -305,8 +305,10 @@ def _link_files(articles: list[Article], groups: dict[str, list[Article]], folde
         if stale.stem not in groups:
             stale.unlink()
     links = article_links(articles)
-    for key, group in groups.items():
-        files[key].write_text(json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
+        temp = files[key].with_suffix(".tmp")
+        temp.write_text(json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        temp.replace(files[key])
     stamp.write_text(listed, encoding="utf-8")
     return files
 

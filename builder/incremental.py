@@ -1,9 +1,9 @@
 """What an incremental build may reuse from the last successful one.
 
 - Read cache: an input file whose size and modification time (and its sidecar's and photo's)
-  are unchanged is not parsed again; its slim records, rejections, warnings and content
-  hashes come from ``.build/read-cache.pickle``. The cache is dropped whole when the code,
-  settings or profile change.
+  are unchanged is not parsed again; its slim records, warnings and content hashes come from
+  ``.build/read-cache.pickle`` (a rejected file is read again every build). The cache is
+  dropped whole when the code, settings or profile change.
 - Partitions: a month whose content hash is the one recorded when the current site was
   published has its pages and media taken from the spare (``builder.recycle``) or hard-linked
   from that site instead of rebuilt.

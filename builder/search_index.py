@@ -5,8 +5,8 @@ index never reaches ``site/``. Pagefind reads shadow copies of the article pages
 see :mod:`builder.search_shadow`) that the partitions wrote from the pages they rendered (a
 partition's shadows are made again only when its pages are). Pagefind has no incremental mode
 and holds its whole index in memory (about 0.16 MB per page), so the articles are indexed in
-chunks of consecutive partitions, at most :data:`CHUNK_CAP` articles each, one Pagefind run per
-chunk into ``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's
+chunks of consecutive partitions, at most ``search_chunk`` articles each (undated articles are
+one chunk), one Pagefind run per chunk into ``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's
 ``mergeIndex``). A chunk whose shadows did not change is hard-linked from the current site.
 The binary comes from the pinned ``pagefind_bin_extended`` wheel; nothing is downloaded at
 build time.
@@ -98,9 +98,8 @@ def index_site(site: Path, shadows: Path, work: Path, months: dict[str, tuple[st
         out = bundle / chunk
         source = work / chunk / ARTICLES
         source.mkdir(parents=True)
-        folders = [shadows / m / ARTICLES for m in sorted(chunks) if chunks[m] == chunk and months.get(m, ("", 0))[1]]
-        entries = [str(folder / name) for folder in folders for name in sorted(os.listdir(folder))]
-        subprocess.run(["cp", "-al", "-t", str(source), *entries], check=True)  # the partitions' pages in one folder
+        folders = [f"{shadows / m / ARTICLES}/." for m in sorted(chunks) if chunks[m] == chunk and months.get(m, ("", 0))[1]]
+        subprocess.run(["cp", "-al", "-t", str(source), *folders], check=True)  # the partitions' pages merged into one folder
         _run_pagefind(source.parent, out)
         shutil.rmtree(source.parent, ignore_errors=True)
         (out / DIGEST).write_text(wanted[chunk] + "\n", encoding="utf-8")

@@ -99,6 +99,21 @@ def test_listings_and_links_are_made_again_only_when_listed_fields_change(tmp_pa
     assert tree_hashes(work / "site") == full_build(tmp_path, "full2", corpus)
 
 
+def test_a_setting_changed_through_the_environment_is_seen(tmp_path, monkeypatch):
+    """``per_page: !ENV [PER_PAGE, 20]``: a new value leaves mkdocs.yml's bytes as they were,
+    yet nothing made with the old one may be reused (listing pages above all, which are not
+    even made again when no listed field changed)."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus, per_page=20)
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: !ENV [PER_PAGE, 20]"), encoding="utf-8")
+    monkeypatch.setenv("PER_PAGE", "20")
+    assert build(config).published
+    monkeypatch.setenv("PER_PAGE", "2")
+    again = build(config)
+    assert again.published and again.listings["made"] == 1
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, per_page=2)
+
+
 def test_a_month_past_partition_size_is_cut_into_runs(tmp_path, monkeypatch):
     """Four May 2023 stories with ``partition_size: 2``: the month is two partitions of two
     (in date order); an edit rebuilds only its run, and the site equals a full build."""
