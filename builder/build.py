@@ -116,11 +116,11 @@ def build(
     target = site_dir or settings.site_dir
     check_site_dir(target, inputs=[source, settings.docs_dir, settings.build_dir], homes=[settings.config_file.parent, Path.home()])
     lock = _lock(settings.build_dir)  # held until the build ends (released on close or exit)
-    files = input_files([source])
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
     code = code_digest(settings.config_file, profile_file)
-    with make_executor(jobs, scheduler) as pool:
+    with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
+        files = input_files([source])
         with report.stage("read"):
             cache = ReadCache.load(settings.build_dir, code)
             stale = [path for path in files if not cache.fresh(path)]
@@ -131,17 +131,19 @@ def build(
                 uncached.update((path, outcome) for path, outcome in chunk.items() if not cache.put(Path(path), outcome))
                 if n % 10 == 0:
                     print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
+            cache.save(settings.build_dir, {str(p) for p in files})
             articles: list[Article] = []
             digests: dict[str, str] = {}
             seen: dict[object, object] = {}
-            for path in files:  # in path order, whichever way each was read
-                outcome = uncached.pop(str(path)) if str(path) in uncached else cache.outcome(path)
+            for n, path in enumerate(files, start=1):  # in path order, whichever way each was read
+                outcome = uncached.pop(str(path)) if str(path) in uncached else cache.take(path)
                 articles.extend(shared(a, seen) for a in outcome.articles)
                 report.rejected.extend(outcome.rejected)
                 report.warnings.extend(outcome.warnings)
                 digests.update(outcome.digests)
+                if n % 10_000 == 0:
+                    give_back_memory(collect=False)  # the pickles taken so far
             articles = _without_collisions(articles, report)
-            cache.save(settings.build_dir, {str(p) for p in files})
             del cache, files, seen  # the parent's memory is what grows with N: hold only the records
             give_back_memory()  # the cache's pickles (20 MB at 20,000 articles) go back to the system
         report.built = [(a.source, article_path(a)) for a in articles]

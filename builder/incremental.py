@@ -53,8 +53,10 @@ class ReadCache:
         entry = self.entries.get(str(path))
         return entry is not None and stat_key(path, entry[1]) == entry[0]
 
-    def outcome(self, path: Path) -> ReadOutcome:
-        outcome: ReadOutcome = pickle.loads(self.entries[str(path)][2])
+    def take(self, path: Path) -> ReadOutcome:
+        """What the file gave, its entry dropped: taken once the cache is saved, so the pickles
+        go as the records come (at 100,000 articles both at once were 200 MB more)."""
+        outcome: ReadOutcome = pickle.loads(self.entries.pop(str(path))[2])
         return outcome
 
     def put(self, path: Path, outcome: ReadOutcome) -> bool:
