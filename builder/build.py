@@ -146,7 +146,6 @@ def build(
             articles = _without_collisions(articles, report)
             del cache, files, seen  # the parent's memory is what grows with N: hold only the records
             give_back_memory()  # the cache's pickles (20 MB at 20,000 articles) go back to the system
-        report.built = [(a.source, article_path(a)) for a in articles]
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
             site_ok = (target / MARKER).exists()
@@ -164,6 +163,7 @@ def build(
             give_back_memory()  # what making the listings and links freed, before the workers grow
             partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key].read_text(encoding="utf-8"), t.shadow_dir) for t in partitions}
+            del digests  # in the partition digests now
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
             reused = [t for t in partitions if t.key in kept]
@@ -232,6 +232,7 @@ def build(
                     remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)))
                 listing_cache.remember(settings.build_dir, listing, target, checked)
                 recycle.remember(settings.build_dir, target, wanted)
+        report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
     lock.close()
     report.seconds = time.monotonic() - started
     print_summary(report, out)

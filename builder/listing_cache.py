@@ -32,7 +32,7 @@ from builder.writer import write_files
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
 MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
-CHUNK = 400  # pages per MkDocs run
+CHUNK = 150  # pages per MkDocs run: a worker holds them all (400 took a worker from about 110 to 160 MB)
 HOME = "index.md"  # the home page: rendered with the hand-written pages, not as a listing page
 
 
