@@ -7,6 +7,7 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -162,7 +163,7 @@ def build(
                 links = _link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
             partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key].read_text(encoding="utf-8"), t.shadow_dir) for t in partitions}
+            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key][1], t.shadow_dir) for t in partitions}
             del digests  # in the partition digests now
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
@@ -265,7 +266,7 @@ def _partition_tasks(
     target: Path,
     moment: datetime,
     code: str,
-    links: dict[str, Path],
+    links: dict[str, tuple[Path, str]],
     search: bool,
 ) -> list[PartitionTask]:
     """One task per partition (a month, or a run of one); stale partition and shadow folders
@@ -286,7 +287,7 @@ def _partition_tasks(
             site_dir=str(parts / key),
             now=moment.isoformat(),
             code=code,
-            links_file=str(links[key]),
+            links_file=str(links[key][0]),
             shadow_dir=str(shadows / key) if search else "",
             current=str(target.resolve()) if (target / MARKER).exists() else "",
         )
@@ -294,26 +295,34 @@ def _partition_tasks(
     ]
 
 
-def _link_files(articles: list[Article], groups: dict[str, list[Article]], folder: Path, listed: str) -> dict[str, Path]:
+def _link_files(articles: list[Article], groups: dict[str, list[Article]], folder: Path, listed: str) -> dict[str, tuple[Path, str]]:
     """Each partition's article links, a JSON file the task reads (the parent holds no
-    partition's links while the pages render). Links are made from the listed fields alone,
-    so the files are made again only when those changed since they were written."""
+    partition's links while the pages render), with the sha256 of its text for the partition's
+    digest (so an unchanged build reads none of them). Links are made from the listed fields
+    alone, so the files are made again only when those changed since they were written."""
     files = {key: folder / f"{key}.json" for key in groups}
-    stamp = folder / "listed.sha256"  # what the files were made from; written after them
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == listed and all(f.is_file() for f in files.values()):
-        return files
+    stamp = folder / "listed.json"  # what the files were made from, and their hashes; written after them
+    try:
+        made = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made = {}
+    if made.get("listed") == listed and set(made.get("files", {})) == set(files) and all(f.is_file() for f in files.values()):
+        return {key: (files[key], made["files"][key]) for key in files}
     stamp.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.json"):
         if stale.stem not in groups:
             stale.unlink()
     links = article_links(articles)
+    hashes = {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
+        text = json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True)
+        hashes[key] = hashlib.sha256(text.encode()).hexdigest()
         temp = files[key].with_suffix(".tmp")
-        temp.write_text(json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        temp.write_text(text, encoding="utf-8")
         temp.replace(files[key])
-    stamp.write_text(listed, encoding="utf-8")
-    return files
+    stamp.write_text(json.dumps({"listed": listed, "files": hashes}), encoding="utf-8")
+    return {key: (files[key], hashes[key]) for key in files}
 
 
 def _is_record(source: str) -> bool:

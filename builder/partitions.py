@@ -248,8 +248,9 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
     return digest.hexdigest()
 
 
-def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "{}", shadows: str = "") -> str:
-    """What one month's pages are made from, including the links to other articles they show;
+def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "", shadows: str = "") -> str:
+    """What one month's pages are made from, including the links to other articles they show
+    (``links``: the sha256 of its links file);
     the target site is part of it, since reuse links from that site, and so is whether (and
     where) it made search shadows."""
     digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
