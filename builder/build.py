@@ -7,13 +7,15 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,14 +25,14 @@ from typing import Any, TextIO
 from builder.article import Article
 from builder.discovery import discovery_files
 from builder.load import input_files
-from builder import listing_cache, recycle
+from builder import listing_cache, recycle, site_parts
 from builder.listings import article_links, iter_listing_pages
 from builder.profile import load_profile
-from builder.executors import give_back_memory, make_executor, release, worker_count
-from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, reused_names, stored
+from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
+from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, stored
 from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
 from builder.publish import MARKER, PublishError, check_site_dir, publish
-from builder.search_index import index_site, search_chunks
+from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.settings import Settings, SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
@@ -121,8 +123,8 @@ def build(
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
     code = code_digest(settings.config_file, profile_file)
     with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
-        files = input_files([source])
-        with report.stage("read"):
+        with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
+            files = input_files([source])
             cache = ReadCache.load(settings.build_dir, code)
             stale = [path for path in files if not cache.fresh(path)]
             size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
@@ -147,6 +149,7 @@ def build(
             articles = _without_collisions(articles, report)
             del cache, files, seen  # the parent's memory is what grows with N: hold only the records
             give_back_memory()  # the cache's pickles (20 MB at 20,000 articles) go back to the system
+            gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
             site_ok = (target / MARKER).exists()
@@ -162,7 +165,7 @@ def build(
                 groups = partition_groups(articles, settings.partition_size)
                 links = _link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
+            partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search, digests)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key][1], t.shadow_dir) for t in partitions}
             del digests  # in the partition digests now
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
@@ -175,8 +178,9 @@ def build(
                 file=sys.stderr,
                 flush=True,
             )
-            parts = _parts_dir(target)
+            parts = site_parts.parts_dir(target)
             records: dict[str, Stored] = {}
+            old_pages: dict[str, set[str]] = {}  # built partitions: sources whose pages were linked from the current site
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
@@ -192,14 +196,25 @@ def build(
                         raise PublishError(failure)
                 for outcome in outcomes:
                     records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
+                    old_pages[outcome.key] = set(outcome.reused)
+                for task in reused:
+                    records[task.key] = stored(task)
+                report.partitions.update(pages_rendered=sum(len(groups[k]) - len(v) for k, v in old_pages.items()), pages_reused=sum(map(len, old_pages.values())))
+                if search:  # Pagefind (another process) runs while this one assembles, writes and checks the site
+                    give_back_memory()  # before Pagefind, the build's largest process
+                    chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
+                    months = {key: record.search or ("", 0) for key, record in records.items()}
+                    plan = plan_search(months, chunk_of, target if site_ok else None)
+                    indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / "search")))
                 with report.stage("merge"):
-                    report.spare_months = _assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
+                    report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
                     listing_cache.merge(listing, rendered, target, fresh)
+                    for plan, _ in indexing:
+                        link_unchanged(plan, fresh / BUNDLE, target if site_ok else None)
                     shutil.rmtree(parts, ignore_errors=True)
-                    for task in reused:
-                        records[task.key] = stored(task)
                 for key, record in sorted(records.items()):
-                    found = record.findings + (future_dates(groups[key], moment) if any(t.key == key for t in reused) else [])
+                    again = groups[key] if key not in old_pages else [a for a in groups[key] if a.source in old_pages[key]]  # pages not checked now
+                    found = record.findings + future_dates(again, moment)
                     report.findings.extend(Finding(*f) for f in found)
                     report.warnings.extend((source, message) for source, message in record.warnings)
                 missing = sorted({a.url_slug for a in articles} - {p.name for p in (fresh / ARTICLES).iterdir()})
@@ -207,37 +222,48 @@ def build(
                     raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
-                    for rel, data in discovery_files(articles, _other_pages(fresh), settings, moment).items():
+                    for rel, data in discovery_files(articles, site_parts.other_pages(fresh), settings, moment).items():
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
-                if search:
-                    give_back_memory()  # before Pagefind, the build's largest process
-                    with report.stage("search"):  # on the new folder, so a failed index is never published
-                        chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
-                        months = {key: record.search or ("", 0) for key, record in records.items()}
-                        index_site(fresh, settings.build_dir / SHADOWS, settings.build_dir / "search", months, chunk_of, target if site_ok else None)
 
             checked: list[Finding] = []  # findings of the pages but articles (notes unfolded), and of discovery: each listing page's own are recorded
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):  # reused listing pages: their recorded findings, unread
                     checked.extend(validate_site(fresh, None, settings.image_hosts, settings, moment, article_pages=False, known=listing.known(), fold=False))
+                for plan, job in indexing:  # the index joins the new folder, so a failed one is never published
+                    job.result()
+                    finish_bundle(plan, fresh / BUNDLE, site_parts.search_dir(target))
                 return fold_notes(sorted(report.findings + checked, key=lambda f: (f.level, f.page, f.message)))
 
-            try:
-                report.published, report.findings = publish(target, make, check, keep=recycle.spare_dir(target))
-            except PublishError as exc:
-                report.failure = str(exc)
+            indexing: list[tuple[SearchPlan, Future[None]]] = []
+            with ThreadPoolExecutor(1) as searcher:
+                try:
+                    report.published, report.findings = publish(target, make, check, keep=recycle.spare_dir(target))
+                except PublishError as exc:
+                    report.failure = str(exc)
+                finally:
+                    for _, job in indexing:
+                        job.cancel()
+            shutil.rmtree(site_parts.search_dir(target), ignore_errors=True)
+            shutil.rmtree(settings.build_dir / "search", ignore_errors=True)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
-                    remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)))
+                    remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)), built=task.key in old_pages)
                 listing_cache.remember(settings.build_dir, listing, target, checked)
                 recycle.remember(settings.build_dir, target, wanted)
         report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
+    gc.unfreeze()
     lock.close()
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
+
+
+def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: Any) -> None:
+    """Run ``work`` (in a thread beside the build), its wall time recorded as ``stage``."""
+    with report.stage(stage):
+        work(*args)
 
 
 def _lock(build_dir: Path) -> TextIO:
@@ -252,12 +278,6 @@ def _lock(build_dir: Path) -> TextIO:
     return handle
 
 
-def _parts_dir(target: Path) -> Path:
-    """Where this build's MkDocs runs write before their pages move into the new site (removed
-    with other leftovers by the next build if this one dies)."""
-    return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.parts"
-
-
 def _partition_tasks(
     groups: dict[str, list[Article]],
     settings: Settings,
@@ -268,6 +288,7 @@ def _partition_tasks(
     code: str,
     links: dict[str, tuple[Path, str]],
     search: bool,
+    digests: dict[str, str],
 ) -> list[PartitionTask]:
     """One task per partition (a month, or a run of one); stale partition and shadow folders
     of earlier builds are removed."""
@@ -275,14 +296,14 @@ def _partition_tasks(
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
-    parts = _parts_dir(target)
+    parts = site_parts.parts_dir(target)
     return [
         PartitionTask(
             config_file=config,
             profile_file=profile,
             key=key,
             sources=tuple(a.source for a in group),
-            paths=tuple(dict.fromkeys(a.source.rsplit(":", 1)[0] if _is_record(a.source) else a.source for a in group)),
+            paths=tuple(a.source.rsplit(":", 1)[0] if _is_record(a.source) else a.source for a in group),
             docs_dir=str(root / key),
             site_dir=str(parts / key),
             now=moment.isoformat(),
@@ -290,6 +311,8 @@ def _partition_tasks(
             links_file=str(links[key][0]),
             shadow_dir=str(shadows / key) if search else "",
             current=str(target.resolve()) if (target / MARKER).exists() else "",
+            digests=tuple(digests[a.source] for a in group),
+            target=str(target.resolve()),
         )
         for key, group in sorted(groups.items())
     ]
@@ -328,60 +351,6 @@ def _link_files(articles: list[Article], groups: dict[str, list[Article]], folde
 def _is_record(source: str) -> bool:
     """Sources of JSON records read "/path/file.jsonl:12"; the file is what to reopen."""
     return source.rsplit(":", 1)[-1].isdigit() and not Path(source).exists()
-
-
-def _other_pages(fresh: Path) -> list[str]:
-    """Site-relative URLs of the pages besides articles (home, listings, about), found without
-    walking the article and media folders."""
-    found = []
-    for folder, dirs, names in os.walk(fresh):
-        rel = Path(folder).relative_to(fresh).as_posix()
-        if rel == ".":
-            dirs[:] = [d for d in dirs if d not in (ARTICLES, "media")]
-        if "index.html" in names:
-            found.append("" if rel == "." else rel + "/")
-    return sorted(found)
-
-
-def _assemble(
-    fresh: Path,
-    main: Path,
-    todo: list[PartitionTask],
-    reused: list[PartitionTask],
-    groups: dict[str, list[Article]],
-    wanted: dict[str, str],
-    target: Path,
-    build_dir: Path,
-    site_ok: bool,
-) -> int | None:
-    """The new site from the spare (months it holds unchanged stay), the current site (reused
-    months, hard-linked), this build's partitions and the main MkDocs run."""
-    old = recycle.take(target, build_dir, fresh) if site_ok else None
-    built = {t.key for t in todo}
-    kept = {k for k, digest in (old or {}).items() if wanted.get(k) == digest and k not in built}
-    if old is None:
-        fresh.mkdir()
-    else:
-        slugs, ids = reused_names([groups[k] for k in kept])
-        recycle.prune(fresh, slugs, ids, target)
-    slugs, ids = reused_names([groups[t.key] for t in reused if t.key not in kept])
-    recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
-    recycle.link_entries(target / "media", fresh / "media", ids)
-    _merge(todo, fresh)
-    for entry in sorted(main.iterdir()):
-        entry.rename(fresh / entry.name)
-    return None if old is None else len(kept)
-
-
-def _merge(partitions: list[PartitionTask], fresh: Path) -> None:
-    """Move each partition's article pages and media into the new site."""
-    for task in partitions:
-        part = Path(task.site_dir)
-        for folder in (ARTICLES, "media"):
-            if (part / folder).is_dir():
-                (fresh / folder).mkdir(exist_ok=True)
-                for entry in sorted((part / folder).iterdir()):
-                    entry.rename(fresh / folder / entry.name)
 
 
 def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:

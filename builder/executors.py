@@ -40,7 +40,7 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Iter
         yield InlineExecutor()
     else:
         workers = jobs or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             # Start every worker now, while this process is small: a worker forked later
             # would begin as a copy of the parent's records (hundreds of MB at scale), pages
             # that are copied for real as soon as either side touches them. The pool starts
@@ -69,6 +69,24 @@ def give_back_memory(collect: bool = True) -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: while many long-lived objects are made, each
+    collection walks all of them again (reading 20,000 cached records: 0.6 s, 0.2 s without)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _start_worker() -> None:
+    """Ready a local worker while the build reads: tie its life to the build's, and import what
+    checking pages needs that the build's own process leaves out (extruct: 0.2 s)."""
+    _die_with_parent()
+    import extruct  # noqa: F401
 
 
 def _die_with_parent() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import extruct
 import lxml.html
 from lxml import etree
 import trafilatura
@@ -40,6 +39,8 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
 
 
 def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+    import extruct  # 0.2 s to import, needed only for saved HTML pages
+
     data = extruct.extract(html, syntaxes=["json-ld", "opengraph", "microdata"], uniform=True, errors="ignore")
     ld = _article_node(data.get("json-ld", []) + data.get("microdata", []))
     og = _opengraph(data.get("opengraph", []))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from datetime import datetime
 
+from builder import page_reuse
 from builder.article import Article
 from builder.urls import ARTICLES
 from builder.partitions import PartitionTask, ReadOutcome, StatKey, local_photos, stat_key
@@ -114,7 +115,11 @@ def stored(task: PartitionTask) -> Stored:
     return Stored(data["findings"], data["warnings"], (search[0], search[1]) if search else None)
 
 
-def remember(task: PartitionTask, digest: str, record: Stored) -> None:
+def remember(task: PartitionTask, digest: str, record: Stored, built: bool) -> None:
+    """The site is published: record what each partition was made from and gave (and, for one
+    built now, its pages' record)."""
+    if built:
+        page_reuse.commit(Path(task.docs_dir))
     (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
     data = {"findings": record.findings, "warnings": record.warnings, "search": record.search}
     (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

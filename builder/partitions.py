@@ -17,12 +17,15 @@ import math
 import multiprocessing
 import os
 import re
+import shutil
+import subprocess
 from importlib import metadata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from builder import page_reuse
 from builder.article import Article
 from builder.executors import give_back_memory
 from builder.load import read_inputs
@@ -98,14 +101,16 @@ class PartitionTask:
     profile_file: str | None
     key: str
     sources: tuple[str, ...]  # the accepted inputs of this partition ("file" or "file:line")
-    paths: tuple[str, ...]  # the files they come from
+    paths: tuple[str, ...]  # the file each source comes from (as ``sources``)
     docs_dir: str  # this partition's docs folder (replaced whole)
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
     links_file: str = ""  # JSON file: source -> previous, next and related articles (listings.article_links)
     shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
-    current: str = ""  # the published site, whose share images are reused; "" for none
+    current: str = ""  # the published site, whose share images (and unchanged pages) are reused; "" for none
+    digests: tuple[str, ...] = ()  # the sha256 of each source's inputs (as ``sources``)
+    target: str = ""  # the site folder built for (its pages' records hold only for it)
 
 
 @dataclass
@@ -115,6 +120,7 @@ class PartitionOutcome:
     findings: list[tuple[str, str, str]] = field(default_factory=list)  # (level, page, message)
     failure: str | None = None
     search: tuple[str, int] | None = None  # digest and count of its search shadow pages
+    reused: tuple[str, ...] = ()  # sources whose pages were taken from the published site
 
 
 StatKey = tuple[tuple[int, int] | None, ...]
@@ -260,46 +266,95 @@ def partition_digest(code: str, key: str, articles: list[Article], digests: dict
 
 
 def build_partition(task: PartitionTask) -> PartitionOutcome:
-    """Pages, photos, MkDocs HTML and page checks for one partition."""
+    """Pages, photos, MkDocs HTML and page checks for one partition: of the pages whose
+    inputs and links changed since the published site was made (:mod:`builder.page_reuse`);
+    the others are linked from that site."""
     settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcome = PartitionOutcome(task.key)
-    wanted = set(task.sources)
-    articles: list[Article] = []
-    for path in task.paths:
-        articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
-    articles, media, outcome.warnings = place_photos(articles, settings, Path(task.current) if task.current else None)
+    docs, site = Path(task.docs_dir), Path(task.site_dir)
+    current = Path(task.current) if task.current else None
+    shadow_dir = Path(task.shadow_dir) if task.shadow_dir else None
     links = json.loads(Path(task.links_file).read_text(encoding="utf-8")) if task.links_file else {}
+    keys = page_reuse.page_keys(task.sources, task.digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}") if task.digests else {}
+    record = page_reuse.take_record(docs)
+    kept = page_reuse.reusable_pages(record, keys, current, shadow_dir) if current and keys else {}
+    wanted = set(task.sources) - set(kept)
+    articles: list[Article] = []
+    for path in dict.fromkeys(p for s, p in zip(task.sources, task.paths, strict=True) if s in wanted):
+        articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
+    articles, media, outcome.warnings = place_photos(articles, settings, current)
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
-    docs = Path(task.docs_dir)
-    replace_tree(docs, dict(pages))
+    if kept:  # the kept pages' Markdown stays; only the changed pages go to MkDocs
+        _update_docs(docs, pages, {f"{ARTICLES}/{e['slug']}.md" for e in kept.values()})
+        rendered = docs.with_name(docs.name + ".render")
+        replace_tree(rendered, {rel: docs / rel for rel in pages})
+    else:
+        replace_tree(docs, dict(pages))
+        rendered = docs
     try:
-        render(Path(task.config_file), docs, Path(task.site_dir), nav=[])
-    except PublishError as exc:
+        if pages:
+            render(Path(task.config_file), rendered, site, nav=[])
+        site.mkdir(parents=True, exist_ok=True)
+        if kept and current:
+            page_reuse.link_pages(current, site, kept)
+    except (PublishError, OSError, subprocess.CalledProcessError) as exc:
         outcome.failure = f"partition {task.key}: {exc}"
         return outcome
-    write_files(Path(task.site_dir), dict(media))  # straight into the site: MkDocs would only copy them
+    finally:
+        if rendered != docs:
+            shutil.rmtree(rendered, ignore_errors=True)
+    write_files(site, dict(media))  # straight into the site: MkDocs would only copy them
     now = datetime.fromisoformat(task.now)
+    entries = {source: kept[source] for source in kept}
     shadows: dict[str, str] = {}
     for a in articles:
         rel = f"{ARTICLES}/{a.url_slug}/index.html"
-        data = (Path(task.site_dir) / rel).read_bytes()
+        data = (site / rel).read_bytes()
         intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
-        outcome.findings.extend((level, rel, msg) for level, msg in check_page(data.decode("utf-8"), True, intent, settings.image_hosts, now))
-        if task.shadow_dir:
-            shadow = shadow_page(data, settings.language)
-            if shadow is not None:
-                shadows[rel] = f"<!doctype html>\n{shadow}\n"
-    outcome.findings = [(f.level, f.page, f.message) for f in fold_notes([Finding(*f) for f in outcome.findings])]  # the parent holds N pages' notes otherwise
-    if task.shadow_dir:
-        replace_tree(Path(task.shadow_dir), dict(shadows))
+        checked = [[level, rel, msg] for level, msg in check_page(data.decode("utf-8"), True, intent, settings.image_hosts, now)]
+        shadow = shadow_page(data, settings.language) if shadow_dir else None
+        if shadow is not None:
+            shadows[rel] = f"<!doctype html>\n{shadow}\n"
+        media_of = f"media/{a.id}/"
+        entries[a.source] = {
+            "key": keys.get(a.source, ""),
+            "slug": a.url_slug,
+            "id": a.id,
+            "findings": checked,
+            "warnings": [list(w) for w in outcome.warnings if w[0] == a.source],
+            "media": any(rel.startswith(media_of) for rel in media),
+            "shadow": shadow is not None,
+        }
+    for entry in kept.values():
+        outcome.warnings.extend((w[0], w[1]) for w in entry["warnings"])
+        if shadow_dir and entry["shadow"]:
+            rel = f"{ARTICLES}/{entry['slug']}/index.html"
+            shadows[rel] = (shadow_dir / rel).read_text(encoding="utf-8")
+    found = [Finding(*f) for source in task.sources if source in entries for f in entries[source]["findings"]]
+    outcome.findings = [(f.level, f.page, f.message) for f in fold_notes(found)]  # the parent holds N pages' notes otherwise
+    outcome.reused = tuple(s for s in task.sources if s in kept)
+    if shadow_dir:
+        replace_tree(shadow_dir, dict(shadows))
         digest = hashlib.sha256()
         for rel, text in sorted(shadows.items()):
             digest.update(f"{rel}\0{text}\0".encode())
         outcome.search = (digest.hexdigest(), len(shadows))
-    del articles, media, pages, shadows
+    if keys:
+        page_reuse.save_next(docs, entries)
+    del articles, media, pages, shadows, entries
     if multiprocessing.parent_process() is not None:  # a worker: its memory between partitions is its floor for the rest of the build
         give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition)
     return outcome
+
+
+def _update_docs(docs: Path, pages: dict[str, str], kept: set[str]) -> None:
+    """Write the changed pages into the partition's docs folder and remove the pages of
+    articles no longer in it; the kept pages stay as they are."""
+    (docs / ARTICLES).mkdir(parents=True, exist_ok=True)
+    for stale in (docs / ARTICLES).glob("*.md"):
+        if f"{ARTICLES}/{stale.name}" not in pages and f"{ARTICLES}/{stale.name}" not in kept:
+            stale.unlink()
+    write_files(docs, dict(pages))
 
 
 @dataclass(frozen=True)

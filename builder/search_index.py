@@ -1,7 +1,7 @@
 """The search edge: Pagefind indexes the article pages of a freshly rendered site, in chunks.
 
-Runs inside the build on the new site folder, before validation and the swap, so a failed
-index never reaches ``site/``. Pagefind reads shadow copies of the article pages (folded text,
+Runs beside the build's own work (Pagefind is another process): the chunks are written beside
+the new site folder and join it before the swap, so a failed index never reaches ``site/``. Pagefind reads shadow copies of the article pages (folded text,
 see :mod:`builder.search_shadow`) that the partitions wrote from the pages they rendered (a
 partition's shadows are made again only when its pages are). Pagefind has no incremental mode
 and holds its whole index in memory (about 0.16 MB per page), so the articles are indexed in
@@ -72,40 +72,67 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
     return chunks
 
 
-def index_site(site: Path, shadows: Path, work: Path, months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchIndex:
-    """Index the search shadows of ``site``'s article pages into ``site/pagefind/<chunk>/``.
+@dataclass(frozen=True)
+class SearchPlan:
+    """Which chunks the new site's index needs (with the digest of what each is made from), and
+    which of them the published site already holds."""
 
-    The partitions wrote the shadows (``shadows/<partition>/``) and gave each one's digest and
-    page count (``months``, by partition), so nothing here reads the site's pages: a chunk whose
-    partitions are unchanged is hard-linked from ``current`` (the published site); the others are gathered
-    (hard links) into ``work`` and indexed by one Pagefind run each."""
+    wanted: dict[str, str]  # chunk -> digest of its partitions' shadows
+    members: dict[str, list[str]]  # chunk -> its partitions that have pages
+    same: list[str]  # chunks unchanged in the published site
+    pages: int
+
+
+def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchPlan:
+    """``months``: each partition's shadow digest and page count, as the partitions gave them
+    (nothing here reads the site's pages); ``chunks``: partition -> chunk (:func:`search_chunks`)."""
     pages = sum(count for _, count in months.values())
     if pages == 0:
         raise PublishError("search: no page carries data-pagefind-body; nothing to index")
     version = metadata.version("pagefind_bin_extended")
     digests: dict[str, hashlib._Hash] = {}
+    members: dict[str, list[str]] = {}
     for month, (digest, count) in sorted(months.items()):
         if count:
             digests.setdefault(chunks[month], hashlib.sha256(version.encode())).update(f"{month}\0{digest}\0".encode())
-    bundle = site / BUNDLE
-    bundle.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work, ignore_errors=True)
+            members.setdefault(chunks[month], []).append(month)
     wanted = {chunk: hashed.hexdigest() for chunk, hashed in digests.items()}
     same = [chunk for chunk, digest in sorted(wanted.items()) if current and _recorded(current / BUNDLE / chunk) == digest]
-    if same and current:  # one cp for all of them: a process per chunk cost more than the linking
-        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in same), str(bundle)], check=True)
-    for chunk in sorted(set(wanted) - set(same)):
-        out = bundle / chunk
+    return SearchPlan(wanted, members, same, pages)
+
+
+def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None:
+    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``,
+    gathered into ``work`` by hard links), into ``out/<chunk>/``."""
+    shutil.rmtree(work, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for chunk in sorted(set(plan.wanted) - set(plan.same)):
         source = work / chunk / ARTICLES
         source.mkdir(parents=True)
-        folders = [f"{shadows / m / ARTICLES}/." for m in sorted(chunks) if chunks[m] == chunk and months.get(m, ("", 0))[1]]
+        folders = [f"{shadows / m / ARTICLES}/." for m in plan.members[chunk]]
         subprocess.run(["cp", "-al", "-t", str(source), *folders], check=True)  # the partitions' pages merged into one folder
-        _run_pagefind(source.parent, out)
+        _run_pagefind(source.parent, out / chunk)
         shutil.rmtree(source.parent, ignore_errors=True)
-        (out / DIGEST).write_text(wanted[chunk] + "\n", encoding="utf-8")
-    newest_first = sorted(digests, key=lambda c: (c[:4].isdigit(), c), reverse=True)
+        (out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
+
+
+def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None:
+    """Hard-link the chunks the published site already holds into ``bundle`` (one ``cp`` for
+    all of them: a process per chunk cost more than the linking)."""
+    bundle.mkdir(parents=True, exist_ok=True)
+    if plan.same and current:
+        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in plan.same), str(bundle)], check=True)
+
+
+def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> SearchIndex:
+    """Move the chunks :func:`index_chunks` made into ``bundle`` and list them all, newest
+    first, for search.js."""
+    bundle.mkdir(parents=True, exist_ok=True)
+    for chunk in sorted(set(plan.wanted) - set(plan.same)):
+        (indexed / chunk).rename(bundle / chunk)
+    newest_first = sorted(plan.wanted, key=lambda c: (c[:4].isdigit(), c), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
-    return SearchIndex(pages=pages, bundle=bundle)
+    return SearchIndex(pages=plan.pages, bundle=bundle)
 
 
 def _recorded(folder: Path) -> str | None:
