@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -23,23 +21,24 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from builder.article import Article
-from builder.discovery import discovery_files
+from builder.discovery import discovery_files, news_sitemap
+from builder.discovery_cache import NEWS, discovery_key
+from builder.discovery_check import check_lasting, check_news
+from builder.pages import sort_newest_first
 from builder.load import input_files
-from builder import listing_cache, recycle, site_parts
-from builder.listings import article_links, iter_listing_pages
+from builder import discovery_cache, listing_cache, recycle, site_parts
+from builder.tasks import LINKS, SHADOWS, link_files, partition_tasks
+from builder.listings import iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, stored
-from builder.partitions import PARTITIONS, PartitionTask, ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
+from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
-from builder.settings import Settings, SettingsError, load_settings
+from builder.settings import SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
-
-SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
-LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
 
 
 def build_time() -> datetime:
@@ -61,6 +60,7 @@ class BuildReport:
     partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
     listings: dict[str, int] = field(default_factory=dict)  # made (0: reused whole) / rendered / reused pages
     spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
+    discovery: str = ""  # the sitemaps, robots.txt and feeds: "made", or "reused" from the current site
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -89,6 +89,7 @@ class BuildReport:
             "partitions": self.partitions,
             "listings": self.listings,
             "spare_months": self.spare_months,
+            "discovery": self.discovery,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "inputs": sorted(inputs, key=lambda i: str(i["source"])),
@@ -163,9 +164,9 @@ def build(
                 chunks = listing.chunks
                 report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
                 groups = partition_groups(articles, settings.partition_size)
-                links = _link_files(articles, groups, settings.build_dir / LINKS, listed)
+                links = link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            partitions = _partition_tasks(groups, settings, config, profile, target, moment, code, links, search, digests)
+            partitions = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, digests)
             wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key][1], t.shadow_dir) for t in partitions}
             del digests  # in the partition digests now
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
@@ -182,30 +183,41 @@ def build(
             records: dict[str, Stored] = {}
             old_pages: dict[str, set[str]] = {}  # built partitions: sources whose pages were linked from the current site
 
+            indexing: list[tuple[SearchPlan, Future[None]]] = []  # the search index being made, with its plan
+            crawl = discovery_cache.Crawl()
+
+            def start_search() -> None:
+                """Pagefind (another process) runs while this one assembles, writes and checks the site."""
+                give_back_memory()  # before Pagefind, the build's largest process
+                chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
+                months = {key: record.search or ("", 0) for key, record in records.items()}
+                plan = plan_search(months, chunk_of, target if site_ok else None)
+                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / "search")
+                indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, *work)))
+
             def make(fresh: Path) -> None:
                 with report.stage("render"):
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
                     others = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]
                     others.append(pool.submit(render_docs, RenderTask(config, str(settings.docs_dir), str(parts / "main"), nav=True)))  # home, about, 404, assets
-                    outcomes = [f.result() for f in futures]
+                    for outcome in (f.result() for f in futures):
+                        if outcome.failure:
+                            raise PublishError(outcome.failure)
+                        records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
+                        old_pages[outcome.key] = set(outcome.reused)
+                    for task in reused:
+                        records[task.key] = stored(task)
+                    if search and not chunks:  # only the main pages still render: Pagefind can start
+                        start_search()
                     failures = [f.result() for f in others]
                     release(pool)  # nothing more runs in the pool
-                for failure in [o.failure for o in outcomes] + failures:
+                for failure in failures:
                     if failure:
                         raise PublishError(failure)
-                for outcome in outcomes:
-                    records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
-                    old_pages[outcome.key] = set(outcome.reused)
-                for task in reused:
-                    records[task.key] = stored(task)
                 report.partitions.update(pages_rendered=sum(len(groups[k]) - len(v) for k, v in old_pages.items()), pages_reused=sum(map(len, old_pages.values())))
-                if search:  # Pagefind (another process) runs while this one assembles, writes and checks the site
-                    give_back_memory()  # before Pagefind, the build's largest process
-                    chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
-                    months = {key: record.search or ("", 0) for key, record in records.items()}
-                    plan = plan_search(months, chunk_of, target if site_ok else None)
-                    indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / "search")))
+                if search and not indexing:  # after the listing pages' MkDocs runs, whose memory would sit beside Pagefind's
+                    start_search()
                 with report.stage("merge"):
                     report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
                     listing_cache.merge(listing, rendered, target, fresh)
@@ -222,7 +234,19 @@ def build(
                     raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
-                    for rel, data in discovery_files(articles, site_parts.other_pages(fresh), settings, moment).items():
+                    pages = site_parts.other_pages(fresh)
+                    crawl.key = discovery_key(listed, pages)
+                    kept = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
+                    if kept:  # only the news sitemap, whose window moves with "now", is made again
+                        discovery_cache.link(kept, target, fresh)
+                        made = {NEWS: news_sitemap(sort_newest_first(articles), settings, moment)}
+                        crawl.files, crawl.problems = kept.files, kept.problems
+                        report.discovery = "reused"
+                    else:
+                        made = discovery_files(articles, pages, settings, moment)
+                        crawl.files = sorted(rel for rel in made if rel != NEWS)
+                        report.discovery = "made"
+                    for rel, data in made.items():
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
 
@@ -230,13 +254,16 @@ def build(
 
             def check(fresh: Path) -> list[Finding]:
                 with report.stage("validate"):  # reused listing pages: their recorded findings, unread
-                    checked.extend(validate_site(fresh, None, settings.image_hosts, settings, moment, article_pages=False, known=listing.known(), fold=False))
+                    checked.extend(validate_site(fresh, None, settings.image_hosts, None, moment, article_pages=False, known=listing.known(), fold=False))
+                    if crawl.problems is None:  # the sitemaps, robots.txt and feeds were made now: check them
+                        urls = {settings.absolute(f"{ARTICLES}/{p.name}/") for p in (fresh / ARTICLES).iterdir()}
+                        crawl.problems = check_lasting(fresh, settings.site_url, urls)
+                    checked.extend(Finding(*p) for p in crawl.problems + check_news(fresh, settings.site_url, moment))
                 for plan, job in indexing:  # the index joins the new folder, so a failed one is never published
                     job.result()
                     finish_bundle(plan, fresh / BUNDLE, site_parts.search_dir(target))
                 return fold_notes(sorted(report.findings + checked, key=lambda f: (f.level, f.page, f.message)))
 
-            indexing: list[tuple[SearchPlan, Future[None]]] = []
             with ThreadPoolExecutor(1) as searcher:
                 try:
                     report.published, report.findings = publish(target, make, check, keep=recycle.spare_dir(target))
@@ -251,6 +278,7 @@ def build(
                 for task in partitions:
                     remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)), built=task.key in old_pages)
                 listing_cache.remember(settings.build_dir, listing, target, checked)
+                discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)
         report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
     gc.unfreeze()
@@ -276,81 +304,6 @@ def _lock(build_dir: Path) -> TextIO:
         handle.close()
         raise SettingsError(f"another build of this project is running (lock: {build_dir / 'lock'})") from exc
     return handle
-
-
-def _partition_tasks(
-    groups: dict[str, list[Article]],
-    settings: Settings,
-    config: str,
-    profile: str | None,
-    target: Path,
-    moment: datetime,
-    code: str,
-    links: dict[str, tuple[Path, str]],
-    search: bool,
-    digests: dict[str, str],
-) -> list[PartitionTask]:
-    """One task per partition (a month, or a run of one); stale partition and shadow folders
-    of earlier builds are removed."""
-    root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
-    for stale in [*root.glob("*"), *shadows.glob("*")]:
-        if stale.name not in groups:
-            shutil.rmtree(stale, ignore_errors=True)
-    parts = site_parts.parts_dir(target)
-    return [
-        PartitionTask(
-            config_file=config,
-            profile_file=profile,
-            key=key,
-            sources=tuple(a.source for a in group),
-            paths=tuple(a.source.rsplit(":", 1)[0] if _is_record(a.source) else a.source for a in group),
-            docs_dir=str(root / key),
-            site_dir=str(parts / key),
-            now=moment.isoformat(),
-            code=code,
-            links_file=str(links[key][0]),
-            shadow_dir=str(shadows / key) if search else "",
-            current=str(target.resolve()) if (target / MARKER).exists() else "",
-            digests=tuple(digests[a.source] for a in group),
-            target=str(target.resolve()),
-        )
-        for key, group in sorted(groups.items())
-    ]
-
-
-def _link_files(articles: list[Article], groups: dict[str, list[Article]], folder: Path, listed: str) -> dict[str, tuple[Path, str]]:
-    """Each partition's article links, a JSON file the task reads (the parent holds no
-    partition's links while the pages render), with the sha256 of its text for the partition's
-    digest (so an unchanged build reads none of them). Links are made from the listed fields
-    alone, so the files are made again only when those changed since they were written."""
-    files = {key: folder / f"{key}.json" for key in groups}
-    stamp = folder / "listed.json"  # what the files were made from, and their hashes; written after them
-    try:
-        made = json.loads(stamp.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        made = {}
-    if made.get("listed") == listed and set(made.get("files", {})) == set(files) and all(f.is_file() for f in files.values()):
-        return {key: (files[key], made["files"][key]) for key in files}
-    stamp.unlink(missing_ok=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.json"):
-        if stale.stem not in groups:
-            stale.unlink()
-    links = article_links(articles)
-    hashes = {}
-    for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
-        text = json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True)
-        hashes[key] = hashlib.sha256(text.encode()).hexdigest()
-        temp = files[key].with_suffix(".tmp")
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(files[key])
-    stamp.write_text(json.dumps({"listed": listed, "files": hashes}), encoding="utf-8")
-    return {key: (files[key], hashes[key]) for key in files}
-
-
-def _is_record(source: str) -> bool:
-    """Sources of JSON records read "/path/file.jsonl:12"; the file is what to reopen."""
-    return source.rsplit(":", 1)[-1].isdigit() and not Path(source).exists()
 
 
 def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:

@@ -30,7 +30,7 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():  # os.walk: file types come with the listing, no stat per file
-            names = [os.path.join(d, n) for d, _, files in os.walk(path) for n in files if os.path.splitext(n)[1].lower() in SUFFIXES]
+            names = [os.path.join(d, n) for d, _, files in os.walk(path) for n in files if n.lower().endswith(SUFFIXES)]
             found.extend(Path(n) for n in sorted(names, key=lambda n: n.split(os.sep)))
         else:
             found.append(path)

@@ -138,8 +138,9 @@ def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
     """What must not change for a cached read of ``path`` to stand: the file, its sidecar, its
     photos. (Plain strings and os.stat: this runs for every input of every build.)"""
     name = str(path)
-    stem, suffix = os.path.splitext(name)
-    sidecar = _stat(stem + ".toml") if suffix.lower() == ".txt" else None
+    sidecar = _stat(name[:-4] + ".toml") if name[-4:].lower() == ".txt" else None
+    if not photos:
+        return (_stat(name), sidecar)
     folder = os.path.dirname(name)
     return (_stat(name), sidecar, *(_stat(os.path.join(folder, p)) for p in photos))
 

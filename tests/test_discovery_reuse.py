@@ -1,0 +1,62 @@
+"""The sitemaps, robots.txt and feeds are taken from the published site when nothing they show
+changed; the news sitemap, which moves with "now", is made every build."""
+
+import shutil
+from datetime import datetime, timedelta, timezone
+
+from builder.build import build
+from tests.conftest import SAMPLE, make_project
+from tests.test_incremental import full_build, tree_hashes, workspace
+
+LASTING = ("sitemap.xml", "robots.txt", "feed.xml", "atom.xml")
+
+
+def inodes(site):
+    return {name: (site / name).stat().st_ino for name in LASTING}
+
+
+def test_a_body_edit_reuses_the_crawler_files_and_the_site_equals_a_full_build(tmp_path, monkeypatch):
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    assert build(config).discovery == "made"
+    before = inodes(work / "site")
+    story = corpus / "001_a3f09c2e7b14d6e1.txt"
+    story.write_text(story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    again = build(config)
+    assert again.published and again.discovery == "reused"
+    assert inodes(work / "site") == before  # the very files, hard-linked
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_a_new_headline_makes_them_again(tmp_path, monkeypatch):
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    story = corpus / "001_a3f09c2e7b14d6e1.txt"
+    story.write_text(story.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8")
+    again = build(config)
+    assert again.published and again.discovery == "made"
+    assert "سعر النفط" in (work / "site" / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_new_hand_written_page_joins_the_sitemap(tmp_path, monkeypatch):
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    (work / "docs" / "contact.md").write_text("# اتصل بنا\n\nالبريد: news@example.org\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("- about.md\n", "- about.md\n- contact.md\n", 1), encoding="utf-8")
+    again = build(config)
+    assert again.published and again.discovery == "made"
+    assert "https://akhbar.example.org/contact/" in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_the_news_sitemap_follows_now_while_the_rest_is_reused(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    newest = datetime(2025, 10, 12, 9, 0, tzinfo=timezone(timedelta(hours=3)))  # the sample's newest story
+    assert build(config, now=newest + timedelta(hours=1)).published
+    assert b"<url>" in (tmp_path / "site" / "news-sitemap.xml").read_bytes()
+    again = build(config, now=newest + timedelta(days=5))
+    assert again.published and again.discovery == "reused"
+    assert b"<url>" not in (tmp_path / "site" / "news-sitemap.xml").read_bytes()
