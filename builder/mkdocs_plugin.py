@@ -7,6 +7,7 @@ types when it loads the file, so a typo fails before any page is written.
 from __future__ import annotations
 
 import re
+import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,20 +72,32 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
 
 
 class _MemoryBytecode(BytecodeCache):
-    """Compiled templates kept for the life of the process: a worker runs MkDocs once per
-    partition, each run makes a new Jinja environment, and compiling our templates again cost
-    about 60 ms a run. Buckets are keyed by template name and source checksum, so an edited
-    template is compiled afresh."""
+    """Compiled templates kept for the life of the process and in the build folder: a worker
+    runs MkDocs once per partition, each run makes a new Jinja environment, and compiling our
+    templates again cost about 60 ms a run (the first run of every worker of every build, from
+    the folder). Buckets are keyed by template name and source checksum, so an edited template
+    is compiled afresh."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
+        self.folder: Path | None = None
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key not in self.code and self.folder is not None:
+            try:
+                self.code[bucket.key] = (self.folder / f"{bucket.key}.bc").read_bytes()
+            except OSError:
+                return
         if bucket.key in self.code:
             bucket.bytecode_from_string(self.code[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.code[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is not None:  # whole or not at all: parallel workers may write the same key
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = self.folder / f".{bucket.key}.{os.getpid()}"
+            temp.write_bytes(self.code[bucket.key])
+            temp.replace(self.folder / f"{bucket.key}.bc")
 
 
 _BYTECODE = _MemoryBytecode()
@@ -96,6 +109,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
         env.autoescape = True
         env.bytecode_cache = _BYTECODE  # every environment here is configured alike (above)
+        _BYTECODE.folder = Path(config.config_file_path).resolve().parent / ".build" / "jinja"
         # {{ n|number }}: page numbers and counts in the site's locale and digit set.
         language = self.config.language
         digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"

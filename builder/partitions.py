@@ -334,28 +334,45 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     found = [Finding(*f) for source in task.sources if source in entries for f in entries[source]["findings"]]
     outcome.findings = [(f.level, f.page, f.message) for f in fold_notes(found)]  # the parent holds N pages' notes otherwise
     outcome.reused = tuple(s for s in task.sources if s in kept)
-    if shadow_dir:
+    if shadow_dir and kept:  # the kept pages' shadows stay where they are
+        _update_tree(shadow_dir, {rel: text for rel, text in shadows.items() if f"{ARTICLES}/{rel.split('/')[1]}.md" in pages}, set(shadows))
+    elif shadow_dir:
         replace_tree(shadow_dir, dict(shadows))
+    if shadow_dir:
         digest = hashlib.sha256()
         for rel, text in sorted(shadows.items()):
             digest.update(f"{rel}\0{text}\0".encode())
         outcome.search = (digest.hexdigest(), len(shadows))
     if keys:
         page_reuse.save_next(docs, entries)
+    many = len(pages) > 20
     del articles, media, pages, shadows, entries
-    if multiprocessing.parent_process() is not None:  # a worker: its memory between partitions is its floor for the rest of the build
-        give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition)
+    if multiprocessing.parent_process() is not None and many:  # a worker: its memory between partitions is its floor for the rest of the build
+        give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition; nor after a few pages)
     return outcome
 
 
 def _update_docs(docs: Path, pages: dict[str, str], kept: set[str]) -> None:
     """Write the changed pages into the partition's docs folder and remove the pages of
     articles no longer in it; the kept pages stay as they are."""
-    (docs / ARTICLES).mkdir(parents=True, exist_ok=True)
-    for stale in (docs / ARTICLES).glob("*.md"):
-        if f"{ARTICLES}/{stale.name}" not in pages and f"{ARTICLES}/{stale.name}" not in kept:
-            stale.unlink()
-    write_files(docs, dict(pages))
+    _update_tree(docs, pages, kept | set(pages))
+
+
+def _update_tree(root: Path, changed: dict[str, str], wanted: set[str]) -> None:
+    """Write ``changed`` into ``root``'s article folder and remove what is not ``wanted`` there
+    (the page records make this safe: a build that dies midway leaves none, and the next one
+    replaces the folder whole)."""
+    folder = root / ARTICLES
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        rel = f"{ARTICLES}/{entry.name}"
+        if rel in wanted or f"{rel}/index.html" in wanted:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    write_files(root, dict(changed))
 
 
 @dataclass(frozen=True)
