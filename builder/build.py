@@ -236,11 +236,11 @@ def build(
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     pages = site_parts.other_pages(fresh)
                     crawl.key = discovery_key(listed, pages)
-                    kept = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
-                    if kept:  # only the news sitemap, whose window moves with "now", is made again
-                        discovery_cache.link(kept, target, fresh)
+                    lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
+                    if lasting:  # only the news sitemap, whose window moves with "now", is made again
+                        discovery_cache.link(lasting, target, fresh)
                         made = {NEWS: news_sitemap(sort_newest_first(articles), settings, moment)}
-                        crawl.files, crawl.problems = kept.files, kept.problems
+                        crawl.files, crawl.problems = lasting.files, lasting.problems
                         report.discovery = "reused"
                     else:
                         made = discovery_files(articles, pages, settings, moment)
@@ -276,7 +276,8 @@ def build(
             shutil.rmtree(settings.build_dir / "search", ignore_errors=True)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
-                    remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)), built=task.key in old_pages)
+                    if task.key not in kept:  # a reused partition's record stands
+                        remember(task, wanted[task.key], records.get(task.key, Stored([], [], None)), built=task.key in old_pages)
                 listing_cache.remember(settings.build_dir, listing, target, checked)
                 discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)

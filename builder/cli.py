@@ -82,7 +82,7 @@ def _main(argv: list[str] | None = None) -> int:
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
             report = build(args.config, args.input, args.site_dir, args.profile, now=args.now, jobs=args.jobs, scheduler=args.scheduler)
-            args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")  # unindented: 4x faster to write (use jq to read)
             print(f"report: {args.report}")
             return 0 if report.published and not (args.strict and report.rejected) else 1
         if args.command == "bundle":

@@ -21,9 +21,6 @@ from importlib import metadata
 from pathlib import Path
 
 import fontpkg_noto_sans_arabic
-from fontTools import subset
-from fontTools.ttLib import TTFont
-from fontTools.varLib import instancer
 
 # Where the theme's CSS (@font-face) and the article template (preload) expect the font.
 SITE_PATH = "assets/fonts/noto-sans-arabic.woff2"
@@ -65,6 +62,10 @@ def recipe_key(font: bytes) -> str:
 
 def subset_woff2(font: bytes) -> bytes:
     """The subset of ``font`` (TTF bytes) as WOFF2."""
+    from fontTools import subset  # 25 ms to import; needed once per font recipe
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
     ttf = TTFont(io.BytesIO(font), recalcTimestamp=False)
     options = subset.Options()
     options.layout_features = ["*"]  # keep every shaping feature: Arabic joining needs init/medi/fina, ligatures, marks
