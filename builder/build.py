@@ -11,6 +11,7 @@ import gc
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +32,7 @@ from builder.tasks import LINKS, SHADOWS, link_files, partition_tasks
 from builder.listings import iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
-from builder.incremental import ReadCache, Stored, future_dates, remember, reusable, stored
+from builder.incremental import CHUNK, ReadCache, Stored, future_dates, remember, reusable, stored
 from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
@@ -123,6 +124,7 @@ def build(
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
     code = code_digest(settings.config_file, profile_file)
+    saving: list[threading.Thread] = []  # the read cache being written
     with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             files = input_files([source])
@@ -130,26 +132,33 @@ def build(
             stale = [path for path in files if not cache.fresh(path)]
             size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
             tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size])), code) for i in range(0, len(stale), size)]
-            uncached: dict[str, ReadOutcome] = {}  # rejections: never cached
+            read: dict[str, ReadOutcome] = {}
             for n, chunk in enumerate(pool.map(read_chunk, tasks), start=1):
-                uncached.update((path, outcome) for path, outcome in chunk.items() if not cache.put(Path(path), outcome))
+                read.update(chunk)
                 if n % 10 == 0:
                     print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
-            cache.save(settings.build_dir, {str(p) for p in files})
             articles: list[Article] = []
             digests: dict[str, str] = {}
             seen: dict[object, object] = {}
-            for n, path in enumerate(files, start=1):  # in path order, whichever way each was read
-                outcome = uncached.pop(str(path)) if str(path) in uncached else cache.take(path)
-                articles.extend(shared(a, seen) for a in outcome.articles)
-                report.rejected.extend(outcome.rejected)
-                report.warnings.extend(outcome.warnings)
-                digests.update(outcome.digests)
-                if n % 10_000 == 0:
-                    give_back_memory(collect=False)  # the pickles taken so far
+            for path in map(str, files):  # in path order, whichever way each was read
+                outcome = read.pop(path, None)
+                if outcome is None:
+                    gave, warned, hashed = cache.entries[path]
+                else:
+                    gave = tuple(shared(a, seen) for a in outcome.articles)
+                    warned, hashed = tuple(outcome.warnings), tuple(outcome.digests.items())
+                    report.rejected.extend(outcome.rejected)
+                    cache.put(path, outcome, gave)
+                articles.extend(gave)
+                report.warnings.extend(warned)
+                digests.update(hashed)
+            cache.keep_only({str(p) for p in files})
+            saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
+            if len(stale) > CHUNK:  # written now, so its memory is free before the renders
+                saving[0].start()  # (else beside Pagefind, when this process has least to do)
             articles = _without_collisions(articles, report)
-            del cache, files, seen  # the parent's memory is what grows with N: hold only the records
-            give_back_memory()  # the cache's pickles (20 MB at 20,000 articles) go back to the system
+            del cache, files, seen, read, stale  # the parent's memory is what grows with N: hold only the records
+            give_back_memory()
             gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
@@ -194,6 +203,7 @@ def build(
                 plan = plan_search(months, chunk_of, target if site_ok else None)
                 work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / "search")
                 indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, *work)))
+                _start(saving)
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
@@ -282,11 +292,20 @@ def build(
                 discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)
         report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
+    _start(saving)
+    for thread in saving:
+        thread.join()
     gc.unfreeze()
     lock.close()
     report.seconds = time.monotonic() - started
     print_summary(report, out)
     return report
+
+
+def _start(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        if thread.ident is None:
+            thread.start()
 
 
 def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: Any) -> None:

@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,63 +28,83 @@ from builder.partitions import PartitionTask, ReadOutcome, StatKey, local_photos
 DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
 READ_CACHE = "read-cache.pickle"
 
+FORMAT = 2  # of the read cache file
+CHUNK = 1000  # files per pickle in the read cache file
+
+Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # records, warnings, digests
+
+
 @dataclass
 class ReadCache:
-    """What each input file gave, under the stat it was read with. Outcomes are kept pickled
-    and unpickled one at a time, in path order, as the build takes its records from them: the
-    records then lie in memory in the order they live on, not among cache objects that die
-    with the read stage (CPython cannot give back an arena that holds one live object)."""
+    """What each input file gave (its records, warnings and content hashes), under the stat it
+    was read with. The file holds the stats, then the entries in pickles of ``CHUNK`` files in
+    path order: loading them makes the records in the order they live on (CPython cannot give
+    back an arena that holds one live object) with no pickled copy beside them, and a value
+    many records share (a section, a time zone) is one object per chunk. Unpickling 20,000
+    files' entries one by one, then sharing their values, cost twice as long."""
 
     code: str
-    entries: dict[str, tuple[StatKey, tuple[str, ...], bytes]] = field(default_factory=dict)
+    stats: dict[str, tuple[StatKey, tuple[str, ...]]] = field(default_factory=dict)  # path -> (stat, photos)
+    entries: dict[str, Entry] = field(default_factory=dict)
     dirty: bool = True  # False once loaded: saving an unchanged cache is skipped
 
     @classmethod
     def load(cls, build_dir: Path, code: str) -> ReadCache:
+        cache = cls(code)
         try:
             with open(build_dir / READ_CACHE, "rb") as handle:
-                cache = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+                header = pickle.load(handle)
+                if not (isinstance(header, tuple) and header[:2] == (FORMAT, code)):
+                    return cache
+                while True:
+                    try:
+                        cache.entries.update(pickle.load(handle))
+                    except EOFError:
+                        break
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError):
             return cls(code)
-        if not (isinstance(cache, cls) and cache.code == code):
-            return cls(code)
-        cache.dirty = False
+        cache.stats, cache.dirty = header[2], False
         return cache
 
     def fresh(self, path: Path) -> bool:
         """Whether the file (its sidecar, its photos) has the stat it had when cached."""
-        entry = self.entries.get(str(path))
-        return entry is not None and stat_key(path, entry[1]) == entry[0]
+        stat = self.stats.get(str(path))
+        return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
 
-    def take(self, path: Path) -> ReadOutcome:
-        """What the file gave, its entry dropped: taken once the cache is saved, so the pickles
-        go as the records come (at 100,000 articles both at once were 200 MB more)."""
-        outcome: ReadOutcome = pickle.loads(self.entries.pop(str(path))[2])
-        return outcome
-
-    def put(self, path: Path, outcome: ReadOutcome) -> bool:
-        """Cache what a file gave, under the stat taken before it was read; say whether it was
-        cached. Rejections are not: their cause (a missing photo, say) may lie outside what
-        the stat covers."""
-        if not outcome.stat or outcome.rejected:
-            self.dirty = self.entries.pop(str(path), None) is not None or self.dirty
-            return False
-        self.entries[str(path)] = (outcome.stat, local_photos(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...]) -> None:
+        """Cache what a file gave (``records``: its articles as the build keeps them), under the
+        stat taken before it was read. Rejections are not: their cause (a missing photo, say)
+        may lie outside what the stat covers."""
         self.dirty = True
-        return True
+        if not outcome.stat or outcome.rejected:
+            self.stats.pop(path, None)
+            self.entries.pop(path, None)
+            return
+        self.stats[path] = (outcome.stat, local_photos(outcome))
+        self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()))
 
-    def save(self, build_dir: Path, keep: set[str]) -> None:
-        gone = [k for k in self.entries if k not in keep]
-        for k in gone:
-            del self.entries[k]
-        self.dirty = self.dirty or bool(gone)
+    def keep_only(self, paths: set[str]) -> None:
+        """Forget the files no longer among the inputs."""
+        for gone in [k for k in self.entries if k not in paths]:
+            del self.entries[gone]
+            self.stats.pop(gone, None)
+            self.dirty = True
+
+    def save(self, build_dir: Path) -> None:
         if not self.dirty and (build_dir / READ_CACHE).exists():
             return
         build_dir.mkdir(parents=True, exist_ok=True)
-        temp = build_dir / (READ_CACHE + ".tmp")
-        with open(temp, "wb") as handle:
-            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temp.replace(build_dir / READ_CACHE)
+        temp = build_dir / f"{READ_CACHE}.{os.getpid()}.tmp"
+        order = sorted(self.entries, key=lambda n: n.split(os.sep))
+        try:
+            with open(temp, "wb") as handle:
+                pickle.dump((FORMAT, self.code, {k: self.stats[k] for k in order}), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                for start in range(0, len(order), CHUNK):
+                    pickle.dump({k: self.entries[k] for k in order[start : start + CHUNK]}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temp.replace(build_dir / READ_CACHE)
+        except OSError as exc:  # only a cache: the next build reads those files again
+            temp.unlink(missing_ok=True)
+            print(f"  warning: read cache not written: {exc}", file=sys.stderr)
 
 
 def reusable(task: PartitionTask, digest: str, site_ok: bool) -> bool:
