@@ -153,9 +153,10 @@ def build(
                 report.warnings.extend(warned)
                 digests.update(hashed)
             cache.keep_only({str(p) for p in files})
-            saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
-            if len(stale) > CHUNK:  # written now, so its memory is free before the renders
-                saving[0].start()  # (else beside Pagefind, when this process has least to do)
+            if len(stale) > CHUNK:  # written now, so its memory is free before the listings are made
+                cache.save(settings.build_dir)
+            else:  # written beside Pagefind, when this process has least to do
+                saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
             articles = _without_collisions(articles, report)
             del cache, files, seen, read, stale  # the parent's memory is what grows with N: hold only the records
             give_back_memory()
