@@ -31,12 +31,6 @@ BUNDLE = "pagefind"
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
-@dataclass(frozen=True)
-class SearchIndex:
-    pages: int
-    bundle: Path
-
-
 def pagefind_binary() -> Path:
     """The Pagefind executable of the pinned wheel (``PAGEFIND_BINARY_PATH`` overrides it)."""
     override = os.environ.get("PAGEFIND_BINARY_PATH")
@@ -80,7 +74,6 @@ class SearchPlan:
     wanted: dict[str, str]  # chunk -> digest of its partitions' shadows
     members: dict[str, list[str]]  # chunk -> its partitions that have pages
     same: list[str]  # chunks unchanged in the published site
-    pages: int
 
 
 def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchPlan:
@@ -98,7 +91,7 @@ def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], curr
             members.setdefault(chunks[month], []).append(month)
     wanted = {chunk: hashed.hexdigest() for chunk, hashed in digests.items()}
     same = [chunk for chunk, digest in sorted(wanted.items()) if current and _recorded(current / BUNDLE / chunk) == digest]
-    return SearchPlan(wanted, members, same, pages)
+    return SearchPlan(wanted, members, same)
 
 
 def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None:
@@ -124,7 +117,7 @@ def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None
         subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in plan.same), str(bundle)], check=True)
 
 
-def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> SearchIndex:
+def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> None:
     """Move the chunks :func:`index_chunks` made into ``bundle`` and list them all, newest
     first, for search.js."""
     bundle.mkdir(parents=True, exist_ok=True)
@@ -132,7 +125,6 @@ def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> SearchIndex:
         (indexed / chunk).rename(bundle / chunk)
     newest_first = sorted(plan.wanted, key=lambda c: (c[:4].isdigit(), c), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
-    return SearchIndex(pages=plan.pages, bundle=bundle)
 
 
 def _recorded(folder: Path) -> str | None:
