@@ -34,8 +34,9 @@ from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import CHUNK, ReadCache, Stored, future_dates, remember, reusable, stored
 from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
-from builder.publish import MARKER, PublishError, check_site_dir, publish
+from builder.publish import MARKER, PublishError, check_site_dir, discard, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
+from builder.search_index import in_spare as search_in_spare
 from builder.settings import SettingsError, load_settings
 from builder.urls import ARTICLES, article_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
@@ -202,7 +203,7 @@ def build(
                 chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
                 months = {key: record.search or ("", 0) for key, record in records.items()}
                 plan = plan_search(months, chunk_of, target if site_ok else None)
-                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / "search")
+                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, site_parts.gather_dir(target))
                 indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, *work)))
                 _start(saving)
 
@@ -230,8 +231,11 @@ def build(
                 if search and not indexing:  # after the listing pages' MkDocs runs, whose memory would sit beside Pagefind's
                     start_search()
                 with report.stage("merge"):
-                    report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok)
-                    listing_cache.merge(listing, rendered, target, fresh)
+                    spare = recycle.spare_dir(target)  # what it holds as this site needs it stays there
+                    keep = listing_cache.in_spare(listing, settings.build_dir, spare) if site_ok else frozenset()
+                    keep |= frozenset().union(*(search_in_spare(plan, spare) for plan, _ in indexing))
+                    report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok, keep)
+                    listing_cache.merge(listing, rendered, target, fresh, keep)
                     for plan, _ in indexing:
                         link_unchanged(plan, fresh / BUNDLE, target if site_ok else None)
                     shutil.rmtree(parts, ignore_errors=True)
@@ -284,7 +288,8 @@ def build(
                     for _, job in indexing:
                         job.cancel()
             shutil.rmtree(site_parts.search_dir(target), ignore_errors=True)
-            shutil.rmtree(settings.build_dir / "search", ignore_errors=True)
+            if site_parts.gather_dir(target).exists():
+                discard(site_parts.gather_dir(target), target)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     if task.key not in kept:  # a reused partition's record stands

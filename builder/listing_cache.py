@@ -32,6 +32,7 @@ from builder.writer import write_files
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
 MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
+SPARE_MANIFEST = "listings-spare.json"  # the same for the site it replaced, kept as the spare (builder.recycle)
 CHUNK = 150  # pages per MkDocs run: a worker holds them all (400 took a worker from about 110 to 160 MB)
 HOME = "index.md"  # the home page: rendered with the hand-written pages, not as a listing page
 
@@ -78,14 +79,14 @@ def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> List
     return ListingPlan(pages, [], sorted(pages), record["home"], listed, _findings(record, pages))
 
 
-def _record(build_dir: Path, target: Path) -> dict[str, Any]:
-    """The manifest of the published site; keys recorded for another site than the one
-    published (a build killed between its swap and this record) are not trusted."""
+def _record(build_dir: Path, site: Path, name: str = MANIFEST) -> dict[str, Any]:
+    """The manifest of the published site (or of the spare); keys recorded for another site
+    than that one (a build killed between its swap and this record) are not trusted."""
     try:
-        record = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+        record = json.loads((build_dir / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return record if isinstance(record, dict) and record.get("marker") == marker_key(target) else {}
+    return record if isinstance(record, dict) and record.get("marker") == marker_key(site) else {}
 
 
 def _findings(record: dict[str, Any], pages: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -141,10 +142,21 @@ def plan(pages: Iterable[tuple[str, str]], listed: str, code: str, build_dir: Pa
     return ListingPlan(keys, render, reuse, home, listed, _findings(record, reuse), tuple(folders))
 
 
-def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path) -> None:
-    """Put every listing page into the new site: reused ones linked, rendered ones moved."""
+def in_spare(listing: ListingPlan, build_dir: Path, spare: Path) -> frozenset[str]:
+    """The listing pages (site paths) the spare holds under the key the new site needs: left
+    in place when the spare is recycled (:func:`builder.recycle.prune`)."""
+    record = _record(build_dir, spare, SPARE_MANIFEST)
+    held = record.get("pages", {})
+    return frozenset(html_path(p) for p, key in listing.keys.items() if held.get(p) == key)
+
+
+def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path, kept: frozenset[str] = frozenset()) -> None:
+    """Put every listing page into the new site: reused ones linked (unless ``kept`` there from
+    the spare), rendered ones moved."""
     for path in listing.reuse:
         rel = html_path(path)
+        if rel in kept and (fresh / rel).is_file():
+            continue
         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
         os.link(target / rel, fresh / rel)
     for path in sorted(listing.render):
@@ -165,6 +177,8 @@ def remember(build_dir: Path, listing: ListingPlan, target: Path, findings: Iter
     for f in findings:
         if f.page in pages:
             found.setdefault(pages[f.page], []).append((f.level, f.message))
+    if (build_dir / MANIFEST).exists():  # it describes the replaced site, now the spare
+        (build_dir / MANIFEST).replace(build_dir / SPARE_MANIFEST)
     temp = build_dir / (MANIFEST + ".tmp")
     record = {"marker": marker_key(target), "pages": listing.keys, "home": listing.home, "listed": listing.listed, "findings": found}
     temp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True), encoding="utf-8")

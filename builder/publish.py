@@ -67,9 +67,10 @@ def publish(
     error. The replaced site is deleted, or kept at ``keep`` for the next build to start from."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    for pattern in (f".{site_dir.name}.new-*", f".{site_dir.name}.old-*"):  # left by earlier builds
-        for stale in site_dir.parent.glob(pattern):
-            shutil.rmtree(stale, ignore_errors=True)
+    for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a build that died
+        discard(stale, site_dir, f"stale-{stale.name}")
+    for stale in site_dir.parent.glob(f".{site_dir.name}.old-*"):  # being deleted, or left by a reboot
+        remove_later(stale)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
     try:
         make(fresh)
@@ -92,17 +93,23 @@ def publish(
     return True, findings
 
 
-def discard(folder: Path, site_dir: Path) -> None:
-    """Delete a folder beside the site without making the build wait: it is renamed aside and
-    removed by a detached ``rm -rf`` (tens of thousands of folders take seconds); whatever is
-    left of it is removed at the start of the next build."""
+def discard(folder: Path, site_dir: Path, suffix: str = "") -> None:
+    """Delete a folder beside the site without making the build wait: it is renamed aside (its
+    name is free at once) and removed by :func:`remove_later`; whatever is left of it is removed
+    at the start of the next build."""
     site_dir = site_dir.resolve()
-    aside = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}-{folder.name.rsplit('.', 1)[-1]}"
+    aside = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}-{suffix or folder.name.rsplit('.', 1)[-1]}"
     folder.rename(aside)
+    remove_later(aside)
+
+
+def remove_later(folder: Path) -> None:
+    """A detached ``rm -rf``: tens of thousands of folders take seconds, which no build should
+    wait for (a second one on a folder being removed does no harm)."""
     if shutil.which("rm"):
-        subprocess.Popen(["rm", "-rf", str(aside)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(["rm", "-rf", str(folder)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:  # pragma: no cover
-        shutil.rmtree(aside, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2

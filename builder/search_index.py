@@ -96,7 +96,7 @@ def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], curr
 
 def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None:
     """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``,
-    gathered into ``work`` by hard links), into ``out/<chunk>/``."""
+    gathered into ``work`` by hard links, which the caller removes), into ``out/<chunk>/``."""
     shutil.rmtree(work, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     for chunk in sorted(set(plan.wanted) - set(plan.same)):
@@ -105,16 +105,23 @@ def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None
         folders = [f"{shadows / m / ARTICLES}/." for m in plan.members[chunk]]
         subprocess.run(["cp", "-al", "-t", str(source), *folders], check=True)  # the partitions' pages merged into one folder
         _run_pagefind(source.parent, out / chunk)
-        shutil.rmtree(source.parent, ignore_errors=True)
         (out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
 
 
+def in_spare(plan: SearchPlan, spare: Path) -> frozenset[str]:
+    """The unchanged chunks (site paths) the spare holds as the new site needs them: left in
+    place when the spare is recycled (:func:`builder.recycle.prune`)."""
+    return frozenset(f"{BUNDLE}/{chunk}" for chunk in plan.same if _recorded(spare / BUNDLE / chunk) == plan.wanted[chunk])
+
+
 def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None:
-    """Hard-link the chunks the published site already holds into ``bundle`` (one ``cp`` for
-    all of them: a process per chunk cost more than the linking)."""
+    """Hard-link the chunks the published site already holds into ``bundle``, but those kept
+    there from the spare (one ``cp`` for all of them: a process per chunk cost more than the
+    linking)."""
     bundle.mkdir(parents=True, exist_ok=True)
-    if plan.same and current:
-        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in plan.same), str(bundle)], check=True)
+    missing = [chunk for chunk in plan.same if not (bundle / chunk).is_dir()]
+    if missing and current:
+        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in missing), str(bundle)], check=True)
 
 
 def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> None:

@@ -23,6 +23,11 @@ def search_dir(target: Path) -> Path:
     return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.search"
 
 
+def gather_dir(target: Path) -> Path:
+    """Where each changed search chunk's shadow pages are gathered for its Pagefind run."""
+    return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.gather"
+
+
 def parts_dir(target: Path) -> Path:
     """Where this build's MkDocs runs write before their pages move into the new site (removed
     with other leftovers by the next build if this one dies)."""
@@ -52,9 +57,11 @@ def assemble(
     target: Path,
     build_dir: Path,
     site_ok: bool,
+    keep: frozenset[str] = frozenset(),
 ) -> int | None:
-    """The new site from the spare (months it holds unchanged stay), the current site (reused
-    months, hard-linked), this build's partitions and the main MkDocs run."""
+    """The new site from the spare (months it holds unchanged stay, and the other files in
+    ``keep``), the current site (reused months, hard-linked), this build's partitions and the
+    main MkDocs run."""
     old = recycle.take(target, build_dir, fresh) if site_ok else None
     built = {t.key for t in todo}
     kept = {k for k, digest in (old or {}).items() if wanted.get(k) == digest and k not in built}
@@ -62,7 +69,7 @@ def assemble(
         fresh.mkdir()
     else:
         slugs, ids = reused_names([groups[k] for k in kept])
-        recycle.prune(fresh, slugs, ids, target)
+        recycle.prune(fresh, slugs, ids, target, keep)
     slugs, ids = reused_names([groups[t.key] for t in reused if t.key not in kept])
     recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
     recycle.link_entries(target / "media", fresh / "media", ids)

@@ -282,7 +282,7 @@ def test_a_chain_of_builds_recycling_the_spare_equals_full_builds(tmp_path, monk
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     assert build(config).spare_months is None  # the first build replaces nothing
-    steps = [change_body, add_article, change_photo, remove_article, lambda c: None]
+    steps = [change_body, add_article, change_headline, change_photo, remove_article, lambda c: None]
     spares = []
     for n, change in enumerate(steps):
         change(corpus)
@@ -292,6 +292,33 @@ def test_a_chain_of_builds_recycling_the_spare_equals_full_builds(tmp_path, monk
         assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), f"after step {n}"
     assert spares[0] is None  # the second build: the first replaced nothing, so no spare yet
     assert all(s is not None and s > 0 for s in spares[1:])  # later builds start from the spare
+
+
+def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path, monkeypatch):
+    """The spare is the site two builds old. After a body edit its listing pages and all but one
+    search chunk are what the new site needs: they stay in place (the very folders, not made
+    and linked again, which cost a folder and a link a page), and the site equals a full build.
+    A headline edit changes some listing pages: the spare's old ones are not kept."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus, search_chunk=1)  # a chunk per month
+    build(config)
+    change_body(corpus)
+    build(config)  # the first site is the spare now
+    spare = work / ".site.spare"
+    listing = sorted(p.parent.relative_to(spare).as_posix() for top in ("page", "archive", "sections", "tags") for p in (spare / top).rglob("index.html"))
+    chunks = sorted(p.relative_to(spare).as_posix() for p in (spare / "pagefind").iterdir() if p.is_dir())
+    assert len(listing) > 5 and len(chunks) == SAMPLE_ARTICLES
+    before = {rel: (spare / rel).stat().st_ino for rel in listing + chunks}
+    path = corpus / "001_a3f09c2e7b14d6e1.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "قفزت أسعار النفط الخام"), encoding="utf-8")
+    assert build(config).published
+    after = {rel: (work / "site" / rel).stat().st_ino for rel in listing + chunks}
+    moved = sorted(rel for rel in before if before[rel] != after[rel])
+    assert len(moved) == 1 and moved[0].startswith("pagefind/"), moved  # the edited article's chunk alone is new
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, search_chunk=1)
+    change_headline(corpus)
+    assert build(config).published
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full-headline", corpus, search_chunk=1)
 
 
 def test_a_spare_without_its_record_is_not_trusted(tmp_path, monkeypatch):
