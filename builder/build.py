@@ -139,18 +139,20 @@ def build(
                 if n % 10 == 0:
                     print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
             articles: list[Article] = []
+            keys: list[bytes] = []  # each article's listed_key
             digests: dict[str, str] = {}
             seen: dict[object, object] = {}
             for path in map(str, files):  # in path order, whichever way each was read
                 outcome = read.pop(path, None)
                 if outcome is None:
-                    gave, warned, hashed = cache.entries[path]
+                    gave, warned, hashed, keyed = cache.entries[path]
                 else:
                     gave = tuple(shared(a, seen) for a in outcome.articles)
-                    warned, hashed = tuple(outcome.warnings), tuple(outcome.digests.items())
+                    warned, hashed, keyed = tuple(outcome.warnings), tuple(outcome.digests.items()), tuple(map(listing_cache.listed_key, gave))
                     report.rejected.extend(outcome.rejected)
-                    cache.put(path, outcome, gave)
+                    cache.put(path, outcome, gave, keyed)
                 articles.extend(gave)
+                keys.extend(keyed)
                 report.warnings.extend(warned)
                 digests.update(hashed)
             cache.keep_only({str(p) for p in files})
@@ -158,15 +160,20 @@ def build(
                 cache.save(settings.build_dir)
             else:  # written beside Pagefind, when this process has least to do
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
-            articles = _without_collisions(articles, report)
-            del cache, files, seen, read, stale  # the parent's memory is what grows with N: hold only the records
+            kept_articles = _without_collisions(articles, report)
+            if len(kept_articles) < len(articles):
+                kept_ids = {id(a) for a in kept_articles}
+                keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
+            articles = kept_articles
+            del cache, files, seen, read, stale, kept_articles  # the parent's memory is what grows with N: hold only the records
             give_back_memory()
             gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
             site_ok = (target / MARKER).exists()
             with report.stage("listings"):
-                listed = listing_cache.listed_digest(articles, code)
+                listed = listing_cache.listed_digest(keys, code)
+                del keys
                 listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
                 report.listings["made"] = int(listing is None)
                 if listing is None:
@@ -234,7 +241,7 @@ def build(
                     spare = recycle.spare_dir(target)  # what it holds as this site needs it stays there
                     keep = listing_cache.in_spare(listing, settings.build_dir, spare) if site_ok else frozenset()
                     keep |= frozenset().union(*(search_in_spare(plan, spare) for plan, _ in indexing))
-                    report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok, keep)
+                    report.spare_months = site_parts.assemble(fresh, parts / "main", todo, reused, groups, wanted, target, settings.build_dir, site_ok, keep, old_pages)
                     listing_cache.merge(listing, rendered, target, fresh, keep)
                     for plan, _ in indexing:
                         link_unchanged(plan, fresh / BUNDLE, target if site_ok else None)

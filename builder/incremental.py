@@ -28,10 +28,10 @@ from builder.partitions import PartitionTask, ReadOutcome, StatKey, local_photos
 DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
 READ_CACHE = "read-cache.pickle"
 
-FORMAT = 2  # of the read cache file
+FORMAT = 3  # of the read cache file
 CHUNK = 1000  # files per pickle in the read cache file
 
-Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # records, warnings, digests
+Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records, warnings, digests, listed keys
 
 
 @dataclass
@@ -71,8 +71,9 @@ class ReadCache:
         stat = self.stats.get(str(path))
         return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
 
-    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...]) -> None:
-        """Cache what a file gave (``records``: its articles as the build keeps them), under the
+    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...], listed: tuple[bytes, ...]) -> None:
+        """Cache what a file gave (``records``: its articles as the build keeps them, with their
+        :func:`builder.listing_cache.listed_key`), under the
         stat taken before it was read. Rejections are not: their cause (a missing photo, say)
         may lie outside what the stat covers."""
         self.dirty = True
@@ -81,7 +82,7 @@ class ReadCache:
             self.entries.pop(path, None)
             return
         self.stats[path] = (outcome.stat, local_photos(outcome))
-        self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()))
+        self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
 
     def keep_only(self, paths: set[str]) -> None:
         """Forget the files no longer among the inputs."""

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +53,27 @@ class ListingPlan:
         return {html_path(p): self.findings.get(p, []) for p in self.reuse}
 
 
-def listed_digest(articles: list[Article], code: str) -> str:
+def listed_key(article: Article) -> bytes:
+    """The hash of what listings and article links show of one slim record: every field but
+    its text, dateline, modified date and authors, which no listing or link shows (a denylist,
+    so a field a listing starts to show is covered without a change here). Kept with the
+    record in the read cache: hashing 20,000 records every build cost 0.13 s.
+
+    >>> from datetime import datetime, timezone
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> listed_key(a) == listed_key(replace(a, paragraphs=("q",))) != listed_key(replace(a, headline="h2"))
+    True
+    """
+    return hashlib.blake2b(repr([v for k, v in vars(article).items() if k not in _UNLISTED]).encode(), digest_size=16).digest()
+
+
+def listed_digest(keys: Iterable[bytes], code: str) -> str:
     """sha256 of what listings and article links are made from: the code and settings, and
-    every slim record but its text, dateline, modified date and authors, which no listing or
-    link shows (a denylist, so a field a listing starts to show is covered without a change
-    here). Not the target site: links do not depend on it, and the listing manifest is
-    trusted only for the site it was recorded with."""
+    every article's :func:`listed_key`, in order. Not the target site: links do not depend on
+    it, and the listing manifest is trusted only for the site it was recorded with."""
     digest = hashlib.sha256(f"{code}\0".encode())
-    for a in articles:
-        digest.update(repr([v for k, v in vars(a).items() if k not in _UNLISTED]).encode())
+    for key in keys:
+        digest.update(key)
     return digest.hexdigest()
 
 

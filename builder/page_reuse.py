@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +70,6 @@ def reusable_pages(record: dict[str, dict[str, Any]], keys: dict[str, str], curr
         if page.is_file() and (not entry["media"] or media.is_dir()) and (not entry["shadow"] or (shadow and shadow.is_file())):
             kept[source] = entry
     return kept
-
-
-def link_pages(current: Path, site: Path, kept: dict[str, dict[str, Any]]) -> None:
-    """Hard-link the kept pages and their media from ``current`` into ``site`` (one ``cp`` per
-    folder: a process per page would cost more than the pages)."""
-    for folder, names in ((ARTICLES, [e["slug"] for e in kept.values()]), ("media", [e["id"] for e in kept.values() if e["media"]])):
-        if names:
-            (site / folder).mkdir(parents=True, exist_ok=True)
-            subprocess.run(["cp", "-al", "-t", str(site / folder), *(str(current / folder / n) for n in sorted(names))], check=True)
 
 
 def save_next(docs: Path, pages: dict[str, dict[str, Any]]) -> None:

@@ -46,7 +46,8 @@ UNDATED = "undated"
 
 def partition_key(article: Article) -> str:
     """The month an article was published in ("2021-11"), or "undated"."""
-    return article.published.strftime("%Y-%m") if article.published else UNDATED
+    published = article.published
+    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
 
 
 def partition_groups(articles: list[Article], size: int) -> dict[str, list[Article]]:
@@ -269,7 +270,8 @@ def partition_digest(code: str, key: str, articles: list[Article], digests: dict
 def build_partition(task: PartitionTask) -> PartitionOutcome:
     """Pages, photos, MkDocs HTML and page checks for one partition: of the pages whose
     inputs and links changed since the published site was made (:mod:`builder.page_reuse`);
-    the others are linked from that site."""
+    the others (``reused`` in the outcome) are linked from that site as the new one is
+    assembled."""
     settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcome = PartitionOutcome(task.key)
     docs, site = Path(task.docs_dir), Path(task.site_dir)
@@ -295,9 +297,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     try:
         if pages:
             render(Path(task.config_file), rendered, site, nav=[])
-        site.mkdir(parents=True, exist_ok=True)
-        if kept and current:
-            page_reuse.link_pages(current, site, kept)
+        site.mkdir(parents=True, exist_ok=True)  # kept pages: linked into the new site by the build, beside Pagefind
     except (PublishError, OSError, subprocess.CalledProcessError) as exc:
         outcome.failure = f"partition {task.key}: {exc}"
         return outcome

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def publish(
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a build that died
-        discard(stale, site_dir, f"stale-{stale.name}")
+        discard(stale, site_dir)
     for stale in site_dir.parent.glob(f".{site_dir.name}.old-*"):  # being deleted, or left by a reboot
         remove_later(stale)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
@@ -93,13 +94,14 @@ def publish(
     return True, findings
 
 
-def discard(folder: Path, site_dir: Path, suffix: str = "") -> None:
-    """Delete a folder beside the site without making the build wait: it is renamed aside (its
-    name is free at once) and removed by :func:`remove_later`; whatever is left of it is removed
-    at the start of the next build."""
+def discard(folder: Path, site_dir: Path) -> None:
+    """Delete a folder beside the site without making the build wait: it is moved into a new
+    folder of its own beside the site (its name is free at once, and no aside of an earlier
+    build still being removed can clash) and removed by :func:`remove_later`; whatever is left
+    of it is removed at the start of the next build."""
     site_dir = site_dir.resolve()
-    aside = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}-{suffix or folder.name.rsplit('.', 1)[-1]}"
-    folder.rename(aside)
+    aside = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+    folder.rename(aside / folder.name)
     remove_later(aside)
 
 

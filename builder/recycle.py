@@ -72,38 +72,47 @@ def prune(fresh: Path, slugs: set[str], ids: set[str], target: Path, keep: froze
     and a link each (about 0.9 s at 20,000 articles, on the critical path of one change)."""
     trash = fresh.parent / f"{fresh.name}.pruned"
     trash.mkdir()
-    tops = {k.split("/", 1)[0] for k in keep}
+    on_way = {"/".join(parts[:n]) for parts in (k.split("/") for k in keep) for n in range(1, len(parts))}
     for entry in fresh.iterdir():
-        if entry.name in tops:
-            _prune_tree(fresh, entry.name, keep, trash)
+        if entry.name in keep:
+            continue
+        if entry.name in on_way:
+            _prune_tree(fresh, entry.name, keep, on_way, trash)
         elif entry.name not in KEPT:
             entry.rename(trash / entry.name)
     for folder, wanted in ((fresh / ARTICLES, slugs), (fresh / "media", ids)):
         if folder.is_dir():
-            (trash / f"{folder.name}-changed").mkdir()
-            for entry in folder.iterdir():
-                if entry.name not in wanted:
-                    entry.rename(trash / f"{folder.name}-changed" / entry.name)
+            changed = trash / f"{folder.name}-changed"
+            changed.mkdir()
+            with os.scandir(folder) as entries:  # 20,000 names: no Path object each
+                for item in entries:
+                    if item.name not in wanted:
+                        os.rename(item.path, changed / item.name)
     discard(trash, target)
 
 
-def _prune_tree(root: Path, top: str, keep: frozenset[str], trash: Path) -> None:
+def _prune_tree(root: Path, top: str, keep: frozenset[str], on_way: set[str], trash: Path) -> None:
     """Within ``root/top``, move to ``trash`` every file and folder that is neither in ``keep``
-    nor on the way to something in it (so no folder is left empty)."""
-    on_way = {"/".join(k.split("/")[:n]) for k in keep for n in range(1, k.count("/") + 1)}
+    nor ``on_way`` to something in it (so no folder is left empty)."""
     aside = trash / f"{top}.pruned"
     aside.mkdir()
     moved = 0
+    start = len(str(root)) + 1
     for folder, dirs, files in os.walk(root / top):
-        rel = Path(folder).relative_to(root).as_posix()
-        for name in [*dirs, *files]:
+        rel = folder[start:].replace(os.sep, "/")
+        descend = []
+        for name in dirs:
             path = f"{rel}/{name}"
-            if path in keep or path not in on_way:
-                if name in dirs:
-                    dirs.remove(name)  # kept whole, or moved whole
-                if path not in keep:
-                    os.rename(os.path.join(folder, name), aside / str(moved))
-                    moved += 1
+            if path in on_way and path not in keep:
+                descend.append(name)
+            elif path not in keep:
+                os.rename(os.path.join(folder, name), aside / str(moved))
+                moved += 1
+        dirs[:] = descend  # a kept folder stays whole
+        for name in files:
+            if f"{rel}/{name}" not in keep:
+                os.rename(os.path.join(folder, name), aside / str(moved))
+                moved += 1
 
 
 def link_entries(old: Path, fresh: Path, names: set[str]) -> None:

@@ -58,10 +58,12 @@ def assemble(
     build_dir: Path,
     site_ok: bool,
     keep: frozenset[str] = frozenset(),
+    kept_pages: dict[str, set[str]] | None = None,
 ) -> int | None:
     """The new site from the spare (months it holds unchanged stay, and the other files in
-    ``keep``), the current site (reused months, hard-linked), this build's partitions and the
-    main MkDocs run."""
+    ``keep``), the current site (reused months, and the pages of built months that were not
+    rendered again, ``kept_pages``: partition -> sources; hard-linked), this build's partitions
+    and the main MkDocs run."""
     old = recycle.take(target, build_dir, fresh) if site_ok else None
     built = {t.key for t in todo}
     kept = {k for k, digest in (old or {}).items() if wanted.get(k) == digest and k not in built}
@@ -70,7 +72,9 @@ def assemble(
     else:
         slugs, ids = reused_names([groups[k] for k in kept])
         recycle.prune(fresh, slugs, ids, target, keep)
-    slugs, ids = reused_names([groups[t.key] for t in reused if t.key not in kept])
+    linked = [groups[t.key] for t in reused if t.key not in kept]
+    linked += [[a for a in groups[key] if a.source in sources] for key, sources in (kept_pages or {}).items()]
+    slugs, ids = reused_names(linked)
     recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
     recycle.link_entries(target / "media", fresh / "media", ids)
     merge_partitions(todo, fresh)

@@ -8,6 +8,7 @@ import shutil
 import pytest
 import yaml
 
+import builder.publish as publish
 import builder.validate as validate
 from builder.build import build
 from builder.listing_cache import html_path
@@ -308,6 +309,9 @@ def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path
     listing = sorted(p.parent.relative_to(spare).as_posix() for top in ("page", "archive", "sections", "tags") for p in (spare / top).rglob("index.html"))
     chunks = sorted(p.relative_to(spare).as_posix() for p in (spare / "pagefind").iterdir() if p.is_dir())
     assert len(listing) > 5 and len(chunks) == SAMPLE_ARTICLES
+    # what a build moves aside stays there (not deleted in the background), so no folder made
+    # anew can reuse a freed inode number and pass for a kept one
+    monkeypatch.setattr(publish, "remove_later", lambda folder: None)
     before = {rel: (spare / rel).stat().st_ino for rel in listing + chunks}
     path = corpus / "001_a3f09c2e7b14d6e1.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "قفزت أسعار النفط الخام"), encoding="utf-8")
