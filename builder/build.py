@@ -25,14 +25,14 @@ from builder.article import Article
 from builder.discovery import discovery_files, news_sitemap
 from builder.discovery_cache import NEWS, discovery_key
 from builder.discovery_check import check_lasting, check_news
-from builder.pages import sort_newest_first
 from builder.load import input_files
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import LINKS, SHADOWS, link_files, partition_tasks
 from builder.listings import iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
-from builder.incremental import CHUNK, ReadCache, Stored, future_dates, remember, reusable, stored
+from builder.incremental import Stored, future_dates, remember, reusable, stored
+from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
 from builder.publish import MARKER, PublishError, check_site_dir, discard, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
@@ -251,7 +251,7 @@ def build(
                     found = record.findings + future_dates(again, moment)
                     report.findings.extend(Finding(*f) for f in found)
                     report.warnings.extend((source, message) for source, message in record.warnings)
-                missing = sorted({a.url_slug for a in articles} - {p.name for p in (fresh / ARTICLES).iterdir()})
+                missing = sorted({a.url_slug for a in articles} - set(os.listdir(fresh / ARTICLES)))
                 if missing:  # a page every listing and sitemap links to must exist
                     raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
                 with report.stage("discovery"):
@@ -261,7 +261,7 @@ def build(
                     lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
                     if lasting:  # only the news sitemap, whose window moves with "now", is made again
                         discovery_cache.link(lasting, target, fresh)
-                        made = {NEWS: news_sitemap(sort_newest_first(articles), settings, moment)}
+                        made = {NEWS: news_sitemap(articles, settings, moment)}
                         crawl.files, crawl.problems = lasting.files, lasting.problems
                         report.discovery = "reused"
                     else:

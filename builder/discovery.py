@@ -96,10 +96,11 @@ def sitemaps(ordered: list[Article], other_pages: list[str], settings: Settings,
     return files
 
 
-def news_sitemap(ordered: list[Article], settings: Settings, now: datetime) -> bytes:
-    """Google News sitemap: articles published in the two days before ``now``, at most 1,000."""
+def news_sitemap(articles: list[Article], settings: Settings, now: datetime) -> bytes:
+    """Google News sitemap: articles published in the two days before ``now``, newest first, at
+    most 1,000. (Made every build: only the window is sorted, not all articles.)"""
     urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    recent = [a for a in ordered if a.published and now - NEWS_WINDOW <= a.published <= now][:NEWS_MAX]
+    recent = sort_newest_first([a for a in articles if a.published and now - NEWS_WINDOW <= a.published <= now])[:NEWS_MAX]
     for article in recent:
         assert article.published is not None
         url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")

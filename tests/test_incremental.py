@@ -195,7 +195,7 @@ def test_the_read_cache_is_written_only_when_it_changed(tmp_path):
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
     build(config)
-    cache = tmp_path / ".build" / "read-cache.pickle"
+    cache = tmp_path / ".build" / "read-cache" / "index.pickle"
     stamp = cache.stat().st_mtime_ns
     assert build(config).published and cache.stat().st_mtime_ns == stamp  # nothing read, nothing written
     change_body(corpus)

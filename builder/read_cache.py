@@ -1,0 +1,142 @@
+"""The read cache: an input file whose size and modification time (and its sidecar's and
+photos') are unchanged is not parsed again.
+
+What each file gave (its slim records, warnings, content hashes and listed keys) is kept in
+``.build/read-cache/``, dropped whole when the code, settings or profile change; a rejected
+file is read again every build. The folder holds pickles of about ``CHUNK`` files each, in path
+order, and an index naming them:
+
+- loading them makes the records in the order they live on (CPython cannot give back an arena
+  that holds one live object) with no pickled copy beside them, and a value many records
+  share (a section, a time zone) is one object per chunk: unpickling 20,000 files' entries one
+  by one, then sharing their values, cost twice as long;
+- a build writes again only the chunks whose files changed (a chunk keeps its range of paths
+  from build to build): after one edit, one pickle of 1,000 files instead of all of them
+  (0.16 s of this process's time at 20,000 files, spent beside Pagefind).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import pickle
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.article import Article
+from builder.partitions import ReadOutcome, StatKey, local_photos, stat_key
+
+READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
+INDEX = "index.pickle"
+FORMAT = 4
+CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
+
+Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records, warnings, digests, listed keys
+Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos
+
+
+def _order(path: str) -> list[str]:
+    return path.split(os.sep)
+
+
+@dataclass
+class ReadCache:
+    """What each input file gave, under the stat it was read with."""
+
+    code: str
+    stats: dict[str, Stat] = field(default_factory=dict)  # path -> (stat, photos)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # the chunk files, in path order, as loaded
+    starts: list[list[str]] = field(default_factory=list)  # each chunk's first path (as _order), as loaded
+    changed: set[str] = field(default_factory=set)  # paths put or forgotten since loading
+    complete: bool = False  # loaded from an index of this code: else every chunk is written
+
+    @classmethod
+    def load(cls, build_dir: Path, code: str) -> ReadCache:
+        cache = cls(code)
+        folder = build_dir / READ_CACHE
+        try:
+            with open(folder / INDEX, "rb") as handle:
+                index = pickle.load(handle)
+            if not (isinstance(index, tuple) and index[:2] == (FORMAT, code)):
+                return cache
+            for name in index[2]:
+                with open(folder / name, "rb") as handle:
+                    chunk: dict[str, tuple[Stat, Entry]] = pickle.load(handle)
+                cache.files.append(name)
+                cache.starts.append(_order(next(iter(chunk))))
+                for path, (stat, entry) in chunk.items():
+                    cache.stats[path] = stat
+                    cache.entries[path] = entry
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, StopIteration):
+            return cls(code)
+        cache.complete = True
+        return cache
+
+    def fresh(self, path: Path) -> bool:
+        """Whether the file (its sidecar, its photos) has the stat it had when cached."""
+        stat = self.stats.get(str(path))
+        return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
+
+    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...], listed: tuple[bytes, ...]) -> None:
+        """Cache what a file gave (``records``: its articles as the build keeps them, with their
+        :func:`builder.listing_cache.listed_key`), under the stat taken before it was read.
+        Rejections are not: their cause (a missing photo, say) may lie outside what the stat
+        covers."""
+        self.changed.add(path)
+        if not outcome.stat or outcome.rejected:
+            self.stats.pop(path, None)
+            self.entries.pop(path, None)
+            return
+        self.stats[path] = (outcome.stat, local_photos(outcome))
+        self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
+
+    def keep_only(self, paths: set[str]) -> None:
+        """Forget the files no longer among the inputs."""
+        for gone in [k for k in self.entries if k not in paths]:
+            del self.entries[gone]
+            self.stats.pop(gone, None)
+            self.changed.add(gone)
+
+    def save(self, build_dir: Path) -> None:
+        """Write the chunks that changed (each to a new file), then the index naming them all,
+        then remove the files it no longer names: a build that dies midway leaves the last
+        index and its chunks as they were."""
+        folder = build_dir / READ_CACHE
+        if self.complete and not self.changed and (folder / INDEX).exists():
+            return
+        order = sorted(self.entries, key=_order)
+        if self.complete and self.starts:  # each path goes to the chunk whose range holds it
+            groups: list[list[str]] = [[] for _ in self.starts]
+            for path in order:
+                groups[max(0, bisect.bisect_right(self.starts, _order(path)) - 1)].append(path)
+            names = list(self.files)
+            touched = {max(0, bisect.bisect_right(self.starts, _order(p)) - 1) for p in self.changed}
+        else:
+            groups, names, touched = [order], [""], {0}
+        chunks: list[tuple[list[str], str]] = []  # (paths, existing file or "" to write)
+        for n, (group, name) in enumerate(zip(groups, names, strict=True)):
+            if len(group) > 2 * CHUNK or (n in touched and len(group) > CHUNK and not self.complete):
+                chunks.extend((group[i : i + CHUNK], "") for i in range(0, len(group), CHUNK))
+            elif group:
+                chunks.append((group, "" if n in touched else name))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (build_dir / "read-cache.pickle").unlink(missing_ok=True)  # the single file of earlier versions
+            written = []
+            for group, name in chunks:
+                if not name:
+                    name = f"{secrets.token_hex(8)}.pickle"
+                    with open(folder / name, "wb") as handle:
+                        pickle.dump({k: (self.stats[k], self.entries[k]) for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                written.append(name)
+            temp = folder / f"{INDEX}.{os.getpid()}.tmp"
+            with open(temp, "wb") as handle:
+                pickle.dump((FORMAT, self.code, written), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temp.replace(folder / INDEX)
+            for stale in set(os.listdir(folder)) - set(written) - {INDEX}:
+                (folder / stale).unlink(missing_ok=True)
+        except OSError as exc:  # only a cache: the next build reads those files again
+            print(f"  warning: read cache not written: {exc}", file=sys.stderr)

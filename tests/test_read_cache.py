@@ -1,0 +1,65 @@
+"""The read cache writes again only the chunks whose files changed, and loads what it saved."""
+
+import os
+
+from builder.article import Article
+from builder.partitions import ReadOutcome
+from builder.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
+
+
+def outcome(path, text="p"):
+    article = Article(os.path.basename(path), path, "عنوان", None, None, (text,))
+    return ReadOutcome(articles=[article], digests={path: "d" * 64}, stat=((1, 2), None)), (article,)
+
+
+def filled(paths):
+    cache = ReadCache("code")
+    for path in paths:
+        result, records = outcome(path)
+        cache.put(path, result, records, (b"k",))
+    return cache
+
+
+def chunk_files(build_dir):
+    return sorted(set(os.listdir(build_dir / READ_CACHE)) - {INDEX})
+
+
+def test_one_changed_file_rewrites_one_chunk(tmp_path):
+    paths = [f"/in/{n:05d}.txt" for n in range(int(2.5 * CHUNK))]
+    filled(paths).save(tmp_path)
+    first = chunk_files(tmp_path)
+    assert len(first) == 3  # 1,000 + 1,000 + 500 files
+    cache = ReadCache.load(tmp_path, "code")
+    assert set(cache.entries) == set(paths) and cache.entries[paths[1200]][0][0].paragraphs == ("p",)
+    result, records = outcome(paths[1200], "edited")
+    cache.put(paths[1200], result, records, (b"k2",))
+    cache.save(tmp_path)
+    second = chunk_files(tmp_path)
+    assert len(set(second) - set(first)) == 1 and len(set(first) - set(second)) == 1  # the middle chunk alone
+    again = ReadCache.load(tmp_path, "code")
+    assert again.entries[paths[1200]][0][0].paragraphs == ("edited",) and again.entries[paths[1200]][3] == (b"k2",)
+    assert set(again.entries) == set(paths)
+
+
+def test_added_and_removed_files_land_in_their_chunk(tmp_path):
+    paths = [f"/in/{n:05d}.txt" for n in range(0, 4 * CHUNK, 2)]  # even numbers: 2,000 files, 2 chunks
+    filled(paths).save(tmp_path)
+    first = chunk_files(tmp_path)
+    cache = ReadCache.load(tmp_path, "code")
+    result, records = outcome("/in/00001.txt")  # before the second chunk's first path
+    cache.put("/in/00001.txt", result, records, (b"k",))
+    cache.keep_only(set(paths[:-1]) | {"/in/00001.txt"})  # the last file is gone
+    cache.save(tmp_path)
+    assert len(set(chunk_files(tmp_path)) & set(first)) == 0  # both chunks changed
+    again = ReadCache.load(tmp_path, "code")
+    assert set(again.entries) == set(paths[:-1]) | {"/in/00001.txt"}
+    unchanged = ReadCache.load(tmp_path, "code")
+    before = chunk_files(tmp_path)
+    unchanged.save(tmp_path)
+    assert chunk_files(tmp_path) == before  # nothing changed: nothing written
+
+
+def test_another_code_starts_empty(tmp_path):
+    filled(["/in/a.txt"]).save(tmp_path)
+    assert ReadCache.load(tmp_path, "other").entries == {}
+    assert set(ReadCache.load(tmp_path, "code").entries) == {"/in/a.txt"}
