@@ -27,14 +27,14 @@ from builder.discovery_cache import NEWS, discovery_key
 from builder.discovery_check import check_lasting, check_news
 from builder.load import input_files
 from builder import discovery_cache, listing_cache, recycle, site_parts
-from builder.tasks import LINKS, SHADOWS, link_files, partition_tasks
+from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_tasks
 from builder.listings import iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, future_dates, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
-from builder.publish import MARKER, PublishError, check_site_dir, discard, publish
+from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.search_index import in_spare as search_in_spare
 from builder.settings import SettingsError, load_settings
@@ -210,7 +210,7 @@ def build(
                 chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
                 months = {key: record.search or ("", 0) for key, record in records.items()}
                 plan = plan_search(months, chunk_of, target if site_ok else None)
-                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, site_parts.gather_dir(target))
+                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / GATHERED)
                 indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, *work)))
                 _start(saving)
 
@@ -295,8 +295,6 @@ def build(
                     for _, job in indexing:
                         job.cancel()
             shutil.rmtree(site_parts.search_dir(target), ignore_errors=True)
-            if site_parts.gather_dir(target).exists():
-                discard(site_parts.gather_dir(target), target)
             if report.published:  # remember what each partition was made from, for the next build
                 for task in partitions:
                     if task.key not in kept:  # a reused partition's record stands

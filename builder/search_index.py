@@ -95,17 +95,40 @@ def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], curr
 
 
 def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None:
-    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``,
-    gathered into ``work`` by hard links, which the caller removes), into ``out/<chunk>/``."""
-    shutil.rmtree(work, ignore_errors=True)
+    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``)
+    as gathered in ``work/<chunk>/`` (kept from build to build, see :func:`gather`), into
+    ``out/<chunk>/``."""
     out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in set(os.listdir(work)) - set(plan.wanted):
+        shutil.rmtree(work / stale, ignore_errors=True)
     for chunk in sorted(set(plan.wanted) - set(plan.same)):
-        source = work / chunk / ARTICLES
-        source.mkdir(parents=True)
-        folders = [f"{shadows / m / ARTICLES}/." for m in plan.members[chunk]]
-        subprocess.run(["cp", "-al", "-t", str(source), *folders], check=True)  # the partitions' pages merged into one folder
-        _run_pagefind(source.parent, out / chunk)
+        gather(work / chunk / ARTICLES, [shadows / m / ARTICLES for m in plan.members[chunk]])
+        _run_pagefind(work / chunk, out / chunk)
         (out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
+
+
+def gather(folder: Path, sources: list[Path]) -> None:
+    """Make ``folder`` hold exactly the pages of the ``sources`` folders, as hard links
+    (``<slug>/index.html``): only pages missing, removed, or whose file is not the source's
+    any more are changed, so a chunk with one changed page costs a few hundred stats, not
+    linking a thousand folders again (0.2 to 0.35 s beside the build)."""
+    wanted = {slug: source for source in sources for slug in os.listdir(source)}
+    folder.mkdir(parents=True, exist_ok=True)
+    present = set(os.listdir(folder))
+    for gone in present - set(wanted):
+        shutil.rmtree(folder / gone)
+    for slug, source in wanted.items():
+        page, link = os.path.join(source, slug, "index.html"), os.path.join(folder, slug, "index.html")
+        if slug in present:
+            try:
+                if os.stat(page).st_ino == os.stat(link).st_ino:
+                    continue
+            except FileNotFoundError:
+                pass
+            shutil.rmtree(os.path.join(folder, slug))
+        os.mkdir(os.path.join(folder, slug))
+        os.link(page, link)
 
 
 def in_spare(plan: SearchPlan, spare: Path) -> frozenset[str]:

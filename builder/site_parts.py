@@ -23,11 +23,6 @@ def search_dir(target: Path) -> Path:
     return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.search"
 
 
-def gather_dir(target: Path) -> Path:
-    """Where each changed search chunk's shadow pages are gathered for its Pagefind run."""
-    return target.resolve().parent / f".{target.resolve().name}.new-{os.getpid()}.gather"
-
-
 def parts_dir(target: Path) -> Path:
     """Where this build's MkDocs runs write before their pages move into the new site (removed
     with other leftovers by the next build if this one dies)."""

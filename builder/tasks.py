@@ -21,6 +21,7 @@ from builder.settings import Settings
 from builder.site_parts import parts_dir
 
 SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
+GATHERED = "gathered"  # inside Settings.build_dir: each search chunk's shadow pages, hard-linked together
 LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
 
 

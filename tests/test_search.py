@@ -313,3 +313,31 @@ def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, t
     assert build(config).published
     after = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
     assert [c for c in chunks if before[c] != after[c]] == [chunks[-1]]
+
+
+def test_gather_changes_only_what_changed(tmp_path):
+    """A search chunk's shadow pages are gathered once and kept: a later build relinks only the
+    pages whose file is new, adds and removes pages, and leaves the rest as they were."""
+    from builder.search_index import gather
+
+    months = [tmp_path / "shadows" / m / "articles" for m in ("2024-01", "2024-02")]
+    for n, month in enumerate(months):
+        for slug in (f"a{n}", f"b{n}", f"c{n}"):
+            (month / slug).mkdir(parents=True)
+            (month / slug / "index.html").write_text(f"<p>{slug}</p>", encoding="utf-8")
+    chunk = tmp_path / "gathered" / "2024-01" / "articles"
+    gather(chunk, months)
+    assert sorted(p.parent.name for p in chunk.glob("*/index.html")) == ["a0", "a1", "b0", "b1", "c0", "c1"]
+    folders = {p.name: p.stat().st_ino for p in chunk.iterdir()}
+    fresh = months[0] / "a0" / "index.html.new"  # rewritten as a new file (a new inode)
+    fresh.write_text("<p>a0 again</p>", encoding="utf-8")
+    fresh.replace(months[0] / "a0" / "index.html")
+    shutil.rmtree(months[1] / "c1")
+    (months[1] / "d1").mkdir()
+    (months[1] / "d1" / "index.html").write_text("<p>d1</p>", encoding="utf-8")
+    gather(chunk, months)
+    assert sorted(p.name for p in chunk.iterdir()) == ["a0", "a1", "b0", "b1", "c0", "d1"]
+    assert (chunk / "a0" / "index.html").read_text(encoding="utf-8") == "<p>a0 again</p>"
+    assert (chunk / "d1" / "index.html").read_text(encoding="utf-8") == "<p>d1</p>"
+    kept = {name: ino for name, ino in folders.items() if name not in ("a0", "c1")}
+    assert kept == {p.name: p.stat().st_ino for p in chunk.iterdir() if p.name in kept}  # not made again
