@@ -166,7 +166,7 @@ def build(
                 keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
             articles = kept_articles
             del cache, files, seen, read, stale, kept_articles  # the parent's memory is what grows with N: hold only the records
-            give_back_memory()
+            give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             moment = now or build_time()
