@@ -85,11 +85,12 @@ class ReadCache:
         :func:`builder.listing_cache.listed_key`), under the stat taken before it was read.
         Rejections are not: their cause (a missing photo, say) may lie outside what the stat
         covers."""
-        self.changed.add(path)
-        if not outcome.stat or outcome.rejected:
+        if not outcome.stat or outcome.rejected:  # read again every build: its chunk changes only if it held the file
             self.stats.pop(path, None)
-            self.entries.pop(path, None)
+            if self.entries.pop(path, None) is not None:
+                self.changed.add(path)
             return
+        self.changed.add(path)
         self.stats[path] = (outcome.stat, local_photos(outcome))
         self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
 

@@ -128,7 +128,10 @@ def gather(folder: Path, sources: list[Path]) -> None:
                 pass
             shutil.rmtree(os.path.join(folder, slug))
         os.mkdir(os.path.join(folder, slug))
-        os.link(page, link)
+        try:
+            os.link(page, link)
+        except FileNotFoundError as exc:
+            raise PublishError(f"search: shadow page {page} is missing (a build killed while writing it?); delete {source.parent} and build again") from exc
 
 
 def in_spare(plan: SearchPlan, spare: Path) -> frozenset[str]:

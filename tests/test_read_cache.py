@@ -63,3 +63,18 @@ def test_another_code_starts_empty(tmp_path):
     filled(["/in/a.txt"]).save(tmp_path)
     assert ReadCache.load(tmp_path, "other").entries == {}
     assert set(ReadCache.load(tmp_path, "code").entries) == {"/in/a.txt"}
+
+
+def test_a_rejected_file_rewrites_nothing(tmp_path):
+    """A rejected file is read again every build; unless its chunk held it, nothing is written."""
+    paths = [f"/in/{n:05d}.txt" for n in range(CHUNK)]
+    filled(paths).save(tmp_path)
+    before = chunk_files(tmp_path)
+    cache = ReadCache.load(tmp_path, "code")
+    cache.put("/in/bad.txt", ReadOutcome(rejected=[("/in/bad.txt", "no headline")], stat=((1, 2), None)), (), ())
+    cache.save(tmp_path)
+    assert chunk_files(tmp_path) == before
+    cache = ReadCache.load(tmp_path, "code")
+    cache.put(paths[5], ReadOutcome(rejected=[(paths[5], "no headline")], stat=((1, 3), None)), (), ())  # was cached: now it is not
+    cache.save(tmp_path)
+    assert chunk_files(tmp_path) != before and paths[5] not in ReadCache.load(tmp_path, "code").entries

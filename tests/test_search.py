@@ -341,3 +341,13 @@ def test_gather_changes_only_what_changed(tmp_path):
     assert (chunk / "d1" / "index.html").read_text(encoding="utf-8") == "<p>d1</p>"
     kept = {name: ino for name, ino in folders.items() if name not in ("a0", "c1")}
     assert kept == {p.name: p.stat().st_ino for p in chunk.iterdir() if p.name in kept}  # not made again
+
+
+def test_gather_names_a_missing_shadow_page(tmp_path):
+    from builder.publish import PublishError
+    from builder.search_index import gather
+
+    month = tmp_path / "shadows" / "2024-01" / "articles"
+    (month / "half-written").mkdir(parents=True)  # a build killed between the folder and its page
+    with pytest.raises(PublishError, match="half-written/index.html is missing"):
+        gather(tmp_path / "gathered" / "2024-01" / "articles", [month])
