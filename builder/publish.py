@@ -130,10 +130,12 @@ def swap(fresh: Path, site_dir: Path) -> None:
         if renameat2(at_fdcwd, os.fsencode(fresh), at_fdcwd, os.fsencode(site_dir), _RENAME_EXCHANGE) == 0:
             return
     # no renameat2 (not Linux, old libc, or a file system without it): two renames, a short gap
-    old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
+    # (through a folder of its own, as discard's: no aside still being removed can clash)
+    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent)) / site_dir.name
     site_dir.rename(old)
     fresh.rename(site_dir)
     old.rename(fresh)
+    old.parent.rmdir()
 
 
 def _show_mkdocs_messages() -> None:
