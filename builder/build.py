@@ -33,7 +33,8 @@ from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, future_dates, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
-from builder.partitions import ReadOutcome, ReadTask, RenderTask, build_partition, code_digest, partition_digest, partition_groups, read_chunk, render_docs, shared
+from builder.partitions import RenderTask, build_partition, code_digest, partition_digest, partition_groups, render_docs
+from builder.read_stage import read_all
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.search_index import in_spare as search_in_spare
@@ -130,33 +131,10 @@ def build(
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             files = input_files([source])
             cache = ReadCache.load(settings.build_dir, code)
-            stale = [path for path in files if not cache.fresh(path)]
-            size = max(1, min(500, len(stale) // (4 * worker_count(jobs, scheduler)) + 1))
-            tasks = [ReadTask(config, profile, tuple(map(str, stale[i : i + size])), code) for i in range(0, len(stale), size)]
-            read: dict[str, ReadOutcome] = {}
-            for n, chunk in enumerate(pool.map(read_chunk, tasks), start=1):
-                read.update(chunk)
-                if n % 10 == 0:
-                    print(f"  read {min(n * size, len(stale))}/{len(stale)} changed files", file=sys.stderr, flush=True)
-            articles: list[Article] = []
-            keys: list[bytes] = []  # each article's listed_key
-            digests: dict[str, str] = {}
-            seen: dict[object, object] = {}
-            for path in map(str, files):  # in path order, whichever way each was read
-                outcome = read.pop(path, None)
-                if outcome is None:
-                    gave, warned, hashed, keyed = cache.entries[path]
-                else:
-                    gave = tuple(shared(a, seen) for a in outcome.articles)
-                    warned, hashed, keyed = tuple(outcome.warnings), tuple(outcome.digests.items()), tuple(map(listing_cache.listed_key, gave))
-                    report.rejected.extend(outcome.rejected)
-                    cache.put(path, outcome, gave, keyed)
-                articles.extend(gave)
-                keys.extend(keyed)
-                report.warnings.extend(warned)
-                digests.update(hashed)
-            cache.keep_only({str(p) for p in files})
-            if len(stale) > CHUNK:  # written now, so its memory is free before the listings are made
+            reading = read_all(pool, files, cache, config, profile, code, worker_count(jobs, scheduler))
+            articles, keys, digests = reading.articles, reading.keys, reading.digests
+            report.warnings, report.rejected = reading.warnings, reading.rejected
+            if reading.stale > CHUNK:  # written now, so its memory is free before the listings are made
                 cache.save(settings.build_dir)
             else:  # written beside Pagefind, when this process has least to do
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
@@ -165,7 +143,7 @@ def build(
                 kept_ids = {id(a) for a in kept_articles}
                 keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
             articles = kept_articles
-            del cache, files, seen, read, stale, kept_articles  # the parent's memory is what grows with N: hold only the records
+            del cache, files, reading, kept_articles  # the parent's memory is what grows with N: hold only the records
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build

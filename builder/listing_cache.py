@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def listed_key(article: Article) -> bytes:
     >>> listed_key(a) == listed_key(replace(a, paragraphs=("q",))) != listed_key(replace(a, headline="h2"))
     True
     """
-    return hashlib.blake2b(repr([v for k, v in vars(article).items() if k not in _UNLISTED]).encode(), digest_size=16).digest()
+    return hashlib.blake2b(repr([getattr(article, f.name) for f in fields(article) if f.name not in _UNLISTED]).encode(), digest_size=16).digest()
 
 
 def listed_digest(keys: Iterable[bytes], code: str) -> str:

@@ -30,6 +30,7 @@ from builder.article import Article
 from builder.executors import give_back_memory
 from builder.load import read_inputs
 from builder.jsonld import DESCRIPTION_CHARS
+from builder.listing_cache import listed_key
 from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
@@ -94,6 +95,7 @@ class ReadOutcome:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
     stat: StatKey = ()  # the file's (and sidecar's, photos') size and mtime, taken before reading
+    keys: list[bytes] = field(default_factory=list)  # each article's listing_cache.listed_key
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
     """What each file of the chunk gave, by path (so the parent can cache it per file)."""
     settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcomes = {}
+    seen: dict[object, object] = {}  # values shared here stay shared through the pickle, so the parent makes no copies
     for path in task.paths:
         outcome = outcomes[path] = ReadOutcome()
         before = stat_key(Path(path))  # taken before reading: a file rewritten meanwhile is read again next time
@@ -169,7 +172,8 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
             if result.article is None:
                 outcome.rejected.append((result.source, result.error or "unknown reason"))
             else:
-                outcome.articles.append(slim(result.article))
+                outcome.articles.append(shared(slim(result.article), seen))
+                outcome.keys.append(listed_key(outcome.articles[-1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
         outcome.stat = before[:2] + stat_key(Path(path), local_photos(outcome))[2:]
@@ -190,8 +194,8 @@ def slim(article: Article) -> Article:
 
 def shared(article: Article, seen: dict[object, object]) -> Article:
     """The record with its section, tags, authors and time zones made one object per value
-    across records (``seen``): unpickled one file at a time, each record has copies of its own,
-    and at 100,000 articles the parent's memory is the records'.
+    across records (``seen``): read one file at a time, each record has copies of its own, and
+    at 100,000 articles the parent's memory is the records'.
 
     >>> from datetime import datetime, timezone
     >>> seen: dict[object, object] = {}
