@@ -34,7 +34,7 @@ from builder.executors import give_back_memory, make_executor, no_collection, re
 from builder.incremental import Stored, future_dates, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import RenderTask, build_partition, code_digest, partition_digest, partition_groups, render_docs
-from builder.read_stage import read_all
+from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.search_index import in_spare as search_in_spare
@@ -131,7 +131,7 @@ def build(
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             files = input_files([source])
             cache = ReadCache.load(settings.build_dir, code)
-            reading = read_all(pool, files, cache, config, profile, code, worker_count(jobs, scheduler))
+            reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             articles, keys, digests = reading.articles, reading.keys, reading.digests
             report.warnings, report.rejected = reading.warnings, reading.rejected
             if reading.stale > CHUNK:  # written now, so its memory is free before the listings are made

@@ -33,9 +33,10 @@ class Reading:
     stale: int = 0  # files read now (the rest came from the cache)
 
 
-def read_all(pool: Executor, files: list[Path], cache: ReadCache, config: str, profile: str | None, code: str, workers: int) -> Reading:
+def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
-    put it in ``cache``; take the rest from ``cache``."""
+    put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
+    take the rest from ``cache``."""
     stale = [str(path) for path in files if not cache.fresh(path)]
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [ReadTask(config, profile, tuple(stale[i : i + size]), code) for i in range(0, len(stale), size)]
@@ -48,6 +49,7 @@ def read_all(pool: Executor, files: list[Path], cache: ReadCache, config: str, p
             records, warned, hashed, keyed = tuple(outcome.articles), tuple(outcome.warnings), tuple(outcome.digests.items()), tuple(outcome.keys)
             reading.rejected.extend(outcome.rejected)
             cache.put(path, outcome, records, keyed)
+            cache.spill(build_dir)
             pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
         else:
             records, warned, hashed, keyed = cache.entries[path]

@@ -78,3 +78,36 @@ def test_a_rejected_file_rewrites_nothing(tmp_path):
     cache.put(paths[5], ReadOutcome(rejected=[(paths[5], "no headline")], stat=((1, 3), None)), (), ())  # was cached: now it is not
     cache.save(tmp_path)
     assert chunk_files(tmp_path) != before and paths[5] not in ReadCache.load(tmp_path, "code").entries
+
+
+def test_a_cache_started_empty_writes_each_full_chunk_as_it_fills(tmp_path):
+    paths = [f"/in/{n:05d}.txt" for n in range(int(2.5 * CHUNK))]
+    cache = ReadCache("code")
+    for n, path in enumerate(paths):
+        result, records = outcome(path)
+        cache.put(path, result, records, (b"k",))
+        cache.spill(tmp_path)
+        if n == CHUNK - 1:  # the first chunk is on disk and out of memory before the next file comes
+            assert len(chunk_files(tmp_path)) == 1 and not cache.entries
+    assert len(chunk_files(tmp_path)) == 2 and len(cache.entries) == CHUNK // 2
+    cache.save(tmp_path)
+    assert len(chunk_files(tmp_path)) == 3
+    loaded = ReadCache.load(tmp_path, "code")
+    assert list(loaded.entries) == paths and loaded.complete
+    before = chunk_files(tmp_path)
+    result, records = outcome(paths[1500], "edited")
+    loaded.put(paths[1500], result, records, (b"k2",))
+    loaded.save(tmp_path)
+    assert len(set(chunk_files(tmp_path)) - set(before)) == 1  # the spilled chunks keep their ranges
+    assert ReadCache.load(tmp_path, "code").entries[paths[1500]][0][0].paragraphs == ("edited",)
+
+
+def test_files_out_of_path_order_leave_no_cache_rather_than_a_wrong_one(tmp_path):
+    paths = [f"/in/{n:05d}.txt" for n in range(2 * CHUNK)]
+    cache = ReadCache("code")
+    for path in paths[CHUNK:] + paths[:CHUNK]:  # the second range first
+        result, records = outcome(path)
+        cache.put(path, result, records, (b"k",))
+        cache.spill(tmp_path)
+    cache.save(tmp_path)
+    assert chunk_files(tmp_path) == [] and ReadCache.load(tmp_path, "code").entries == {}

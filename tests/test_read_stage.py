@@ -16,7 +16,7 @@ from builder.load import input_files
 from builder.partitions import ReadTask, read_chunk
 from builder.publish import render
 from builder.read_cache import ReadCache
-from builder.read_stage import read_all
+from builder.read_stage import read_files
 from tests.conftest import SAMPLE, make_project
 
 
@@ -39,7 +39,7 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     files = input_files([SAMPLE])
     cache = ReadCache("code")
     pool = InOrder(cache)
-    reading = read_all(pool, files, cache, str(config), None, "code", workers=1)
+    reading = read_files(pool, files, cache, tmp_path / "build", str(config), None, "code", workers=1)
     size = len(files) // 4 + 1  # at least four chunks per worker
     chunks = [set(map(str, files[i : i + size])) for i in range(0, len(files), size)]
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
@@ -47,7 +47,7 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
     assert [a.source for a in reading.articles] == sorted((a.source for a in reading.articles), key=lambda s: files.index(Path(s)))
     assert reading.keys == [listed_key(a) for a in reading.articles] and reading.stale == len(files)
-    again = read_all(InOrder(cache), files, cache, str(config), None, "code", workers=1)  # all from the cache now
+    again = read_files(InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1)  # all from the cache now
     assert again.stale == 0 and again.articles == reading.articles and again.keys == reading.keys
 
 
