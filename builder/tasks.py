@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from builder.article import Article
-from builder.listings import article_links
+from builder.listings import ArticleLinks
 from builder.partitions import PARTITIONS, PartitionTask
 from builder.publish import MARKER
 from builder.settings import Settings
@@ -83,7 +83,7 @@ def link_files(articles: list[Article], groups: dict[str, list[Article]], folder
     for stale in folder.glob("*.json"):
         if stale.stem not in groups:
             stale.unlink()
-    links = article_links(articles)
+    links = ArticleLinks(articles)  # each partition's entries made as its file is written
     hashes = {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
         text = json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True)
