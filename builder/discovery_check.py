@@ -70,22 +70,22 @@ def _check_sitemaps(site_dir: Path, host: str, problems: list[Problem]) -> set[s
     root = _parse(site_dir / "sitemap.xml", site_dir, problems)
     if root is None:
         return set()
-    files = [("sitemap.xml", root)]
+    names = ["sitemap.xml"]
     if root.tag == f"{s}sitemapindex":
-        files = []
+        names = []
         for entry in root.findall(f"{s}sitemap"):
             loc = entry.findtext(f"{s}loc")
             if not _absolute_on(loc, host):
                 problems.append(("error", "sitemap.xml", f"sitemap index entry {loc!r} is not an absolute URL on the site"))
                 continue
-            name = urlsplit(loc or "").path.rsplit("/", 1)[-1]
-            child = _parse(site_dir / name, site_dir, problems)
-            if child is not None:
-                files.append((name, child))
+            names.append(urlsplit(loc or "").path.rsplit("/", 1)[-1])
     elif root.tag != f"{s}urlset":
         problems.append(("error", "sitemap.xml", f"root element {root.tag} is neither urlset nor sitemapindex"))
     listed: set[str] = set()
-    for name, urlset in files:
+    for name in names:  # one file's tree at a time: a tree of 50,000 URLs is tens of MB
+        urlset = root if root.tag != f"{s}sitemapindex" else _parse(site_dir / name, site_dir, problems)
+        if urlset is None:
+            continue
         urls = urlset.findall(f"{s}url")
         if len(urls) > SITEMAP_MAX:
             problems.append(("error", name, f"{len(urls)} URLs: a sitemap holds at most {SITEMAP_MAX}"))

@@ -131,6 +131,54 @@ def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
     assert [p for p in check_discovery(tmp_path, settings.site_url, NOW, urls) if p[0] == "error"] == []
 
 
+def _tree_sitemaps(entries, limit, index_loc):
+    """The sitemaps as ElementTree writes them (what the text writer must match byte for byte)."""
+    def xml(root):
+        ET.indent(root)
+        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+    chunks = [entries[i : i + limit] for i in range(0, len(entries), limit)] or [[]]
+    files = {}
+    for number, chunk in enumerate(chunks, start=1):
+        urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+        for loc, lastmod in chunk:
+            url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
+            if lastmod:
+                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
+        files["sitemap.xml" if len(chunks) == 1 else f"sitemap-{number}.xml"] = xml(urlset)
+    if len(chunks) > 1:
+        index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+        for number, chunk in enumerate(chunks, start=1):
+            sitemap = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+            ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = index_loc(number)
+            dates = [lastmod for _, lastmod in chunk if lastmod]
+            if dates:
+                ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(dates, key=datetime.fromisoformat)
+        files["sitemap.xml"] = xml(index)
+    return files
+
+
+@pytest.mark.parametrize("limit", [1, 3, 50_000])
+def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
+    from dataclasses import replace
+
+    from builder.discovery import sitemaps
+    from builder.pages import sort_newest_first
+    from builder.urls import article_path
+
+    articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
+    articles[0] = replace(articles[0], slug="a&b<c>d'e\"f")  # markup in a URL stays text
+    articles[1] = replace(articles[1], published=None, modified=None)  # no lastmod
+    ordered = sort_newest_first(articles)
+    for pages, items in ((["", "page/", "about/"], ordered), ([], ordered), ([], []), ([""], [])):
+        newest = (ordered[0].modified or ordered[0].published).isoformat() if items else None
+        entries = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in pages]
+        entries += [(settings.absolute(article_path(a)), (a.modified or a.published).isoformat() if (a.modified or a.published) else None) for a in items]
+        expected = _tree_sitemaps(entries, limit, lambda n: settings.absolute(f"sitemap-{n}.xml"))
+        assert sitemaps(items, pages, settings, limit) == expected
+
+
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):
     root, _ = sample_build
     for feed in list((root / "site").rglob("feed.xml")) + list((root / "site").rglob("atom.xml")):
