@@ -54,6 +54,7 @@ class ReadCache:
     complete: bool = False  # loaded from an index of this code: else every chunk is written
     spilled: list[str] = field(default_factory=list)  # chunks of a cache started empty, written as it filled
     spilling: bool = True  # while the files put so far came in path order
+    spilled_to: list[str] = field(default_factory=list)  # the last spilled path (as _order): the next chunk starts past it
 
     @classmethod
     def load(cls, build_dir: Path, code: str) -> ReadCache:
@@ -103,7 +104,7 @@ class ReadCache:
         if self.complete or not self.spilling or len(self.entries) < CHUNK:
             return
         group = list(self.entries)
-        if group != sorted(group, key=_order) or (self.starts and _order(group[0]) <= self.starts[-1]):
+        if group != sorted(group, key=_order) or (self.spilled and _order(group[0]) <= self.spilled_to):
             self.spilling = False  # chunks must hold ranges of paths: the rest waits for save()
             return
         try:
@@ -111,7 +112,7 @@ class ReadCache:
         except OSError:
             self.spilling = False
             return
-        self.starts.append(_order(group[-1]))
+        self.spilled_to = _order(group[-1])
         self.entries.clear()
         self.stats.clear()
         self.changed.clear()
@@ -138,7 +139,7 @@ class ReadCache:
         if self.complete and not self.changed and (folder / INDEX).exists():
             return
         order = sorted(self.entries, key=_order)
-        if self.spilled and (not self.spilling or (order and _order(order[0]) <= self.starts[-1])):
+        if self.spilled and (not self.spilling or (order and _order(order[0]) <= self.spilled_to)):
             print("  warning: read cache not written: files came out of path order", file=sys.stderr)
             for name in self.spilled:  # (unnamed by any index: the next save would remove them anyway)
                 (folder / name).unlink(missing_ok=True)
