@@ -83,19 +83,21 @@ class ReadCache:
         stat = self.stats.get(str(path))
         return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
 
-    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...], listed: tuple[bytes, ...]) -> None:
+    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...], listed: tuple[bytes, ...]) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their
-        :func:`builder.listing_cache.listed_key`), under the stat taken before it was read.
-        Rejections are not: their cause (a missing photo, say) may lie outside what the stat
-        covers."""
+        :func:`builder.listing_cache.listed_key`), under the stat taken before it was read, and
+        return it as an entry. Rejections are not cached: their cause (a missing photo, say)
+        may lie outside what the stat covers."""
+        entry = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
         if not outcome.stat or outcome.rejected:  # read again every build: its chunk changes only if it held the file
             self.stats.pop(path, None)
             if self.entries.pop(path, None) is not None:
                 self.changed.add(path)
-            return
+            return entry
         self.changed.add(path)
         self.stats[path] = (outcome.stat, local_photos(outcome))
-        self.entries[path] = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
+        self.entries[path] = entry
+        return entry
 
     def spill(self, build_dir: Path) -> None:
         """A cache started empty (a first build, new code) fills in path order: each full chunk

@@ -46,9 +46,8 @@ def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: P
     for path in map(str, files):
         if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
             outcome = pending[1]
-            records, warned, hashed, keyed = tuple(outcome.articles), tuple(outcome.warnings), tuple(outcome.digests.items()), tuple(outcome.keys)
             reading.rejected.extend(outcome.rejected)
-            cache.put(path, outcome, records, keyed)
+            records, warned, hashed, keyed = cache.put(path, outcome, tuple(outcome.articles), tuple(outcome.keys))
             cache.spill(build_dir)
             pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
         else:
