@@ -239,16 +239,19 @@ def build(
                     lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
                     if lasting:  # only the news sitemap, whose window moves with "now", is made again
                         discovery_cache.link(lasting, target, fresh)
-                        made = {NEWS: news_sitemap(articles, settings, moment)}
+                        made: Iterator[tuple[str, bytes]] = iter([(NEWS, news_sitemap(articles, settings, moment))])
                         crawl.files, crawl.problems = lasting.files, lasting.problems
                         report.discovery = "reused"
                     else:
                         made = discovery_files(articles, pages, settings, moment)
-                        crawl.files = sorted(rel for rel in made if rel != NEWS)
                         report.discovery = "made"
-                    for rel, data in made.items():
+                    written = []
+                    for rel, data in made:  # each file written as it is made
                         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                         (fresh / rel).write_bytes(data)
+                        written.append(rel)
+                    if not lasting:
+                        crawl.files = sorted(rel for rel in written if rel != NEWS)
 
             checked: list[Finding] = []  # findings of the pages but articles (notes unfolded), and of discovery: each listing page's own are recorded
 
@@ -256,8 +259,7 @@ def build(
                 with report.stage("validate"):  # reused listing pages: their recorded findings, unread
                     checked.extend(validate_site(fresh, None, settings.image_hosts, None, moment, article_pages=False, known=listing.known(), fold=False))
                     if crawl.problems is None:  # the sitemaps, robots.txt and feeds were made now: check them
-                        urls = {settings.absolute(f"{ARTICLES}/{p.name}/") for p in (fresh / ARTICLES).iterdir()}
-                        crawl.problems = check_lasting(fresh, settings.site_url, urls)
+                        crawl.problems = check_lasting(fresh, settings.site_url, os.listdir(fresh / ARTICLES))
                     checked.extend(Finding(*p) for p in crawl.problems + check_news(fresh, settings.site_url, moment))
                 for plan, job in indexing:  # the index joins the new folder, so a failed one is never published
                     job.result()

@@ -87,8 +87,7 @@ def validate_site(
     if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:
-        urls = {settings.absolute(f"{ARTICLES}/{name}/") for name in article_dirs}
-        findings.extend(Finding(level, rel, msg) for level, rel, msg in check_discovery(site_dir, settings.site_url, now, urls))
+        findings.extend(Finding(level, rel, msg) for level, rel, msg in check_discovery(site_dir, settings.site_url, now, article_dirs))
     return findings
 
 

@@ -104,11 +104,11 @@ def test_each_rule_is_caught(site, settings, case):
 def test_news_sitemap_takes_the_last_two_days(settings, profile):
     articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
     now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
-    news = ET.fromstring(discovery_files(articles, [""], settings, now)["news-sitemap.xml"])
+    news = ET.fromstring(dict(discovery_files(articles, [""], settings, now))["news-sitemap.xml"])
     s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
     assert [u.findtext(f"{s}loc") for u in news] == ["https://akhbar.example.org/articles/flu-vaccination-campaign/"]
     assert news.find(f"{s}url/{n}news/{n}title").text == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
-    later = ET.fromstring(discovery_files(articles, [""], settings, now + timedelta(days=3))["news-sitemap.xml"])
+    later = ET.fromstring(dict(discovery_files(articles, [""], settings, now + timedelta(days=3)))["news-sitemap.xml"])
     assert len(later) == 0
 
 
@@ -119,7 +119,7 @@ def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
 
 def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
     articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
-    files = discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3)
+    files = dict(discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3))
     parts = -(-(len(articles) + 2) // 3)  # articles and two other pages, three per sitemap
     assert sorted(k for k in files if k.startswith("sitemap")) == [f"sitemap-{n}.xml" for n in range(1, parts + 1)] + ["sitemap.xml"]
     index = ET.fromstring(files["sitemap.xml"])
@@ -127,8 +127,66 @@ def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
     for rel, data in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(data)
-    urls = {f"https://akhbar.example.org/articles/{a.url_slug}/" for a in articles}
-    assert [p for p in check_discovery(tmp_path, settings.site_url, NOW, urls) if p[0] == "error"] == []
+    names = [a.url_slug for a in articles]
+    assert [p for p in check_discovery(tmp_path, settings.site_url, NOW, names) if p[0] == "error"] == []
+
+
+def _write(folder, files):
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+
+
+def _urls(n, per_file=1000):
+    """A sitemap index over ``n`` article URLs, ``per_file`` a file, as the builder writes it."""
+    from builder.discovery import _document
+
+    base = "https://akhbar.example.org/"
+    lines = [f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n" for i in range(n)]
+    files = {f"sitemap-{k + 1}.xml": _document("urlset", lines[i : i + per_file]) for k, i in enumerate(range(0, n, per_file))}
+    files["sitemap.xml"] = _document("sitemapindex", [f"  <sitemap>\n    <loc>{base}{name}</loc>\n  </sitemap>\n" for name in files])
+    return files, [f"a-{i}" for i in range(n)]
+
+
+def test_sitemap_index_children_are_checked(tmp_path, settings):
+    from builder.discovery_check import check_lasting
+
+    files, names = _urls(2500)
+    files["sitemap-2.xml"] = files["sitemap-2.xml"].replace(b"<loc>https://akhbar.example.org/articles/a-1500/</loc>", b"<loc>http://elsewhere.example/x/</loc>")
+    files["sitemap-3.xml"] = files["sitemap-3.xml"][:-40]  # cut short: not well-formed
+    _write(tmp_path, files)
+    problems = [p for p in check_lasting(tmp_path, settings.site_url, names + ["not-listed"]) if p[1].startswith("sitemap")]
+    assert ("error", "sitemap-2.xml", "<loc> 'http://elsewhere.example/x/' is not an absolute URL on the site") in problems
+    assert any(p[1] == "sitemap-3.xml" and "not well-formed XML" in p[2] for p in problems)
+    missing = {p[2] for p in problems if "missing from the sitemap" in p[2]}
+    assert "article https://akhbar.example.org/articles/a-1500/ is missing from the sitemap" in missing
+    assert "article https://akhbar.example.org/articles/not-listed/ is missing from the sitemap" in missing
+    assert "article https://akhbar.example.org/articles/a-1499/ is missing from the sitemap" not in missing
+    (tmp_path / "sitemap-1.xml").write_text(f'<sitemapindex xmlns="{SITEMAP_NS}"/>', encoding="utf-8")
+    assert ("error", "sitemap-1.xml", f"root element {{{SITEMAP_NS}}}sitemapindex is not urlset") in check_lasting(tmp_path, settings.site_url, names)
+
+
+def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
+    """The check's memory beside the search indexer: a stream, not a tree of every URL (the
+    tree and a set of listed URLs took 124 MB at 100,000 articles). Allocation sizes are
+    deterministic, so this is measured, not timed."""
+    import tracemalloc
+
+    from builder.discovery_check import check_lasting
+
+    peaks = {}
+    for n in (2_000, 20_000):
+        files, names = _urls(n, per_file=50_000)  # one file, as the builder writes up to 50,000
+        folder = tmp_path / str(n)
+        _write(folder, files)
+        names = set(names)
+        tracemalloc.start()
+        problems = check_lasting(folder, settings.site_url, names)
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert not [p for p in problems if p[1].startswith("sitemap")]
+    # what grows with the URLs is a copy of the names' set: about 60 bytes a URL (a tree and a set of URLs: 1,100)
+    assert (peaks[20_000] - peaks[2_000]) / 18_000 < 100, peaks
 
 
 def _tree_sitemaps(entries, limit, index_loc):
@@ -176,7 +234,7 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
         entries = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in pages]
         entries += [(settings.absolute(article_path(a)), (a.modified or a.published).isoformat() if (a.modified or a.published) else None) for a in items]
         expected = _tree_sitemaps(entries, limit, lambda n: settings.absolute(f"sitemap-{n}.xml"))
-        assert sitemaps(items, pages, settings, limit) == expected
+        assert dict(sitemaps(items, pages, settings, limit)) == expected
 
 
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):
