@@ -69,7 +69,8 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_pss_mb": round(peak_pss / 2**20, 1)}
 
 
-_KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)
+_KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)  # the syscall's number
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def own_memory(tree: list[Any]) -> list[Any]:
@@ -79,11 +80,10 @@ def own_memory(tree: list[Any]) -> list[Any]:
     two processes share one memory; where it cannot be asked, every process counts."""
     if _KCMP is None:
         return tree
-    libc = ctypes.CDLL(None, use_errno=True)
     own = [tree[0]]
     for process in tree[1:]:
         try:
-            shared = libc.syscall(_KCMP, process.ppid(), process.pid, 1, 0, 0) == 0  # KCMP_VM
+            shared = _LIBC.syscall(_KCMP, process.ppid(), process.pid, 1, 0, 0) == 0  # KCMP_VM
         except Exception:  # noqa: BLE001 - gone, or not ours to compare: count it
             shared = False
         if not shared:
