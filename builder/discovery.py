@@ -1,8 +1,9 @@
 """The files crawlers and feed readers fetch: sitemaps, Google News sitemap, robots.txt, feeds.
 
 Pure: records in, ``(site-relative path, bytes)`` out, one file at a time (at 100,000 articles,
-all of them at once were 36 MB beside the search indexer), with every value escaped. Dates are the articles' own (``lastmod`` never the build date); "now" is a
-parameter, so the news sitemap is reproducible (``--now``, ``SOURCE_DATE_EPOCH``).
+all of them at once were 36 MB beside the search indexer), with every value escaped. Dates
+are the articles' own (``lastmod`` never the build date); "now" is a parameter, so the news
+sitemap is reproducible (``--now``, ``SOURCE_DATE_EPOCH``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ types when it loads the file, so a typo fails before any page is written.
 
 from __future__ import annotations
 
-import json
 import re
 import os
 from pathlib import Path
@@ -21,6 +20,7 @@ from mkdocs.structure.files import File, Files
 
 from builder.dates import DIGITS, Digits, display_number
 from builder.fonts import SITE_PATH, cached_subset
+from builder.pages import split_front_matter
 from builder.urls import ARTICLES
 
 
@@ -117,18 +117,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # metadata, and the data joins the page in on_page_markdown.
         if not page.file.src_uri.startswith(f"{ARTICLES}/"):
             return None
-        source: str = page.file.content_string
-        parts = source.split("\n", 2)
-        if len(parts) < 3 or parts[0] != "---" or not parts[2].startswith("---\n"):
+        split = split_front_matter(page.file.content_string)
+        if split is None:
             return None
-        try:
-            data = json.loads(parts[1])
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        self._front[page.file.src_uri] = data
-        return "---\n{}\n" + parts[2]
+        self._front[page.file.src_uri] = split[0]
+        return "---\n{}\n---\n" + split[1]
 
     def on_page_markdown(self, markdown: str, /, *, page: Any, config: Any, files: Any) -> str:
         if page.file.src_uri in self._front:

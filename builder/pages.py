@@ -45,8 +45,29 @@ def read_front_matter(page: str) -> dict[str, Any]:
     >>> read_front_matter(front_matter({"title": "---"}) + "body")
     {'title': '---'}
     """
-    data: dict[str, Any] = json.loads(page.split("\n", 2)[1])
-    return data
+    split = split_front_matter(page)
+    if split is None:
+        raise ValueError("the page does not start with the front matter builder.pages writes")
+    return split[0]
+
+
+def split_front_matter(page: str) -> tuple[dict[str, Any], str] | None:
+    """The data :func:`front_matter` wrote and the text after it; ``None`` for a page that does
+    not start with such a front matter.
+
+    >>> split_front_matter(front_matter({"n": 2}) + "body")
+    ({'n': 2}, 'body')
+    >>> split_front_matter("---\\ntitle: x\\n---\\nbody") is None
+    True
+    """
+    parts = page.split("\n", 2)
+    if len(parts) < 3 or parts[0] != "---" or not parts[2].startswith("---\n"):
+        return None
+    try:
+        data = json.loads(parts[1])
+    except ValueError:
+        return None
+    return (data, parts[2][4:]) if isinstance(data, dict) else None
 
 
 def _escape(match: re.Match[str]) -> str:
