@@ -12,7 +12,7 @@ import yaml
 
 from builder.article import Article
 from builder.build import build
-from builder.listings import RELATED, article_links, listing_pages
+from builder.listings import RELATED, article_links, iter_listing_pages, listing_pages
 from tests.conftest import SAMPLE, make_project
 
 
@@ -175,3 +175,25 @@ def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
     runs = run()
     assert runs[1] == runs[0] and runs[0][1] == 0  # not trusted: all rendered again
     assert runs[2] == (0, runs[0][0])  # the record written with the right marker is trusted
+
+
+def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
+    """The build's own process keeps slim records (:func:`builder.partitions.slim`): whatever
+    it makes from them must be what the full records make. Fails when slim drops a field that
+    a listing, link, feed or sitemap shows."""
+    from builder.build import input_files
+    from builder.discovery import discovery_files, news_sitemap
+    from builder.load import read_inputs
+    from builder.partitions import slim
+    from builder.profile import load_profile
+
+    read = [r.article for p in input_files([SAMPLE]) for r in read_inputs(p, load_profile()) if r.article]
+    full = [dataclasses.replace(a, dateline="الكويت - «الراي»") if i % 2 else a for i, a in enumerate(read)]
+    slimmed = [slim(a) for a in full]
+    assert sum(a.alternative_headline is not None for a in full) >= 3 and sum(bool(a.image and a.image.credit) for a in full) >= 2
+    assert slimmed != full and all(s.dateline is None and not (s.image and s.image.credit) for s in slimmed)
+    now = max(a.published for a in full if a.published) + timedelta(hours=1)
+    assert list(iter_listing_pages(slimmed, settings)) == list(iter_listing_pages(full, settings))
+    assert article_links(slimmed) == article_links(full)
+    assert list(discovery_files(slimmed, ["about/"], settings, now)) == list(discovery_files(full, ["about/"], settings, now))
+    assert news_sitemap(slimmed, settings, now) == news_sitemap(full, settings, now)
