@@ -183,9 +183,9 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
 def slim(article: Article) -> Article:
     """The record the parent keeps for listings, feeds and links: of the body, only what
     :func:`builder.jsonld.description` reads (the first paragraph, cut; nothing when the deck
-    is the description), and no dateline or photo credit, which no listing, link, feed or
-    sitemap shows. The memory per article is what limits the parent: this is 270 bytes less
-    a record in the bench corpus (27 MB at 100,000).
+    is the description), and no dateline, photo credit or photo without a URL, which no
+    listing, link, feed or sitemap shows. The memory per article is what limits the parent:
+    this is 270 bytes less a record in the bench corpus (27 MB at 100,000).
 
     >>> from builder.article import Image
     >>> from builder.jsonld import description
@@ -195,8 +195,11 @@ def slim(article: Article) -> Article:
     >>> decked = replace(full, alternative_headline="موجز")
     >>> description(slim(decked)) == description(decked), slim(decked).paragraphs
     (True, ())
+    >>> slim(replace(full, image=Image("تعليق", None))).image is None
+    True
     """
-    image = replace(article.image, credit=None) if article.image and article.image.credit else article.image
+    image = article.image if article.image and article.image.url else None  # a caption alone shows nowhere but the page
+    image = replace(image, credit=None) if image and image.credit else image
     first = () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
     return replace(article, paragraphs=first, dateline=None, image=image)
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from builder.article import Article
+from builder.article import Article, Image
 from builder.build import build
 from builder.listings import RELATED, article_links, iter_listing_pages, listing_pages
 from tests.conftest import SAMPLE, make_project
@@ -189,9 +189,11 @@ def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
 
     read = [r.article for p in input_files([SAMPLE]) for r in read_inputs(p, load_profile()) if r.article]
     full = [dataclasses.replace(a, dateline="الكويت - «الراي»") if i % 2 else a for i, a in enumerate(read)]
+    full = [dataclasses.replace(a, image=Image("تعليق <b>", "رويترز")) if not a.image and i % 3 == 0 else a for i, a in enumerate(full)]
     slimmed = [slim(a) for a in full]
     assert sum(a.alternative_headline is not None for a in full) >= 3 and sum(bool(a.image and a.image.credit) for a in full) >= 2
     assert slimmed != full and all(s.dateline is None and not (s.image and s.image.credit) for s in slimmed)
+    assert any(a.image and not a.image.url for a in full) and all(s.image is None or s.image.url for s in slimmed)
     now = max(a.published for a in full if a.published) + timedelta(hours=1)
     assert list(iter_listing_pages(slimmed, settings)) == list(iter_listing_pages(full, settings))
     assert article_links(slimmed) == article_links(full)
