@@ -13,11 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from datetime import datetime
-
 from builder import page_reuse
 from builder.article import Article
-from builder.urls import ARTICLES
 from builder.partitions import PartitionTask
 
 DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"
@@ -61,17 +58,6 @@ def remember(task: PartitionTask, digest: str, record: Stored, built: bool) -> N
     (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
     data = {"findings": record.findings, "warnings": record.warnings, "search": record.search}
     (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-
-
-def future_dates(group: list[Article], now: datetime) -> list[list[str]]:
-    """The future-date errors a reused partition would get now: its stored findings were made
-    with an earlier "now" (and, being published, had none)."""
-    found = []
-    for a in group:
-        for prop, moment in (("datePublished", a.published), ("dateModified", a.modified)):
-            if moment and moment > now:
-                found.append(["error", f"{ARTICLES}/{a.url_slug}/index.html", f"{prop} {moment.isoformat()} is in the future (now {now.isoformat()})"])
-    return found
 
 
 def reused_names(groups: list[list[Article]]) -> tuple[set[str], set[str]]:

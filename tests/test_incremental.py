@@ -240,16 +240,23 @@ def test_switching_site_dirs_never_reuses_the_wrong_site(tmp_path, monkeypatch):
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
-def test_a_later_now_is_checked_on_reused_months(tmp_path):
+def test_articles_dated_after_the_build_time_are_held_back_until_then(tmp_path, monkeypatch):
+    """An embargoed story (or one whose date came without its time zone) is not published early,
+    and does not stop the rest of the site: it appears with the first build after its date."""
     from datetime import datetime, timezone
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SAMPLE, corpus)
-    config = make_project(tmp_path, corpus)
-    assert build(config, now=datetime(2026, 1, 1, tzinfo=timezone.utc)).published
-    again = build(config, now=datetime(2025, 6, 1, tzinfo=timezone.utc))  # the flu article (Oct 2025) is now "future"
-    assert not again.published
-    assert any("is in the future" in f.message for f in again.errors)
+    work, corpus = workspace(tmp_path, monkeypatch)  # "now" is 2025-10-12 08:00 UTC
+    config = make_project(work, corpus)
+    flu = work / "site" / "articles" / "flu-vaccination-campaign" / "index.html"  # published 06:00 UTC, modified 06:40 UTC
+    for now, held in ((datetime(2025, 10, 12, 5, tzinfo=timezone.utc), "published date 2025-10-12T09:00:00+03:00"), (datetime(2025, 10, 12, 6, 20, tzinfo=timezone.utc), "modified date 2025-10-12T09:40:00+03:00")):
+        early = build(config, now=now)
+        assert early.published and len(early.built) == SAMPLE_ARTICLES - 1 and not early.errors
+        (source, reason), = early.rejected
+        assert source.endswith("005_4d8a0f6c2e9b1357.txt") and reason.startswith(f"held back: {held} is after the build time {now.isoformat()}")
+        assert not flu.exists() and "flu-vaccination-campaign" not in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    later = build(config)
+    assert later.published and not later.rejected and flu.is_file()
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
 def test_settings_edited_between_builds_in_one_process(tmp_path, monkeypatch):

@@ -56,17 +56,20 @@ def test_a_page_missing_from_the_site_is_rendered_again(tmp_path, monkeypatch):
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
-def test_a_build_that_is_not_published_leaves_no_record_and_reused_pages_are_checked_now(tmp_path, monkeypatch):
+def test_a_build_that_is_not_published_leaves_no_record(tmp_path, monkeypatch):
     work, corpus, config = may_project(tmp_path, monkeypatch)
     docs = work / ".build" / "partitions" / "2023-05"
     assert (docs / RECORD).is_file()
     edit_body(corpus, 25)
-    failed = build(config, now=datetime(2023, 5, 15, tzinfo=timezone.utc))  # May 20th and 25th are "future"
-    assert not failed.published and failed.partitions["pages_reused"] == len(DAYS)
-    future = {f.page for f in failed.errors if "is in the future" in f.message}
-    assert "articles/may-20/index.html" in future  # a reused page: checked against this build's "now"
-    assert "articles/may-25/index.html" in future  # the rendered one
+    broken = tmp_path / "pagefind-broken"  # a real program that fails: the build renders, then is not published
+    broken.write_text('#!/bin/sh\necho "disk full" >&2\nexit 3\n')
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    failed = build(config)
+    assert not failed.published and "disk full" in (failed.failure or "")
+    assert (failed.partitions["pages_rendered"], failed.partitions["pages_reused"]) == (1, len(DAYS))
     assert not (docs / RECORD).exists() and (docs / NEXT).exists()
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
     again = build(config)
     assert again.published and (again.partitions["pages_rendered"], again.partitions["pages_reused"]) == (len(DAYS) + 1, 0)
     assert (docs / RECORD).is_file() and not (docs / NEXT).exists()
