@@ -8,6 +8,7 @@ sitemap is reproducible (``--now``, ``SOURCE_DATE_EPOCH``).
 
 from __future__ import annotations
 
+import html
 import io
 from collections import defaultdict
 from collections.abc import Iterator
@@ -150,7 +151,7 @@ def rss(items: list[Article], settings: Settings, title: str, path: str) -> byte
         ET.SubElement(item, "link").text = link
         ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = link
         ET.SubElement(item, "pubDate").text = format_datetime(article.published)
-        ET.SubElement(item, "description").text = description(article)
+        ET.SubElement(item, "description").text = html.escape(description(article), quote=False)  # RSS readers take it as HTML: escaped, it shows as text
         if article.section:
             ET.SubElement(item, "category").text = article.section
     return _xml(root)

@@ -5,6 +5,7 @@ author, alt text) and file names of its own article; the built pages, feeds and 
 hold no live markup from it, show it literally, and carry it exactly in the JSON-LD.
 """
 
+import html
 import json
 import shutil
 from xml.etree import ElementTree as ET
@@ -135,6 +136,9 @@ def test_home_feeds_and_sitemaps_are_literal(hostile_site):
     assert all(page.xpath(FORBIDDEN) == [] for page in pages)
     rss = ET.parse(site / "feed.xml").getroot()
     assert {t.text for t in rss.iter("title")} - {"أخبار المثال"} <= headlines
+    summaries = [d.text or "" for d in rss.iter("description")][1:]  # after the channel's own
+    assert summaries and all("<" not in d for d in summaries)  # readers take RSS descriptions as HTML: no live tag
+    assert any("<javascript:" in html.unescape(d) for d in summaries)  # a payload with markup is there, as text
     atom_titles = {e.text for e in ET.parse(site / "atom.xml").getroot().iter("{http://www.w3.org/2005/Atom}title")}
     assert atom_titles - {"أخبار المثال"} <= headlines
     for feed in (site / "sections").rglob("*.xml"):
