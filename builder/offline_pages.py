@@ -133,7 +133,12 @@ def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlEl
                     break
                 continue
             target, rest = found
-            if target is None:
+            if target is None and (parts.scheme or parts.netloc):  # the site's own address, but no file of the bundle: named by the input (a photo, an author's page)
+                if _fetches(element, tag, name):
+                    element.drop_tree()  # as a photo on another host: nothing is fetched offline
+                    break
+                continue  # a link to the hosted site stays one
+            if target is None:  # a link the site itself made: the bundle lacks a file it needs
                 out.unresolved.append(url)
                 continue
             element.set(name, relative(new_page, ascii_path(target)) + rest)

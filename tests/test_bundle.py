@@ -328,3 +328,20 @@ def test_the_request_net_sees_file_requests_and_blocks_others(browser, bundled):
         page.evaluate("() => { const i = new Image(); i.src = 'https://cdn.example.org/x.png'; document.body.append(i); }")
     assert seen["blocked"] == seen["foreign"] == ["https://cdn.example.org/x.png"]
     page.close()
+
+
+def test_an_input_url_on_the_site_s_own_host_with_no_bundle_file_is_not_an_error():
+    """A photo or author page the input names by the site's own address is not a file of the
+    bundle: the photo is dropped like one on another host, the link stays a link to the hosted
+    site. A link the site itself made to a missing file is still an error."""
+    from builder.offline_pages import Site, rewrite_page
+
+    site = Site(files=frozenset({"index.html", "articles/x/index.html", "about/index.html"}), site_url="https://akhbar.example.org/")
+    page = b'''<html><body><figure class="photo"><img src="https://akhbar.example.org/p.jpg" alt=""><figcaption>c</figcaption></figure>
+<a href="https://akhbar.example.org/authors/reem/">reem</a> <a href="https://akhbar.example.org/about/">about</a> <a href="../../">home</a></body></html>'''
+    out = rewrite_page(page, "articles/x/index.html", site)
+    tree = lxml.html.document_fromstring(out.html)
+    assert out.unresolved == [] and tree.xpath("//img") == [] and tree.xpath("//figcaption/text()") == ["c"]
+    assert tree.xpath("//a/@href") == ["https://akhbar.example.org/authors/reem/", "../../about/index.html", "../../index.html"]
+    broken = rewrite_page(b'<html><body><img src="../../media/gone.png"><a href="/nowhere/">x</a></body></html>', "articles/x/index.html", site)
+    assert broken.unresolved == ["../../media/gone.png", "/nowhere/"]
