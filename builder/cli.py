@@ -17,6 +17,7 @@ from builder.load import input_files, read_all
 from builder.partitions import PARTITIONS
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
+from builder.recycle import describes
 from builder.settings import SettingsError, load_settings
 from builder.validate import Finding, summary_counts, validate_site
 
@@ -177,7 +178,7 @@ def _validate(site_dir: Path, config: Path, as_json: bool, strict: bool, now: da
     settings = load_settings(config)[0] if config.exists() else None
     findings = validate_site(
         site_dir,
-        settings.build_dir / PARTITIONS if settings else None,
+        settings.build_dir / PARTITIONS if settings and describes(settings.build_dir, site_dir) else None,
         settings.image_hosts if settings else frozenset(),
         settings,
         now or build_time(),

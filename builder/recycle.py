@@ -47,6 +47,14 @@ def _read(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def describes(build_dir: Path, site: Path) -> bool:
+    """Whether the build folder's record is of ``site`` as it is now: the last build published
+    from it replaced that very folder (a build into another folder, or a later failed one
+    whose pages never replaced it, leaves the record of the published one)."""
+    record = _read(build_dir / SITE_RECORD)
+    return record is not None and marker_key(site) is not None and record.get("marker") == marker_key(site)
+
+
 def take(target: Path, build_dir: Path, fresh: Path) -> dict[str, str] | None:
     """Move the spare to ``fresh`` and return the month digests it was built with; ``None``
     (and no spare left) when there is none or it cannot be trusted."""

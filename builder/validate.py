@@ -23,6 +23,7 @@ import lxml.html
 from mkdocs.utils.meta import get_data
 
 from builder.discovery_check import check_discovery
+from builder.page_reuse import RECORD
 from builder.settings import Settings
 from builder.urls import ARTICLES
 from builder.vocabulary import check_node
@@ -68,7 +69,7 @@ def validate_site(
     if not site_dir.is_dir():
         return [Finding("error", str(site_dir), "site folder does not exist")]
     if pages_dir is None and article_pages:
-        findings.append(Finding("warning", str(site_dir), "no pages folder given: JSON-LD not compared with the builder's intent"))
+        findings.append(Finding("info", str(site_dir), "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)"))
     intents = _intent_files(pages_dir) if pages_dir else {}
     article_dirs = sorted(p.name for p in (site_dir / ARTICLES).iterdir()) if (site_dir / ARTICLES).is_dir() else []
     seen_articles = len(article_dirs)
@@ -121,8 +122,10 @@ _FOLDED = re.compile(r"(\d+) page\(s\)")
 
 
 def _intent_files(pages_dir: Path) -> dict[str, Path]:
-    """Article pages the builder wrote, by slug, in its month partitions."""
-    return {p.stem: p for p in pages_dir.glob(f"*/{ARTICLES}/*.md")}
+    """Article pages the builder wrote, by slug, in its month partitions; only of partitions
+    whose pages are those of the published site (they hold its page record: a build that
+    rewrote a partition's pages and then failed has taken the record away)."""
+    return {p.stem: p for p in pages_dir.glob(f"*/{ARTICLES}/*.md") if (p.parent.parent / RECORD).is_file()}
 
 
 def _intent(intents: dict[str, Path], rel: str) -> Any:

@@ -207,3 +207,34 @@ def test_modified_only_is_shown(tmp_path):
     assert build(make_project(tmp_path, corpus)).published
     tree = lxml.html.parse(str(tmp_path / "site" / "articles" / "x" / "index.html"))
     assert tree.xpath("//p[@class='dates']//time/@datetime") == ["2025-02-20T10:00:00+03:00"]
+
+
+def test_validate_compares_with_the_build_folder_only_when_it_describes_the_site(tmp_path, monkeypatch):
+    """`validate site/` after a build into another folder, or after a build that failed, must
+    not report the published pages as differing from pages the builder made for something
+    else; right after site/ is published, a page whose JSON-LD was changed is still caught."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    site = tmp_path / "site"
+    assert build(config).published
+    validate = lambda: cli("validate", site, "--config", config, "--strict")
+    assert validate().returncode == 0
+    story = corpus / "002_7c1d2e9f40ab8835.txt"
+    story.write_text(story.read_text(encoding="utf-8").replace("الكويت", "القادسية", 1), encoding="utf-8")
+    assert build(config, site_dir=tmp_path / "elsewhere").published  # the build folder now describes elsewhere/
+    done = validate()
+    assert done.returncode == 0 and "JSON-LD not compared with the builder's intent" in done.stdout, done.stdout
+    assert build(config).published  # site/ again, with the edit
+    broken = tmp_path / "pagefind-broken"  # a real program that fails: the next build renders, then is not published
+    broken.write_text('#!/bin/sh\necho "disk full" >&2\nexit 3\n')
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    story.write_text(story.read_text(encoding="utf-8").replace("القادسية", "العربي", 1), encoding="utf-8")
+    assert not build(config).published
+    done = validate()
+    assert done.returncode == 0, done.stdout
+    page = site / "articles" / "small-business-ai-study" / "index.html"  # an unchanged partition is still compared
+    page.write_text(page.read_text(encoding="utf-8").replace("2025-02-19T16:00:00+03:00", "2025-02-19T16:01:00+03:00"), encoding="utf-8")
+    done = validate()
+    assert done.returncode == 1 and "JSON-LD differs from what the builder emitted" in done.stdout, done.stdout
