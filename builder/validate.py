@@ -23,6 +23,7 @@ import lxml.html
 from mkdocs.utils.meta import get_data
 
 from builder.discovery_check import check_discovery
+from builder.other_hosts import foreign_in_stylesheet, foreign_requests
 from builder.page_reuse import RECORD
 from builder.settings import Settings
 from builder.urls import ARTICLES
@@ -56,9 +57,10 @@ def validate_site(
     known: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     fold: bool = True,
 ) -> list[Finding]:
-    """Check every HTML page of ``site_dir``; ``pages_dir`` (the partitions folder) holds the
-    builder's intent (front matter); with ``settings``, the sitemaps, feeds and robots.txt too. A partitioned build has
-    checked its article pages already and passes ``article_pages=False``.
+    """Check every HTML page and every stylesheet of ``site_dir``; ``pages_dir`` (the partitions
+    folder) holds the builder's intent (front matter); with ``settings``, the sitemaps, feeds and
+    robots.txt too. A partitioned build has checked its article pages already and passes
+    ``article_pages=False``.
 
     ``known`` maps site-relative pages to the (level, message) findings of the very same bytes,
     checked when they were published (a build's reused listing pages): those pages are not read,
@@ -74,7 +76,8 @@ def validate_site(
     article_dirs = sorted(p.name for p in (site_dir / ARTICLES).iterdir()) if (site_dir / ARTICLES).is_dir() else []
     seen_articles = len(article_dirs)
     known = known or {}
-    for path in _html_pages(site_dir, article_pages):
+    pages, stylesheets = _site_files(site_dir, article_pages)
+    for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
         if rel in known:
@@ -83,6 +86,9 @@ def validate_site(
             intent = _intent(intents, rel) if is_article else None
             found = check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now)
         findings.extend(Finding(level, rel, msg) for level, msg in found)
+    for path in stylesheets:  # a few files, read every time: a url() in one loads on every page
+        rel = path.relative_to(site_dir).as_posix()
+        findings.extend(Finding(level, rel, msg) for level, msg in foreign_in_stylesheet(path.read_bytes(), allowed_hosts))
     if fold:
         findings = fold_notes(findings)
     if seen_articles == 0:
@@ -92,14 +98,17 @@ def validate_site(
     return findings
 
 
-def _html_pages(site_dir: Path, article_pages: bool) -> list[Path]:
-    """Every HTML page; without article pages, the article and media folders are not walked."""
-    found: list[Path] = []
+def _site_files(site_dir: Path, article_pages: bool) -> tuple[list[Path], list[Path]]:
+    """Every HTML page and every stylesheet, in one walk of the site (a large site's walk is not
+    free); without article pages, the article and media folders are not walked."""
+    pages: list[Path] = []
+    stylesheets: list[Path] = []
     for folder, dirs, names in os.walk(site_dir):
         if Path(folder) == site_dir and not article_pages:
             dirs[:] = [d for d in dirs if d not in (ARTICLES, "media")]
-        found.extend(Path(folder) / n for n in names if n.endswith(".html"))
-    return sorted(found)
+        pages.extend(Path(folder) / n for n in names if n.endswith(".html"))
+        stylesheets.extend(Path(folder) / n for n in names if n.endswith(".css"))
+    return sorted(pages), sorted(stylesheets)
 
 
 def fold_notes(findings: list[Finding]) -> list[Finding]:
@@ -146,7 +155,7 @@ def check_page(
     root = tree.getroottree().getroot()
     if root.get("lang") is None or root.get("dir") != "rtl":
         problems.append(("error", "<html> lacks lang and dir=\"rtl\""))
-    problems.extend(_foreign_requests(tree, allowed_hosts))
+    problems.extend(foreign_requests(tree, allowed_hosts))
     blocks = tree.xpath('//script[@type="application/ld+json"]')
     strict: list[Any] = []
     for block in blocks:
@@ -270,20 +279,6 @@ def _references(value: Any) -> list[str]:
     if isinstance(value, list):
         return [ref for v in value for ref in _references(v)]
     return []
-
-
-def _foreign_requests(tree: Any, allowed_hosts: frozenset[str]) -> list[tuple[str, str]]:
-    """Anything the page would load from another host (scripts, styles, images, frames, fonts)."""
-    problems = []
-    for element, attr in (("script", "src"), ("img", "src"), ("iframe", "src"), ("link", "href"), ("source", "src")):
-        for node in tree.xpath(f"//{element}[@{attr}]"):
-            if element == "link" and node.get("rel") in ("canonical", "alternate"):
-                continue
-            url = node.get(attr)
-            parts = urlsplit(url)
-            if (parts.scheme or url.startswith("//")) and parts.netloc not in allowed_hosts:
-                problems.append(("error", f"<{element}> loads from another host: {url}"))
-    return problems
 
 
 def summary_counts(findings: list[Finding]) -> str:

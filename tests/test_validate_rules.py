@@ -101,6 +101,23 @@ def test_each_rule_is_caught(site, settings, case):
     assert any(lvl == level and message in msg for lvl, _, msg in found), found
 
 
+def test_foreign_css_is_caught_naming_the_file(site, settings):
+    """The site's own stylesheets are read too: a url() or @import there loads on every page."""
+    css = site / "assets" / "site.css"
+    css.write_text('@import "https://evil.example/y.css";\n' + css.read_text(encoding="utf-8") + "\nbody { background: url(https://evil.example/x.png) }\n"
+                   "@font-face { font-family: X; src: url(//cdn.example/f.woff2) }\n", encoding="utf-8")
+    edit(site, PAGE, "</head>", "<style>h1 { background: URL( 'https://evil.example/s.png' ) }</style></head>")
+    edit(site, "index.html", "<body", '<body style="background:url(https://evil.example/b.png)"')
+    errors = [(page, msg) for level, page, msg in findings(site, settings) if level == "error"]
+    assert errors == [
+        (PAGE, "<style> loads from another host: https://evil.example/s.png"),
+        ("index.html", "style attribute of <body> loads from another host: https://evil.example/b.png"),
+        ("assets/site.css", "stylesheet loads from another host: https://evil.example/y.css"),
+        ("assets/site.css", "stylesheet loads from another host: https://evil.example/x.png"),
+        ("assets/site.css", "stylesheet loads from another host: //cdn.example/f.woff2"),
+    ]
+
+
 def test_news_sitemap_takes_the_last_two_days(settings, profile):
     articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
     now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
