@@ -44,7 +44,7 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
-    b.add_argument("--jobs", type=int, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
+    b.add_argument("--jobs", type=_positive, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (pip install 'builder[dask]')")
     b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
@@ -69,7 +69,7 @@ def _main(argv: list[str] | None = None) -> int:
     z.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     z.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
     z.add_argument("--out", type=Path, default=Path("dist"), help="where the bundle folder and zip go (default: dist)")
-    z.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    z.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
     z.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset)")
 
     y = commands.add_parser("verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256")
@@ -171,6 +171,16 @@ def _moment(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.utcoffset() is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return value
 
 

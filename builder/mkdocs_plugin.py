@@ -37,6 +37,19 @@ class _TimeZone(c.Type[str]):
         return name
 
 
+class _Count(c.Type[int]):
+    """A count or size: 0 or less would build something absurd (no article on a page), not fail."""
+
+    def __init__(self, default: int) -> None:
+        super().__init__(int, default=default)
+
+    def run_validation(self, value: object) -> int:
+        number: int = super().run_validation(value)
+        if isinstance(number, bool) or number < 1:
+            raise base.ValidationError(f"must be a whole number of at least 1, not {value!r}")
+        return number
+
+
 _BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
 
 
@@ -57,20 +70,20 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     profile = c.Optional(c.Type(str))
     # Hosts besides site_url's from which photo URLs may be loaded (the publisher's own CDN).
     image_hosts = c.ListOfItems(c.Type(str), default=[])
-    per_page = c.Type(int, default=20)
+    per_page = _Count(default=20)
     # Latest news, sections and tags list at most this many pages (newest first); older
     # articles are reached through the date archives, which list every article.
-    max_pages = c.Type(int, default=10)
+    max_pages = _Count(default=10)
     # Articles per search index chunk (one Pagefind run each, merged by the search page):
     # Pagefind holds a whole index in memory, about 0.2 MB per article.
-    search_chunk = c.Type(int, default=1000)
+    search_chunk = _Count(default=1000)
     # Articles per partition (one MkDocs run, one task): a month with more is cut into equal
     # runs in date order, so a worker's memory and the work after one edit stay bounded.
-    partition_size = c.Type(int, default=250)
+    partition_size = _Count(default=250)
     # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
     # record), characters in one headline, caption or paragraph.
-    max_file_bytes = c.Type(int, default=5_000_000)
-    max_line_chars = c.Type(int, default=20_000)
+    max_file_bytes = _Count(default=5_000_000)
+    max_line_chars = _Count(default=20_000)
 
 
 class _MemoryBytecode(BytecodeCache):

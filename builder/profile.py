@@ -67,6 +67,11 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from exc
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:  # a misspelt key would silently publish the chrome it was meant to remove
+        raise ProfileError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a profile has {', '.join(sorted(_KEYS))}")
+    if not isinstance(data.get("name", ""), str):
+        raise ProfileError(f"{path}: 'name' must be a string")
     credits: dict[str, str] = {}
     for canonical, spellings in _table(path, data, "credits").items():
         for spelling in _strings(path, f"credits.{canonical}", spellings):
@@ -81,6 +86,9 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         read_also=frozenset(marker_key(m) for m in _strings(path, "read_also", data.get("read_also", []))),
         dateline_sources=frozenset(credit_key(s) for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))),
     )
+
+
+_KEYS = frozenset({"name", "font_size_buttons", "chrome_lines", "trailing_widgets", "credits", "read_also", "dateline_sources"})
 
 
 def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -47,16 +47,29 @@ class Settings:
         return self.site_url + path.lstrip("/")
 
 
+class _Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.errors.append(record.getMessage())
+
+
 def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Settings, Any]:
     """Load and validate ``mkdocs.yml``; return our settings and MkDocs's config object."""
     overrides: dict[str, Any] = {"strict": True}
     if site_dir is not None:
         overrides["site_dir"] = str(site_dir)
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    said = _Said()  # MkDocs logs what is wrong with each option, then aborts with "configuration error!"
+    logging.getLogger("mkdocs.config").addHandler(said)
     try:
         cfg = load_config(config_file=str(config_file), **overrides)
     except (MkDocsException, SystemExit, OSError) as exc:  # MkDocs's Abort is a SystemExit
-        raise SettingsError(f"{config_file}: {exc}") from exc
+        raise SettingsError("; ".join([f"{config_file}: {exc}", *said.errors])) from exc
+    finally:
+        logging.getLogger("mkdocs.config").removeHandler(said)
     plugin = cfg.plugins.get("publisher")
     if plugin is None:
         raise SettingsError(f"{config_file}: the 'publisher' plugin is not enabled under 'plugins'")
@@ -79,9 +92,9 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             profile=(base / pc.profile).resolve() if pc.profile else None,
             image_hosts=frozenset([urlsplit(site_url).netloc, *pc.image_hosts]),
             per_page=pc.per_page,
-            max_pages=max(1, pc.max_pages),
-            search_chunk=max(1, pc.search_chunk),
-            partition_size=max(1, pc.partition_size),
+            max_pages=pc.max_pages,
+            search_chunk=pc.search_chunk,
+            partition_size=pc.partition_size,
             limits=Limits(pc.max_file_bytes, pc.max_line_chars),
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",

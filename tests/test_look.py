@@ -150,5 +150,5 @@ def test_arabic_indic_digits_when_set(arabic_digits_build):
 
 
 def test_unknown_digits_setting_is_refused(tmp_path):
-    with pytest.raises(SettingsError, match="digits"):
+    with pytest.raises(SettingsError, match="Plugin .publisher. option .digits.: Expected one of"):
         load_settings(make_project(tmp_path, SAMPLE, digits="roman"))

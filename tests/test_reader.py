@@ -139,3 +139,24 @@ def test_lone_surrogates_are_dropped():
     from builder.normalize import normalize_text
 
     assert normalize_text("أ\ud83dب") == "أب"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('name = "x"\nchrome_line = ["شارك على فيسبوك"]\n', "unknown key(s) 'chrome_line'; a profile has chrome_lines, credits,"),
+        ("name = 5\n", "'name' must be a string"),
+        ('chrome_lines = "طباعة"\n', "'chrome_lines' must be a list of non-empty strings"),
+    ],
+)
+def test_a_profile_with_a_misspelt_key_or_a_wrong_type_is_refused(tmp_path, text, reason):
+    """A misspelt key would silently publish the page chrome it was meant to remove."""
+    from builder.cli import main
+    from builder.profile import ProfileError, load_profile
+
+    path = tmp_path / "my-site.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value).startswith(f"{path}: {reason}")
+    assert main(["parse", str(SEED), "--profile", str(path)]) == 2

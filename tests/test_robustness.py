@@ -5,6 +5,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from builder.build import build
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
@@ -92,3 +94,17 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
         graph = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])["@graph"]
         assert photo not in page and any(n.get("@type") == "ImageObject" and "/share-" in n.get("url", "") for n in graph)
     assert not list(site.rglob("tiny.png")) and not list(site.rglob("bad.jpg"))
+
+
+@pytest.mark.parametrize(("option", "value"), [("per_page", 0), ("per_page", -3), ("max_pages", 0), ("search_chunk", 0), ("partition_size", 0), ("max_file_bytes", 0), ("max_line_chars", -1)])
+def test_a_count_setting_below_one_is_refused(tmp_path, option, value):
+    """per_page: 0 used to build one article a page, and max_pages: 0 was quietly made 1."""
+    from builder.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match=f"{option}.*must be a whole number of at least 1, not {value}"):
+        load_settings(make_project(tmp_path, SAMPLE, **{option: value}))
+
+
+def test_jobs_below_one_is_refused(tmp_path):
+    done = cli("build", "--config", make_project(tmp_path, SAMPLE), "--jobs", "0")
+    assert done.returncode == 2 and "--jobs: '0' is not a whole number of at least 1" in done.stderr
