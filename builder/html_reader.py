@@ -16,6 +16,7 @@ from lxml import etree
 import trafilatura
 
 from builder.article import Article, Image, ReadResult
+from builder.date_line import is_date_line
 from builder.decode import DecodeError, decode
 from builder.load import gaps, with_metadata
 from builder.metadata import MetadataError, parse_metadata
@@ -45,12 +46,13 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     ld = _article_node(data.get("json-ld", []) + data.get("microdata", []))
     og = _opengraph(data.get("opengraph", []))
     tree = lxml.html.fromstring(html)
-    headline = _first(ld.get("headline"), og.get("og:title"), _text(tree, "//h1"), _text(tree, "//title"))
+    h1 = _text(tree, "//h1")
+    headline = _first(ld.get("headline"), og.get("og:title"), h1, _text(tree, "//title"))
     if not headline:
         raise ParseError("no headline in the page (JSON-LD, OpenGraph, <h1> or <title>)")
     body = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
     lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
-    paragraphs = [p for p in clean_body(lines, profile) if p != headline]
+    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1})
     if not paragraphs:
         raise ParseError("no article body found in the page")
     caption_text = _text(tree, "//figure//figcaption")
@@ -79,6 +81,20 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
         dateline=dateline(paragraphs[0], profile),
     )
     return with_metadata(article, metadata), warnings
+
+
+def _without_page_header(paragraphs: list[str], titles: set[str | None]) -> list[str]:
+    """The body without what the page prints above it: the page's title (its ``<h1>`` may
+    differ from the headline its JSON-LD or OpenGraph gives) and its date line. Only leading
+    lines go: further down, such a line is the article's own text.
+
+    >>> _without_page_header(["عنوان الصفحة", "5 مايو 2025", "نص الخبر.", "5 مايو 2025"], {"عنوان الصفحة"})
+    ['نص الخبر.', '5 مايو 2025']
+    """
+    start = 0
+    while start < len(paragraphs) and (paragraphs[start] in titles or is_date_line(paragraphs[start])):
+        start += 1
+    return paragraphs[start:]
 
 
 def _article_node(nodes: list[Any]) -> dict[str, Any]:

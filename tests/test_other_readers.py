@@ -3,7 +3,10 @@
 import json
 import shutil
 
-from builder.load import input_files, read_all
+import pytest
+
+from builder.jsonld import description
+from builder.load import input_files, read_all, read_inputs
 from tests.conftest import FIXTURES, make_project
 
 RECORDS = FIXTURES / "records"
@@ -68,3 +71,41 @@ def test_mixed_input_kinds_build_one_site(tmp_path):
     assert len(report.built) == 3 and len(report.rejected) == 3 and report.errors == []
     for slug in ("saved-page", "rec-1", "35889e5e2b163f43"):  # every built article has its page
         assert (tmp_path / "site" / "articles" / slug / "index.html").is_file(), slug
+
+
+BODY = ("أقر البرلمان، أمس، قانون الاستثمار الجديد بأغلبية كبيرة بعد نقاش استمر ساعات طويلة.",
+        "ويمنح القانون إعفاءات ضريبية للمستثمرين في القطاعات الصناعية لمدة خمس سنوات.")
+
+
+def saved_page(path, header, body=BODY, og_title="البرلمان يقر قانون الاستثمار"):
+    """A saved article page: OpenGraph title, then ``header`` and ``body`` as the article's lines."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in body)
+    path.write_text(
+        f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>{og_title}</title>'
+        f'<meta property="og:title" content="{og_title}"></head><body><article>{header}{paragraphs}</article></body></html>',
+        encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("date", [
+    "5 مايو 2025", "الاثنين ٥ أيار ٢٠٢٥ - 10:30 صباحاً", "Monday, May 5, 2025 10:30 AM",
+    "الأحد 4 مايو 2025م الموافق 7 ذو القعدة 1446هـ", "05/05/2025 | 10:30",
+])
+def test_saved_page_date_line_and_h1_are_not_body_text(tmp_path, profile, date):
+    h1 = "البرلمان يقر قانون الاستثمار الجديد بالأغلبية"  # not the OpenGraph headline
+    [result] = read_inputs(saved_page(tmp_path / "000_page.html", f'<h1>{h1}</h1><p class="date">{date}</p>'), profile)
+    a = result.article
+    assert a.headline == "البرلمان يقر قانون الاستثمار"
+    assert a.paragraphs == BODY and description(a) == BODY[0]
+    assert a.published is None  # the date line is never read as the article's date
+
+
+def test_saved_page_date_further_down_stays(tmp_path, profile):
+    body = (*BODY, "5 مايو 2025")
+    [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>البرلمان يقر قانون الاستثمار</h1>", body), profile)
+    assert result.article.paragraphs == body
+
+
+def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
+    [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)), profile)
+    assert not result.ok and "no article body" in result.error
