@@ -19,7 +19,7 @@ from builder.load import gaps, with_metadata
 from builder.metadata import MetadataError, parse_metadata
 from builder.normalize import normalize_line, normalize_text
 from builder.profile import Profile
-from builder.reader import ParseError, article_id, clean_body, dateline, split_credit
+from builder.reader import ParseError, article_id, clean_body, dateline, id_problem, split_credit
 
 TEXT_KEYS = {"title": "headline", "headline": "headline", "subtitle": "deck", "deck": "deck", "body": "body", "text": "body", "content": "body", "caption": "caption"}
 META_KEYS = {"date": "published", "published": "published", "modified": "modified", "updated": "modified", "author": "authors",
@@ -111,7 +111,12 @@ def record_article(item: dict[str, Any], where: str, position: int, path: Path, 
 def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
     """The record's own id; else a stable hash of its source URL; else file name and position."""
     if isinstance(item.get("id"), (str, int)):
-        return article_id(f"_{item['id']}")
+        given = str(item["id"])
+        try:
+            return article_id(f"_{given}")
+        except ParseError:  # its message speaks of a file name
+            problem = id_problem(given) or f"{given!r} is reserved (MkDocs makes it a folder's index page)"
+            raise ParseError(f"'id' gives no usable article id: {problem}; change it, or leave it out to take one from 'url' (a 'slug' can give the page an Arabic URL)") from None
     if isinstance(item.get("url"), str) and item["url"].strip():
         return hashlib.sha256(item["url"].strip().encode()).hexdigest()[:16]
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-_") or "record"

@@ -27,7 +27,9 @@ _SOURCE = r"«[^»]{1,30}»|\([^)]{1,30}\)|[\u0621-\u064aA-Za-z][\u0621-\u064aA-
 # "الرباط - «الراي»:" / "القاهرة - أ ف ب:" and "دبي (وام) -"
 _DATELINE_DASH_FIRST = re.compile(rf"^(?P<line>{_PLACE} ?[-–—] ?(?P<source>{_SOURCE})) ?:")
 _DATELINE_SOURCE_FIRST = re.compile(rf"^(?P<line>{_PLACE} ?(?P<source>\([^)]{{1,30}}\))) ?[-–—:]")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_ID_MAX = 128
+_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_-]{{0,{_ID_MAX - 1}}}$")
+_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class ParseError(ValueError):
@@ -48,15 +50,44 @@ def article_id(file_name: str) -> str:
     >>> article_id("morocco-deal.txt")
     'morocco-deal'
     """
-    stem = file_name.rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    name = file_name.rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
     prefix, sep, rest = stem.partition("_")
     candidate = rest if sep and rest else prefix
-    if not _ID.match(candidate):
-        raise ParseError(f"file name gives no usable article id ({candidate!r}: letters, digits, '-' and '_' only)")
+    problem = id_problem(candidate)
+    if problem:
+        # The id names the article's media folder and tells two inputs apart even when a
+        # sidecar gives a slug, so the fix is a new name; the URL can still be Arabic.
+        slug = "; a 'slug' in its .toml sidecar can still give the page an Arabic URL" if suffix.lower() == "txt" else ""
+        raise ParseError(f"file name gives no usable article id: {problem}; rename the file (e.g. 000_article-1{dot}{suffix}){slug}")
     if candidate.casefold() in RESERVED_NAMES:
         raise ParseError(f"file name gives the reserved article id {candidate!r}")
     return candidate
+
+
+def id_problem(candidate: str) -> str | None:
+    """Why ``candidate`` cannot be an article id, or None. Ids are ASCII on purpose: they name
+    the article's media folder and the page's URL when no slug is given, in every file system
+    and in the offline bundle's zip.
+
+    >>> id_problem("morocco-deal_2") is None
+    True
+    >>> id_problem("خبر")
+    "'خبر' has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'"
+    >>> id_problem("")
+    'it is empty'
+    >>> id_problem("-x")
+    "'-x' must start with an ASCII letter or digit"
+    """
+    if _ID.match(candidate):
+        return None
+    if not candidate:
+        return "it is empty"
+    if not _ID_CHARS.match(candidate):
+        return f"{candidate!r} has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'"
+    if len(candidate) > _ID_MAX:
+        return f"{candidate!r} is longer than {_ID_MAX} characters"
+    return f"{candidate!r} must start with an ASCII letter or digit"
 
 
 def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> Parsed:

@@ -45,6 +45,17 @@ def test_json_file_with_a_list_of_records(tmp_path, profile):
     assert results[0].article.id != results[1].article.id
 
 
+def test_a_record_id_that_is_no_usable_id_says_so_as_a_record(tmp_path, profile):
+    (tmp_path / "batch.jsonl").write_text(
+        "".join(json.dumps({"id": i, "title": "عنوان", "body": "نص."}, ensure_ascii=False) + "\n" for i in ("خبر", "index", "rec.1")),
+        encoding="utf-8")
+    arabic, reserved, dotted = read_all(input_files([tmp_path]), profile)
+    assert "'id' gives no usable article id: 'خبر' has characters other than ASCII letters" in arabic.error
+    assert "'index' is reserved" in reserved.error
+    assert "file name" not in arabic.error + reserved.error
+    assert dotted.article.id == "rec"  # accepted as before: what ids are accepted did not change
+
+
 def test_saved_html_page(profile):
     [result] = list(read_all(input_files([HTML]), profile))
     a = result.article

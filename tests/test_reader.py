@@ -115,6 +115,19 @@ def test_unusable_ids_are_refused(name):
         article_id(name)
 
 
+def test_an_arabic_file_name_says_what_an_id_takes_and_how_to_fix_it(tmp_path, profile):
+    path = tmp_path / "000_خبر.txt"
+    shutil.copy(RAW / "no_deck.txt", path)
+    result = read_article(path, profile)
+    assert not result.ok
+    assert "'خبر' has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'" in result.error
+    assert "rename the file (e.g. 000_article-1.txt)" in result.error and "'slug' in its .toml sidecar" in result.error
+    with pytest.raises(ParseError, match=r"rename the file \(e.g. 000_article-1.html\)$"):  # a page has no sidecar
+        article_id("000_خبر.html")
+    with pytest.raises(ParseError, match="must start with an ASCII letter or digit"):
+        article_id("000_-x.txt")
+
+
 @pytest.mark.parametrize("name", ["000_index.txt", "README.txt", "001_Index.txt"])
 def test_reserved_ids_are_refused(name):
     with pytest.raises(ParseError, match="reserved"):
