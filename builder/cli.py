@@ -110,7 +110,7 @@ def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
             for warning in result.warnings:
                 print(f"  warning: {warning}")
         else:
-            print(f"rejected {result.error}")
+            print(f"rejected {result.source}: {result.error}")
     return 0 if ok else 1
 
 

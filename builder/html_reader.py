@@ -18,7 +18,7 @@ import trafilatura
 from builder.article import Article, Image, ReadResult
 from builder.date_line import is_date_line
 from builder.decode import DecodeError, decode
-from builder.load import gaps, with_metadata
+from builder.load import gaps, why, with_metadata
 from builder.metadata import MetadataError, parse_metadata
 from builder.normalize import normalize_line, normalize_text
 from builder.profile import Profile
@@ -33,9 +33,9 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
         html = decode(path.read_bytes())
         article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
-        return ReadResult(source, None, f"{path.name}: {exc}")
+        return ReadResult(source, None, why(exc))
     except (etree.ParserError, etree.XMLSyntaxError) as exc:  # lxml on text that is no HTML document
-        return ReadResult(source, None, f"{path.name}: not an HTML page: {exc}")
+        return ReadResult(source, None, f"not an HTML page: {exc}")
     return ReadResult(source, article, warnings=warnings + gaps(article))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from builder.article import Article, Image, ReadResult
 from builder.decode import DecodeError, decode
-from builder.load import gaps, with_metadata
+from builder.load import gaps, why, with_metadata
 from builder.metadata import MetadataError, parse_metadata
 from builder.normalize import normalize_line, normalize_text
 from builder.profile import Profile
@@ -32,22 +32,22 @@ def read_records(path: Path, profile: Profile, max_record_bytes: int = 5_000_000
     try:
         text = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
-        return [ReadResult(source, None, f"{path.name}: {exc}")]
-    records: list[tuple[str, int, Any]] = []  # (where, position, record)
+        return [ReadResult(source, None, why(exc))]
+    records: list[tuple[int, Any]] = []  # (position: line of a .jsonl, place in a .json list, record)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if len(line) > max_record_bytes:
-                records.append((f"{path.name}:{number}", number, ValueError(f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)")))
+                records.append((number, ValueError(f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)")))
             elif line.strip():
-                records.append((f"{path.name}:{number}", number, _loads(line)))
+                records.append((number, _loads(line)))
     else:
         data = _loads(text)
         items = data if isinstance(data, list) else [data]
-        records = [(f"{path.name}[{i}]" if isinstance(data, list) else path.name, i + 1, item) for i, item in enumerate(items)]
-    results = [_record(where, position, item, path, profile) for where, position, item in records]
+        records = [(i + 1, item) for i, item in enumerate(items)]
+    results = [_record(position, item, path, profile) for position, item in records]
     if not results:
-        return [ReadResult(source, None, f"{path.name}: no records")]
-    unknown = sorted({k for _, _, item in records if isinstance(item, dict) for k in item} - set(TEXT_KEYS) - set(META_KEYS) - OTHER_KEYS)
+        return [ReadResult(source, None, "no records")]
+    unknown = sorted({k for _, item in records if isinstance(item, dict) for k in item} - set(TEXT_KEYS) - set(META_KEYS) - OTHER_KEYS)
     if unknown:
         first = results[0]
         results[0] = ReadResult(first.source, first.article, first.error, first.warnings + (f"{path.name}: unknown keys ignored: {', '.join(unknown)}",))
@@ -61,22 +61,22 @@ def _loads(text: str) -> Any:
         return exc
 
 
-def _record(where: str, position: int, item: Any, path: Path, profile: Profile) -> ReadResult:
-    source = f"{path}:{position}"  # the file to reopen, and which record; messages say `where`
+def _record(position: int, item: Any, path: Path, profile: Profile) -> ReadResult:
+    source = f"{path}:{position}"  # the file to reopen, and which record: reasons need not say either
     if isinstance(item, json.JSONDecodeError):
-        return ReadResult(source, None, f"{where}: not valid JSON: {item.msg} (column {item.colno})")
+        return ReadResult(source, None, f"not valid JSON: {item.msg} (column {item.colno})")
     if isinstance(item, ValueError):
-        return ReadResult(source, None, f"{where}: {item}")
+        return ReadResult(source, None, str(item))
     if not isinstance(item, dict):
-        return ReadResult(source, None, f"{where}: a record must be a JSON object")
+        return ReadResult(source, None, "a record must be a JSON object")
     try:
-        article, warnings = record_article(item, where, position, path, profile)
+        article, warnings = record_article(item, position, path, profile)
     except (ParseError, MetadataError) as exc:
-        return ReadResult(source, None, f"{where}: {exc}")
+        return ReadResult(source, None, str(exc))
     return ReadResult(source, article, warnings=warnings + gaps(article))
 
 
-def record_article(item: dict[str, Any], where: str, position: int, path: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+def record_article(item: dict[str, Any], position: int, path: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
     """One scraper record -> Article (pure apart from checking a local image file exists)."""
     values = {TEXT_KEYS[k]: v for k, v in item.items() if k in TEXT_KEYS}
     for key, value in values.items():

@@ -2,8 +2,9 @@
 
 Each input kind has a reader of its own producing the same ``Article``: raw scraped text
 (``.txt`` with an optional ``.toml`` sidecar), scraper records (``.json``, ``.jsonl``) and saved
-article pages (``.html``, ``.htm``). Every failure becomes a reason naming the file; none
-stops the batch.
+article pages (``.html``, ``.htm``). Every failure becomes a reason; none stops the batch.
+A reason says only what the record's source (the file, or ``file:line``) does not: whoever
+shows it shows the source beside it, so a reason naming the file again repeated it.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return [ReadResult(str(path), None, f"{path.name}: {exc.strerror or exc}")]
+        return [ReadResult(str(path), None, why(exc))]
     if size > limits.max_file_bytes and suffix != ".jsonl":
-        return [ReadResult(str(path), None, f"{path.name}: file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)")]
+        return [ReadResult(str(path), None, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)")]
     if suffix in (".json", ".jsonl"):
         from builder.json_reader import read_records
 
@@ -75,7 +76,7 @@ def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
     longest = max(len(t) for t in texts)
     if longest <= limit:
         return result
-    return ReadResult(result.source, None, f"{Path(result.source).name}: a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)")
+    return ReadResult(result.source, None, f"a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)")
 
 
 def read_all(paths: Iterable[Path], profile: Profile, limits: Limits = Limits()) -> Iterator[ReadResult]:
@@ -91,10 +92,20 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         parsed = parse_text(text, article_id=article_id(path.name), source=source, profile=profile)
         metadata, meta_warnings = read_sidecar(path)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
-        return ReadResult(source=source, article=None, error=f"{path.name}: {exc}")
+        return ReadResult(source=source, article=None, error=why(exc))
     article = with_metadata(parsed.article, metadata)
     damaged = (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",) if REPLACEMENT in text else ()
     return ReadResult(source=source, article=article, warnings=damaged + parsed.warnings + meta_warnings + gaps(article))
+
+
+def why(exc: Exception) -> str:
+    """The reason an input failed, without its path: an ``OSError`` names the file it failed on,
+    which the rejection's source names already; a sidecar's error names the sidecar.
+
+    >>> why(FileNotFoundError(2, "No such file or directory", "/in/000_a.txt"))
+    'No such file or directory'
+    """
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
 def with_metadata(article: Article, metadata: Metadata) -> Article:

@@ -103,7 +103,7 @@ def test_bad_inputs_are_rejected_and_the_batch_goes_on(tmp_path):
     report = build(make_project(tmp_path, corpus))
     assert len(report.built) == SAMPLE_ARTICLES and report.errors == []
     reasons = dict((Path(s).name, r) for s, r in report.rejected)
-    assert reasons["010_empty.txt"] == "010_empty.txt: empty file"
+    assert reasons["010_empty.txt"] == "empty file"  # the file is the source: named once
     assert "only page chrome" in reasons["011_chrome.txt"]
     assert "012_badmeta.toml: 'published'" in reasons["012_badmeta.txt"] and "UTC offset" in reasons["012_badmeta.txt"]
 
@@ -136,7 +136,7 @@ def test_parse_json_contract(tmp_path):
     done = cli("parse", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(r["ok"], r["error"]) for r in lines] == [(True, None), (False, "000_x.txt: empty file")]
+    assert [(Path(r["source"]).name, r["ok"], r["error"]) for r in lines] == [("000_55425f2f31b4ad18.txt", True, None), ("000_x.txt", False, "empty file")]
     article = lines[0]["article"]
     assert {"id", "headline", "alternative_headline", "image", "paragraphs"} <= set(article)
     assert article["id"] == "55425f2f31b4ad18"

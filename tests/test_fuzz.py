@@ -37,7 +37,7 @@ def check(data: bytes, suffix: str = ".txt") -> None:
     assert results
     for result in results:
         if result.article is None:
-            assert result.error and result.error.startswith(path.name), result.error
+            assert result.error and result.source.startswith(str(path)), (result.source, result.error)
         else:
             a = result.article
             assert a.headline.strip() and a.paragraphs and all(p.strip() for p in a.paragraphs)

@@ -8,6 +8,7 @@ hold no live markup from it, show it literally, and carry it exactly in the JSON
 import html
 import json
 import shutil
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import lxml.html
@@ -92,9 +93,9 @@ def test_all_payload_articles_built_and_file_names_refused(hostile_site):
     root, report = hostile_site
     assert len(PAYLOADS) >= 30
     assert len(report.built) == len(PAYLOADS) and report.errors == []
-    rejected = {r for _, r in report.rejected}
+    rejected = {Path(s).name: r for s, r in report.rejected}
     for name in ("900_<script>.txt", '901_"onload=x.txt', "902_{{x}}.txt", "903_a b.txt", "904_..txt", "905_ملف.txt"):
-        assert any(r.startswith(f"{name}: file name gives no usable article id") for r in rejected), name
+        assert rejected[name].startswith("file name gives no usable article id"), name
     assert not list(root.parent.glob("*script*"))
 
 

@@ -58,7 +58,7 @@ def test_bad_metadata_rejects_the_article_naming_file_and_key(tmp_path, profile,
     raw = sidecar(tmp_path, text)
     result = read_article(raw, profile)
     assert not result.ok
-    assert result.error.startswith("000_abc.txt: 000_abc.toml: ")
+    assert result.source == str(raw) and result.error.startswith("000_abc.toml: ")  # the sidecar once, the .txt as the source
     assert reason in result.error
 
 

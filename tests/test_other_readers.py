@@ -28,10 +28,11 @@ def test_jsonl_records(profile):
     assert unknown == ["scraped.jsonl: unknown keys ignored: lang, scraped_at"]
     assert second.dateline == "القاهرة - أ ف ب" and len(second.id) == 16
     assert second.published is None and second.authors == ()
+    assert [r.source for r in results[2:]] == [f"{RECORDS / 'scraped.jsonl'}:{n}" for n in (3, 4, 5)]  # file:line
     errors = [r.error for r in results[2:]]
-    assert errors[0] == "scraped.jsonl:3: no title"
-    assert "scraped.jsonl:4: 'published'" in errors[1] and "UTC offset" in errors[1]
-    assert errors[2].startswith("scraped.jsonl:5: not valid JSON")
+    assert errors[0] == "no title"
+    assert errors[1].startswith("'published'") and "UTC offset" in errors[1]
+    assert errors[2].startswith("not valid JSON")
 
 
 def test_json_file_with_a_list_of_records(tmp_path, profile):

@@ -80,15 +80,14 @@ def test_unknown_credit_is_kept_and_reported(profile):
 def test_rejections_name_the_file_and_the_reason(profile, name, reason):
     result = read_article(RAW / f"{name}.txt", profile)
     assert not result.ok
-    assert result.error.startswith(f"{name}.txt: ")
-    assert reason in result.error
+    assert result.source == str(RAW / f"{name}.txt") and result.error.startswith(reason)  # the file once: as the source
 
 
 def test_binary_file_is_rejected(tmp_path, profile):
     path = tmp_path / "001_deadbeef.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     result = read_article(path, profile)
-    assert not result.ok and "001_deadbeef.txt: binary data" in result.error
+    assert not result.ok and result.source == str(path) and result.error.startswith("binary data")
 
 
 def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
@@ -98,7 +97,8 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
     shutil.copy(RAW / "no_deck.txt", tmp_path / "004_nodeck.txt")
     results = list(read_all(input_files([tmp_path]), profile))
     assert [r.ok for r in results] == [True, False, False, True]
-    assert "002_empty.txt" in results[1].error and "003_binary.txt" in results[2].error
+    assert results[1].source.endswith("002_empty.txt") and results[1].error == "empty file"
+    assert results[2].source.endswith("003_binary.txt") and results[2].error.startswith("binary data")
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,16 @@
 """Collisions, limits and the build report."""
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from builder.build import build
+from builder.cli import main
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
@@ -43,6 +46,41 @@ def test_oversized_files_and_absurd_lines_are_refused(tmp_path):
     assert len(report.built) == SAMPLE_ARTICLES
 
 
+GOOD = "عنوان الخبر\n\nتصغير\nتكبير\n\nنص الخبر.\n"
+
+
+def test_a_rejection_names_its_file_once(tmp_path, capsys):
+    """The summary names the source; the reason adds only what it does not say (a sidecar)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001_good.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "002_bad-date.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "002_bad-date.toml").write_text('published = "2024-01-01"\n', encoding="utf-8")
+    (corpus / "003_empty.txt").write_bytes(b"")
+    (corpus / "004_line.txt").write_text(GOOD + "كلمة " * 40 + "\n", encoding="utf-8")
+    (corpus / "005_page.html").write_text("<html><body><h1>عنوان</h1></body></html>", encoding="utf-8")
+    (corpus / "006_gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (corpus / "records.jsonl").write_text('{"title": "عنوان"}\n{broken\n', encoding="utf-8")
+    out = io.StringIO()
+    report = build(make_project(tmp_path, corpus, max_line_chars=100), out=out)
+    assert {s.removeprefix(f"{corpus}/"): r for s, r in report.rejected} == {
+        "002_bad-date.txt": "002_bad-date.toml: 'published' '2024-01-01' is a date without a time of day and offset",
+        "003_empty.txt": "empty file",
+        "004_line.txt": "a line of 199 characters, over the limit of 100 (max_line_chars)",
+        "005_page.html": "no article body found in the page",
+        "006_gone.txt": "No such file or directory",
+        "records.jsonl:1": "no body text",
+        "records.jsonl:2": "not valid JSON: Expecting property name enclosed in double quotes (column 2)",
+    }
+    assert main(["parse", str(corpus)]) == 0
+    for printed, count in ((out.getvalue(), 7), (capsys.readouterr().out, 6)):  # parse has the default line limit
+        lines = [line for line in printed.splitlines() if line.lstrip().startswith("rejected ")]
+        assert len(lines) == count
+        for line in lines:
+            name = line.split(f"{corpus}/")[1].split(":")[0]
+            assert line.count(name) == 1, line
+
+
 def test_build_report_and_strict(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
@@ -54,7 +92,7 @@ def test_build_report_and_strict(tmp_path):
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["published"] is True and report["built"] == SAMPLE_ARTICLES and report["rejected"] == 1
     by_name = {i["source"].rsplit("/", 1)[-1]: i for i in report["inputs"]}
-    assert by_name["060_empty.txt"] == {"source": str(corpus / "060_empty.txt"), "status": "rejected", "reason": "060_empty.txt: empty file"}
+    assert by_name["060_empty.txt"] == {"source": str(corpus / "060_empty.txt"), "status": "rejected", "reason": "empty file"}
     assert by_name["001_a3f09c2e7b14d6e1.txt"]["status"] == "built" and by_name["001_a3f09c2e7b14d6e1.txt"]["url"] == "articles/oil-prices-jump/"
     strict = cli("build", "--config", config, "--report", report_path, "--strict")
     assert strict.returncode == 1
