@@ -140,6 +140,7 @@ def build(
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
             moment = now or build_time()
             kept_articles = _without_collisions(_due(articles, moment, report), report)
+            report.warnings = _of_kept(report.warnings, report.rejected)
             if len(kept_articles) < len(articles):
                 kept_ids = {id(a) for a in kept_articles}
                 keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
@@ -328,6 +329,19 @@ def _due(articles: list[Article], moment: datetime, report: BuildReport) -> list
         else:
             kept.append(article)
     return kept
+
+
+def _of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The warnings of inputs not rejected: an article held back or refused as a duplicate was
+    read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
+
+    >>> _of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
+    [('a.txt', 'no author')]
+    """
+    if not rejected:
+        return warnings
+    gone = {source for source, _ in rejected}
+    return [w for w in warnings if w[0] not in gone]
 
 
 def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:

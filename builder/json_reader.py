@@ -48,9 +48,10 @@ def read_records(path: Path, profile: Profile, max_record_bytes: int = 5_000_000
     if not results:
         return [ReadResult(source, None, "no records")]
     unknown = sorted({k for _, item in records if isinstance(item, dict) for k in item} - set(TEXT_KEYS) - set(META_KEYS) - OTHER_KEYS)
-    if unknown:
-        first = results[0]
-        results[0] = ReadResult(first.source, first.article, first.error, first.warnings + (f"{path.name}: unknown keys ignored: {', '.join(unknown)}",))
+    accepted = [i for i, r in enumerate(results) if r.article is not None]
+    if unknown and accepted:  # said once, on an article: a rejected record's warnings are not shown
+        first = results[accepted[0]]
+        results[accepted[0]] = ReadResult(first.source, first.article, first.error, first.warnings + (f"unknown keys ignored in this file's records: {', '.join(unknown)}",))
     return results
 
 

@@ -25,7 +25,7 @@ def test_jsonl_records(profile):
     assert [a.name for a in first.authors] == ["سلمى يوسف"]
     # unknown keys: reported once for the file, not fatal
     unknown = [w for r in results if r.ok for w in r.warnings if "unknown keys" in w]
-    assert unknown == ["scraped.jsonl: unknown keys ignored: lang, scraped_at"]
+    assert unknown == ["unknown keys ignored in this file's records: lang, scraped_at"]
     assert second.dateline == "القاهرة - أ ف ب" and len(second.id) == 16
     assert second.published is None and second.authors == ()
     assert [r.source for r in results[2:]] == [f"{RECORDS / 'scraped.jsonl'}:{n}" for n in (3, 4, 5)]  # file:line
@@ -33,6 +33,13 @@ def test_jsonl_records(profile):
     assert errors[0] == "no title"
     assert errors[1].startswith("'published'") and "UTC offset" in errors[1]
     assert errors[2].startswith("not valid JSON")
+
+
+def test_unknown_keys_are_reported_on_an_article_not_on_a_rejected_record(tmp_path, profile):
+    (tmp_path / "batch.jsonl").write_text('{"body": "نص.", "lang": "ar"}\n{"title": "عنوان", "body": "نص."}\n', encoding="utf-8")
+    rejected, accepted = read_all(input_files([tmp_path]), profile)
+    assert not rejected.ok and rejected.warnings == ()
+    assert "unknown keys ignored in this file's records: lang" in accepted.warnings
 
 
 def test_json_file_with_a_list_of_records(tmp_path, profile):

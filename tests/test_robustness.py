@@ -81,6 +81,22 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
             assert line.count(name) == 1, line
 
 
+def test_a_rejected_article_has_no_warnings_printed(tmp_path):
+    """Held back or refused as a duplicate after reading: only the rejection is shown."""
+    corpus = tmp_path / "corpus"
+    (corpus / "later").mkdir(parents=True)
+    (corpus / "001_good.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "001_good.toml").write_text('published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n', encoding="utf-8")
+    (corpus / "002_future.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "002_future.toml").write_text("published = 2099-01-01T10:00:00+03:00\n", encoding="utf-8")  # no author, no section
+    (corpus / "later" / "003_good.txt").write_text(GOOD, encoding="utf-8")  # the id 'good' again, with no metadata
+    out = io.StringIO()
+    report = build(make_project(tmp_path, corpus), out=out)
+    assert sorted(Path(s).name for s, _ in report.rejected) == ["002_future.txt", "003_good.txt"]
+    assert report.warnings == [] and "  warning " not in out.getvalue()
+    assert "  rejected " in out.getvalue()
+
+
 def test_build_report_and_strict(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
