@@ -168,9 +168,14 @@ def _eval(corpus: Path, profile_file: Path | None, gate: bool, raise_floor: bool
 
 
 def _moment(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset")
+    """A ``--now`` value. Every refusal is an ``ArgumentTypeError`` saying what is wanted: for a
+    plain ``ValueError`` argparse prints the function's name ("invalid _moment value")."""
+    try:
+        value: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)")
     return value
 
 

@@ -159,6 +159,15 @@ def test_a_count_setting_below_one_is_refused(tmp_path, option, value):
         load_settings(make_project(tmp_path, SAMPLE, **{option: value}))
 
 
+@pytest.mark.parametrize("command", ["build", "validate", "bundle"])
+@pytest.mark.parametrize("value", ["yesterday", "2025-06-01T12:00:00"])
+def test_a_bad_now_says_what_is_wanted(capsys, command, value):
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--now", value])
+    assert stopped.value.code == 2
+    assert f"argument --now: {value!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)" in capsys.readouterr().err
+
+
 def test_jobs_below_one_is_refused(tmp_path):
     done = cli("build", "--config", make_project(tmp_path, SAMPLE), "--jobs", "0")
     assert done.returncode == 2 and "--jobs: '0' is not a whole number of at least 1" in done.stderr
