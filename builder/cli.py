@@ -13,7 +13,7 @@ from builder.article import Article, ReadResult
 from builder.build import build, build_time
 from builder.bundle import BundleError, make_bundle, verify_bundle
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
-from builder.load import input_files, read_all
+from builder.load import no_inputs, read_all, scan_inputs
 from builder.partitions import PARTITIONS
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
@@ -99,8 +99,11 @@ def _main(argv: list[str] | None = None) -> int:
 
 def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
     profile = load_profile(profile_file or DEFAULT_PROFILE)
+    inputs = scan_inputs(paths)
+    for folder in inputs.empty:  # else an empty folder printed nothing at all
+        print(no_inputs(folder), file=sys.stderr)
     ok = 0
-    for result in read_all(input_files(paths), profile):
+    for result in read_all(inputs.files, profile):
         ok += result.ok
         if as_json:
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)

@@ -26,16 +26,44 @@ REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 
 
-def input_files(paths: Iterable[Path]) -> list[Path]:
-    """Input files named by ``paths``: files as given, folders searched recursively, sorted."""
+@dataclass(frozen=True)
+class Inputs:
+    """What the folders given hold: the input files, and what a reader would want told."""
+
+    files: list[Path]
+    empty: list[Path]  # folders given that hold no input file
+
+
+def scan_inputs(paths: Iterable[Path]) -> Inputs:
+    """Input files named by ``paths`` (files as given, folders searched recursively, sorted),
+    and the folders that hold none."""
     found: list[Path] = []
+    empty: list[Path] = []
     for path in paths:
         if path.is_dir():  # os.walk: file types come with the listing, no stat per file
-            names = [os.path.join(d, n) for d, _, files in os.walk(path) for n in files if n.lower().endswith(SUFFIXES)]
+            names: list[str] = []
+            for folder, _, files in os.walk(path):
+                names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
             found.extend(Path(n) for n in sorted(names, key=lambda n: n.split(os.sep)))
+            if not names:
+                empty.append(path)
         else:
             found.append(path)
-    return found
+    return Inputs(found, empty)
+
+
+def input_files(paths: Iterable[Path]) -> list[Path]:
+    """Input files named by ``paths``: files as given, folders searched recursively, sorted."""
+    return scan_inputs(paths).files
+
+
+def no_inputs(folder: Path) -> str:
+    """Why a folder gave nothing: it holds no file of a kind the readers take.
+
+    >>> no_inputs(Path("dumps/empty"))
+    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)'
+    """
+    return f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} and {SUFFIXES[-1]} files, in subfolders too)"
 
 
 @dataclass(frozen=True)
