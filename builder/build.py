@@ -25,7 +25,7 @@ from builder.article import Article
 from builder.discovery import discovery_files, news_sitemap
 from builder.discovery_cache import NEWS, discovery_key
 from builder.discovery_check import check_lasting, check_news
-from builder.load import input_files
+from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_tasks
 from builder.listings import iter_listing_pages
@@ -129,7 +129,8 @@ def build(
     saving: list[threading.Thread] = []  # the read cache being written
     with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
-            files = input_files([source])
+            inputs = scan_inputs([source])
+            files = inputs.files
             cache = ReadCache.load(settings.build_dir, code)
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             articles, keys, digests = reading.articles, reading.keys, reading.digests
@@ -141,11 +142,12 @@ def build(
             moment = now or build_time()
             kept_articles = _without_collisions(_due(articles, moment, report), report)
             report.warnings = _of_kept(report.warnings, report.rejected)
+            report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
             if len(kept_articles) < len(articles):
                 kept_ids = {id(a) for a in kept_articles}
                 keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
             articles = kept_articles
-            del cache, files, reading, kept_articles  # the parent's memory is what grows with N: hold only the records
+            del cache, files, inputs, reading, kept_articles  # the parent's memory is what grows with N: hold only the records
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build

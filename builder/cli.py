@@ -13,7 +13,7 @@ from builder.article import Article, ReadResult
 from builder.build import build, build_time
 from builder.bundle import BundleError, make_bundle, verify_bundle
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
-from builder.load import no_inputs, read_all, scan_inputs
+from builder.load import no_inputs, orphan_warning, read_all, scan_inputs
 from builder.partitions import PARTITIONS
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
@@ -102,6 +102,8 @@ def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
     inputs = scan_inputs(paths)
     for folder in inputs.empty:  # else an empty folder printed nothing at all
         print(no_inputs(folder), file=sys.stderr)
+    for sidecar in inputs.orphans:  # --json keeps stdout to one record a line
+        print(f"warning {sidecar}: {orphan_warning(sidecar)}", file=sys.stderr if as_json else sys.stdout)
     ok = 0
     for result in read_all(inputs.files, profile):
         ok += result.ok

@@ -181,9 +181,8 @@ def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
     """The build's own process keeps slim records (:func:`builder.partitions.slim`): whatever
     it makes from them must be what the full records make. Fails when slim drops a field that
     a listing, link, feed or sitemap shows."""
-    from builder.build import input_files
     from builder.discovery import discovery_files, news_sitemap
-    from builder.load import read_inputs
+    from builder.load import input_files, read_inputs
     from builder.partitions import slim
     from builder.profile import load_profile
 

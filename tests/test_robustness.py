@@ -106,6 +106,25 @@ def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     assert f"no input files in {empty} (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)" in err
 
 
+def test_a_sidecar_left_without_its_article_is_warned_about(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    (corpus / "old").mkdir(parents=True)
+    (corpus / "001_good.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "001_good.toml").write_text('published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n', encoding="utf-8")
+    (corpus / "002_gone.toml").write_text('section = "محليات"\n', encoding="utf-8")  # its .txt was deleted
+    (corpus / "old" / "003_moved.toml").write_text('section = "محليات"\n', encoding="utf-8")
+    (corpus / "old" / "004_upper.TXT").write_text(GOOD, encoding="utf-8")  # read, with 004_upper.toml beside it
+    (corpus / "old" / "004_upper.toml").write_text('section = "محليات"\n', encoding="utf-8")
+    out = io.StringIO()
+    report = build(make_project(tmp_path, corpus), out=out)
+    assert report.published and report.rejected == []
+    orphans = [(corpus / "002_gone.toml", "002_gone"), (corpus / "old" / "003_moved.toml", "003_moved")]
+    expected = [f"warning {path}: sidecar with no article file beside it (no {stem}.txt): ignored" for path, stem in orphans]
+    assert [line.strip() for line in out.getvalue().splitlines() if ".toml:" in line] == expected
+    assert main(["parse", str(corpus)]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if ".toml:" in line] == expected
+
+
 def test_build_report_and_strict(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
