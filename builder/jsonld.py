@@ -13,7 +13,7 @@ from typing import Any
 
 from builder.article import Article, Author
 from builder.settings import Settings
-from builder.urls import article_path
+from builder.urls import article_path, listed_urls
 
 DESCRIPTION_CHARS = 160
 _SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -90,7 +90,7 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         "image": {"@id": ids["image"]} if has_photo else None,
         "dateline": article.dateline,
         "articleSection": article.section,
-        "keywords": list(article.tags) or None,
+        "keywords": list(listed_urls("tags", article.tags).values()) or None,  # as the page's tag list shows them
         "wordCount": word_count(article),
         "isAccessibleForFree": True,
         "articleBody": "\n\n".join(article.paragraphs),

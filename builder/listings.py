@@ -31,7 +31,7 @@ from builder.article import Article
 from builder.dates import display_date, with_digits
 from builder.pages import front_matter, sort_newest_first
 from builder.settings import Settings
-from builder.urls import article_path, media_path, slug_url
+from builder.urls import article_path, listed_urls, media_path, slug_url
 
 RELATED = 4  # related articles under each article
 NEAR = 12  # candidates looked at on each side, per tag and section, nearest in time first
@@ -81,11 +81,12 @@ def listings(articles: list[Article], settings: Settings) -> list[Listing]:
     names: dict[str, Counter[str]] = defaultdict(Counter)
     for a in ordered:
         if a.section:
-            by_section[slug_url("sections", a.section)].append(a)
-            names[slug_url("sections", a.section)][a.section] += 1
-        for tag in dict.fromkeys(a.tags):
-            by_tag[slug_url("tags", tag)].append(a)
-            names[slug_url("tags", tag)][tag] += 1
+            url = slug_url("sections", a.section)
+            by_section[url].append(a)
+            names[url][a.section] += 1
+        for url, tag in listed_urls("tags", a.tags).items():  # by URL: "AI" and "ai" list an article once
+            by_tag[url].append(a)
+            names[url][tag] += 1
         if a.published:
             local = a.published.astimezone(settings.timezone)
             by_month[(local.year, local.month)].append(a)
@@ -106,8 +107,58 @@ def listings(articles: list[Article], settings: Settings) -> list[Listing]:
 
 
 def _label(counts: Counter[str]) -> str:
-    """The spelling most articles use, when several names share one URL."""
+    """The spelling most articles use, when several names share one URL (each article counts
+    once, with its first spelling); a tie goes to the first in code point order, so the
+    heading does not depend on the order articles are read in.
+
+    >>> _label(Counter({"ai": 1, "AI": 1, "Ai": 3})), _label(Counter({"ai": 1, "AI": 1}))
+    ('Ai', 'AI')
+    """
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def merged_names(articles: list[Article]) -> list[tuple[str, str]]:
+    """``(source, warning)`` once for each section or tag URL that two or more spellings share:
+    their articles are listed together, under the most used spelling. Case and spacing variants
+    (``AI``, ``ai``) are meant to share, but so do names a reader would not take for one
+    (``C++`` and ``C``), and an editor should see that happen. The warning goes to the first
+    input (in path order) that brings a second spelling to the URL, so the build report shows
+    it beside a file to look at.
+
+    Made on every build (a reused listing is still a merged one), from the distinct names only;
+    the articles are walked again only when some were merged.
+
+    >>> from builder.article import Article
+    >>> def a(source, *tags): return Article(source, source, "h", None, None, ("p",), tags=tags)
+    >>> merged_names([a("x", "AI"), a("y", "ai", "Ai"), a("z", "AI", "C")])
+    [('y', "tags 'AI', 'Ai', 'ai' share one listing, tags/ai/, headed 'AI'")]
+    >>> merged_names([a("x", "AI"), a("y", "C")])
+    []
+    """
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for prefix, distinct in (("sections", {a.section for a in articles}), ("tags", {t for ts in {a.tags for a in articles} for t in ts})):
+        for name in distinct:
+            if name:
+                spellings[slug_url(prefix, name)].add(name)
+    shared = {url for url, names in spellings.items() if len(names) > 1}
+    if not shared:
+        return []
+    first: dict[str, str] = {}  # URL -> the first spelling met, in path order
+    source: dict[str, str] = {}  # URL -> the first input with another one
+    counts: dict[str, Counter[str]] = defaultdict(Counter)  # as listings() counts them, for the heading
+    for a in articles:
+        for prefix, names in (("sections", (a.section,) if a.section else ()), ("tags", a.tags)):
+            for name in names:
+                url = slug_url(prefix, name)
+                if url in shared and first.setdefault(url, name) != name:
+                    source.setdefault(url, a.source)
+            for url, name in listed_urls(prefix, names).items():
+                if url in shared:
+                    counts[url][name] += 1
+    return [
+        (source[url], f"{url.split('/')[0]} {', '.join(map(repr, sorted(spellings[url])))} share one listing, {url}, headed {_label(counts[url])!r}")
+        for url in sorted(shared, key=lambda u: (source[u], u))
+    ]
 
 
 def month_name(year: int, month: int) -> str:
@@ -261,20 +312,23 @@ class ArticleLinks:
 
     def __init__(self, articles: list[Article]) -> None:
         self.ordered = sort_newest_first(articles)
-        self.groups: dict[str, list[int]] = defaultdict(list)  # positions in ``ordered``, newest first, ascending
-        for n, a in enumerate(self.ordered):
+        self.groups: dict[str, list[int]] = defaultdict(list)  # by listing URL: positions in ``ordered``, newest first, ascending
+        self.urls: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's listing URL, made once
+        groups, sections, tags = self.groups, self.urls["sections"], self.urls["tags"]
+        for n, a in enumerate(self.ordered):  # what _keys gives, without its lists: this runs N times in the parent
             if a.section:
-                self.groups["s:" + a.section].append(n)
-            for tag in dict.fromkeys(a.tags):
-                self.groups["t:" + tag].append(n)
+                groups[sections.get(a.section) or self._url("sections", a.section)].append(n)
+            for tag in a.tags:
+                members = groups[tags.get(tag) or self._url("tags", tag)]
+                if not members or members[-1] != n:  # another spelling of a tag it is already in
+                    members.append(n)
         self.place = {a.source: n for n, a in enumerate(self.ordered)}
 
     def __getitem__(self, source: str) -> dict[str, Any]:
         here = self.place[source]
         a, ordered = self.ordered[here], self.ordered
         entry: dict[str, Any] = {"previous": None, "next": None, "related": []}
-        keys = [("s:" + a.section, 1)] if a.section else []
-        keys += [("t:" + t, 2) for t in dict.fromkeys(a.tags)]
+        keys = self._keys(a)
         if a.section and a.published:
             members = self.groups[keys[0][0]]
             i = bisect_left(members, here)
@@ -289,6 +343,25 @@ class ArticleLinks:
         best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
         entry["related"] = [_link(ordered[n]) for n in best]
         return entry
+
+    def _keys(self, article: Article) -> list[tuple[str, int]]:
+        """The groups an article is in, by listing URL (its section's first, weighing 1; then
+        its tags', 2 each): articles whose section or tag is spelt differently but listed on one
+        page are neighbours, and an article carrying two spellings of one tag counts it once.
+
+        >>> from builder.article import Article
+        >>> ArticleLinks([])._keys(Article("a", "a.txt", "h", None, None, ("p",), section="S", tags=("AI", "ai", "x")))
+        [('sections/s/', 1), ('tags/ai/', 2), ('tags/x/', 2)]
+        """
+        keys = [(self._url("sections", article.section), 1)] if article.section else []
+        return keys + [(url, 2) for url in dict.fromkeys(self._url("tags", t) for t in article.tags)]
+
+    def _url(self, prefix: str, name: str) -> str:
+        known = self.urls[prefix]
+        url = known.get(name)
+        if url is None:
+            url = known[name] = slug_url(prefix, name)
+        return url
 
 
 def _link(article: Article) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from builder.dates import display_datetime, with_digits
 from builder.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
 from builder.markdown_text import escape_markdown
 from builder.settings import Settings
-from builder.urls import slug_url
+from builder.urls import listed_urls, slug_url
 
 # Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -106,7 +106,7 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,
-            "tags": [{"name": t, "url": slug_url("tags", t)} for t in article.tags],
+            "tags": [{"name": t, "url": url} for url, t in listed_urls("tags", article.tags).items()],  # a tag once, in its first spelling
             "reading_time": with_digits(reading_time(word_count(article)), settings.digits),
         },
         "links": links or {"previous": None, "next": None, "related": []},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+from collections.abc import Iterable
 
 from builder.article import Article
 
@@ -39,10 +41,21 @@ def section_slug(section: str) -> str:
     """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them),
     Latin ones are case-folded (``COVID`` and ``covid`` share one page).
 
+    A name with no letter or digit (``!!!``, ``---``, an emoji) has nothing to spell a folder
+    with: it gets ``_`` and 8 hex digits of its hash (spaces and case left out, as for any
+    name), the same on every build. No letter-or-digit slug starts with ``_``, so such a name
+    never takes the folder of a real one (these all shared ``section/``, a real tag's folder,
+    before), and two different punctuation names do not share one either.
+
     >>> section_slug("سياسة دولية / عربية"), section_slug("COVID 19"), section_slug("covid-19")
     ('سياسة-دولية-عربية', 'covid-19', 'covid-19')
+    >>> section_slug("section"), section_slug("!!!"), section_slug("! ! !"), section_slug("---")
+    ('section', '_e84c538e', '_e84c538e', '_cb3f91d5')
     """
-    return re.sub(r"[^\w]+", "-", section.casefold()).strip("-_") or "section"  # one folder on case-blind disks
+    slug = re.sub(r"[^\w]+", "-", section.casefold()).strip("-_")  # one folder on case-blind disks
+    if slug:
+        return slug
+    return "_" + hashlib.sha256("".join(section.casefold().split()).encode()).hexdigest()[:8]
 
 
 def slug_url(prefix: str, name: str) -> str:
@@ -52,3 +65,19 @@ def slug_url(prefix: str, name: str) -> str:
     'tags/كوفيد-19/'
     """
     return f"{prefix}/{section_slug(name)}/"
+
+
+def listed_urls(prefix: str, names: Iterable[str]) -> dict[str, str]:
+    """``{listing URL: the first of names linking there}``, in order: the listings an article is
+    in, each once. Spellings an article carries that share one URL (``AI`` and ``ai``) are one
+    tag: listed twice, the article showed twice on that tag's page, and its page showed the tag
+    twice. Everything that shows an article's tags (listings, related articles, its page, its
+    JSON-LD keywords) goes through here, so they all agree.
+
+    >>> listed_urls("tags", ["AI", "كوفيد 19", "ai", "Ai"])
+    {'tags/ai/': 'AI', 'tags/كوفيد-19/': 'كوفيد 19'}
+    """
+    found: dict[str, str] = {}
+    for name in names:
+        found.setdefault(slug_url(prefix, name), name)
+    return found

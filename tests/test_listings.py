@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -198,3 +199,94 @@ def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
     assert article_links(slimmed) == article_links(full)
     assert list(discovery_files(slimmed, ["about/"], settings, now)) == list(discovery_files(full, ["about/"], settings, now))
     assert news_sitemap(slimmed, settings, now) == news_sitemap(full, settings, now)
+
+
+def tagged(n: int, section: str | None, *tags: str) -> Article:
+    """Article ``t{n}``, ``n`` days into 2024, with a section and tags as a sidecar gives them."""
+    return Article(f"t{n}", f"/in/{n:03d}.txt", f"خبر {n}", None, None, ("نص",),
+                   published=datetime(2024, 1, 1 + n, 12, tzinfo=timezone.utc), section=section, tags=tags)
+
+
+def listed(pages: dict[str, str], base: str) -> list[str]:
+    return [i["url"] for i in meta(pages[base + "index.md"])["items"]]
+
+
+def test_spellings_of_one_tag_list_an_article_once(settings):
+    """``AI`` on one article and ``ai``, ``Ai`` on another share tags/ai/ (one tag, as meant),
+    but the second article is listed, linked, tagged and given as a keyword once, and the two
+    are related through the tag they share."""
+    from builder.pages import article_page, read_front_matter
+
+    a, b = tagged(1, None, "AI"), tagged(2, None, "ai", "Ai")
+    pages = listing_pages([a, b], settings)
+    assert listed(pages, "tags/ai/") == ["articles/t2/", "articles/t1/"]
+    assert meta(pages["tags/ai/index.md"])["listing"]["heading"] == "وسم: AI"
+    assert not [p for p in pages if p.startswith("tags/") and not p.startswith("tags/ai/")]
+    links = article_links([a, b])
+    assert [r["url"] for r in links[b.source]["related"]] == ["articles/t1/"]
+    page = read_front_matter(article_page(b, settings, links[b.source]))
+    assert page["article"]["tags"] == [{"name": "ai", "url": "tags/ai/"}]
+    assert json.loads(page["jsonld"])["@graph"][0]["keywords"] == ["ai"]
+
+
+def test_punctuation_only_names_do_not_share_the_section_folder(settings):
+    """A tag of punctuation alone has no letters to make a folder of: it gets one of its own
+    (``_`` and a hash), not ``section/``, which belongs to the real tag "section"."""
+    a, b = tagged(1, "!!!", "section", "!!!"), tagged(2, "???", "---")
+    pages = listing_pages([a, b], settings)
+    tags = sorted({p.split("/")[1] for p in pages if p.startswith("tags/")})
+    assert len(tags) == 3 and "section" in tags
+    assert all(re.fullmatch(r"_[0-9a-f]{8}", t) for t in tags if t != "section")
+    assert listed(pages, "tags/section/") == ["articles/t1/"]
+    assert meta(pages["tags/section/index.md"])["listing"]["heading"] == "وسم: section"
+    assert sorted(listed(pages, f"tags/{t}/") for t in tags) == [["articles/t1/"], ["articles/t1/"], ["articles/t2/"]]
+    assert len({p.split("/")[1] for p in pages if p.startswith("sections/")}) == 2  # "!!!" and "???"
+
+
+def test_merged_spellings_are_reported_once_per_listing(tmp_path):
+    """A real build: spellings sharing a tag or section page are listed together, each article
+    once, and the build warns once per shared URL, naming the spellings (beside the first file
+    bringing a second spelling); punctuation-only tags get folders of their own, unwarned."""
+    import lxml.html
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sidecars = {
+        "alpha": ('"<script>alert(\'s\')</script>{{7*7}}"', '["AI"]'),
+        "beta": ('"script alert s script 7 7"', '["ai", "Ai"]'),
+        "gamma": ('"ثقافة"', '["section", "!!!"]'),
+        "delta": ('"ثقافة"', '["---"]'),
+    }
+    for n, (name, (section, tags)) in enumerate(sidecars.items()):
+        body = sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8")
+        (corpus / f"00{n}_{name}.txt").write_text(body, encoding="utf-8")
+        (corpus / f"00{n}_{name}.toml").write_text(
+            f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = {section}\ntags = {tags}\nauthors = ["كاتب"]\n', encoding="utf-8")
+    config = make_project(tmp_path, corpus)
+    report = build(config, out=io.StringIO())
+    assert report.published and report.errors == []
+    source = str(corpus / "001_beta.txt")
+    merged = [w for w in report.warnings if "share one listing" in w[1]]
+    assert merged == [
+        (source, "sections \"<script>alert('s')</script>{{7*7}}\", 'script alert s script 7 7' share one listing, "
+                 "sections/script-alert-s-script-7-7/, headed \"<script>alert('s')</script>{{7*7}}\""),
+        (source, "tags 'AI', 'Ai', 'ai' share one listing, tags/ai/, headed 'AI'"),
+    ]
+    site = tmp_path / "site"
+
+    def page(url: str):
+        return lxml.html.fromstring((site / unquote(url) / "index.html").read_text(encoding="utf-8"))
+
+    ai = page("tags/ai/")
+    assert ai.xpath("string(//h1)") == "وسم: AI"
+    assert ai.xpath("//div[@class='cards']//h2/a/@href") == ["../../articles/beta/", "../../articles/alpha/"]
+    shared_section = page("sections/script-alert-s-script-7-7/").xpath("//div[@class='cards']//h2/a/@href")
+    assert shared_section == ["../../articles/beta/", "../../articles/alpha/"]
+    assert page("tags/section/").xpath("//div[@class='cards']//h2/a/@href") == ["../../articles/gamma/"]
+    folders = sorted(p.name for p in (site / "tags").iterdir())
+    assert len([f for f in folders if re.fullmatch(r"_[0-9a-f]{8}", f)]) == 2 and "section" in folders
+    beta = page("articles/beta/")
+    assert beta.xpath("//ul[@class='tags']//a/text()") == ["ai"]
+    assert "tags 'AI', 'Ai', 'ai' share one listing" in json.dumps(report.to_json(), ensure_ascii=False)
+    again = build(config, out=io.StringIO())  # nothing changed: listings reused, the warnings still given
+    assert again.listings["made"] == 0 and [w for w in again.warnings if "share one listing" in w[1]] == merged
