@@ -72,6 +72,11 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     modified = _datetime(data, "modified")
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
+    image = _image(data, base_dir)
+    unusable = _unusable_photo(base_dir / image) if image and "://" not in image else None
+    if unusable:  # judged here, so the listings (made from what reading gave) never show it either
+        warnings += (f"photo {image} {unusable}: left out, a drawn share image stands in",)
+        image = None
     slug = _string(data, "slug")
     if slug is not None and not _SLUG.match(slug):
         raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
@@ -84,8 +89,8 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
             authors=_authors(data.get("authors")),
             section=_string(data, "section"),
             tags=tuple(dict.fromkeys(_string_list(data, "tags"))),
-            image=_image(data, base_dir),
-            image_alt=_string(data, "image_alt"),
+            image=image,
+            image_alt=_string(data, "image_alt") if image else None,
             slug=slug,
         ),
         warnings,
@@ -170,6 +175,21 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise MetadataError(f"'image' file {value!r} is not a photo ({', '.join(sorted(IMAGE_SUFFIXES))})")
     return value  # as written: relative to the raw file's folder
+
+
+def _unusable_photo(path: Path) -> str | None:
+    """Why a local photo cannot stand for its article: one that is not an image would be a
+    broken picture, and one under Google's minimum size fails its page's check (and so would
+    stop the whole site being published). Pillow reads only the file's header."""
+    from builder.photos import photo_size
+    from builder.validate import MIN_IMAGE_PIXELS
+
+    width, height = photo_size(path)
+    if width is None or height is None:
+        return "is not an image that can be read (or is too large for Pillow to open)"
+    if width * height < MIN_IMAGE_PIXELS:
+        return f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
+    return None
 
 
 def _is_web_url(url: str) -> bool:

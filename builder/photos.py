@@ -12,7 +12,6 @@ from builder import share_image
 from builder.article import Article, Image
 from builder.settings import Settings
 from builder.urls import media_path
-from builder.validate import MIN_IMAGE_PIXELS
 
 
 def place_photos(
@@ -28,17 +27,12 @@ def place_photos(
     for article in articles:
         image = article.image
         if image and image.url:
-            if "://" not in image.url:
+            if "://" not in image.url:  # (one that is not an image, or too small, was left out when read)
                 source = Path(article.source).parent / image.url
+                rel = media_path(article, source.name)
+                media[rel] = source
                 width, height = photo_size(source)
-                unusable = _unusable(width, height)
-                if unusable:
-                    warnings.append((article.source, f"photo {image.url} {unusable}: left out, a drawn share image stands in"))
-                    image = dataclasses.replace(image, url=None)
-                else:
-                    rel = media_path(article, source.name)
-                    media[rel] = source
-                    image = dataclasses.replace(image, url=rel, width=width, height=height)
+                image = dataclasses.replace(image, url=rel, width=width, height=height)
             elif urlsplit(image.url).netloc not in settings.image_hosts:
                 warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
                 image = dataclasses.replace(image, url=None)
@@ -60,18 +54,3 @@ def photo_size(path: Path) -> tuple[int | None, int | None]:
             return img.size
     except (OSError, ValueError, PILImage.DecompressionBombError):
         return None, None
-
-
-def _unusable(width: int | None, height: int | None) -> str | None:
-    """Why a local photo cannot stand for its article: one that is not an image would be a
-    broken picture, and one under Google's minimum size fails the page's own check (and so
-    would stop the whole site being published).
-
-    >>> _unusable(None, None), _unusable(100, 100), _unusable(1200, 675)
-    ('is not an image that can be read', 'is 100×100 (10,000 pixels), under the 50,000 search engines need', None)
-    """
-    if width is None or height is None:
-        return "is not an image that can be read"
-    if width * height < MIN_IMAGE_PIXELS:
-        return f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
-    return None

@@ -152,29 +152,31 @@ def test_nothing_built_exits_non_zero_and_keeps_docs(tmp_path):
 
 def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published(tmp_path):
     """A local photo under Google's 50,000 pixels would fail its page's check, and so the
-    whole site; a file that is not an image would be a broken picture. Each is left out with
-    a warning naming the file and why, and the article gets a drawn share image."""
+    whole site; a file that is not an image would be a broken picture. Each is left out when
+    read, with a warning naming the file and why: the article gets a drawn share image, and no
+    page (the home page's lead story included) shows the photo."""
     from PIL import Image
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
     Image.new("RGB", (100, 100), (200, 30, 30)).save(corpus / "images" / "tiny.png")
     (corpus / "images" / "bad.jpg").write_text("not an image\n", encoding="utf-8")
-    for name, photo in (("002_7c1d2e9f40ab8835.toml", "tiny.png"), ("004_e92f4b7a1c3d5068.toml", "bad.jpg")):
+    for name, photo in (("005_4d8a0f6c2e9b1357.toml", "tiny.png"), ("004_e92f4b7a1c3d5068.toml", "bad.jpg")):  # 005: the newest, the lead story
         sidecar = corpus / name
-        sidecar.write_text(f'image = "images/{photo}"\n' + sidecar.read_text(encoding="utf-8"), encoding="utf-8")
+        sidecar.write_text(f'image = "images/{photo}"\nimage_alt = "صورة"\n' + sidecar.read_text(encoding="utf-8"), encoding="utf-8")
     report = build(make_project(tmp_path, corpus))
     assert report.published and not report.errors and len(report.built) == SAMPLE_ARTICLES
     warned = {s.rsplit("/", 1)[-1]: w for s, w in report.warnings if w.startswith("photo ")}
     assert warned == {
-        "002_7c1d2e9f40ab8835.txt": "photo images/tiny.png is 100×100 (10,000 pixels), under the 50,000 search engines need: left out, a drawn share image stands in",
-        "004_e92f4b7a1c3d5068.txt": "photo images/bad.jpg is not an image that can be read: left out, a drawn share image stands in",
+        "005_4d8a0f6c2e9b1357.txt": "photo images/tiny.png is 100×100 (10,000 pixels), under the 50,000 search engines need: left out, a drawn share image stands in",
+        "004_e92f4b7a1c3d5068.txt": "photo images/bad.jpg is not an image that can be read (or is too large for Pillow to open): left out, a drawn share image stands in",
     }
     site = tmp_path / "site"
-    for slug, photo in (("kuwait-club-league-title", "tiny.png"), ("small-business-ai-study", "bad.jpg")):
+    for slug in ("flu-vaccination-campaign", "small-business-ai-study"):
         page = (site / "articles" / slug / "index.html").read_text(encoding="utf-8")
         graph = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])["@graph"]
-        assert photo not in page and any(n.get("@type") == "ImageObject" and "/share-" in n.get("url", "") for n in graph)
+        assert any(n.get("@type") == "ImageObject" and "/share-" in n.get("url", "") for n in graph)
+    assert not [p for p in site.rglob("*.html") if "tiny.png" in (text := p.read_text(encoding="utf-8")) or "bad.jpg" in text]
     assert not list(site.rglob("tiny.png")) and not list(site.rglob("bad.jpg"))
 
 
