@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from builder.article import Article
 from builder.discovery import discovery_files, news_sitemap
-from builder.discovery_cache import NEWS, discovery_key
+from builder.discovery_cache import NEWS, discovery_key, shown_digest
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
@@ -237,7 +237,7 @@ def build(
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     pages = site_parts.other_pages(fresh)
-                    crawl.key = discovery_key(listed, pages)
+                    crawl.key = discovery_key(listed, shown_digest(articles), pages)
                     lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
                     if lasting:  # only the news sitemap, whose window moves with "now", is made again
                         discovery_cache.link(lasting, target, fresh)

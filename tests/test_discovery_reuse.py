@@ -60,3 +60,27 @@ def test_the_news_sitemap_follows_now_while_the_rest_is_reused(tmp_path):
     again = build(config, now=newest + timedelta(days=5))
     assert again.published and again.discovery == "reused"
     assert b"<url>" not in (tmp_path / "site" / "news-sitemap.xml").read_bytes()
+
+
+def test_a_new_modified_date_author_or_first_paragraph_makes_them_again(tmp_path, monkeypatch):
+    """No listing shows these, so the listings' digest does not cover them, but the sitemap
+    (lastmod) and the feeds (updated, author, summary) do: each edit alone must make them again,
+    and the site must equal a full build."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    sidecar = corpus / "004_e92f4b7a1c3d5068.toml"  # no deck: its summary is its first paragraph
+    story = corpus / "004_e92f4b7a1c3d5068.txt"
+    first = story.read_text(encoding="utf-8").split("\n\n")[1].split()[0]
+    edits = [
+        (sidecar, "modified = 2025-02-19T16:00:00+03:00", "modified = 2025-03-01T16:00:00+03:00"),
+        (sidecar, 'name = "ريم الحسن"', 'name = "ريم حسن"'),
+        (story, first, first + "،", ),
+    ]
+    for n, (path, old, new) in enumerate(edits):
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        again = build(config)
+        assert again.published and again.discovery == "made" and again.listings["made"] == 0, n
+        assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), n
