@@ -33,7 +33,7 @@ from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
-from builder.partitions import RenderTask, build_partition, code_digest, partition_digest, partition_groups, render_docs
+from builder.partitions import RenderTask, as_of, build_partition, code_digest, partition_digest, partition_groups, render_docs
 from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
@@ -54,6 +54,7 @@ def build_time() -> datetime:
 class BuildReport:
     built: list[tuple[str, str]] = field(default_factory=list)  # (source, site-relative URL)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    held: list[tuple[str, str]] = field(default_factory=list)  # dated after the build time: published by a later build
     warnings: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
@@ -84,6 +85,7 @@ class BuildReport:
             warnings.setdefault(source, []).append(message)
         inputs = [{"source": s, "status": "built", "url": url, "warnings": warnings.get(s, [])} for s, url in self.built]
         inputs += [{"source": s, "status": "rejected", "reason": reason} for s, reason in self.rejected]
+        inputs += [{"source": s, "status": "held", "reason": reason} for s, reason in self.held]
         return {
             "published": self.published,
             "failure": self.failure,
@@ -95,6 +97,7 @@ class BuildReport:
             "discovery": self.discovery,
             "built": len(self.built),
             "rejected": len(self.rejected),
+            "held": len(self.held),
             "inputs": sorted(inputs, key=lambda i: str(i["source"])),
             "validation": [f.__dict__ for f in self.findings],
         }
@@ -140,12 +143,12 @@ def build(
             else:  # written beside Pagefind, when this process has least to do
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
             moment = now or build_time()
-            kept_articles = _without_collisions(_due(articles, moment, report), report)
-            report.warnings = _of_kept(report.warnings, report.rejected)
+            kept_articles = _due(_without_collisions(articles, report), moment, report, digests)
+            report.warnings = _of_kept(report.warnings, report.rejected + report.held)
             report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
             if len(kept_articles) < len(articles):
-                kept_ids = {id(a) for a in kept_articles}
-                keys = [k for a, k in zip(articles, keys, strict=True) if id(a) in kept_ids]
+                kept_sources = {a.source for a in kept_articles}
+                keys = [k for a, k in zip(articles, keys, strict=True) if a.source in kept_sources]
             articles = kept_articles
             report.warnings.extend(merged_names(articles))  # spellings listed as one: said on every build, reused listings or not
             del cache, files, inputs, reading, kept_articles  # the parent's memory is what grows with N: hold only the records
@@ -319,18 +322,24 @@ def _lock(build_dir: Path) -> TextIO:
     return handle
 
 
-def _due(articles: list[Article], moment: datetime, report: BuildReport) -> list[Article]:
-    """An article dated after the build time is held back, not published: its page would carry
-    a date in the future, which search engines distrust (and an embargoed story must not
-    appear early). It is published by the first build after its date; the rest go on now."""
+def _due(articles: list[Article], moment: datetime, report: BuildReport, digests: dict[str, str]) -> list[Article]:
+    """An article published after the build time is held back: an embargoed story must not
+    appear early, and a page dated in the future is one search engines distrust. One only
+    modified after it (a correction dated in the wrong time zone, say) stays published, without
+    that date until it comes (:func:`builder.partitions.as_of`; the worker drops it the same
+    way), and its digest says so, so the build after that date makes its page again. Either
+    is published as a full build at that time would publish it."""
     kept = []
     for article in articles:
-        late = [(name, value) for name, value in (("published", article.published), ("modified", article.modified)) if value and value > moment]
-        if late:
-            name, value = late[0]
-            report.rejected.append((article.source, f"held back: {name} date {value.isoformat()} is after the build time {moment.isoformat(timespec='seconds')} (published by the first build after it; an embargo, or a date given in the wrong time zone?)"))
-        else:
-            kept.append(article)
+        if article.published and article.published > moment:
+            report.held.append((article.source, f"published date {article.published.isoformat()} is after the build time {moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
+            continue
+        now = as_of(article, moment)
+        if now is not article:
+            assert article.modified is not None
+            report.warnings.append((article.source, f"modified date {article.modified.isoformat()} is after the build time {moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
+            digests[article.source] += " modified later"
+        kept.append(now)
     return kept
 
 
@@ -366,11 +375,14 @@ def _without_collisions(articles: list[Article], report: BuildReport) -> list[Ar
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:
-    print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}, in {report.seconds:.1f} s", file=out)
+    held = f", held back {len(report.held)}" if report.held else ""
+    print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s", file=out)
     if not report.published:
         print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or 'see errors below' if report.built else 'no article could be built'}", file=out)
     for source, reason in report.rejected:
         print(f"  rejected {source}: {reason}", file=out)
+    for source, reason in report.held:
+        print(f"  held back {source}: {reason}", file=out)
     for source, warning in report.warnings:
         print(f"  warning {source}: {warning}", file=out)
     if report.findings or report.built:

@@ -180,6 +180,18 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
     return outcomes
 
 
+def as_of(article: Article, now: datetime) -> Article:
+    """The article as a build at ``now`` publishes it: a modified date after ``now`` is left
+    out until it comes (the build process and the workers decide it alike).
+
+    >>> from datetime import timezone
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",), modified=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    >>> as_of(a, datetime(2029, 1, 1, tzinfo=timezone.utc)).modified, as_of(a, datetime(2031, 1, 1, tzinfo=timezone.utc)) is a
+    (None, True)
+    """
+    return replace(article, modified=None) if article.modified and article.modified > now else article
+
+
 def slim(article: Article) -> Article:
     """The record the parent keeps for listings, feeds and links: of the body, only what
     :func:`builder.jsonld.description` reads (the first paragraph, cut; nothing when the deck
@@ -299,8 +311,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     kept = page_reuse.reusable_pages(record, keys, current, shadow_dir) if current and keys else {}
     wanted = set(task.sources) - set(kept)
     articles: list[Article] = []
+    now = datetime.fromisoformat(task.now)
     for path in dict.fromkeys(p for s, p in zip(task.sources, task.paths, strict=True) if s in wanted):
-        articles.extend(r.article for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
+        articles.extend(as_of(r.article, now) for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
     articles, media, outcome.warnings = place_photos(articles, settings, current)
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
     if kept:  # the kept pages' Markdown stays; only the changed pages go to MkDocs
@@ -321,7 +334,6 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         if rendered != docs:
             shutil.rmtree(rendered, ignore_errors=True)
     write_files(site, dict(media))  # straight into the site: MkDocs would only copy them
-    now = datetime.fromisoformat(task.now)
     entries = {source: kept[source] for source in kept}
     shadows: dict[str, str] = {}
     for a in articles:

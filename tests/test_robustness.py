@@ -92,9 +92,9 @@ def test_a_rejected_article_has_no_warnings_printed(tmp_path):
     (corpus / "later" / "003_good.txt").write_text(GOOD, encoding="utf-8")  # the id 'good' again, with no metadata
     out = io.StringIO()
     report = build(make_project(tmp_path, corpus), out=out)
-    assert sorted(Path(s).name for s, _ in report.rejected) == ["002_future.txt", "003_good.txt"]
+    assert [Path(s).name for s, _ in report.rejected] == ["003_good.txt"] and [Path(s).name for s, _ in report.held] == ["002_future.txt"]
     assert report.warnings == [] and "  warning " not in out.getvalue()
-    assert "  rejected " in out.getvalue()
+    assert "  rejected " in out.getvalue() and "  held back " in out.getvalue() and ", held back 1, in " in out.getvalue()
 
 
 def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
