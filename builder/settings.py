@@ -49,7 +49,7 @@ class Settings:
 
 class _Said(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)  # strict: a warning (an unknown option) aborts too
         self.errors: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:

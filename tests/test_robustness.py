@@ -201,3 +201,12 @@ def test_a_bad_now_says_what_is_wanted(capsys, command, value):
 def test_jobs_below_one_is_refused(tmp_path):
     done = cli("build", "--config", make_project(tmp_path, SAMPLE), "--jobs", "0")
     assert done.returncode == 2 and "--jobs: '0' is not a whole number of at least 1" in done.stderr
+
+
+def test_a_misspelt_setting_is_named(tmp_path):
+    """MkDocs's strict mode aborts on an unknown option with only "Aborted with 1 configuration
+    warnings"; the error names the option."""
+    from builder.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="per_pag"):
+        load_settings(make_project(tmp_path, SAMPLE, per_pag=3))
