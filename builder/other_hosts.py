@@ -10,6 +10,7 @@ would miss an escaped or oddly cased one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,19 +40,35 @@ _TAGS = ("style", *_LOADS, *(tag for tag in _SRCSETS if tag not in _LOADS))
 _STYLED = lxml.etree.XPath("//*[@style]")
 
 
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def is_foreign(url: str, allowed_hosts: frozenset[str]) -> bool:
     r"""A URL with a scheme, or a scheme-relative ``//host`` one, whose host is not allowed.
     ``data:`` carries its bytes in itself and requests nothing. Browsers read a backslash as a
     slash in http(s) URLs, so ``/\host/x`` is a ``//host/x`` too.
 
+    Browsers also drop every tab and line break in a URL (``/\t/x.example`` is ``//x.example``),
+    and compare hosts without case or a default port.
+
     >>> [is_foreign(u, frozenset({"img.example"})) for u in ("a.png", "/a.png", "//cdn.example/a", "https://img.example/a", "data:image/png;base64,AA", "HTTPS://x.example", "/\\x.example/a")]
     [False, False, True, False, False, True, True]
+    >>> [is_foreign(u, frozenset({"img.example"})) for u in ("/\t/x.example/a", "/\n/x.example/a", "https://IMG.example:443/a", "http://img.example:8080/a")]
+    [True, True, False, True]
     """
-    url = url.strip(_HTML_SPACE).replace("\\", "/")
+    url = _TAB_OR_NEWLINE.sub("", url.strip(_HTML_SPACE)).replace("\\", "/")
     parts = urlsplit(url)
     if parts.scheme.lower() == "data":
         return False
-    return bool(parts.scheme or url.startswith("//")) and parts.netloc not in allowed_hosts
+    if not (parts.scheme or parts.netloc):
+        return False
+    try:
+        port = parts.port
+    except ValueError:  # not a port a browser would take: not one of ours either
+        return True
+    host = (parts.hostname or "") + (f":{port}" if port not in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else "")
+    return host not in {h.lower() for h in allowed_hosts}
 
 
 def foreign_requests(tree: Any, allowed_hosts: frozenset[str]) -> list[tuple[str, str]]:

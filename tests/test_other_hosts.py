@@ -39,6 +39,7 @@ FOREIGN_CSS = {
     "image-set string": ('p { background-image: image-set("https://evil.example/x.png" 1x) }', "https://evil.example/x.png"),
     "other scheme": ("p { background: url(ftp://evil.example/x.png) }", "ftp://evil.example/x.png"),
     "allowed host, other port": ("p { background: url(https://img.example:8443/x.png) }", "https://img.example:8443/x.png"),
+    "escaped tab makes //host": ('p { background: url("/\\9/evil.example/x.png") }', "/\t/evil.example/x.png"),
 }
 
 
