@@ -136,10 +136,12 @@ def merged_names(articles: list[Article]) -> list[tuple[str, str]]:
     []
     """
     spellings: dict[str, set[str]] = defaultdict(set)
+    url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
     for prefix, distinct in (("sections", {a.section for a in articles}), ("tags", {t for ts in {a.tags for a in articles} for t in ts})):
         for name in distinct:
             if name:
-                spellings[slug_url(prefix, name)].add(name)
+                url = url_of[prefix][name] = slug_url(prefix, name)
+                spellings[url].add(name)
     shared = {url for url, names in spellings.items() if len(names) > 1}
     if not shared:
         return []
@@ -148,12 +150,15 @@ def merged_names(articles: list[Article]) -> list[tuple[str, str]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)  # as listings() counts them, for the heading
     for a in articles:
         for prefix, names in (("sections", (a.section,) if a.section else ()), ("tags", a.tags)):
+            seen: set[str] = set()  # as listed_urls: an article counts once per URL, with its first spelling
             for name in names:
-                url = slug_url(prefix, name)
-                if url in shared and first.setdefault(url, name) != name:
+                url = url_of[prefix][name]
+                if url not in shared:
+                    continue
+                if first.setdefault(url, name) != name:
                     source.setdefault(url, a.source)
-            for url, name in listed_urls(prefix, names).items():
-                if url in shared:
+                if url not in seen:
+                    seen.add(url)
                     counts[url][name] += 1
     return [
         (source[url], f"{url.split('/')[0]} {', '.join(map(repr, sorted(spellings[url])))} share one listing, {url}, headed {_label(counts[url])!r}")

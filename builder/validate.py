@@ -134,7 +134,8 @@ def _intent_files(pages_dir: Path) -> dict[str, Path]:
     """Article pages the builder wrote, by slug, in its month partitions; only of partitions
     whose pages are those of the published site (they hold its page record: a build that
     rewrote a partition's pages and then failed has taken the record away)."""
-    return {p.stem: p for p in pages_dir.glob(f"*/{ARTICLES}/*.md") if (p.parent.parent / RECORD).is_file()}
+    published = [folder for folder in pages_dir.iterdir() if (folder / RECORD).is_file()] if pages_dir.is_dir() else []
+    return {p.stem: p for folder in published for p in folder.glob(f"{ARTICLES}/*.md")}
 
 
 def _intent(intents: dict[str, Path], rel: str) -> Any:
