@@ -33,7 +33,8 @@ from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
-from builder.partitions import RenderTask, as_of, build_partition, code_digest, partition_digest, partition_groups, render_docs
+from builder.partitions import RenderTask, build_partition, code_digest, partition_digest, partition_groups, render_docs
+from builder.records import as_of
 from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
@@ -326,7 +327,7 @@ def _due(articles: list[Article], moment: datetime, report: BuildReport, digests
     """An article published after the build time is held back: an embargoed story must not
     appear early, and a page dated in the future is one search engines distrust. One only
     modified after it (a correction dated in the wrong time zone, say) stays published, without
-    that date until it comes (:func:`builder.partitions.as_of`; the worker drops it the same
+    that date until it comes (:func:`builder.records.as_of`; the worker drops it the same
     way), and its digest says so, so the build after that date makes its page again. Either
     is published as a full build at that time would publish it."""
     kept = []

@@ -179,12 +179,12 @@ def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
 
 
 def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
-    """The build's own process keeps slim records (:func:`builder.partitions.slim`): whatever
+    """The build's own process keeps slim records (:func:`builder.records.slim`): whatever
     it makes from them must be what the full records make. Fails when slim drops a field that
     a listing, link, feed or sitemap shows."""
     from builder.discovery import discovery_files, news_sitemap
     from builder.load import input_files, read_inputs
-    from builder.partitions import slim
+    from builder.records import slim
     from builder.profile import load_profile
 
     read = [r.article for p in input_files([SAMPLE]) for r in read_inputs(p, load_profile()) if r.article]
