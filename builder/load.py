@@ -155,7 +155,8 @@ def with_metadata(article: Article, metadata: Metadata) -> Article:
     """The article with what metadata adds; the photo URL joins the caption read from the text."""
     image = article.image
     if metadata.image:
-        image = dataclasses.replace(image or Image(caption=None, credit=None), url=metadata.image, alt=metadata.image_alt)
+        width, height = metadata.image_size or (None, None)
+        image = dataclasses.replace(image or Image(caption=None, credit=None), url=metadata.image, alt=metadata.image_alt, width=width, height=height)
     return dataclasses.replace(
         article,
         image=image,

@@ -41,6 +41,7 @@ class Metadata:
     tags: tuple[str, ...] = ()
     image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
     image_alt: str | None = None
+    image_size: tuple[int, int] | None = None  # a local photo's pixels, read once when it was judged
     slug: str | None = None
 
 
@@ -73,7 +74,7 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
     image = _image(data, base_dir)
-    unusable = _unusable_photo(base_dir / image) if image and "://" not in image else None
+    size, unusable = _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
     if unusable:  # judged here, so the listings (made from what reading gave) never show it either
         warnings += (f"photo {image} {unusable}: left out, a drawn share image stands in",)
         image = None
@@ -91,6 +92,7 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
             tags=tuple(dict.fromkeys(_string_list(data, "tags"))),
             image=image,
             image_alt=_string(data, "image_alt") if image else None,
+            image_size=size if image else None,
             slug=slug,
         ),
         warnings,
@@ -177,19 +179,20 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
     return value  # as written: relative to the raw file's folder
 
 
-def _unusable_photo(path: Path) -> str | None:
-    """Why a local photo cannot stand for its article: one that is not an image would be a
-    broken picture, and one under Google's minimum size fails its page's check (and so would
-    stop the whole site being published). Pillow reads only the file's header."""
+def _judge_photo(path: Path) -> tuple[tuple[int, int] | None, str | None]:
+    """A local photo's pixel size, and why it cannot stand for its article: one that is not an
+    image would be a broken picture, and one under Google's minimum size fails its page's
+    check (and so would stop the whole site being published). Pillow reads only the file's
+    header; the page takes the size from here rather than reading it again."""
     from builder.photos import photo_size
     from builder.validate import MIN_IMAGE_PIXELS
 
     width, height = photo_size(path)
     if width is None or height is None:
-        return "is not an image that can be read (or is too large for Pillow to open)"
+        return None, "is not an image that can be read (or is too large for Pillow to open)"
     if width * height < MIN_IMAGE_PIXELS:
-        return f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
-    return None
+        return (width, height), f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
+    return (width, height), None
 
 
 def _is_web_url(url: str) -> bool:

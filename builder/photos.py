@@ -27,12 +27,11 @@ def place_photos(
     for article in articles:
         image = article.image
         if image and image.url:
-            if "://" not in image.url:  # (one that is not an image, or too small, was left out when read)
+            if "://" not in image.url:  # judged, and its size read, with its metadata (builder.metadata)
                 source = Path(article.source).parent / image.url
                 rel = media_path(article, source.name)
                 media[rel] = source
-                width, height = photo_size(source)
-                image = dataclasses.replace(image, url=rel, width=width, height=height)
+                image = dataclasses.replace(image, url=rel)
             elif urlsplit(image.url).netloc not in settings.image_hosts:
                 warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
                 image = dataclasses.replace(image, url=None)
