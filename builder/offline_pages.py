@@ -26,10 +26,9 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from builder.offline_index import Entry
+from builder.other_hosts import LOADS
 
 DOCTYPE = "<!doctype html>"
-# Elements whose URL attribute makes the browser fetch something by itself.
-_FETCHED = {("img", "src"), ("script", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src"), ("input", "src")}
 _LINK_FETCHED = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "apple-touch-icon", "shortcut"}
 
 
@@ -119,7 +118,7 @@ def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlEl
         if tag == "link" and "preload" in (element.get("rel") or "").lower().split():
             element.drop_tree()
             continue
-        for name in ("href", "src", "action", "poster"):
+        for name in ("href", "src", "action", "poster", "data"):
             url = element.get(name)
             if url is None or url.startswith("#") or url.startswith("data:"):
                 continue
@@ -150,10 +149,12 @@ def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlEl
 
 
 def _fetches(element: HtmlElement, tag: str, name: str) -> bool:
-    if (tag, name) in _FETCHED:
-        return True
-    rels = set((element.get("rel") or "").lower().split())
-    return tag == "link" and bool(rels & _LINK_FETCHED)
+    """Whether the browser fetches ``name`` of ``element`` by itself: the page check's table
+    (:data:`builder.other_hosts.LOADS`), but for links, which offline keep every rel that only
+    names a page."""
+    if tag == "link":
+        return bool(set((element.get("rel") or "").lower().split()) & _LINK_FETCHED)
+    return name in LOADS.get(tag, ())
 
 
 def article_entry(tree: HtmlElement, page: str) -> Entry | None:

@@ -20,7 +20,7 @@ import tinycss2
 from tinycss2.ast import AtRule, CurlyBracketsBlock, FunctionBlock, Node, ParenthesesBlock, QualifiedRule, SquareBracketsBlock, StringToken, URLToken
 
 # The attributes of each element whose value is one URL the browser fetches on its own.
-_LOADS = {
+LOADS = {
     "script": ("src",), "img": ("src",), "iframe": ("src",), "link": ("href",), "source": ("src",),
     "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "embed": ("src",), "object": ("data",),
     "input": ("src",), "image": ("href", "xlink:href"),  # SVG's <image>, inline in a page
@@ -36,7 +36,7 @@ _HTML_SPACE = " \t\n\f\r"
 # Elements found by libxml2 rather than by a Python walk of every element, which cost a page
 # (and a large site's build) four times as much: 30 µs a page, less than the five XPath
 # queries this check made before.
-_TAGS = ("style", *_LOADS, *(tag for tag in _SRCSETS if tag not in _LOADS))
+_TAGS = ("style", *LOADS, *(tag for tag in _SRCSETS if tag not in LOADS))
 _STYLED = lxml.etree.XPath("//*[@style]")
 
 
@@ -97,7 +97,7 @@ def _element_urls(node: Any) -> list[tuple[str, str]]:
     tag = node.tag
     if not _loads(node):
         return []
-    found = [(f"<{tag}>", node.get(attr)) for attr in _LOADS.get(tag, ()) if node.get(attr) is not None]
+    found = [(f"<{tag}>", node.get(attr)) for attr in LOADS.get(tag, ()) if node.get(attr) is not None]
     if tag in _SRCSETS and node.get(_SRCSETS[tag]) is not None:
         found.extend((f"<{tag} {_SRCSETS[tag]}>", url) for url in srcset_urls(node.get(_SRCSETS[tag])))
     return found
