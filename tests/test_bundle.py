@@ -345,3 +345,14 @@ def test_an_input_url_on_the_site_s_own_host_with_no_bundle_file_is_not_an_error
     assert tree.xpath("//a/@href") == ["https://akhbar.example.org/authors/reem/", "../../about/index.html", "../../index.html"]
     broken = rewrite_page(b'<html><body><img src="../../media/gone.png"><a href="/nowhere/">x</a></body></html>', "articles/x/index.html", site)
     assert broken.unresolved == ["../../media/gone.png", "/nowhere/"]
+
+
+def test_every_element_the_page_check_counts_as_a_fetch_is_dropped_offline_when_foreign():
+    """The bundle and the page check share one table of what a browser fetches by itself: a
+    video poster on another host would be a request from the USB stick."""
+    from builder.offline_pages import Site, rewrite_page
+
+    site = Site(files=frozenset({"index.html", "media/v.mp4"}), site_url="https://akhbar.example.org/")
+    page = b'<html><body><video src="media/v.mp4" poster="https://evil.example/p.jpg"></video><object data="https://evil.example/o.swf"></object></body></html>'
+    out = rewrite_page(page, "index.html", site)
+    assert out.unresolved == [] and b"evil.example" not in out.html
