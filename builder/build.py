@@ -27,14 +27,15 @@ from builder.discovery_cache import NEWS, discovery_key, shown_digest
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
-from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_tasks
+from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks
 from builder.listings import iter_listing_pages, merged_names
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
-from builder.partitions import RenderTask, build_partition, code_digest, partition_digest, partition_groups, render_docs
-from builder.records import as_of
+from builder.partitions import RenderTask, build_partition, code_digest, render_docs
+from builder.admit import Admission, of_kept
+from builder.record_store import RecordWriter
 from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
@@ -137,29 +138,27 @@ def build(
             files = inputs.files
             cache = ReadCache.load(settings.build_dir, code)
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
-            articles, keys, digests = reading.articles, reading.keys, reading.digests
-            report.warnings, report.rejected = reading.warnings, reading.rejected
+            moment = now or build_time()
+            gate = Admission(RecordWriter(settings.build_dir), moment, code)
+            for record, key, digest in reading.records:  # each record to the record file as it is read
+                gate.take(record, key, digest)
+            report.rejected = reading.rejected + gate.rejected
+            report.held = gate.held
+            report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
+            report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
             if reading.stale > CHUNK:  # written now, so its memory is free before the listings are made
                 cache.save(settings.build_dir)
             else:  # written beside Pagefind, when this process has least to do
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
-            moment = now or build_time()
-            kept_articles = _due(_without_collisions(articles, report), moment, report, digests)
-            report.warnings = _of_kept(report.warnings, report.rejected + report.held)
-            report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
-            if len(kept_articles) < len(articles):
-                kept_sources = {a.source for a in kept_articles}
-                keys = [k for a, k in zip(articles, keys, strict=True) if a.source in kept_sources]
-            articles = kept_articles
-            report.warnings.extend(merged_names(articles))  # spellings listed as one: said on every build, reused listings or not
-            del cache, files, inputs, reading, kept_articles  # the parent's memory is what grows with N: hold only the records
+            articles = gate.store.finish()  # newest first, on disk
+            listed = gate.listed_digest()
+            report.warnings.extend(merged_names(articles.in_read_order()))  # spellings listed as one: said on every build, reused listings or not
+            del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
-            gc.freeze()  # the records live to the end and hold no cycles: later collections skip them
+            gc.freeze()  # what lives to the end holds no cycles: later collections skip it
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
             site_ok = (target / MARKER).exists()
             with report.stage("listings"):
-                listed = listing_cache.listed_digest(keys, code)
-                del keys
                 listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
                 report.listings["made"] = int(listing is None)
                 if listing is None:
@@ -170,9 +169,7 @@ def build(
                 groups = partition_groups(articles, settings.partition_size)
                 links = link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            partitions = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, digests)
-            wanted = {t.key: partition_digest(code, t.key, groups[t.key], digests, target, links[t.key][1], t.shadow_dir) for t in partitions}
-            del digests  # in the partition digests now
+            partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
             reused = [t for t in partitions if t.key in kept]
@@ -289,6 +286,7 @@ def build(
                 discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)
         report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
+        articles.close()
     _start(saving)
     for thread in saving:
         thread.join()
@@ -321,58 +319,6 @@ def _lock(build_dir: Path) -> TextIO:
         handle.close()
         raise SettingsError(f"another build of this project is running (lock: {build_dir / 'lock'})") from exc
     return handle
-
-
-def _due(articles: list[Article], moment: datetime, report: BuildReport, digests: dict[str, str]) -> list[Article]:
-    """An article published after the build time is held back: an embargoed story must not
-    appear early, and a page dated in the future is one search engines distrust. One only
-    modified after it (a correction dated in the wrong time zone, say) stays published, without
-    that date until it comes (:func:`builder.records.as_of`; the worker drops it the same
-    way), and its digest says so, so the build after that date makes its page again. Either
-    is published as a full build at that time would publish it."""
-    kept = []
-    for article in articles:
-        if article.published and article.published > moment:
-            report.held.append((article.source, f"published date {article.published.isoformat()} is after the build time {moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
-            continue
-        now = as_of(article, moment)
-        if now is not article:
-            assert article.modified is not None
-            report.warnings.append((article.source, f"modified date {article.modified.isoformat()} is after the build time {moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
-            digests[article.source] += " modified later"
-        kept.append(now)
-    return kept
-
-
-def _of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The warnings of inputs not rejected: an article held back or refused as a duplicate was
-    read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
-
-    >>> _of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
-    [('a.txt', 'no author')]
-    """
-    if not rejected:
-        return warnings
-    gone = {source for source, _ in rejected}
-    return [w for w in warnings if w[0] not in gone]
-
-
-def _without_collisions(articles: list[Article], report: BuildReport) -> list[Article]:
-    """Two inputs with one id or one URL slug: the first (in path order) wins, the rest are rejected."""
-    kept: list[Article] = []
-    seen_ids: dict[str, str] = {}
-    seen_slugs: dict[str, str] = {}
-    for article in articles:
-        slug = article.url_slug.casefold()
-        if article.id in seen_ids:
-            report.rejected.append((article.source, f"duplicate article id {article.id!r} (also {seen_ids[article.id]})"))
-        elif slug in seen_slugs:
-            report.rejected.append((article.source, f"URL slug {article.url_slug!r} already used by {seen_slugs[slug]}"))
-        else:
-            seen_ids[article.id] = article.source
-            seen_slugs[slug] = article.source
-            kept.append(article)
-    return kept
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:

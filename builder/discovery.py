@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import html
 import io
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import quote, unquote
@@ -41,19 +40,26 @@ def section_feed_path(section: str, atom: bool = False) -> str:
     return f"sections/{quote(section_slug(section))}/{'atom.xml' if atom else 'feed.xml'}"
 
 
-def discovery_files(articles: list[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000) -> Iterator[tuple[str, bytes]]:
-    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds."""
+def discovery_files(articles: Sequence[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000) -> Iterator[tuple[str, bytes]]:
+    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds.
+    The articles are walked in order, and only a feed's items are held."""
     ordered = sort_newest_first(articles)
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
     yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.absolute('sitemap.xml')}\nSitemap: {settings.absolute('news-sitemap.xml')}\n".encode()
-    dated = [a for a in ordered if a.published]
-    yield "feed.xml", rss(dated[:FEED_ITEMS], settings, settings.site_name, "feed.xml")
-    yield "atom.xml", atom(dated[:FEED_ITEMS], settings, settings.site_name, "atom.xml")
-    by_section: dict[str, list[Article]] = defaultdict(list)  # by folder: spellings sharing one are one feed
-    for article in dated:
+    latest: list[Article] = []
+    by_section: dict[str, list[Article]] = {}  # by folder: spellings sharing one are one feed
+    for article in ordered:
+        if not article.published:
+            break  # the undated come last
+        if len(latest) < FEED_ITEMS:
+            latest.append(article)
         if article.section:
-            by_section[section_slug(article.section)].append(article)
+            items = by_section.setdefault(section_slug(article.section), [])
+            if len(items) < FEED_ITEMS:
+                items.append(article)
+    yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml")
+    yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml")
     for items in (by_section[k] for k in sorted(by_section)):
         section = items[0].section or ""  # the newest article's spelling
         title = f"{settings.site_name} - {section}"
@@ -66,29 +72,33 @@ def _xml(root: ET.Element) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
-def sitemaps(ordered: list[Article], other_pages: list[str], settings: Settings, limit: int) -> Iterator[tuple[str, bytes]]:
+def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Settings, limit: int) -> Iterator[tuple[str, bytes]]:
     """``sitemap.xml``; past ``limit`` URLs, an index of ``sitemap-N.xml`` files. Each file is
     written as text, one URL at a time, as ElementTree would write it: a tree of 50,000 URLs,
     with every URL's entry made first, took about 75 MB at 100,000 articles, and a list of
-    the lines, joined, about 40."""
+    the lines, joined, about 40. The articles are walked once, in order."""
     first = (ordered[0].modified or ordered[0].published) if ordered else None
     count = len(other_pages) + len(ordered)
+    walk = iter(ordered)
 
-    def moment(n: int) -> datetime | None:
-        if n < len(other_pages):
-            return first if other_pages[n] in ("", "page/") else None
-        article = ordered[n - len(other_pages)]
-        return article.modified or article.published
-
-    def loc(n: int) -> str:
-        return settings.absolute(other_pages[n] if n < len(other_pages) else article_path(ordered[n - len(other_pages)]))
+    def urls(span: range, newest: list[datetime]) -> Iterator[str]:
+        for n in span:
+            if n < len(other_pages):
+                rel, when = other_pages[n], first if other_pages[n] in ("", "page/") else None
+            else:
+                article = next(walk)
+                rel, when = article_path(article), article.modified or article.published
+            if when and (not newest or when > newest[0]):  # the first of the latest, as max() picks
+                newest[:] = [when]
+            yield _entry("url", settings.absolute(rel), when)
 
     starts = range(0, count, limit) if count else range(1)
     latest: list[datetime | None] = []
     for number, start in enumerate(starts, start=1):
-        span = range(start, min(start + limit, count))
-        latest.append(max(filter(None, map(moment, span)), default=None))
-        yield "sitemap.xml" if len(starts) == 1 else f"sitemap-{number}.xml", _document("urlset", (_entry("url", loc(n), moment(n)) for n in span))
+        newest: list[datetime] = []
+        document = _document("urlset", urls(range(start, min(start + limit, count)), newest))
+        latest.append(newest[0] if newest else None)
+        yield "sitemap.xml" if len(starts) == 1 else f"sitemap-{number}.xml", document
     if len(starts) > 1:
         entries = (_entry("sitemap", settings.absolute(f"sitemap-{number}.xml"), lastmod) for number, lastmod in enumerate(latest, start=1))
         yield "sitemap.xml", _document("sitemapindex", entries)
@@ -114,11 +124,17 @@ def _document(root: str, entries: Iterator[str]) -> bytes:
     return out.getvalue()
 
 
-def news_sitemap(articles: list[Article], settings: Settings, now: datetime) -> bytes:
+def news_sitemap(articles: Sequence[Article], settings: Settings, now: datetime) -> bytes:
     """Google News sitemap: articles published in the two days before ``now``, newest first, at
-    most 1,000. (Made every build: only the window is sorted, not all articles.)"""
+    most 1,000. (Made every build: the build's records are stored newest first, so the walk
+    stops at the first article older than the window.)"""
     urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    recent = sort_newest_first([a for a in articles if a.published and now - NEWS_WINDOW <= a.published <= now])[:NEWS_MAX]
+    recent: list[Article] = []
+    for a in sort_newest_first(articles):
+        if not a.published or a.published < now - NEWS_WINDOW or len(recent) == NEWS_MAX:
+            break
+        if a.published <= now:
+            recent.append(a)
     for article in recent:
         assert article.published is not None
         url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,12 @@ def remember(task: PartitionTask, digest: str, record: Stored, built: bool) -> N
     (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def reused_names(groups: list[list[Article]]) -> tuple[set[str], set[str]]:
+def reused_names(groups: Iterable[Iterable[Article]]) -> tuple[set[str], set[str]]:
     """Article folder names (slugs) and media folder names (ids) of the reused partitions."""
-    slugs = {a.url_slug for group in groups for a in group}
-    ids = {a.id for group in groups for a in group}
+    slugs: set[str] = set()
+    ids: set[str] = set()
+    for group in groups:
+        for a in group:  # one walk: the records are read back from disk
+            slugs.add(a.url_slug)
+            ids.add(a.id)
     return slugs, ids

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -30,6 +31,7 @@ from babel.dates import format_date
 from builder.article import Article
 from builder.dates import display_date, with_digits
 from builder.pages import front_matter, sort_newest_first
+from builder.record_store import Picked
 from builder.settings import Settings
 from builder.urls import article_path, listed_urls, media_path, slug_url
 
@@ -43,7 +45,7 @@ class Listing:
     kind: str  # "home", "section", "tag", "month", "undated"
     heading: str
     description: str
-    items: tuple[Article, ...]
+    items: Sequence[Article]  # a Picked view: positions, not records
     max_pages: int | None  # None: every page (date archives)
 
 
@@ -68,41 +70,43 @@ def docs_path(url: str) -> str:
     return "/".join(parts) + ".md" if parts[-2:-1] == ["page"] else url + "index.md"
 
 
-def listings(articles: list[Article], settings: Settings) -> list[Listing]:
-    """Every listing of the site, in a stable order."""
+def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
+    """Every listing of the site, in a stable order. A listing holds its articles' positions
+    in the newest-first order, not the records: the build's records are on disk, and each
+    is read back only when a page shows it (:mod:`builder.record_store`)."""
     name = settings.site_name
     cap = settings.max_pages
     ordered = sort_newest_first(articles)
-    found = [Listing("", "home", "آخر الأخبار", f"آخر الأخبار من {name}", tuple(ordered), cap)]
-    by_section: dict[str, list[Article]] = defaultdict(list)
-    by_tag: dict[str, list[Article]] = defaultdict(list)
-    by_month: dict[tuple[int, int], list[Article]] = defaultdict(list)
-    undated: list[Article] = []
+    found = [Listing("", "home", "آخر الأخبار", f"آخر الأخبار من {name}", Picked(ordered, range(len(ordered))), cap)]
+    by_section: dict[str, array[int]] = defaultdict(lambda: array("I"))
+    by_tag: dict[str, array[int]] = defaultdict(lambda: array("I"))
+    by_month: dict[tuple[int, int], array[int]] = defaultdict(lambda: array("I"))
+    undated: array[int] = array("I")
     names: dict[str, Counter[str]] = defaultdict(Counter)
-    for a in ordered:
+    for n, a in enumerate(ordered):
         if a.section:
             url = slug_url("sections", a.section)
-            by_section[url].append(a)
+            by_section[url].append(n)
             names[url][a.section] += 1
         for url, tag in listed_urls("tags", a.tags).items():  # by URL: "AI" and "ai" list an article once
-            by_tag[url].append(a)
+            by_tag[url].append(n)
             names[url][tag] += 1
         if a.published:
             local = a.published.astimezone(settings.timezone)
-            by_month[(local.year, local.month)].append(a)
+            by_month[(local.year, local.month)].append(n)
         else:
-            undated.append(a)
+            undated.append(n)
     for base, items in sorted(by_section.items()):
         label = _label(names[base])
-        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", tuple(items), cap))
+        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", Picked(ordered, items), cap))
     for base, items in sorted(by_tag.items()):
         label = _label(names[base])
-        found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", tuple(items), cap))
+        found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", Picked(ordered, items), cap))
     for (year, month), items in sorted(by_month.items()):
         label = with_digits(month_name(year, month), settings.digits)
-        found.append(Listing(f"archive/{year}/{month:02d}/", "month", f"أرشيف {label}", f"أخبار {label} من {name}", tuple(items), None))
+        found.append(Listing(f"archive/{year}/{month:02d}/", "month", f"أرشيف {label}", f"أخبار {label} من {name}", Picked(ordered, items), None))
     if undated:
-        found.append(Listing("archive/undated/", "undated", "أخبار بلا تاريخ", f"أخبار بلا تاريخ نشر من {name}", tuple(undated), None))
+        found.append(Listing("archive/undated/", "undated", "أخبار بلا تاريخ", f"أخبار بلا تاريخ نشر من {name}", Picked(ordered, undated), None))
     return found
 
 
@@ -117,7 +121,7 @@ def _label(counts: Counter[str]) -> str:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def merged_names(articles: list[Article]) -> list[tuple[str, str]]:
+def merged_names(articles: Sequence[Article]) -> list[tuple[str, str]]:
     """``(source, warning)`` once for each section or tag URL that two or more spellings share:
     their articles are listed together, under the most used spelling. Case and spacing variants
     (``AI``, ``ai``) are meant to share, but so do names a reader would not take for one
@@ -137,7 +141,12 @@ def merged_names(articles: list[Article]) -> list[tuple[str, str]]:
     """
     spellings: dict[str, set[str]] = defaultdict(set)
     url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
-    for prefix, distinct in (("sections", {a.section for a in articles}), ("tags", {t for ts in {a.tags for a in articles} for t in ts})):
+    sections: set[str | None] = set()
+    tag_sets: set[tuple[str, ...]] = set()
+    for a in articles:  # one walk: the records are read back from disk
+        sections.add(a.section)
+        tag_sets.add(a.tags)
+    for prefix, distinct in (("sections", sections), ("tags", {t for ts in tag_sets for t in ts})):
         for name in distinct:
             if name:
                 url = url_of[prefix][name] = slug_url(prefix, name)
@@ -175,12 +184,12 @@ def month_name(year: int, month: int) -> str:
     return str(format_date(date(year, month, 1), "MMMM y", locale="ar"))
 
 
-def listing_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
+def listing_pages(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
     """Every listing page and the archive index pages: ``{docs-relative path: page text}``."""
     return dict(iter_listing_pages(articles, settings))
 
 
-def iter_listing_pages(articles: list[Article], settings: Settings) -> Iterator[tuple[str, str]]:
+def iter_listing_pages(articles: Sequence[Article], settings: Settings) -> Iterator[tuple[str, str]]:
     """The same pages one at a time (home first), for a build that writes each out at once."""
     cards = _Cards(settings)
     for listing in listings(articles, settings):
@@ -214,7 +223,7 @@ def _paginated(listing: Listing, settings: Settings, cards: _Cards) -> dict[str,
     return pages
 
 
-def archive_pages(articles: list[Article], settings: Settings) -> dict[str, str]:
+def archive_pages(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
     """``archive/``: every year with its months; ``archive/YYYY/``: the months of one year."""
     counts: Counter[tuple[int, int]] = Counter()
     for a in articles:
@@ -301,10 +310,10 @@ def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
     return {"src": src, "alt": image.alt or image.caption or article.headline}
 
 
-def article_links(articles: list[Article]) -> dict[str, dict[str, Any]]:
+def article_links(articles: Sequence[Article]) -> dict[str, dict[str, Any]]:
     """For each article (by source): its :class:`ArticleLinks` entry."""
     links = ArticleLinks(articles)
-    return {a.source: links[a.source] for a in links.ordered}
+    return dict(links.at(n) for n in range(len(links.ordered)))
 
 
 class ArticleLinks:
@@ -315,9 +324,9 @@ class ArticleLinks:
     build writes them a partition at a time, and all of them at once (with an index of every
     article's place in each of its groups) were about 130 MB at 100,000 articles."""
 
-    def __init__(self, articles: list[Article]) -> None:
+    def __init__(self, articles: Sequence[Article]) -> None:
         self.ordered = sort_newest_first(articles)
-        self.groups: dict[str, list[int]] = defaultdict(list)  # by listing URL: positions in ``ordered``, newest first, ascending
+        self.groups: dict[str, array[int]] = defaultdict(lambda: array("I"))  # by listing URL: positions in ``ordered``, newest first, ascending
         self.urls: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's listing URL, made once
         groups, sections, tags = self.groups, self.urls["sections"], self.urls["tags"]
         for n, a in enumerate(self.ordered):  # what _keys gives, without its lists: this runs N times in the parent
@@ -327,10 +336,15 @@ class ArticleLinks:
                 members = groups[tags.get(tag) or self._url("tags", tag)]
                 if not members or members[-1] != n:  # another spelling of a tag it is already in
                     members.append(n)
-        self.place = {a.source: n for n, a in enumerate(self.ordered)}
+        self._place: dict[str, int] | None = None
 
     def __getitem__(self, source: str) -> dict[str, Any]:
-        here = self.place[source]
+        if self._place is None:
+            self._place = {a.source: n for n, a in enumerate(self.ordered)}
+        return self.at(self._place[source])[1]
+
+    def at(self, here: int) -> tuple[str, dict[str, Any]]:
+        """The source and entry of the article at ``here`` in the newest-first order."""
         a, ordered = self.ordered[here], self.ordered
         entry: dict[str, Any] = {"previous": None, "next": None, "related": []}
         keys = self._keys(a)
@@ -347,7 +361,7 @@ class ArticleLinks:
                 score[n] = score.get(n, 0) + weight
         best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
         entry["related"] = [_link(ordered[n]) for n in best]
-        return entry
+        return a.source, entry
 
     def _keys(self, article: Article) -> list[tuple[str, int]]:
         """The groups an article is in, by listing URL (its section's first, weighing 1; then

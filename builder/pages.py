@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from builder.article import Article
@@ -116,8 +117,11 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
     return front_matter(meta) + "\n" + body + "\n"
 
 
-def sort_newest_first(articles: list[Article]) -> list[Article]:
-    """Newest first; undated articles after all dated ones, in id order (stable across builds)."""
+def sort_newest_first(articles: Sequence[Article]) -> Sequence[Article]:
+    """Newest first; undated articles after all dated ones, in id order (stable across builds).
+    The build's records (:class:`builder.record_store.Records`) are stored in this order."""
+    if getattr(articles, "newest_first", False):
+        return articles
     dated = sorted((a for a in articles if a.published), key=lambda a: (a.published, a.id), reverse=True)
     undated = sorted((a for a in articles if not a.published), key=lambda a: a.id)
     return dated + undated

@@ -50,32 +50,6 @@ def partition_key(article: Article) -> str:
     return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
 
 
-def partition_groups(articles: list[Article], size: int) -> dict[str, list[Article]]:
-    """Articles by partition: their month, and a month of more than ``size`` articles cut in
-    date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
-    an article joins or leaves that month; an edit rebuilds one run.
-
-    >>> from datetime import datetime, timezone
-    >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",), published=datetime(2021, 11, d, tzinfo=timezone.utc))
-    >>> {k: [a.id for a in v] for k, v in partition_groups([day(3), day(1), day(2)], 2).items()}
-    {'2021-11.1': ['id1', 'id2'], '2021-11.2': ['id3']}
-    """
-    months: dict[str, list[Article]] = {}
-    for article in articles:
-        months.setdefault(partition_key(article), []).append(article)
-    groups: dict[str, list[Article]] = {}
-    for month, members in months.items():
-        if len(members) <= size:
-            groups[month] = members
-            continue
-        members = sorted(members, key=lambda a: (a.published.timestamp() if a.published else 0.0, a.id))
-        runs = math.ceil(len(members) / size)
-        step = math.ceil(len(members) / runs)
-        for n in range(runs):
-            groups[f"{month}.{n + 1}"] = members[n * step : (n + 1) * step]
-    return groups
-
-
 @dataclass(frozen=True)
 class ReadTask:
     config_file: str
@@ -216,17 +190,6 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
         digest.update(str(file).encode() + b"\0" + (file.read_bytes() if file.is_file() else b""))
     loaded = {k: sorted(v) if isinstance(v, frozenset) else str(v) for k, v in vars(settings).items()}
     digest.update(json.dumps(loaded, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def partition_digest(code: str, key: str, articles: list[Article], digests: dict[str, str], target: Path, links: str = "", shadows: str = "") -> str:
-    """What one month's pages are made from, including the links to other articles they show
-    (``links``: the sha256 of its links file);
-    the target site is part of it, since reuse links from that site, and so is whether (and
-    where) it made search shadows."""
-    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
-    for a in sorted(articles, key=lambda a: a.source):
-        digest.update(f"\0{a.source}\0{digests[a.source]}\0{a.url_slug}".encode())
     return digest.hexdigest()
 
 

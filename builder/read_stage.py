@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from builder.article import Article
@@ -23,11 +23,12 @@ from builder.read_cache import ReadCache
 
 @dataclass
 class Reading:
-    """What the inputs gave, in path order; ``keys`` and ``articles`` run side by side."""
+    """What the inputs give, in path order: each record, with its
+    :func:`builder.listing_cache.listed_key` and the digest of its inputs, comes out of
+    ``records`` as it is read (the build process keeps none of them itself); the warnings and
+    rejections gather here as they are walked."""
 
-    articles: list[Article] = field(default_factory=list)
-    keys: list[bytes] = field(default_factory=list)  # each article's listing_cache.listed_key
-    digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
+    records: Iterator[tuple[Article, bytes, str]] = iter(())
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     stale: int = 0  # files read now (the rest came from the cache)
@@ -36,13 +37,18 @@ class Reading:
 def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
-    take the rest from ``cache``."""
+    take the rest from ``cache``. Nothing is read until ``records`` is walked."""
     stale = [str(path) for path in files if not cache.fresh(path)]
+    reading = Reading(stale=len(stale))
+    reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading)
+    return reading
+
+
+def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[Article, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
-    tasks = [ReadTask(config, profile, tuple(stale[i : i + size]), code) for i in range(0, len(stale), size)]
+    tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
     pending = next(arriving, None)
-    reading = Reading(stale=len(stale))
     for path in map(str, files):
         if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
             outcome = pending[1]
@@ -52,12 +58,11 @@ def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: P
             pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
         else:
             records, warned, hashed, keyed = cache.entries[path]
-        reading.articles.extend(records)
-        reading.keys.extend(keyed)
         reading.warnings.extend(warned)
-        reading.digests.update(hashed)
+        digests = dict(hashed)
+        for record, key in zip(records, keyed, strict=True):
+            yield record, key, digests[record.source]
     cache.keep_only(set(map(str, files)))
-    return reading
 
 
 def _in_order(chunks: Iterable[dict[str, ReadOutcome]], total: int) -> Iterator[tuple[str, ReadOutcome]]:

@@ -8,6 +8,7 @@ that died are removed by the next one, and the site itself changes only by one r
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from builder import recycle
@@ -47,7 +48,7 @@ def assemble(
     main: Path,
     todo: list[PartitionTask],
     reused: list[PartitionTask],
-    groups: dict[str, list[Article]],
+    groups: Mapping[str, Sequence[Article]],
     wanted: dict[str, str],
     target: Path,
     build_dir: Path,

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
+from array import array
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from builder.article import Article
 from builder.listings import ArticleLinks
-from builder.partitions import PARTITIONS, PartitionTask
+from builder.pages import sort_newest_first
+from builder.partitions import PARTITIONS, UNDATED, PartitionTask, partition_key
 from builder.publish import MARKER
+from builder.record_store import Picked
 from builder.settings import Settings
 from builder.site_parts import parts_dir
 
@@ -25,8 +30,37 @@ GATHERED = "gathered"  # inside Settings.build_dir: each search chunk's shadow p
 LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
 
 
+def partition_groups(articles: Sequence[Article], size: int) -> dict[str, Picked]:
+    """Articles by partition: their month, and a month of more than ``size`` articles cut in
+    date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
+    an article joins or leaves that month; an edit rebuilds one run. Each group holds its
+    articles' positions in the newest-first order, not the records.
+
+    >>> from datetime import datetime, timezone
+    >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",), published=datetime(2021, 11, d, tzinfo=timezone.utc))
+    >>> {k: [a.id for a in v] for k, v in partition_groups([day(3), day(1), day(2)], 2).items()}
+    {'2021-11.1': ['id1', 'id2'], '2021-11.2': ['id3']}
+    """
+    ordered = sort_newest_first(articles)
+    months: dict[str, array[int]] = {}
+    for n, article in enumerate(ordered):
+        months.setdefault(partition_key(article), array("I")).append(n)
+    groups: dict[str, Picked] = {}
+    for month, members in months.items():
+        if len(members) <= size:
+            groups[month] = Picked(ordered, members)
+            continue
+        if month != UNDATED:  # oldest first, as (date, id) ascending; undated ones are in id order already
+            members.reverse()
+        runs = math.ceil(len(members) / size)
+        step = math.ceil(len(members) / runs)
+        for n in range(runs):
+            groups[f"{month}.{n + 1}"] = Picked(ordered, members[n * step : (n + 1) * step])
+    return groups
+
+
 def partition_tasks(
-    groups: dict[str, list[Article]],
+    groups: dict[str, Picked],
     settings: Settings,
     config: str,
     profile: str | None,
@@ -35,37 +69,52 @@ def partition_tasks(
     code: str,
     links: dict[str, tuple[Path, str]],
     search: bool,
-    digests: dict[str, str],
-) -> list[PartitionTask]:
-    """One task per partition (a month, or a run of one); stale partition and shadow folders
-    of earlier builds are removed."""
+) -> tuple[list[PartitionTask], dict[str, str]]:
+    """One task per partition (a month, or a run of one), and the digest of what each one's
+    pages are made from (:func:`partition_digest`); stale partition and shadow folders of
+    earlier builds are removed."""
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
     parts = parts_dir(target)
-    return [
-        PartitionTask(
+    current = str(target.resolve()) if (target / MARKER).exists() else ""
+    tasks, wanted = [], {}
+    for key, group in sorted(groups.items()):
+        entries = list(group.entries())  # (record, its inputs' digest): one partition's, read back once
+        task = PartitionTask(
             config_file=config,
             profile_file=profile,
             key=key,
-            sources=tuple(a.source for a in group),
-            paths=tuple(a.source.rsplit(":", 1)[0] if is_record(a.source) else a.source for a in group),
+            sources=tuple(a.source for a, _ in entries),
+            paths=tuple(a.source.rsplit(":", 1)[0] if is_record(a.source) else a.source for a, _ in entries),
             docs_dir=str(root / key),
             site_dir=str(parts / key),
             now=moment.isoformat(),
             code=code,
             links_file=str(links[key][0]),
             shadow_dir=str(shadows / key) if search else "",
-            current=str(target.resolve()) if (target / MARKER).exists() else "",
-            digests=tuple(digests[a.source] for a in group),
+            current=current,
+            digests=tuple(digest for _, digest in entries),
             target=str(target.resolve()),
         )
-        for key, group in sorted(groups.items())
-    ]
+        tasks.append(task)
+        wanted[key] = partition_digest(code, key, [(a.source, digest, a.url_slug) for a, digest in entries], target, links[key][1], task.shadow_dir)
+    return tasks, wanted
 
 
-def link_files(articles: list[Article], groups: dict[str, list[Article]], folder: Path, listed: str) -> dict[str, tuple[Path, str]]:
+def partition_digest(code: str, key: str, members: list[tuple[str, str, str]], target: Path, links: str = "", shadows: str = "") -> str:
+    """What one month's pages are made from (``members``: each article's source, inputs'
+    digest and URL slug), including the links to other articles they show (``links``: the
+    sha256 of its links file); the target site is part of it, since reuse links from that
+    site, and so is whether (and where) it made search shadows."""
+    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
+    for source, inputs, slug in sorted(members):
+        digest.update(f"\0{source}\0{inputs}\0{slug}".encode())
+    return digest.hexdigest()
+
+
+def link_files(articles: Sequence[Article], groups: dict[str, Picked], folder: Path, listed: str) -> dict[str, tuple[Path, str]]:
     """Each partition's article links, a JSON file the task reads (the parent holds no
     partition's links while the pages render), with the sha256 of its text for the partition's
     digest (so an unchanged build reads none of them). Links are made from the listed fields
@@ -86,7 +135,7 @@ def link_files(articles: list[Article], groups: dict[str, list[Article]], folder
     links = ArticleLinks(articles)  # each partition's entries made as its file is written
     hashes = {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
-        text = json.dumps({a.source: links[a.source] for a in group}, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(dict(links.at(n) for n in group.positions), ensure_ascii=False, sort_keys=True)
         hashes[key] = hashlib.sha256(text.encode()).hexdigest()
         temp = files[key].with_suffix(".tmp")
         temp.write_text(text, encoding="utf-8")

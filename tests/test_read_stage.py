@@ -40,15 +40,18 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     cache = ReadCache("code")
     pool = InOrder(cache)
     reading = read_files(pool, files, cache, tmp_path / "build", str(config), None, "code", workers=1)
+    records = list(reading.records)
     size = len(files) // 4 + 1  # at least four chunks per worker
     chunks = [set(map(str, files[i : i + size])) for i in range(0, len(files), size)]
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
     for n in range(1, len(chunks)):  # the files of every earlier chunk were in the cache before this one ran
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
-    assert [a.source for a in reading.articles] == sorted((a.source for a in reading.articles), key=lambda s: files.index(Path(s)))
-    assert reading.keys == [listed_key(a) for a in reading.articles] and reading.stale == len(files)
+    sources = [a.source for a, _, _ in records]
+    assert sources == sorted(sources, key=lambda s: files.index(Path(s)))
+    assert [key for _, key, _ in records] == [listed_key(a) for a, _, _ in records] and reading.stale == len(files)
+    assert all(len(digest) == 64 for _, _, digest in records)
     again = read_files(InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1)  # all from the cache now
-    assert again.stale == 0 and again.articles == reading.articles and again.keys == reading.keys
+    assert again.stale == 0 and list(again.records) == records
 
 
 def test_a_chunk_s_records_share_their_repeated_values_through_the_pickle(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""Which of the records read a build publishes, decided one record at a time as they are read
+(in path order), so the build's process never holds them: each admitted record goes to the
+record file (:mod:`builder.record_store`) at once.
+
+- Two inputs with one id or one URL slug: the first in path order wins, the rest are rejected.
+- An article published after the build time is held back: an embargoed story must not appear
+  early, and a page dated in the future is one search engines distrust. It still claims its
+  id and slug (collisions are settled before holding, as a full build at its time would).
+- One only modified after the build time (a correction dated in the wrong time zone, say) is
+  published without that date until it comes (:func:`builder.records.as_of`; the worker drops
+  it the same way), and its digest says so, so the build after that date makes its page again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from builder.article import Article
+from builder.record_store import RecordWriter
+from builder.records import as_of
+
+
+class Admission:
+    """The gate: :meth:`take` each record as it is read; the admitted ones are in ``store``,
+    the rest in ``rejected`` and ``held`` with their reasons."""
+
+    def __init__(self, store: RecordWriter, moment: datetime, code: str) -> None:
+        self.store = store
+        self.moment = moment
+        self.rejected: list[tuple[str, str]] = []
+        self.held: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str]] = []
+        self.read = 0  # records taken, admitted or not
+        # Claims by id and by URL slug (casefolded): the record's position in the store, or
+        # -1 - its place in ``held``. Sources are read back only for a message.
+        self._ids: dict[str, int] = {}
+        self._slugs: dict[str, int] = {}
+        self._listed = hashlib.sha256(f"{code}\0".encode())  # builder.listing_cache.listed_digest of the admitted
+
+    def take(self, article: Article, key: bytes, digest: str) -> None:
+        """Admit, hold or reject one record (``key``: its listed key; ``digest``: its inputs')."""
+        self.read += 1
+        slug = article.url_slug.casefold()
+        if article.id in self._ids:
+            self.rejected.append((article.source, f"duplicate article id {article.id!r} (also {self._source(self._ids[article.id])})"))
+            return
+        if slug in self._slugs:
+            self.rejected.append((article.source, f"URL slug {article.url_slug!r} already used by {self._source(self._slugs[slug])}"))
+            return
+        if article.published and article.published > self.moment:
+            self._ids[article.id] = self._slugs[slug] = -1 - len(self.held)
+            self.held.append((article.source, f"published date {article.published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
+            return
+        now = as_of(article, self.moment)
+        if now is not article:
+            assert article.modified is not None
+            self.warnings.append((article.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
+            digest += " modified later"
+        self._ids[article.id] = self._slugs[slug] = self.store.append(now, digest)
+        self._listed.update(key)
+
+    def listed_digest(self) -> str:
+        """:func:`builder.listing_cache.listed_digest` of the admitted records' keys, in order."""
+        return self._listed.hexdigest()
+
+    def _source(self, claim: int) -> str:
+        return self.store.source(claim) if claim >= 0 else self.held[-1 - claim][0]
+
+
+def of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The warnings of inputs not rejected: an article held back or refused as a duplicate was
+    read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
+
+    >>> of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
+    [('a.txt', 'no author')]
+    """
+    if not rejected:
+        return warnings
+    gone = {source for source, _ in rejected}
+    return [w for w in warnings if w[0] not in gone]
