@@ -27,7 +27,7 @@ from builder.discovery_cache import NEWS, discovery_key, shown_digest
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
-from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks
+from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
 from builder.listings import iter_listing_pages, merged_names
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
@@ -199,6 +199,8 @@ def build(
 
             def make(fresh: Path) -> None:
                 with report.stage("render"):
+                    for task in todo:
+                        write_members(task, groups[task.key])
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
                     others = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from builder.urls import ARTICLES
 RECORD, NEXT = ".pages.json", ".pages.next.json"  # in a partition's docs folder
 
 
-def page_keys(sources: tuple[str, ...], digests: tuple[str, ...], links: dict[str, Any], context: str) -> dict[str, str]:
+def page_keys(sources: Sequence[str], digests: Sequence[str], links: dict[str, Any], context: str) -> dict[str, str]:
     """Each page's key: its source, the hash of its inputs, the links it shows, and ``context``
     (code and settings, the site built for, whether search shadows are made).
 

@@ -76,8 +76,6 @@ class PartitionTask:
     config_file: str
     profile_file: str | None
     key: str
-    sources: tuple[str, ...]  # the accepted inputs of this partition ("file" or "file:line")
-    paths: tuple[str, ...]  # the file each source comes from (as ``sources``)
     docs_dir: str  # this partition's docs folder (replaced whole)
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
@@ -85,8 +83,17 @@ class PartitionTask:
     links_file: str = ""  # JSON file: source -> previous, next and related articles (listings.article_links)
     shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
     current: str = ""  # the published site, whose share images (and unchanged pages) are reused; "" for none
-    digests: tuple[str, ...] = ()  # the sha256 of each source's inputs (as ``sources``)
     target: str = ""  # the site folder built for (its pages' records hold only for it)
+    # JSON file: "sources" (the accepted inputs, "file" or "file:line"), "paths" (the file each
+    # comes from) and "digests" (the sha256 of each one's inputs). A file, not fields: the build
+    # process would hold every article's source and digest in its tasks while they render.
+    members_file: str = ""
+
+
+def members(task: PartitionTask) -> tuple[list[str], list[str], list[str]]:
+    """The sources, paths and input digests of a task's articles."""
+    data = json.loads(Path(task.members_file).read_text(encoding="utf-8"))
+    return data["sources"], data["paths"], data["digests"]
 
 
 @dataclass
@@ -204,13 +211,14 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     current = Path(task.current) if task.current else None
     shadow_dir = Path(task.shadow_dir) if task.shadow_dir else None
     links = json.loads(Path(task.links_file).read_text(encoding="utf-8")) if task.links_file else {}
-    keys = page_reuse.page_keys(task.sources, task.digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}") if task.digests else {}
+    sources, paths, digests = members(task)
+    keys = page_reuse.page_keys(sources, digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}")
     record = page_reuse.take_record(docs)
     kept = page_reuse.reusable_pages(record, keys, current, shadow_dir) if current and keys else {}
-    wanted = set(task.sources) - set(kept)
+    wanted = set(sources) - set(kept)
     articles: list[Article] = []
     now = datetime.fromisoformat(task.now)
-    for path in dict.fromkeys(p for s, p in zip(task.sources, task.paths, strict=True) if s in wanted):
+    for path in dict.fromkeys(p for s, p in zip(sources, paths, strict=True) if s in wanted):
         articles.extend(as_of(r.article, now) for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
     articles, media, outcome.warnings = place_photos(articles, settings, current)
     pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
@@ -257,9 +265,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         if shadow_dir and entry["shadow"]:
             rel = f"{ARTICLES}/{entry['slug']}/index.html"
             shadows[rel] = (shadow_dir / rel).read_text(encoding="utf-8")
-    found = [Finding(*f) for source in task.sources if source in entries for f in entries[source]["findings"]]
+    found = [Finding(*f) for source in sources if source in entries for f in entries[source]["findings"]]
     outcome.findings = [(f.level, f.page, f.message) for f in fold_notes(found)]  # the parent holds N pages' notes otherwise
-    outcome.reused = tuple(s for s in task.sources if s in kept)
+    outcome.reused = tuple(s for s in sources if s in kept)
     if shadow_dir and kept:  # the kept pages' shadows stay where they are
         _update_tree(shadow_dir, {rel: text for rel, text in shadows.items() if f"{ARTICLES}/{rel.split('/')[1]}.md" in pages}, set(shadows))
     elif shadow_dir:

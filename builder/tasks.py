@@ -28,6 +28,7 @@ from builder.site_parts import parts_dir
 SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
 GATHERED = "gathered"  # inside Settings.build_dir: each search chunk's shadow pages, hard-linked together
 LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
+MEMBERS = "members"  # inside Settings.build_dir: each partition's sources, paths and input digests (JSON), for the partitions built
 
 
 def partition_groups(articles: Sequence[Article], size: int) -> dict[str, Picked]:
@@ -72,22 +73,22 @@ def partition_tasks(
 ) -> tuple[list[PartitionTask], dict[str, str]]:
     """One task per partition (a month, or a run of one), and the digest of what each one's
     pages are made from (:func:`partition_digest`); stale partition and shadow folders of
-    earlier builds are removed."""
+    earlier builds are removed. A task to run needs its :func:`write_members` first."""
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
+    lists = settings.build_dir / MEMBERS
+    shutil.rmtree(lists, ignore_errors=True)
+    lists.mkdir(parents=True)
     parts = parts_dir(target)
     current = str(target.resolve()) if (target / MARKER).exists() else ""
     tasks, wanted = [], {}
     for key, group in sorted(groups.items()):
-        entries = list(group.entries())  # (record, its inputs' digest): one partition's, read back once
         task = PartitionTask(
             config_file=config,
             profile_file=profile,
             key=key,
-            sources=tuple(a.source for a, _ in entries),
-            paths=tuple(a.source.rsplit(":", 1)[0] if is_record(a.source) else a.source for a, _ in entries),
             docs_dir=str(root / key),
             site_dir=str(parts / key),
             now=moment.isoformat(),
@@ -95,12 +96,22 @@ def partition_tasks(
             links_file=str(links[key][0]),
             shadow_dir=str(shadows / key) if search else "",
             current=current,
-            digests=tuple(digest for _, digest in entries),
             target=str(target.resolve()),
+            members_file=str(lists / f"{key}.json"),
         )
         tasks.append(task)
-        wanted[key] = partition_digest(code, key, [(a.source, digest, a.url_slug) for a, digest in entries], target, links[key][1], task.shadow_dir)
+        wanted[key] = partition_digest(code, key, [(a.source, digest, a.url_slug) for a, digest in group.entries()], target, links[key][1], task.shadow_dir)
     return tasks, wanted
+
+
+def write_members(task: PartitionTask, group: Picked) -> None:
+    """The task's members file (:attr:`PartitionTask.members_file`), for a partition to build."""
+    sources, paths, digests = [], [], []
+    for article, digest in group.entries():
+        sources.append(article.source)
+        paths.append(article.source.rsplit(":", 1)[0] if is_record(article.source) else article.source)
+        digests.append(digest)
+    Path(task.members_file).write_text(json.dumps({"sources": sources, "paths": paths, "digests": digests}, ensure_ascii=False), encoding="utf-8")
 
 
 def partition_digest(code: str, key: str, members: list[tuple[str, str, str]], target: Path, links: str = "", shadows: str = "") -> str:
