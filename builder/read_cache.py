@@ -6,10 +6,11 @@ What each file gave (its slim records, warnings, content hashes and listed keys)
 file is read again every build. The folder holds pickles of about ``CHUNK`` files each, in path
 order, and an index naming them:
 
-- loading them makes the records in the order they live on (CPython cannot give back an arena
-  that holds one live object) with no pickled copy beside them, and a value many records
-  share (a section, a time zone) is one object per chunk: unpickling 20,000 files' entries one
-  by one, then sharing their values, cost twice as long;
+- a chunk file is two pickles, its files' stats, then their entries: loading the cache reads
+  the stats alone, and the entries of one chunk at a time are read as the build walks the
+  files in path order (:class:`_Entries`), so the build's process never holds every file's
+  records (which go on to the record file, :mod:`builder.record_store`); a value many
+  records share (a section, a time zone) is one object per chunk;
 - a build writes again only the chunks whose files changed (a chunk keeps its range of paths
   from build to build): after one edit, one pickle of 1,000 files instead of all of them
   (0.16 s of this process's time at 20,000 files, spent beside Pagefind).
@@ -22,6 +23,7 @@ import os
 import pickle
 import secrets
 import sys
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from builder.partitions import ReadOutcome, StatKey, local_photos, stat_key
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 4
+FORMAT = 5  # a chunk file is two pickles: the stats, then the entries
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
 Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records, warnings, digests, listed keys
@@ -41,13 +43,62 @@ def _order(path: str) -> list[str]:
     return path.split(os.sep)
 
 
+class _Entries(MutableMapping[str, Entry]):
+    """The entries of a cache, read from their chunk file when asked for, one chunk at a time:
+    the build walks the files in path order, so each chunk is read once, and the build's
+    process never holds every file's records (at 100,000 files, about 140 MB). What was put
+    since loading is held apart (``changed``; None: removed). The paths are the keys of the
+    cache's ``stats``, which are put and removed with the entries."""
+
+    def __init__(self, stats: dict[str, Stat]) -> None:
+        self.stats = stats
+        self.chunks: list[tuple[str, int]] = []  # (file, where its entries start), in path order
+        self.starts: list[list[str]] = []  # each chunk's first path (as _order)
+        self.folder = Path()
+        self.changed: dict[str, Entry | None] = {}
+        self._loaded: tuple[int, dict[str, Entry]] = (-1, {})
+
+    def __getitem__(self, path: str) -> Entry:
+        entry = self.changed.get(path, ())
+        if entry is None or path not in self.stats:
+            raise KeyError(path)
+        if entry != ():
+            return entry  # type: ignore[return-value]
+        n = max(0, bisect.bisect_right(self.starts, _order(path)) - 1)
+        if self._loaded[0] != n:
+            name, offset = self.chunks[n]
+            self._loaded = (-1, {})  # the last chunk's entries go before the next one's come
+            with open(self.folder / name, "rb") as handle:
+                handle.seek(offset)
+                self._loaded = (n, pickle.load(handle))
+        return self._loaded[1][path]
+
+    def __setitem__(self, path: str, entry: Entry) -> None:
+        self.changed[path] = entry
+
+    def __delitem__(self, path: str) -> None:
+        self.changed[path] = None
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.stats and self.changed.get(path, ()) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stats)
+
+    def __len__(self) -> int:
+        return len(self.stats)
+
+    def clear(self) -> None:
+        self.changed, self.chunks, self.starts, self._loaded = {}, [], [], (-1, {})
+
+
 @dataclass
 class ReadCache:
     """What each input file gave, under the stat it was read with."""
 
     code: str
     stats: dict[str, Stat] = field(default_factory=dict)  # path -> (stat, photos)
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: _Entries = field(init=False)  # path -> entry, read from the chunk files as asked for
     files: list[str] = field(default_factory=list)  # the chunk files, in path order, as loaded
     starts: list[list[str]] = field(default_factory=list)  # each chunk's first path (as _order), as loaded
     changed: set[str] = field(default_factory=set)  # paths put or forgotten since loading
@@ -55,6 +106,10 @@ class ReadCache:
     spilled: list[str] = field(default_factory=list)  # chunks of a cache started empty, written as it filled
     spilling: bool = True  # while the files put so far came in path order
     spilled_to: list[str] = field(default_factory=list)  # the last spilled path (as _order): the next chunk starts past it
+
+    def __post_init__(self) -> None:
+        self.entries = _Entries(self.stats)
+        self.entries.starts = self.starts
 
     @classmethod
     def load(cls, build_dir: Path, code: str) -> ReadCache:
@@ -65,14 +120,14 @@ class ReadCache:
                 index = pickle.load(handle)
             if not (isinstance(index, tuple) and index[:2] == (FORMAT, code)):
                 return cache
+            cache.entries.folder = folder
             for name in index[2]:
                 with open(folder / name, "rb") as handle:
-                    chunk: dict[str, tuple[Stat, Entry]] = pickle.load(handle)
+                    stats: dict[str, Stat] = pickle.load(handle)  # the entries after them are read as the build walks the files
+                    cache.entries.chunks.append((name, handle.tell()))
                 cache.files.append(name)
-                cache.starts.append(_order(next(iter(chunk))))
-                for path, (stat, entry) in chunk.items():
-                    cache.stats[path] = stat
-                    cache.entries[path] = entry
+                cache.starts.append(_order(next(iter(stats))))
+                cache.stats.update(stats)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, StopIteration):
             return cls(code)
         cache.complete = True
@@ -90,9 +145,9 @@ class ReadCache:
         may lie outside what the stat covers."""
         entry = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
         if not outcome.stat or outcome.rejected:  # read again every build: its chunk changes only if it held the file
-            self.stats.pop(path, None)
-            if self.entries.pop(path, None) is not None:
+            if self.entries.pop(path, None) is not None:  # (before its stat: the entries' paths are the stats')
                 self.changed.add(path)
+            self.stats.pop(path, None)
             return entry
         self.changed.add(path)
         self.stats[path] = (outcome.stat, local_photos(outcome))
@@ -123,7 +178,8 @@ class ReadCache:
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(8)}.pickle"
         with open(folder / name, "wb") as handle:
-            pickle.dump({k: (self.stats[k], self.entries[k]) for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({k: self.stats[k] for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({k: self.entries[k] for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return name
 
     def keep_only(self, paths: set[str]) -> None:

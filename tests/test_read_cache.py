@@ -111,3 +111,29 @@ def test_files_out_of_path_order_leave_no_cache_rather_than_a_wrong_one(tmp_path
         cache.spill(tmp_path)
     cache.save(tmp_path)
     assert chunk_files(tmp_path) == [] and ReadCache.load(tmp_path, "code").entries == {}
+
+
+def test_a_loaded_cache_reads_one_chunk_at_a_time_as_the_files_are_walked(tmp_path, monkeypatch):
+    """Loading reads the stats only; walking the files in path order reads each chunk's
+    entries once, and only one chunk's are held at a time."""
+    import pickle
+
+    paths = [f"/in/{n:05d}.txt" for n in range(int(2.5 * CHUNK))]
+    filled(paths).save(tmp_path)
+    loads = []
+    real = pickle.load
+
+    def counting(handle, *args, **kwargs):
+        value = real(handle, *args, **kwargs)
+        loads.append(len(value) if isinstance(value, dict) else 0)
+        return value
+
+    monkeypatch.setattr(pickle, "load", counting)
+    cache = ReadCache.load(tmp_path, "code")
+    assert len(loads) == 1 + 3 and len(cache.stats) == len(paths)  # the index, then each chunk's stats
+    loads.clear()
+    for path in paths:
+        assert cache.entries[path][0][0].source == path
+        assert len(cache.entries._loaded[1]) <= CHUNK
+    assert loads == [1000, 1000, 500]  # each chunk's entries, once
+    assert "/in/99999.txt" not in cache.entries and len(cache.entries) == len(paths)
