@@ -17,6 +17,7 @@ import hashlib
 from datetime import datetime
 
 from builder.article import Article
+from builder.partitions import partition_key
 from builder.record_store import RecordWriter
 from builder.records import as_of
 
@@ -36,22 +37,28 @@ class Admission:
         # -1 - its place in ``held``. Sources are read back only for a message.
         self._ids: dict[str, int] = {}
         self._slugs: dict[str, int] = {}
+        self._month: dict[str, str] = {}
         self._listed = hashlib.sha256(f"{code}\0".encode())  # builder.listing_cache.listed_digest of the admitted
+        # Of each admitted record, by its place in the store: its partition's month, and the
+        # hash of its source, inputs' digest and URL slug (builder.tasks.partition_digest).
+        self.months: list[str] = []
+        self.lines = bytearray()
 
-    def take(self, article: Article, key: bytes, digest: str) -> None:
-        """Admit, hold or reject one record (``key``: its listed key; ``digest``: its inputs')."""
+    def take(self, article: Article, key: bytes, digest: str) -> Article | None:
+        """Admit, hold or reject one record (``key``: its listed key; ``digest``: its inputs');
+        the record as published, if admitted."""
         self.read += 1
         slug = article.url_slug.casefold()
         if article.id in self._ids:
             self.rejected.append((article.source, f"duplicate article id {article.id!r} (also {self._source(self._ids[article.id])})"))
-            return
+            return None
         if slug in self._slugs:
             self.rejected.append((article.source, f"URL slug {article.url_slug!r} already used by {self._source(self._slugs[slug])}"))
-            return
+            return None
         if article.published and article.published > self.moment:
             self._ids[article.id] = self._slugs[slug] = -1 - len(self.held)
             self.held.append((article.source, f"published date {article.published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
-            return
+            return None
         now = as_of(article, self.moment)
         if now is not article:
             assert article.modified is not None
@@ -59,6 +66,10 @@ class Admission:
             digest += " modified later"
         self._ids[article.id] = self._slugs[slug] = self.store.append(now, digest)
         self._listed.update(key)
+        month = partition_key(now)
+        self.months.append(self._month.setdefault(month, month))  # one string per month
+        self.lines += hashlib.sha256(f"{now.source}\0{digest}\0{now.url_slug}".encode()).digest()
+        return now
 
     def listed_digest(self) -> str:
         """:func:`builder.listing_cache.listed_digest` of the admitted records' keys, in order."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import hashlib
 import os
 import shutil
 import sys
@@ -23,12 +24,13 @@ from typing import Any, TextIO
 
 from builder.article import Article
 from builder.discovery import discovery_files, news_sitemap
-from builder.discovery_cache import NEWS, discovery_key, shown_digest
+from builder.discovery_cache import NEWS, discovery_key
+from builder.discovery_cache import shown as shown_line
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
-from builder.listings import iter_listing_pages, merged_names
+from builder.listings import Spellings, iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
@@ -41,7 +43,7 @@ from builder.publish import MARKER, PublishError, check_site_dir, publish
 from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.search_index import in_spare as search_in_spare
 from builder.settings import SettingsError, load_settings
-from builder.urls import ARTICLES, article_path
+from builder.urls import ARTICLES, slug_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
@@ -140,8 +142,12 @@ def build(
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
+            spellings, shown = Spellings(), hashlib.sha256()  # what needs every record, taken as each is admitted
             for record, key, digest in reading.records:  # each record to the record file as it is read
-                gate.take(record, key, digest)
+                admitted = gate.take(record, key, digest)
+                if admitted is not None:
+                    spellings.add(admitted)
+                    shown.update(shown_line(admitted))
             report.rejected = reading.rejected + gate.rejected
             report.held = gate.held
             report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
@@ -152,8 +158,9 @@ def build(
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
             articles = gate.store.finish()  # newest first, on disk
             listed = gate.listed_digest()
-            report.warnings.extend(merged_names(articles.in_read_order()))  # spellings listed as one: said on every build, reused listings or not
-            del cache, files, inputs, reading, gate
+            report.warnings.extend(spellings.merged())  # spellings listed as one: said on every build, reused listings or not
+            months, lines = [gate.months[n] for n in articles.arrival], gate.lines
+            del cache, files, inputs, reading, gate, spellings
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # what lives to the end holds no cycles: later collections skip it
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
@@ -166,10 +173,13 @@ def build(
                 write_generated(settings.docs_dir, {"index.md": listing.home})  # beside about.md, in the nav
                 chunks = listing.chunks
                 report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
-                groups = partition_groups(articles, settings.partition_size)
+                groups = partition_groups(articles, settings.partition_size, months)
+                del months
                 links = link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search)
+            arrival = articles.arrival
+            partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, lambda n: bytes(lines[32 * arrival[n] : 32 * arrival[n] + 32]))
+            del lines
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
             reused = [t for t in partitions if t.key in kept]
@@ -234,13 +244,13 @@ def build(
                 for key, record in sorted(records.items()):
                     report.findings.extend(Finding(*f) for f in record.findings)
                     report.warnings.extend((source, message) for source, message in record.warnings)
-                missing = sorted({a.url_slug for a in articles} - set(os.listdir(fresh / ARTICLES)))
+                missing = sorted({slug for _, _, slug in articles.names()} - set(os.listdir(fresh / ARTICLES)))
                 if missing:  # a page every listing and sitemap links to must exist
                     raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     pages = site_parts.other_pages(fresh)
-                    crawl.key = discovery_key(listed, shown_digest(articles), pages)
+                    crawl.key = discovery_key(listed, shown.hexdigest(), pages)
                     lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
                     if lasting:  # only the news sitemap, whose window moves with "now", is made again
                         discovery_cache.link(lasting, target, fresh)
@@ -287,7 +297,7 @@ def build(
                 listing_cache.remember(settings.build_dir, listing, target, checked)
                 discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)
-        report.built = [(a.source, article_path(a)) for a in articles]  # made last: 14 MB at 100,000 not held while rendering
+        report.built = [(source, slug_path(slug)) for source, _, slug in articles.names()]  # made last: 14 MB at 100,000 not held while rendering
         articles.close()
     _start(saving)
     for thread in saving:

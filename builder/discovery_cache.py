@@ -59,10 +59,15 @@ def shown_digest(articles: Iterable[Article]) -> str:
     """
     digest = hashlib.sha256()
     for a in articles:
-        modified = a.modified.isoformat() if a.modified else ""
-        authors = "\1".join(x.name for x in a.authors)
-        digest.update(f"{modified}\0{description(a)}\0{authors}\0".encode())
+        digest.update(shown(a))
     return digest.hexdigest()
+
+
+def shown(article: Article) -> bytes:
+    """One article's part of :func:`shown_digest` (the build hashes each record as it is admitted)."""
+    modified = article.modified.isoformat() if article.modified else ""
+    authors = "\1".join(x.name for x in article.authors)
+    return f"{modified}\0{description(article)}\0{authors}\0".encode()
 
 
 def recorded(build_dir: Path, key: str, target: Path) -> Crawl | None:

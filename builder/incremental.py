@@ -61,12 +61,13 @@ def remember(task: PartitionTask, digest: str, record: Stored, built: bool) -> N
     (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def reused_names(groups: Iterable[Iterable[Article]]) -> tuple[set[str], set[str]]:
-    """Article folder names (slugs) and media folder names (ids) of the reused partitions."""
+def reused_names(groups: Iterable[Iterable[tuple[str, str, str]]]) -> tuple[set[str], set[str]]:
+    """Article folder names (slugs) and media folder names (ids) of the reused partitions
+    (``groups``: each article's source, id and URL slug, :func:`builder.record_store.names_of`)."""
     slugs: set[str] = set()
     ids: set[str] = set()
     for group in groups:
-        for a in group:  # one walk: the records are read back from disk
-            slugs.add(a.url_slug)
-            ids.add(a.id)
+        for _, aid, slug in group:
+            slugs.add(slug)
+            ids.add(aid)
     return slugs, ids

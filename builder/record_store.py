@@ -62,6 +62,14 @@ def encode(article: Article, extra: str = "") -> bytes:
     )
 
 
+_FIELDS = ("id", "source", "headline", "alternative_headline", "image", "paragraphs", "dateline", "published", "modified", "authors", "section", "tags", "slug")
+
+
+def names_of(article: Article) -> tuple[str, str, str]:
+    """An article's source, id and URL slug (what :meth:`Records.names` reads back)."""
+    return article.source, article.id, article.url_slug
+
+
 def decode(blob: bytes) -> tuple[Article, str]:
     """The record and its extra, as :func:`encode` was given them."""
     aid, source, headline, deck, image, paragraphs, dateline, published, modified, authors, section, tags, slug, extra = marshal.loads(blob)
@@ -91,10 +99,11 @@ class Records(Sequence[Article]):
 
     newest_first = True
 
-    def __init__(self, path: Path, offsets: array[int], read_order: array[int] | None = None) -> None:
+    def __init__(self, path: Path, offsets: array[int], read_order: array[int] | None = None, arrival: array[int] | None = None) -> None:
         self.path = path
         self.offsets = offsets  # len(self) + 1: each record's start, then the file's end
         self._read_order = read_order  # the position of each record in the order it was read
+        self.arrival = arrival if arrival is not None else array("I", range(len(offsets) - 1))  # each record's place in the order it was read
         self._fd = os.open(path, os.O_RDONLY)
 
     def in_read_order(self) -> Sequence[Article]:
@@ -131,8 +140,22 @@ class Records(Sequence[Article]):
         for article, _ in self.entries():
             yield article
 
+    def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
+        """:func:`names_of` each record (of ``positions``, else all in order), without making
+        the records: about a quarter of the time."""
+        if positions is None:
+            blobs: Iterator[bytes] = self._blobs()
+        else:
+            blobs = (self._blob(n) for n in positions)
+        for blob in blobs:
+            fields = marshal.loads(blob)
+            yield fields[1], fields[0], fields[12] or fields[0]
+
     def entries(self) -> Iterator[tuple[Article, str]]:
         """Every record with its extra, in order, read a block at a time."""
+        return (decode(blob) for blob in self._blobs())
+
+    def _blobs(self) -> Iterator[bytes]:
         offsets, n, position = self.offsets, 0, 0
         while n < len(self):
             last = n
@@ -142,7 +165,7 @@ class Records(Sequence[Article]):
             block = os.pread(self._fd, offsets[last] - offsets[n], offsets[n])
             position = offsets[n]
             for i in range(n, last):
-                yield decode(block[offsets[i] - position : offsets[i + 1] - position])
+                yield block[offsets[i] - position : offsets[i + 1] - position]
             n = last
 
     def close(self) -> None:
@@ -180,6 +203,12 @@ class Picked(Sequence[Article]):
 
     def __iter__(self) -> Iterator[Article]:
         return (self.base[n] for n in self.positions)
+
+    def names(self) -> Iterator[tuple[str, str, str]]:
+        """:func:`names_of` each article, read back without making the records when it can."""
+        if isinstance(self.base, Records):
+            return self.base.names(self.positions)
+        return map(names_of, self)
 
     def entries(self) -> Iterator[tuple[Article, str]]:
         """Each record with what was stored beside it (the base must be :class:`Records`)."""
@@ -246,4 +275,4 @@ class RecordWriter:
         finally:
             os.close(fd)
         self.path.unlink()
-        return Records(path, offsets, read_order)
+        return Records(path, offsets, read_order, order)

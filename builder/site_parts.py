@@ -8,13 +8,14 @@ that died are removed by the next one, and the site itself changes only by one r
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from builder import recycle
 from builder.article import Article
 from builder.incremental import reused_names
 from builder.partitions import PartitionTask
+from builder.record_store import Picked
 from builder.urls import ARTICLES
 
 
@@ -48,7 +49,7 @@ def assemble(
     main: Path,
     todo: list[PartitionTask],
     reused: list[PartitionTask],
-    groups: Mapping[str, Sequence[Article]],
+    groups: Mapping[str, Picked],
     wanted: dict[str, str],
     target: Path,
     build_dir: Path,
@@ -66,10 +67,10 @@ def assemble(
     if old is None:
         fresh.mkdir()
     else:
-        slugs, ids = reused_names([groups[k] for k in kept])
+        slugs, ids = reused_names([groups[k].names() for k in kept])
         recycle.prune(fresh, slugs, ids, target, keep)
-    linked = [groups[t.key] for t in reused if t.key not in kept]
-    linked += [[a for a in groups[key] if a.source in sources] for key, sources in (kept_pages or {}).items()]
+    linked: list[Iterable[tuple[str, str, str]]] = [groups[t.key].names() for t in reused if t.key not in kept]
+    linked += [[n for n in groups[key].names() if n[0] in sources] for key, sources in (kept_pages or {}).items()]
     slugs, ids = reused_names(linked)
     recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
     recycle.link_entries(target / "media", fresh / "media", ids)

@@ -12,7 +12,7 @@ import json
 import math
 import shutil
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -31,11 +31,13 @@ LINKS = "links"  # inside Settings.build_dir: each partition's article links (JS
 MEMBERS = "members"  # inside Settings.build_dir: each partition's sources, paths and input digests (JSON), for the partitions built
 
 
-def partition_groups(articles: Sequence[Article], size: int) -> dict[str, Picked]:
+def partition_groups(articles: Sequence[Article], size: int, keys: Sequence[str] | None = None) -> dict[str, Picked]:
     """Articles by partition: their month, and a month of more than ``size`` articles cut in
     date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
     an article joins or leaves that month; an edit rebuilds one run. Each group holds its
-    articles' positions in the newest-first order, not the records.
+    articles' positions in the newest-first order, not the records. ``keys``: each article's
+    :func:`partition_key`, in that order, when the build already knows them (it does not read
+    the records back for them).
 
     >>> from datetime import datetime, timezone
     >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",), published=datetime(2021, 11, d, tzinfo=timezone.utc))
@@ -44,8 +46,8 @@ def partition_groups(articles: Sequence[Article], size: int) -> dict[str, Picked
     """
     ordered = sort_newest_first(articles)
     months: dict[str, array[int]] = {}
-    for n, article in enumerate(ordered):
-        months.setdefault(partition_key(article), array("I")).append(n)
+    for n, month in enumerate(keys if keys is not None else map(partition_key, ordered)):
+        months.setdefault(month, array("I")).append(n)
     groups: dict[str, Picked] = {}
     for month, members in months.items():
         if len(members) <= size:
@@ -70,10 +72,12 @@ def partition_tasks(
     code: str,
     links: dict[str, tuple[Path, str]],
     search: bool,
+    line: Callable[[int], bytes],
 ) -> tuple[list[PartitionTask], dict[str, str]]:
     """One task per partition (a month, or a run of one), and the digest of what each one's
     pages are made from (:func:`partition_digest`); stale partition and shadow folders of
-    earlier builds are removed. A task to run needs its :func:`write_members` first."""
+    earlier builds are removed. A task to run needs its :func:`write_members` first. ``line``:
+    the hash of an article's source, inputs' digest and URL slug, by its position."""
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
@@ -100,7 +104,7 @@ def partition_tasks(
             members_file=str(lists / f"{key}.json"),
         )
         tasks.append(task)
-        wanted[key] = partition_digest(code, key, [(a.source, digest, a.url_slug) for a, digest in group.entries()], target, links[key][1], task.shadow_dir)
+        wanted[key] = partition_digest(code, key, [line(n) for n in group.positions], target, links[key][1], task.shadow_dir)
     return tasks, wanted
 
 
@@ -114,14 +118,14 @@ def write_members(task: PartitionTask, group: Picked) -> None:
     Path(task.members_file).write_text(json.dumps({"sources": sources, "paths": paths, "digests": digests}, ensure_ascii=False), encoding="utf-8")
 
 
-def partition_digest(code: str, key: str, members: list[tuple[str, str, str]], target: Path, links: str = "", shadows: str = "") -> str:
-    """What one month's pages are made from (``members``: each article's source, inputs'
-    digest and URL slug), including the links to other articles they show (``links``: the
-    sha256 of its links file); the target site is part of it, since reuse links from that
+def partition_digest(code: str, key: str, lines: list[bytes], target: Path, links: str = "", shadows: str = "") -> str:
+    """What one month's pages are made from (``lines``: each article's hash of its source,
+    inputs' digest and URL slug), including the links to other articles they show (``links``:
+    the sha256 of its links file); the target site is part of it, since reuse links from that
     site, and so is whether (and where) it made search shadows."""
     digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
-    for source, inputs, slug in sorted(members):
-        digest.update(f"\0{source}\0{inputs}\0{slug}".encode())
+    for line in sorted(lines):
+        digest.update(line)
     return digest.hexdigest()
 
 

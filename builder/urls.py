@@ -21,7 +21,12 @@ def article_path(article: Article) -> str:
     >>> article_path(Article("abc", "x.txt", "h", None, None, ("p",)))
     'articles/abc/'
     """
-    return f"{ARTICLES}/{article.url_slug}/"
+    return slug_path(article.url_slug)
+
+
+def slug_path(slug: str) -> str:
+    """:func:`article_path` from the URL slug alone."""
+    return f"{ARTICLES}/{slug}/"
 
 
 def media_path(article: Article, file_name: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from builder import record_store
 from builder.article import Article, Author, Image
 from builder.pages import sort_newest_first
-from builder.record_store import Picked, RecordWriter, decode, encode
+from builder.record_store import Picked, RecordWriter, decode, encode, names_of
 
 
 def full_article() -> Article:
@@ -46,7 +46,7 @@ def articles(n: int, seed: int = 1) -> list[Article]:
             moment = base + timedelta(minutes=rng.randrange(50))  # many share a minute
             published = moment.astimezone(timezone(timedelta(hours=rng.choice([-5, 0, 3]))))
         body = ("نص " * rng.choice([1, 10, 400_000]),)  # one record larger than a read block
-        made.append(Article(f"{rng.randrange(10**6):06d}-{i}", f"in/{i:05d}.txt", f"h{i}", None, None, body, published=published))
+        made.append(Article(f"{rng.randrange(10**6):06d}-{i}", f"in/{i:05d}.txt", f"h{i}", None, None, body, published=published, slug=f"s{i}" if i % 3 else None))
     return made
 
 
@@ -68,6 +68,8 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
         picked = Picked(records, [5, 2, 9])
         assert list(picked) == [expected[5], expected[2], expected[9]] and picked[1:] == [expected[2], expected[9]]
         assert [e[0] for e in picked.entries()] == list(picked)
+        assert list(records.names()) == [names_of(a) for a in expected] and list(picked.names()) == [names_of(a) for a in picked]
+        assert list(Picked(read, [3, 1]).names()) == [names_of(read[3]), names_of(read[1])]
         with pytest.raises(IndexError):
             records[300]
     finally:
