@@ -18,7 +18,7 @@ from datetime import datetime
 
 from builder.article import Article
 from builder.partitions import partition_key
-from builder.record_store import RecordWriter
+from builder.record_store import RecordWriter, decode, encode
 from builder.records import as_of
 
 
@@ -43,11 +43,13 @@ class Admission:
         # hash of its source, inputs' digest and URL slug (builder.tasks.partition_digest).
         self.months: list[str] = []
         self.lines = bytearray()
+        self.digests = Digests()  # each one's inputs' digest
 
-    def take(self, article: Article, key: bytes, digest: str) -> Article | None:
-        """Admit, hold or reject one record (``key``: its listed key; ``digest``: its inputs');
-        the record as published, if admitted."""
+    def take(self, blob: bytes, key: bytes, digest: str) -> Article | None:
+        """Admit, hold or reject one record (``blob``: encoded; ``key``: its listed key;
+        ``digest``: its inputs', sha256 in hex); the record as published, if admitted."""
         self.read += 1
+        article = decode(blob)
         slug = article.url_slug.casefold()
         if article.id in self._ids:
             self.rejected.append((article.source, f"duplicate article id {article.id!r} (also {self._source(self._ids[article.id])})"))
@@ -63,8 +65,10 @@ class Admission:
         if now is not article:
             assert article.modified is not None
             self.warnings.append((article.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
-            digest += " modified later"
-        self._ids[article.id] = self._slugs[slug] = self.store.append(now, digest)
+            digest += LATER
+            blob = encode(now)
+        self._ids[article.id] = self._slugs[slug] = self.store.append(blob, now)
+        self.digests.append(digest)
         self._listed.update(key)
         month = partition_key(now)
         self.months.append(self._month.setdefault(month, month))  # one string per month
@@ -77,6 +81,29 @@ class Admission:
 
     def _source(self, claim: int) -> str:
         return self.store.source(claim) if claim >= 0 else self.held[-1 - claim][0]
+
+
+LATER = " modified later"  # after a digest: the page leaves out a modified date still to come
+
+
+class Digests:
+    """Input digests (sha256 in hex, perhaps marked :data:`LATER`) in 33 bytes each, not 180.
+
+    >>> d = Digests(); d.append("ab" * 32); d.append("cd" * 32 + LATER)
+    >>> d[0] == "ab" * 32, d[1] == "cd" * 32 + LATER
+    (True, True)
+    """
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def append(self, digest: str) -> None:
+        later = digest.endswith(LATER)
+        self.data += bytes.fromhex(digest.removesuffix(LATER)) + (b"\1" if later else b"\0")
+
+    def __getitem__(self, n: int) -> str:
+        chunk = self.data[33 * n : 33 * n + 33]
+        return chunk[:32].hex() + (LATER if chunk[32] else "")
 
 
 def of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:

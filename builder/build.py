@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.article import Article
 from builder.discovery import discovery_files, news_sitemap
 from builder.discovery_cache import NEWS, discovery_key
 from builder.discovery_cache import shown as shown_line
@@ -159,7 +158,7 @@ def build(
             articles = gate.store.finish()  # newest first, on disk
             listed = gate.listed_digest()
             report.warnings.extend(spellings.merged())  # spellings listed as one: said on every build, reused listings or not
-            months, lines = [gate.months[n] for n in articles.arrival], gate.lines
+            months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
             del cache, files, inputs, reading, gate, spellings
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # what lives to the end holds no cycles: later collections skip it
@@ -177,7 +176,6 @@ def build(
                 del months
                 links = link_files(articles, groups, settings.build_dir / LINKS, listed)
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            arrival = articles.arrival
             partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, lambda n: bytes(lines[32 * arrival[n] : 32 * arrival[n] + 32]))
             del lines
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
@@ -210,7 +208,7 @@ def build(
             def make(fresh: Path) -> None:
                 with report.stage("render"):
                     for task in todo:
-                        write_members(task, groups[task.key])
+                        write_members(task, groups[task.key], lambda n: digests[arrival[n]])
                     futures = [pool.submit(build_partition, task) for task in todo]
                     rendered = [parts / f"listings-{n}" for n in range(len(chunks))]
                     others = [pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(chunks, rendered)]

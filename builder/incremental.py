@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import page_reuse
-from builder.article import Article
 from builder.partitions import PartitionTask
 
 DIGEST, FINDINGS = ".inputs.sha256", ".findings.json"

@@ -144,33 +144,42 @@ def merged_names(articles: Iterable[Article]) -> list[tuple[str, str]]:
 
 class Spellings:
     """:func:`merged_names` one article at a time, in path order: the build gives it each
-    record as it is admitted, so no walk of the records is needed afterwards."""
+    record as it is admitted, so no walk of the records is needed afterwards. Each distinct
+    section-and-tags pair is counted, with its first input; the names are weighed once per
+    pair, at the end (the same result: a pair's first input is the first to bring its names)."""
 
     def __init__(self) -> None:
-        self.url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
-        self.first: dict[str, str] = {}  # URL -> the first spelling met
-        self.names: dict[str, set[str]] = {}  # URL -> its spellings, once a second one came
-        self.source: dict[str, str] = {}  # URL -> the first input with a second spelling
-        self.counts: dict[str, Counter[str]] = defaultdict(Counter)  # as listings() counts them, for the heading
+        self.pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]] = {}  # (section, tags) -> [first source, count]
 
     def add(self, article: Article) -> None:
-        for prefix, names in (("sections", (article.section,) if article.section else ()), ("tags", article.tags)):
-            known = self.url_of[prefix]
-            seen: set[str] = set()  # as listed_urls: an article counts once per URL, with its first spelling
-            for name in names:
-                url = known.get(name) or known.setdefault(name, slug_url(prefix, name))
-                first = self.first.setdefault(url, name)
-                if first != name:
-                    self.source.setdefault(url, article.source)
-                    self.names.setdefault(url, {first}).add(name)
-                if url not in seen:
-                    seen.add(url)
-                    self.counts[url][name] += 1
+        pair = self.pairs.get((article.section, article.tags))
+        if pair is None:
+            self.pairs[(article.section, article.tags)] = [article.source, 1]
+        else:
+            pair[1] += 1
 
     def merged(self) -> list[tuple[str, str]]:
+        url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
+        first: dict[str, str] = {}  # URL -> the first spelling met
+        names: dict[str, set[str]] = {}  # URL -> its spellings, once a second one came
+        source: dict[str, str] = {}  # URL -> the first input with a second spelling
+        counts: dict[str, Counter[str]] = defaultdict(Counter)  # as listings() counts them, for the heading
+        for (section, tags), (pair_source, count) in self.pairs.items():
+            for prefix, spelt in (("sections", (section,) if section else ()), ("tags", tags)):
+                known = url_of[prefix]
+                seen: set[str] = set()  # as listed_urls: an article counts once per URL, with its first spelling
+                for name in spelt:
+                    url = known.get(name) or known.setdefault(name, slug_url(prefix, name))
+                    earliest = first.setdefault(url, name)
+                    if earliest != name:
+                        source.setdefault(url, pair_source)
+                        names.setdefault(url, {earliest}).add(name)
+                    if url not in seen:
+                        seen.add(url)
+                        counts[url][name] += count
         return [
-            (self.source[url], f"{url.split('/')[0]} {', '.join(map(repr, sorted(self.names[url])))} share one listing, {url}, headed {_label(self.counts[url])!r}")
-            for url in sorted(self.names, key=lambda u: (self.source[u], u))
+            (source[url], f"{url.split('/')[0]} {', '.join(map(repr, sorted(names[url])))} share one listing, {url}, headed {_label(counts[url])!r}")
+            for url in sorted(names, key=lambda u: (source[u], u))
         ]
 
 

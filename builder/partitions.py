@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -32,7 +31,8 @@ from builder.listing_cache import listed_key
 from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
-from builder.records import as_of, shared, slim
+from builder.record_store import encode
+from builder.records import as_of, slim
 from builder.publish import PublishError, render
 from builder.search_shadow import shadow_page
 from builder.settings import Settings, load_settings
@@ -63,12 +63,13 @@ class ReadOutcome:
     """Slim records (first paragraph only) for listings, feeds and collision checks, and a
     content hash of every input an article came from (raw file, sidecar, photo)."""
 
-    articles: list[Article] = field(default_factory=list)
+    blobs: list[bytes] = field(default_factory=list)  # the slim records, encoded (builder.record_store)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
     stat: StatKey = ()  # the file's (and sidecar's, photos') size and mtime, taken before reading
     keys: list[bytes] = field(default_factory=list)  # each article's listing_cache.listed_key
+    photos: tuple[str, ...] = ()  # the local photos its articles name (their stat is part of the cache's)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
     return (_stat(name), sidecar, *(_stat(os.path.join(folder, p)) for p in photos))
 
 
-def local_photos(outcome: ReadOutcome) -> tuple[str, ...]:
-    return tuple(a.image.url for a in outcome.articles if a.image and a.image.url and "://" not in a.image.url)
+def local_photos(articles: list[Article]) -> tuple[str, ...]:
+    return tuple(a.image.url for a in articles if a.image and a.image.url and "://" not in a.image.url)
 
 
 @functools.lru_cache(maxsize=4)
@@ -144,19 +145,21 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
     """What each file of the chunk gave, by path (so the parent can cache it per file)."""
     settings, profile = _context(task.config_file, task.profile_file, task.code)
     outcomes = {}
-    seen: dict[object, object] = {}  # values shared here stay shared through the pickle, so the parent makes no copies
     for path in task.paths:
         outcome = outcomes[path] = ReadOutcome()
         before = stat_key(Path(path))  # taken before reading: a file rewritten meanwhile is read again next time
+        records = []
         for result in read_inputs(Path(path), profile, settings.limits):
             if result.article is None:
                 outcome.rejected.append((result.source, result.error or "unknown reason"))
             else:
-                outcome.articles.append(shared(slim(result.article), seen))
-                outcome.keys.append(listed_key(outcome.articles[-1]))
+                records.append(slim(result.article))
+                outcome.blobs.append(encode(records[-1]))
+                outcome.keys.append(listed_key(records[-1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
-        outcome.stat = before[:2] + stat_key(Path(path), local_photos(outcome))[2:]
+        outcome.photos = local_photos(records)
+        outcome.stat = before[:2] + stat_key(Path(path), outcome.photos)[2:]
     return outcomes
 
 

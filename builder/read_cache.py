@@ -27,15 +27,14 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.article import Article
-from builder.partitions import ReadOutcome, StatKey, local_photos, stat_key
+from builder.partitions import ReadOutcome, StatKey, stat_key
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 5  # a chunk file is two pickles: the stats, then the entries
+FORMAT = 6  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store)
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
-Entry = tuple[tuple[Article, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records, warnings, digests, listed keys
+Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records (encoded), warnings, digests, listed keys
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos
 
 
@@ -138,7 +137,7 @@ class ReadCache:
         stat = self.stats.get(str(path))
         return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
 
-    def put(self, path: str, outcome: ReadOutcome, records: tuple[Article, ...], listed: tuple[bytes, ...]) -> Entry:
+    def put(self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their
         :func:`builder.listing_cache.listed_key`), under the stat taken before it was read, and
         return it as an entry. Rejections are not cached: their cause (a missing photo, say)
@@ -150,7 +149,7 @@ class ReadCache:
             self.stats.pop(path, None)
             return entry
         self.changed.add(path)
-        self.stats[path] = (outcome.stat, local_photos(outcome))
+        self.stats[path] = (outcome.stat, outcome.photos)
         self.entries[path] = entry
         return entry
 

@@ -1,11 +1,10 @@
 """The read stage: every input file to slim records, in path order, from the read cache where a
 file is unchanged and from the workers where it is not.
 
-The workers' answers are taken in as they arrive, not gathered first: at 100,000 files,
-holding every file's answer until the last one came doubled the build process's memory
-while reading (that process holds every article's record to the end, so what it held at
-its peak it keeps). The workers also share a record's repeated values (section, tags,
-authors, time zones) and hash its listed fields, so this process makes no copies of them.
+The workers' answers are taken in as they arrive, not gathered first, and each record goes on
+(to the build's record file, :mod:`builder.record_store`) as it comes: the build's process
+holds no file's answer longer than it takes to pass it on. The workers encode the records and
+hash their listed fields, so this process only decodes what it checks.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from builder.article import Article
 from builder.partitions import ReadOutcome, ReadTask, read_chunk
 from builder.read_cache import ReadCache
 
@@ -28,7 +26,7 @@ class Reading:
     ``records`` as it is read (the build process keeps none of them itself); the warnings and
     rejections gather here as they are walked."""
 
-    records: Iterator[tuple[Article, bytes, str]] = iter(())
+    records: Iterator[tuple[bytes, bytes, str]] = iter(())  # (encoded record, listed key, inputs' digest)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     stale: int = 0  # files read now (the rest came from the cache)
@@ -44,7 +42,7 @@ def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: P
     return reading
 
 
-def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[Article, bytes, str]]:
+def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
@@ -53,15 +51,14 @@ def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCac
         if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
             outcome = pending[1]
             reading.rejected.extend(outcome.rejected)
-            records, warned, hashed, keyed = cache.put(path, outcome, tuple(outcome.articles), tuple(outcome.keys))
+            records, warned, hashed, keyed = cache.put(path, outcome, tuple(outcome.blobs), tuple(outcome.keys))
             cache.spill(build_dir)
             pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
         else:
             records, warned, hashed, keyed = cache.entries[path]
         reading.warnings.extend(warned)
-        digests = dict(hashed)
-        for record, key in zip(records, keyed, strict=True):
-            yield record, key, digests[record.source]
+        for record, key, (_, digest) in zip(records, keyed, hashed, strict=True):  # one digest per record, in order
+            yield record, key, digest
     cache.keep_only(set(map(str, files)))
 
 

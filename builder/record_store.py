@@ -9,7 +9,8 @@ a record comes back in about 7 µs. The file is written in the order the records
 listings, links, feeds and sitemaps walk it that way, and a month's articles lie together.
 
 Records are encoded with :mod:`marshal` (plain tuples of strings and numbers), not pickle:
-unpickling a slotted dataclass with its datetimes took 85 µs a record.
+unpickling a slotted dataclass with its datetimes took 85 µs a record. The read workers encode
+them; the read cache keeps them encoded; the build writes them here as they come.
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def encode(article: Article, extra: str = "") -> bytes:
-    """One record as bytes, with ``extra`` (the build keeps each article's input digest there).
+def encode(article: Article) -> bytes:
+    """One record as bytes.
 
     >>> from datetime import timezone, timedelta
     >>> a = Article("a", "a.txt", "عنوان", "موجز", Image("c", None, "p.jpg", "alt", 10, 20), ("نص",),
     ...     published=datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=3))), authors=(Author("م", None, "Person"),), section="س", tags=("t",))
-    >>> decode(encode(a, "digest")) == (a, "digest")
+    >>> decode(encode(a)) == a
     True
     """
     image = article.image
@@ -57,7 +58,6 @@ def encode(article: Article, extra: str = "") -> bytes:
             article.section,
             article.tags,
             article.slug,
-            extra,
         )
     )
 
@@ -70,10 +70,10 @@ def names_of(article: Article) -> tuple[str, str, str]:
     return article.source, article.id, article.url_slug
 
 
-def decode(blob: bytes) -> tuple[Article, str]:
-    """The record and its extra, as :func:`encode` was given them."""
-    aid, source, headline, deck, image, paragraphs, dateline, published, modified, authors, section, tags, slug, extra = marshal.loads(blob)
-    article = Article(
+def decode(blob: bytes) -> Article:
+    """The record :func:`encode` was given."""
+    aid, source, headline, deck, image, paragraphs, dateline, published, modified, authors, section, tags, slug = marshal.loads(blob)
+    return Article(
         aid,
         source,
         headline,
@@ -88,14 +88,13 @@ def decode(blob: bytes) -> tuple[Article, str]:
         tags,
         slug,
     )
-    return article, extra
 
 
 class Records(Sequence[Article]):
     """The records of a build, newest first, read from their file as they are asked for.
 
-    Use one as a sequence of :class:`Article`; :meth:`extra` gives what was stored beside a
-    record. :func:`builder.pages.sort_newest_first` returns it as it is."""
+    Use one as a sequence of :class:`Article`. :func:`builder.pages.sort_newest_first`
+    returns it as it is."""
 
     newest_first = True
 
@@ -122,10 +121,6 @@ class Records(Sequence[Article]):
     def __getitem__(self, index: int | slice) -> Article | list[Article]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return decode(self._blob(index))[0]
-
-    def entry(self, index: int) -> tuple[Article, str]:
-        """The record and what was stored beside it."""
         return decode(self._blob(index))
 
     def _blob(self, index: int) -> bytes:
@@ -137,8 +132,7 @@ class Records(Sequence[Article]):
         return os.pread(self._fd, self.offsets[index + 1] - start, start)
 
     def __iter__(self) -> Iterator[Article]:
-        for article, _ in self.entries():
-            yield article
+        return map(decode, self._blobs())
 
     def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
         """:func:`names_of` each record (of ``positions``, else all in order), without making
@@ -151,11 +145,8 @@ class Records(Sequence[Article]):
             fields = marshal.loads(blob)
             yield fields[1], fields[0], fields[12] or fields[0]
 
-    def entries(self) -> Iterator[tuple[Article, str]]:
-        """Every record with its extra, in order, read a block at a time."""
-        return (decode(blob) for blob in self._blobs())
-
     def _blobs(self) -> Iterator[bytes]:
+        """Every record, encoded, in order, read a block at a time."""
         offsets, n, position = self.offsets, 0, 0
         while n < len(self):
             last = n
@@ -210,12 +201,6 @@ class Picked(Sequence[Article]):
             return self.base.names(self.positions)
         return map(names_of, self)
 
-    def entries(self) -> Iterator[tuple[Article, str]]:
-        """Each record with what was stored beside it (the base must be :class:`Records`)."""
-        base = self.base
-        assert isinstance(base, Records)
-        return (base.entry(n) for n in self.positions)
-
 
 class RecordWriter:
     """Records appended as they are read; :meth:`finish` writes them again newest first and
@@ -234,9 +219,8 @@ class RecordWriter:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def append(self, article: Article, extra: str = "") -> int:
-        """Add a record; its position among those added."""
-        blob = encode(article, extra)
+    def append(self, blob: bytes, article: Article) -> int:
+        """Add a record (``blob``: :func:`encode` of ``article``); its position among those added."""
         self._out.write(blob)
         position = len(self)
         self.offsets.append(self.offsets[-1] + len(blob))
@@ -251,7 +235,7 @@ class RecordWriter:
         self._out.flush()
         with open(self.path, "rb") as handle:
             handle.seek(self.offsets[position])
-            return decode(handle.read(self.offsets[position + 1] - self.offsets[position]))[0].source
+            return decode(handle.read(self.offsets[position + 1] - self.offsets[position])).source
 
     def finish(self) -> Records:
         """The records newest first: dated by date and id, newest first, then undated by id."""

@@ -1,13 +1,12 @@
 """The record the build's own process keeps of each article, and how a build at a given time
-publishes one. Pure functions, used by the read workers (slim, shared), the build process
-and the partition workers (as_of), so each decides alike.
+publishes one. Pure functions, used by the read workers (slim), the build process and the
+partition workers (as_of), so each decides alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from builder.article import Article
 from builder.jsonld import DESCRIPTION_CHARS
@@ -47,31 +46,3 @@ def slim(article: Article) -> Article:
     image = replace(image, credit=None) if image and image.credit else image
     first = () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
     return replace(article, paragraphs=first, dateline=None, image=image)
-
-
-def shared(article: Article, seen: dict[object, object]) -> Article:
-    """The record with its section, tags, authors and time zones made one object per value
-    across records (``seen``): read one file at a time, each record has copies of its own, and
-    at 100,000 articles the parent's memory is the records'.
-
-    >>> from datetime import datetime, timezone
-    >>> seen: dict[object, object] = {}
-    >>> a, b = (shared(Article(i, i, "h", None, None, ("p",), section="س" * 9, tags=("t",), published=datetime(2024, 1, 1, tzinfo=timezone.utc)), seen) for i in "ab")
-    >>> a.section is b.section and a.tags is b.tags and a.published.tzinfo is b.published.tzinfo
-    True
-    """
-
-    def one(value: Any) -> Any:
-        return seen.setdefault(value, value)
-
-    def moment(value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=one(value.tzinfo)) if value is not None and value.tzinfo is not None else value
-
-    return replace(
-        article,
-        section=one(article.section),
-        tags=one(article.tags),
-        authors=one(article.authors),
-        published=moment(article.published),
-        modified=moment(article.modified),
-    )

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from builder import recycle
-from builder.article import Article
 from builder.incremental import reused_names
 from builder.partitions import PartitionTask
 from builder.record_store import Picked

@@ -108,13 +108,14 @@ def partition_tasks(
     return tasks, wanted
 
 
-def write_members(task: PartitionTask, group: Picked) -> None:
-    """The task's members file (:attr:`PartitionTask.members_file`), for a partition to build."""
-    sources, paths, digests = [], [], []
-    for article, digest in group.entries():
-        sources.append(article.source)
-        paths.append(article.source.rsplit(":", 1)[0] if is_record(article.source) else article.source)
-        digests.append(digest)
+def write_members(task: PartitionTask, group: Picked, digest: Callable[[int], str]) -> None:
+    """The task's members file (:attr:`PartitionTask.members_file`), for a partition to build
+    (``digest``: an article's inputs' digest, by its position)."""
+    sources, paths = [], []
+    for source, _, _ in group.names():
+        sources.append(source)
+        paths.append(source.rsplit(":", 1)[0] if is_record(source) else source)
+    digests = [digest(n) for n in group.positions]
     Path(task.members_file).write_text(json.dumps({"sources": sources, "paths": paths, "digests": digests}, ensure_ascii=False), encoding="utf-8")
 
 

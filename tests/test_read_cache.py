@@ -5,11 +5,12 @@ import os
 from builder.article import Article
 from builder.partitions import ReadOutcome
 from builder.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
+from builder.record_store import decode, encode
 
 
 def outcome(path, text="p"):
-    article = Article(os.path.basename(path), path, "عنوان", None, None, (text,))
-    return ReadOutcome(articles=[article], digests={path: "d" * 64}, stat=((1, 2), None)), (article,)
+    article = encode(Article(os.path.basename(path), path, "عنوان", None, None, (text,)))
+    return ReadOutcome(blobs=[article], digests={path: "d" * 64}, stat=((1, 2), None)), (article,)
 
 
 def filled(paths):
@@ -30,14 +31,14 @@ def test_one_changed_file_rewrites_one_chunk(tmp_path):
     first = chunk_files(tmp_path)
     assert len(first) == 3  # 1,000 + 1,000 + 500 files
     cache = ReadCache.load(tmp_path, "code")
-    assert set(cache.entries) == set(paths) and cache.entries[paths[1200]][0][0].paragraphs == ("p",)
+    assert set(cache.entries) == set(paths) and decode(cache.entries[paths[1200]][0][0]).paragraphs == ("p",)
     result, records = outcome(paths[1200], "edited")
     cache.put(paths[1200], result, records, (b"k2",))
     cache.save(tmp_path)
     second = chunk_files(tmp_path)
     assert len(set(second) - set(first)) == 1 and len(set(first) - set(second)) == 1  # the middle chunk alone
     again = ReadCache.load(tmp_path, "code")
-    assert again.entries[paths[1200]][0][0].paragraphs == ("edited",) and again.entries[paths[1200]][3] == (b"k2",)
+    assert decode(again.entries[paths[1200]][0][0]).paragraphs == ("edited",) and again.entries[paths[1200]][3] == (b"k2",)
     assert set(again.entries) == set(paths)
 
 
@@ -99,7 +100,7 @@ def test_a_cache_started_empty_writes_each_full_chunk_as_it_fills(tmp_path):
     loaded.put(paths[1500], result, records, (b"k2",))
     loaded.save(tmp_path)
     assert len(set(chunk_files(tmp_path)) - set(before)) == 1  # the spilled chunks keep their ranges
-    assert ReadCache.load(tmp_path, "code").entries[paths[1500]][0][0].paragraphs == ("edited",)
+    assert decode(ReadCache.load(tmp_path, "code").entries[paths[1500]][0][0]).paragraphs == ("edited",)
 
 
 def test_files_out_of_path_order_leave_no_cache_rather_than_a_wrong_one(tmp_path):
@@ -133,7 +134,7 @@ def test_a_loaded_cache_reads_one_chunk_at_a_time_as_the_files_are_walked(tmp_pa
     assert len(loads) == 1 + 3 and len(cache.stats) == len(paths)  # the index, then each chunk's stats
     loads.clear()
     for path in paths:
-        assert cache.entries[path][0][0].source == path
+        assert decode(cache.entries[path][0][0]).source == path
         assert len(cache.entries._loaded[1]) <= CHUNK
     assert loads == [1000, 1000, 500]  # each chunk's entries, once
     assert "/in/99999.txt" not in cache.entries and len(cache.entries) == len(paths)

@@ -1,5 +1,5 @@
-"""The read stage takes the workers' answers as they arrive, and the records it keeps come
-shared from the workers; a worker's MkDocs runs leave no URLs cached behind them."""
+"""The read stage takes the workers' answers as they arrive, and the records come encoded from
+the workers; a worker's MkDocs runs leave no URLs cached behind them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ from builder.partitions import ReadTask, read_chunk
 from builder.publish import render
 from builder.read_cache import ReadCache
 from builder.read_stage import read_files
+from builder.load import read_inputs
+from builder.profile import load_profile
+from builder.record_store import decode
+from builder.records import slim
+from builder.settings import load_settings
 from tests.conftest import SAMPLE, make_project
 
 
@@ -46,29 +51,25 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
     for n in range(1, len(chunks)):  # the files of every earlier chunk were in the cache before this one ran
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
-    sources = [a.source for a, _, _ in records]
+    sources = [decode(blob).source for blob, _, _ in records]
     assert sources == sorted(sources, key=lambda s: files.index(Path(s)))
-    assert [key for _, key, _ in records] == [listed_key(a) for a, _, _ in records] and reading.stale == len(files)
+    assert [key for _, key, _ in records] == [listed_key(decode(blob)) for blob, _, _ in records] and reading.stale == len(files)
     assert all(len(digest) == 64 for _, _, digest in records)
     again = read_files(InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1)  # all from the cache now
     assert again.stale == 0 and list(again.records) == records
 
 
-def test_a_chunk_s_records_share_their_repeated_values_through_the_pickle(tmp_path: Path) -> None:
+def test_a_chunk_s_answers_carry_each_record_slim_and_encoded(tmp_path: Path) -> None:
     config = make_project(tmp_path, SAMPLE)
     paths = tuple(map(str, input_files([SAMPLE])))
     answers = pickle.loads(pickle.dumps(read_chunk(ReadTask(str(config), None, paths, "code"))))  # as a worker's answer arrives
-    records = [a for outcome in answers.values() for a in outcome.articles]
-    by_section: dict[str, list[Any]] = {}
-    for a in records:
-        if a.section:
-            by_section.setdefault(a.section, []).append(a.section)
-    repeated = [values for values in by_section.values() if len(values) > 1]
-    assert repeated and all(all(v is values[0] for v in values) for values in repeated)
-    zones = {id(a.published.tzinfo) for a in records if a.published}
-    offsets = {a.published.utcoffset() for a in records if a.published}
-    assert len(zones) == len(offsets)  # one time zone object per offset
-    assert all(outcome.keys == [listed_key(a) for a in outcome.articles] for outcome in answers.values())
+    profile = load_profile()
+    for path, outcome in answers.items():
+        expected = [slim(r.article) for r in read_inputs(Path(path), profile, load_settings(config)[0].limits) if r.article]
+        assert [decode(blob) for blob in outcome.blobs] == expected
+        assert outcome.keys == [listed_key(a) for a in expected] and list(outcome.digests) == [a.source for a in expected]
+        assert outcome.photos == tuple(a.image.url for a in expected if a.image and a.image.url and "://" not in a.image.url)
+    assert any(outcome.photos for outcome in answers.values())  # the sample has local photos
 
 
 def test_mkdocs_keeps_no_urls_after_a_run(tmp_path: Path) -> None:
