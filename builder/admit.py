@@ -17,9 +17,9 @@ import hashlib
 from datetime import datetime
 
 from builder.article import Article
-from builder.partitions import partition_key
+from builder.listings import Spellings
 from builder.record_store import RecordWriter, decode, encode
-from builder.records import as_of
+from builder.records import Facts, as_of, facts_of, microseconds
 
 
 class Admission:
@@ -44,36 +44,45 @@ class Admission:
         self.months: list[str] = []
         self.lines = bytearray()
         self.digests = Digests()  # each one's inputs' digest
+        self.spellings = Spellings()  # for builder.listings.merged_names
+        self._shown = hashlib.sha256()
+        self._now = microseconds(moment)
 
-    def take(self, blob: bytes, key: bytes, digest: str) -> Article | None:
-        """Admit, hold or reject one record (``blob``: encoded; ``key``: its listed key;
-        ``digest``: its inputs', sha256 in hex); the record as published, if admitted."""
+    def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
+        """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
+        by; ``key``: its listed key; ``digest``: its inputs', sha256 in hex)."""
         self.read += 1
-        article = decode(blob)
-        slug = article.url_slug.casefold()
-        if article.id in self._ids:
-            self.rejected.append((article.source, f"duplicate article id {article.id!r} (also {self._source(self._ids[article.id])})"))
-            return None
+        slug = facts.slug.casefold()
+        if facts.id in self._ids:
+            self.rejected.append((facts.source, f"duplicate article id {facts.id!r} (also {self._source(self._ids[facts.id])})"))
+            return
         if slug in self._slugs:
-            self.rejected.append((article.source, f"URL slug {article.url_slug!r} already used by {self._source(self._slugs[slug])}"))
-            return None
-        if article.published and article.published > self.moment:
-            self._ids[article.id] = self._slugs[slug] = -1 - len(self.held)
-            self.held.append((article.source, f"published date {article.published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
-            return None
-        now = as_of(article, self.moment)
-        if now is not article:
+            self.rejected.append((facts.source, f"URL slug {facts.slug!r} already used by {self._source(self._slugs[slug])}"))
+            return
+        if facts.published is not None and facts.published > self._now:
+            published = decode(blob).published
+            assert published is not None
+            self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
+            self.held.append((facts.source, f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
+            return
+        if facts.modified is not None and facts.modified > self._now:
+            article = decode(blob)
             assert article.modified is not None
-            self.warnings.append((article.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
+            self.warnings.append((facts.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
             digest += LATER
-            blob = encode(now)
-        self._ids[article.id] = self._slugs[slug] = self.store.append(blob, now)
+            now = as_of(article, self.moment)
+            blob, facts = encode(now), facts_of(now)
+        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, facts.id)
         self.digests.append(digest)
         self._listed.update(key)
-        month = partition_key(now)
-        self.months.append(self._month.setdefault(month, month))  # one string per month
-        self.lines += hashlib.sha256(f"{now.source}\0{digest}\0{now.url_slug}".encode()).digest()
-        return now
+        self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month
+        self.lines += hashlib.sha256(f"{facts.source}\0{digest}\0{facts.slug}".encode()).digest()
+        self.spellings.add_names(facts.section, facts.tags, facts.source)
+        self._shown.update(facts.shown)
+
+    def shown_digest(self) -> str:
+        """:func:`builder.discovery_cache.shown_digest` of the admitted records, in path order."""
+        return self._shown.hexdigest()
 
     def listed_digest(self) -> str:
         """:func:`builder.listing_cache.listed_digest` of the admitted records' keys, in order."""

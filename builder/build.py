@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import os
 import shutil
 import sys
@@ -24,12 +23,11 @@ from typing import Any, TextIO
 
 from builder.discovery import discovery_files, news_sitemap
 from builder.discovery_cache import NEWS, discovery_key
-from builder.discovery_cache import shown as shown_line
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
-from builder.listings import Spellings, iter_listing_pages
+from builder.listings import iter_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
@@ -141,12 +139,8 @@ def build(
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
-            spellings, shown = Spellings(), hashlib.sha256()  # what needs every record, taken as each is admitted
-            for record, key, digest in reading.records:  # each record to the record file as it is read
-                admitted = gate.take(record, key, digest)
-                if admitted is not None:
-                    spellings.add(admitted)
-                    shown.update(shown_line(admitted))
+            for record, facts, key, digest in reading.records:  # each record to the record file as it is read
+                gate.take(record, facts, key, digest)
             report.rejected = reading.rejected + gate.rejected
             report.held = gate.held
             report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
@@ -157,9 +151,10 @@ def build(
                 saving.append(threading.Thread(target=cache.save, args=(settings.build_dir,)))
             articles = gate.store.finish()  # newest first, on disk
             listed = gate.listed_digest()
-            report.warnings.extend(spellings.merged())  # spellings listed as one: said on every build, reused listings or not
+            report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build, reused listings or not
             months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
-            del cache, files, inputs, reading, gate, spellings
+            shown = gate.shown_digest()
+            del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # what lives to the end holds no cycles: later collections skip it
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
@@ -248,7 +243,7 @@ def build(
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     pages = site_parts.other_pages(fresh)
-                    crawl.key = discovery_key(listed, shown.hexdigest(), pages)
+                    crawl.key = discovery_key(listed, shown, pages)
                     lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
                     if lasting:  # only the news sitemap, whose window moves with "now", is made again
                         discovery_cache.link(lasting, target, fresh)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from builder.article import Article
-from builder.jsonld import description
+from builder.records import shown
 from builder.recycle import marker_key
 
 RECORD = "discovery.json"  # inside the build folder
@@ -61,13 +61,6 @@ def shown_digest(articles: Iterable[Article]) -> str:
     for a in articles:
         digest.update(shown(a))
     return digest.hexdigest()
-
-
-def shown(article: Article) -> bytes:
-    """One article's part of :func:`shown_digest` (the build hashes each record as it is admitted)."""
-    modified = article.modified.isoformat() if article.modified else ""
-    authors = "\1".join(x.name for x in article.authors)
-    return f"{modified}\0{description(article)}\0{authors}\0".encode()
 
 
 def recorded(build_dir: Path, key: str, target: Path) -> Crawl | None:

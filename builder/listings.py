@@ -152,9 +152,12 @@ class Spellings:
         self.pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]] = {}  # (section, tags) -> [first source, count]
 
     def add(self, article: Article) -> None:
-        pair = self.pairs.get((article.section, article.tags))
+        self.add_names(article.section, article.tags, article.source)
+
+    def add_names(self, section: str | None, tags: tuple[str, ...], source: str) -> None:
+        pair = self.pairs.get((section, tags))
         if pair is None:
-            self.pairs[(article.section, article.tags)] = [article.source, 1]
+            self.pairs[(section, tags)] = [source, 1]
         else:
             pair[1] += 1
 

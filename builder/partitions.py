@@ -32,7 +32,7 @@ from builder.pages import article_page, read_front_matter
 from builder.photos import place_photos
 from builder.profile import DEFAULT_PROFILE, Profile, load_profile
 from builder.record_store import encode
-from builder.records import as_of, slim
+from builder.records import Facts, as_of, facts_of, slim
 from builder.publish import PublishError, render
 from builder.search_shadow import shadow_page
 from builder.settings import Settings, load_settings
@@ -41,13 +41,6 @@ from builder.validate import Finding, check_page, fold_notes
 from builder.writer import replace_tree, write_files
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per partition
-UNDATED = "undated"
-
-
-def partition_key(article: Article) -> str:
-    """The month an article was published in ("2021-11"), or "undated"."""
-    published = article.published
-    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
 
 
 @dataclass(frozen=True)
@@ -64,6 +57,7 @@ class ReadOutcome:
     content hash of every input an article came from (raw file, sidecar, photo)."""
 
     blobs: list[bytes] = field(default_factory=list)  # the slim records, encoded (builder.record_store)
+    facts: list[Facts] = field(default_factory=list)  # of each record, what the build admits it by
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
@@ -155,6 +149,7 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
             else:
                 records.append(slim(result.article))
                 outcome.blobs.append(encode(records[-1]))
+                outcome.facts.append(facts_of(records[-1]))
                 outcome.keys.append(listed_key(records[-1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)

@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.partitions import ReadOutcome, StatKey, stat_key
+from builder.records import Facts
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 6  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store)
+FORMAT = 7  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store)
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
-Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...]]  # records (encoded), warnings, digests, listed keys
+Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...], tuple[Facts, ...]]  # records (encoded), warnings, digests, listed keys, facts
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos
 
 
@@ -142,7 +143,7 @@ class ReadCache:
         :func:`builder.listing_cache.listed_key`), under the stat taken before it was read, and
         return it as an entry. Rejections are not cached: their cause (a missing photo, say)
         may lie outside what the stat covers."""
-        entry = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed)
+        entry = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed, tuple(outcome.facts))
         if not outcome.stat or outcome.rejected:  # read again every build: its chunk changes only if it held the file
             if self.entries.pop(path, None) is not None:  # (before its stat: the entries' paths are the stats')
                 self.changed.add(path)

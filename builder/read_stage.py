@@ -17,6 +17,7 @@ from pathlib import Path
 
 from builder.partitions import ReadOutcome, ReadTask, read_chunk
 from builder.read_cache import ReadCache
+from builder.records import Facts
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Reading:
     ``records`` as it is read (the build process keeps none of them itself); the warnings and
     rejections gather here as they are walked."""
 
-    records: Iterator[tuple[bytes, bytes, str]] = iter(())  # (encoded record, listed key, inputs' digest)
+    records: Iterator[tuple[bytes, Facts, bytes, str]] = iter(())  # (encoded record, its facts, listed key, inputs' digest)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     stale: int = 0  # files read now (the rest came from the cache)
@@ -42,7 +43,7 @@ def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: P
     return reading
 
 
-def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, bytes, str]]:
+def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, Facts, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
@@ -51,14 +52,14 @@ def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCac
         if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
             outcome = pending[1]
             reading.rejected.extend(outcome.rejected)
-            records, warned, hashed, keyed = cache.put(path, outcome, tuple(outcome.blobs), tuple(outcome.keys))
+            records, warned, hashed, keyed, facts = cache.put(path, outcome, tuple(outcome.blobs), tuple(outcome.keys))
             cache.spill(build_dir)
             pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
         else:
-            records, warned, hashed, keyed = cache.entries[path]
+            records, warned, hashed, keyed, facts = cache.entries[path]
         reading.warnings.extend(warned)
-        for record, key, (_, digest) in zip(records, keyed, hashed, strict=True):  # one digest per record, in order
-            yield record, key, digest
+        for record, fact, key, (_, digest) in zip(records, facts, keyed, hashed, strict=True):  # one digest per record, in order
+            yield record, fact, key, digest
     cache.keep_only(set(map(str, files)))
 
 

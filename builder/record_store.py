@@ -21,7 +21,7 @@ import secrets
 import shutil
 from array import array
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, overload
 
@@ -29,8 +29,6 @@ from builder.article import Article, Author, Image
 
 RECORDS = "records"  # inside Settings.build_dir: the current build's record files
 _BLOCK = 1 << 20  # bytes read at a time when the records are walked in order
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def encode(article: Article) -> bytes:
@@ -219,15 +217,16 @@ class RecordWriter:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def append(self, blob: bytes, article: Article) -> int:
-        """Add a record (``blob``: :func:`encode` of ``article``); its position among those added."""
+    def append(self, blob: bytes, published: int | None, aid: str) -> int:
+        """Add a record (``blob``: :func:`encode` of it; ``published``: its date in µs since
+        1970, :func:`builder.records.microseconds`; ``aid``: its id); its position among those added."""
         self._out.write(blob)
         position = len(self)
         self.offsets.append(self.offsets[-1] + len(blob))
-        if article.published:
-            self._dated.append(((article.published - _EPOCH) // _MICROSECOND, article.id, position))
+        if published is not None:
+            self._dated.append((published, aid, position))
         else:
-            self._undated.append((article.id, position))
+            self._undated.append((aid, position))
         return position
 
     def source(self, position: int) -> str:

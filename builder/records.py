@@ -1,15 +1,21 @@
-"""The record the build's own process keeps of each article, and how a build at a given time
-publishes one. Pure functions, used by the read workers (slim), the build process and the
-partition workers (as_of), so each decides alike.
+"""The record the build's own process keeps of each article, what it decides that record by,
+and how a build at a given time publishes one. Pure functions, used by the read workers (slim,
+facts_of), the build process and the partition workers (as_of), so each decides alike.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from builder.article import Article
-from builder.jsonld import DESCRIPTION_CHARS
+from builder.jsonld import DESCRIPTION_CHARS, description
+
+UNDATED = "undated"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def as_of(article: Article, now: datetime) -> Article:
@@ -46,3 +52,59 @@ def slim(article: Article) -> Article:
     image = replace(image, credit=None) if image and image.credit else image
     first = () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
     return replace(article, paragraphs=first, dateline=None, image=image)
+
+
+def partition_key(article: Article) -> str:
+    """The month an article was published in ("2021-11"), or "undated"."""
+    published = article.published
+    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
+
+
+def shown(article: Article) -> bytes:
+    """What sitemaps and feeds show of an article that no listing does
+    (:func:`builder.discovery_cache.shown_digest`): the modified date, the description and
+    the authors, hashed."""
+    modified = article.modified.isoformat() if article.modified else ""
+    authors = "\1".join(x.name for x in article.authors)
+    return hashlib.sha256(f"{modified}\0{description(article)}\0{authors}\0".encode()).digest()
+
+
+def microseconds(when: datetime) -> int:
+    """Microseconds since 1970 (UTC): exact, and ordered as the datetimes are."""
+    return (when - _EPOCH) // _MICROSECOND
+
+
+class Facts(NamedTuple):
+    """What the build process admits, sorts and groups a record by, made by the read worker
+    beside the encoded record and kept with it in the read cache: the build decodes a record
+    only when its modified date is still to come (about 2 µs a record instead of 10)."""
+
+    id: str
+    slug: str  # the URL slug
+    source: str
+    published: int | None  # microseconds()
+    modified: int | None  # microseconds()
+    section: str | None
+    tags: tuple[str, ...]
+    shown: bytes  # shown()
+    month: str  # partition_key()
+
+
+def facts_of(article: Article) -> Facts:
+    """
+    >>> from datetime import timezone
+    >>> f = facts_of(Article("a", "a.txt", "h", None, None, ("p",), published=datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), slug="s"))
+    >>> f.id, f.slug, f.published, f.modified, f.month
+    ('a', 's', 1000000, None, '1970-01')
+    """
+    return Facts(
+        article.id,
+        article.url_slug,
+        article.source,
+        microseconds(article.published) if article.published else None,
+        microseconds(article.modified) if article.modified else None,
+        article.section,
+        article.tags,
+        shown(article),
+        partition_key(article),
+    )

@@ -19,9 +19,10 @@ from pathlib import Path
 from builder.article import Article
 from builder.listings import ArticleLinks
 from builder.pages import sort_newest_first
-from builder.partitions import PARTITIONS, UNDATED, PartitionTask, partition_key
+from builder.partitions import PARTITIONS, PartitionTask
 from builder.publish import MARKER
 from builder.record_store import Picked
+from builder.records import UNDATED, partition_key
 from builder.settings import Settings
 from builder.site_parts import parts_dir
 

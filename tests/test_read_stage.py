@@ -20,7 +20,7 @@ from builder.read_stage import read_files
 from builder.load import read_inputs
 from builder.profile import load_profile
 from builder.record_store import decode
-from builder.records import slim
+from builder.records import facts_of, slim
 from builder.settings import load_settings
 from tests.conftest import SAMPLE, make_project
 
@@ -51,10 +51,11 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
     for n in range(1, len(chunks)):  # the files of every earlier chunk were in the cache before this one ran
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
-    sources = [decode(blob).source for blob, _, _ in records]
+    sources = [decode(blob).source for blob, _, _, _ in records]
     assert sources == sorted(sources, key=lambda s: files.index(Path(s)))
-    assert [key for _, key, _ in records] == [listed_key(decode(blob)) for blob, _, _ in records] and reading.stale == len(files)
-    assert all(len(digest) == 64 for _, _, digest in records)
+    assert [key for _, _, key, _ in records] == [listed_key(decode(blob)) for blob, _, _, _ in records] and reading.stale == len(files)
+    assert [facts for _, facts, _, _ in records] == [facts_of(decode(blob)) for blob, _, _, _ in records]
+    assert all(len(digest) == 64 for _, _, _, digest in records)
     again = read_files(InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1)  # all from the cache now
     assert again.stale == 0 and list(again.records) == records
 
@@ -68,6 +69,7 @@ def test_a_chunk_s_answers_carry_each_record_slim_and_encoded(tmp_path: Path) ->
         expected = [slim(r.article) for r in read_inputs(Path(path), profile, load_settings(config)[0].limits) if r.article]
         assert [decode(blob) for blob in outcome.blobs] == expected
         assert outcome.keys == [listed_key(a) for a in expected] and list(outcome.digests) == [a.source for a in expected]
+        assert outcome.facts == [facts_of(a) for a in expected]
         assert outcome.photos == tuple(a.image.url for a in expected if a.image and a.image.url and "://" not in a.image.url)
     assert any(outcome.photos for outcome in answers.values())  # the sample has local photos
 

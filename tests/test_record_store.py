@@ -12,6 +12,7 @@ import pytest
 from builder import record_store
 from builder.article import Article, Author, Image
 from builder.pages import sort_newest_first
+from builder.records import microseconds
 from builder.record_store import Picked, RecordWriter, decode, encode, names_of
 
 
@@ -54,7 +55,7 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
     read = articles(300)
     writer = RecordWriter(tmp_path)
     for n, a in enumerate(read):
-        assert writer.append(encode(a), a) == n
+        assert writer.append(encode(a), microseconds(a.published) if a.published else None, a.id) == n
     assert writer.source(7) == read[7].source
     records = writer.finish()
     try:
@@ -81,7 +82,7 @@ def test_a_block_boundary_splits_no_record(tmp_path, monkeypatch):
     read = articles(40, seed=2)
     writer = RecordWriter(tmp_path)
     for a in read:
-        writer.append(encode(a), a)
+        writer.append(encode(a), microseconds(a.published) if a.published else None, a.id)
     records = writer.finish()
     try:
         assert list(records) == list(sort_newest_first(read))
