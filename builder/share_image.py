@@ -47,7 +47,7 @@ def _drawing_version() -> bytes:
 
 def file_name(headline: str, site_name: str, section: str | None = None) -> str:
     """The image's file name, keyed by everything it is drawn from: a rebuild finds the drawing
-    it needs already published under that name (drawing costs ~6 ms an article), and a changed
+    it needs already published under that name (drawing costs ~4.5 ms an article), and a changed
     headline gets a new URL, so social sites fetch the new image instead of a cached one.
 
     >>> file_name("عنوان", "أخبار", "سياسة") == file_name("عنوان", "أخبار", "سياسة") != file_name("عنوان آخر", "أخبار", "سياسة")
