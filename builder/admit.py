@@ -32,7 +32,6 @@ class Admission:
         self.rejected: list[tuple[str, str]] = []
         self.held: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
-        self.read = 0  # records taken, admitted or not
         # Claims by id and by URL slug (casefolded): the record's position in the store, or
         # -1 - its place in ``held``. Sources are read back only for a message.
         self._ids: dict[str, int] = {}
@@ -51,7 +50,6 @@ class Admission:
     def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
         """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
         by; ``key``: its listed key; ``digest``: its inputs', sha256 in hex)."""
-        self.read += 1
         slug = facts.slug.casefold()
         if facts.id in self._ids:
             self.rejected.append((facts.source, f"duplicate article id {facts.id!r} (also {self._source(self._ids[facts.id])})"))

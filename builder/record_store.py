@@ -96,16 +96,11 @@ class Records(Sequence[Article]):
 
     newest_first = True
 
-    def __init__(self, path: Path, offsets: array[int], read_order: array[int] | None = None, arrival: array[int] | None = None) -> None:
+    def __init__(self, path: Path, offsets: array[int], arrival: array[int] | None = None) -> None:
         self.path = path
         self.offsets = offsets  # len(self) + 1: each record's start, then the file's end
-        self._read_order = read_order  # the position of each record in the order it was read
         self.arrival = arrival if arrival is not None else array("I", range(len(offsets) - 1))  # each record's place in the order it was read
         self._fd = os.open(path, os.O_RDONLY)
-
-    def in_read_order(self) -> Sequence[Article]:
-        """The same records in the order they were read (path order)."""
-        return self if self._read_order is None else Picked(self, self._read_order)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -243,9 +238,6 @@ class RecordWriter:
         self._undated.sort()
         order = array("I", [p for *_, p in self._dated] + [p for _, p in self._undated])
         self._dated, self._undated = [], []
-        read_order = array("I", bytes(4 * len(order)))
-        for n, position in enumerate(order):
-            read_order[position] = n
         path = self.folder / f"newest-first-{secrets.token_hex(4)}"
         offsets = array("Q", [0])
         fd = os.open(self.path, os.O_RDONLY)
@@ -258,4 +250,4 @@ class RecordWriter:
         finally:
             os.close(fd)
         self.path.unlink()
-        return Records(path, offsets, read_order, order)
+        return Records(path, offsets, order)
