@@ -70,7 +70,7 @@ class Admission:
             digest += LATER
             now = as_of(article, self.moment)
             blob, facts = encode(now), facts_of(now)
-        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, facts.id)
+        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, (facts.source, facts.id, facts.slug))
         self.digests.append(digest)
         self._listed.update(key)
         self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month

@@ -29,7 +29,7 @@ from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
 from builder.listings import iter_listing_pages
 from builder.profile import load_profile
-from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
+from builder.executors import give_back_memory, make_executor, no_collection, release, warm_up, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import RenderTask, build_partition, code_digest, render_docs
@@ -134,13 +134,14 @@ def build(
     with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
-            files = inputs.files
+            files = inputs.names
             cache = ReadCache.load(settings.build_dir, code)
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
             for record, facts, key, digest in reading.records:  # each record to the record file as it is read
                 gate.take(record, facts, key, digest)
+            warm_up(pool, worker_count(jobs, scheduler))
             report.rejected = reading.rejected + gate.rejected
             report.held = gate.held
             report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)

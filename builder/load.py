@@ -30,9 +30,23 @@ SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 class Inputs:
     """What the folders given hold: the input files, and what a reader would want told."""
 
-    files: list[Path]
+    names: list[str]  # the input files, sorted (strings: a build needs no Path of 100,000 files)
     orphans: list[Path]  # sidecars with no .txt beside them: nothing reads them
     empty: list[Path]  # folders given that hold no input file
+
+    @property
+    def files(self) -> list[Path]:
+        return [Path(n) for n in self.names]
+
+
+def path_order(name: str) -> str:
+    """Sort key of a path, by its parts (``a/b`` before ``a-b``, as ``Path.parts`` would sort):
+    a separator sorts before any character a name can hold.
+
+    >>> sorted(["a-b/c", "a/b", "a.txt"], key=path_order)
+    ['a/b', 'a-b/c', 'a.txt']
+    """
+    return name.replace(os.sep, "\0")
 
 
 def scan_inputs(paths: Iterable[Path]) -> Inputs:
@@ -40,7 +54,7 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     with the sidecars left without their ``.txt`` (renamed or deleted) found in the same
     listing: a second walk would cost as much again at 100,000 files.
     """
-    found: list[Path] = []
+    found: list[str] = []
     orphans: list[Path] = []
     empty: list[Path] = []
     for path in paths:
@@ -50,11 +64,11 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
                 names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
                 stems = {n[:-4] for n in files if n.lower().endswith(".txt")}  # sidecar_for: X.TXT -> X.toml too
                 orphans.extend(Path(folder, n) for n in files if n.endswith(".toml") and n[:-5] not in stems)
-            found.extend(Path(n) for n in sorted(names, key=lambda n: n.split(os.sep)))
+            found.extend(sorted(names, key=path_order))
             if not names:
                 empty.append(path)
         else:
-            found.append(path)
+            found.append(str(path))
     return Inputs(found, sorted(orphans, key=lambda p: p.parts), empty)
 
 

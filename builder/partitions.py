@@ -112,7 +112,7 @@ def _stat(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def stat_key(path: Path, photos: tuple[str, ...] = ()) -> StatKey:
+def stat_key(path: Path | str, photos: tuple[str, ...] = ()) -> StatKey:
     """What must not change for a cached read of ``path`` to stand: the file, its sidecar, its
     photos. (Plain strings and os.stat: this runs for every input of every build.)"""
     name = str(path)

@@ -133,10 +133,15 @@ class ReadCache:
         cache.complete = True
         return cache
 
-    def fresh(self, path: Path) -> bool:
-        """Whether the file (its sidecar, its photos) has the stat it had when cached."""
-        stat = self.stats.get(str(path))
-        return stat is not None and stat_key(path, stat[1]) == stat[0] and str(path) in self.entries
+    def stale(self, paths: list[str]) -> list[str]:
+        """The paths whose file (sidecar, photos) has not the stat it had when cached, or that
+        are not cached."""
+        stats, entries, found = self.stats, self.entries, []
+        for path in paths:
+            stat = stats.get(path)
+            if stat is None or stat_key(path, stat[1]) != stat[0] or path not in entries:
+                found.append(path)
+        return found
 
     def put(self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their

@@ -33,22 +33,22 @@ class Reading:
     stale: int = 0  # files read now (the rest came from the cache)
 
 
-def read_files(pool: Executor, files: list[Path], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
+def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
     take the rest from ``cache``. Nothing is read until ``records`` is walked."""
-    stale = [str(path) for path in files if not cache.fresh(path)]
+    stale = cache.stale(files)
     reading = Reading(stale=len(stale))
     reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading)
     return reading
 
 
-def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, Facts, bytes, str]]:
+def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, Facts, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
     pending = next(arriving, None)
-    for path in map(str, files):
+    for path in files:
         if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
             outcome = pending[1]
             reading.rejected.extend(outcome.rejected)
@@ -60,7 +60,7 @@ def _records(pool: Executor, files: list[Path], stale: list[str], cache: ReadCac
         reading.warnings.extend(warned)
         for record, fact, key, (_, digest) in zip(records, facts, keyed, hashed, strict=True):  # one digest per record, in order
             yield record, fact, key, digest
-    cache.keep_only(set(map(str, files)))
+    cache.keep_only(set(files))
 
 
 def _in_order(chunks: Iterable[dict[str, ReadOutcome]], total: int) -> Iterator[tuple[str, ReadOutcome]]:

@@ -3,7 +3,7 @@
 Why: the build's own process makes the listings, links, feeds and sitemaps from every
 article's slim record (:mod:`builder.records`). Held in memory they were 1.4 KB an article
 (136 MB at 100,000), the one part of its memory that grew with N. Here they are a file (about
-530 bytes a record, in the page cache, not in the process) and 8 bytes an article of offsets;
+530 bytes a record, in the page cache, not in the process) and 16 bytes an article of offsets;
 a record comes back in about 7 µs. The file is written in the order the records are read
 (path order), then once more newest first (:func:`builder.pages.sort_newest_first`'s order):
 listings, links, feeds and sitemaps walk it that way, and a month's articles lie together.
@@ -88,64 +88,30 @@ def decode(blob: bytes) -> Article:
     )
 
 
-class Records(Sequence[Article]):
-    """The records of a build, newest first, read from their file as they are asked for.
+class _Column:
+    """A file of encoded values (records, or their names) and where each starts, read back with
+    ``pread``: one at a time, or in order a block at a time."""
 
-    Use one as a sequence of :class:`Article`. :func:`builder.pages.sort_newest_first`
-    returns it as it is."""
-
-    newest_first = True
-
-    def __init__(self, path: Path, offsets: array[int], arrival: array[int] | None = None) -> None:
+    def __init__(self, path: Path, offsets: array[int]) -> None:
         self.path = path
-        self.offsets = offsets  # len(self) + 1: each record's start, then the file's end
-        self.arrival = arrival if arrival is not None else array("I", range(len(offsets) - 1))  # each record's place in the order it was read
+        self.offsets = offsets  # each value's start, then the file's end
         self._fd = os.open(path, os.O_RDONLY)
 
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @overload
-    def __getitem__(self, index: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Article]: ...
-
-    def __getitem__(self, index: int | slice) -> Article | list[Article]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return decode(self._blob(index))
-
-    def _blob(self, index: int) -> bytes:
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def get(self, index: int) -> bytes:
         start = self.offsets[index]
         return os.pread(self._fd, self.offsets[index + 1] - start, start)
 
-    def __iter__(self) -> Iterator[Article]:
-        return map(decode, self._blobs())
-
-    def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
-        """:func:`names_of` each record (of ``positions``, else all in order), without making
-        the records: about a quarter of the time."""
-        if positions is None:
-            blobs: Iterator[bytes] = self._blobs()
-        else:
-            blobs = (self._blob(n) for n in positions)
-        for blob in blobs:
-            fields = marshal.loads(blob)
-            yield fields[1], fields[0], fields[12] or fields[0]
-
-    def _blobs(self) -> Iterator[bytes]:
-        """Every record, encoded, in order, read a block at a time."""
-        offsets, n, position = self.offsets, 0, 0
-        while n < len(self):
+    def walk(self, positions: Sequence[int] | None = None) -> Iterator[bytes]:
+        """The values (of ``positions``, else all in order, read a block at a time)."""
+        if positions is not None:
+            yield from map(self.get, positions)
+            return
+        offsets, n, count = self.offsets, 0, len(self.offsets) - 1
+        while n < count:
             last = n
-            while last < len(self) and offsets[last + 1] - offsets[n] <= _BLOCK:
+            while last < count and offsets[last + 1] - offsets[n] <= _BLOCK:
                 last += 1
-            last = max(last, n + 1)  # a record larger than a block is read alone
+            last = max(last, n + 1)  # a value larger than a block is read alone
             block = os.pread(self._fd, offsets[last] - offsets[n], offsets[n])
             position = offsets[n]
             for i in range(n, last):
@@ -158,6 +124,52 @@ class Records(Sequence[Article]):
             os.close(self._fd)
             self._fd = -1
         self.path.unlink(missing_ok=True)
+
+
+class Records(Sequence[Article]):
+    """The records of a build, newest first, read from their file as they are asked for.
+
+    Use one as a sequence of :class:`Article`. :func:`builder.pages.sort_newest_first`
+    returns it as it is. Each record's :func:`names_of` is in a file of its own, in the same
+    order: read back without the records, about 0.5 µs a record instead of 7."""
+
+    newest_first = True
+
+    def __init__(self, records: _Column, names: _Column, arrival: array[int]) -> None:
+        self._records = records
+        self._names = names
+        self.path = records.path
+        self.arrival = arrival  # each record's place in the order it was read
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return decode(self._records.get(index))
+
+    def __iter__(self) -> Iterator[Article]:
+        return map(decode, self._records.walk())
+
+    def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
+        """:func:`names_of` each record (of ``positions``, else all in order)."""
+        return map(marshal.loads, self._names.walk(positions))
+
+    def close(self) -> None:
+        """Close the files and remove them."""
+        self._records.close()
+        self._names.close()
 
     def __reduce__(self) -> Any:  # records are the build process's; never sent to a worker
         raise TypeError("Records live in the build's own process")
@@ -205,49 +217,64 @@ class RecordWriter:
         self.folder.mkdir(parents=True)
         self.path = self.folder / f"arrived-{secrets.token_hex(4)}"
         self._out = open(self.path, "wb")  # noqa: SIM115 - closed by finish()
+        self._names_path = self.folder / f"names-arrived-{secrets.token_hex(4)}"
+        self._names_out = open(self._names_path, "wb")  # noqa: SIM115 - closed by finish()
         self.offsets = array("Q", [0])
+        self._name_offsets = array("Q", [0])
         self._dated: list[tuple[int, str, int]] = []  # (published, in µs since 1970: exact, id, position)
         self._undated: list[tuple[str, int]] = []
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def append(self, blob: bytes, published: int | None, aid: str) -> int:
+    def append(self, blob: bytes, published: int | None, names: tuple[str, str, str]) -> int:
         """Add a record (``blob``: :func:`encode` of it; ``published``: its date in µs since
-        1970, :func:`builder.records.microseconds`; ``aid``: its id); its position among those added."""
+        1970, :func:`builder.records.microseconds`; ``names``: its :func:`names_of`); its
+        position among those added."""
         self._out.write(blob)
+        name = marshal.dumps(names)
+        self._names_out.write(name)
         position = len(self)
         self.offsets.append(self.offsets[-1] + len(blob))
+        self._name_offsets.append(self._name_offsets[-1] + len(name))
         if published is not None:
-            self._dated.append((published, aid, position))
+            self._dated.append((published, names[1], position))
         else:
-            self._undated.append((aid, position))
+            self._undated.append((names[1], position))
         return position
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""
-        self._out.flush()
-        with open(self.path, "rb") as handle:
-            handle.seek(self.offsets[position])
-            return decode(handle.read(self.offsets[position + 1] - self.offsets[position])).source
+        self._names_out.flush()
+        with open(self._names_path, "rb") as handle:
+            handle.seek(self._name_offsets[position])
+            source: str = marshal.loads(handle.read(self._name_offsets[position + 1] - self._name_offsets[position]))[0]
+            return source
 
     def finish(self) -> Records:
         """The records newest first: dated by date and id, newest first, then undated by id."""
         self._out.close()
+        self._names_out.close()
         self._dated.sort(reverse=True)
         self._undated.sort()
         order = array("I", [p for *_, p in self._dated] + [p for _, p in self._undated])
         self._dated, self._undated = [], []
-        path = self.folder / f"newest-first-{secrets.token_hex(4)}"
-        offsets = array("Q", [0])
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            with open(path, "wb", buffering=_BLOCK) as out:
-                for position in order:
-                    start, end = self.offsets[position], self.offsets[position + 1]
-                    out.write(os.pread(fd, end - start, start))
-                    offsets.append(offsets[-1] + end - start)
-        finally:
-            os.close(fd)
-        self.path.unlink()
-        return Records(path, offsets, order)
+        records = _reorder(self.path, self.offsets, order, self.folder / f"newest-first-{secrets.token_hex(4)}")
+        names = _reorder(self._names_path, self._name_offsets, order, self.folder / f"names-newest-first-{secrets.token_hex(4)}")
+        return Records(records, names, order)
+
+
+def _reorder(path: Path, offsets: array[int], order: array[int], to: Path) -> _Column:
+    """The values of ``path`` written again to ``to`` in ``order``; ``path`` removed."""
+    moved = array("Q", [0])
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with open(to, "wb", buffering=_BLOCK) as out:
+            for position in order:
+                start, end = offsets[position], offsets[position + 1]
+                out.write(os.pread(fd, end - start, start))
+                moved.append(moved[-1] + end - start)
+    finally:
+        os.close(fd)
+    path.unlink()
+    return _Column(to, moved)

@@ -12,7 +12,7 @@ from mkdocs import utils as mkdocs_utils
 
 from builder.executors import InlineExecutor
 from builder.listing_cache import listed_key
-from builder.load import input_files
+from builder.load import input_files, scan_inputs
 from builder.partitions import ReadTask, read_chunk
 from builder.publish import render
 from builder.read_cache import ReadCache
@@ -41,18 +41,18 @@ class InOrder(InlineExecutor):
 
 def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> None:
     config = make_project(tmp_path, SAMPLE)
-    files = input_files([SAMPLE])
+    files = scan_inputs([SAMPLE]).names
     cache = ReadCache("code")
     pool = InOrder(cache)
     reading = read_files(pool, files, cache, tmp_path / "build", str(config), None, "code", workers=1)
     records = list(reading.records)
     size = len(files) // 4 + 1  # at least four chunks per worker
-    chunks = [set(map(str, files[i : i + size])) for i in range(0, len(files), size)]
+    chunks = [set(files[i : i + size]) for i in range(0, len(files), size)]
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
     for n in range(1, len(chunks)):  # the files of every earlier chunk were in the cache before this one ran
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
     sources = [decode(blob).source for blob, _, _, _ in records]
-    assert sources == sorted(sources, key=lambda s: files.index(Path(s)))
+    assert sources == sorted(sources, key=files.index)
     assert [key for _, _, key, _ in records] == [listed_key(decode(blob)) for blob, _, _, _ in records] and reading.stale == len(files)
     assert [facts for _, facts, _, _ in records] == [facts_of(decode(blob)) for blob, _, _, _ in records]
     assert all(len(digest) == 64 for _, _, _, digest in records)

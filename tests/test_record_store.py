@@ -55,7 +55,7 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
     read = articles(300)
     writer = RecordWriter(tmp_path)
     for n, a in enumerate(read):
-        assert writer.append(encode(a), microseconds(a.published) if a.published else None, a.id) == n
+        assert writer.append(encode(a), microseconds(a.published) if a.published else None, names_of(a)) == n
     assert writer.source(7) == read[7].source
     records = writer.finish()
     try:
@@ -73,7 +73,7 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
             records[300]
     finally:
         records.close()
-    assert not records.path.exists()
+    assert not records.path.exists() and list((tmp_path / "records").iterdir()) == []  # the names' file too
 
 
 def test_a_block_boundary_splits_no_record(tmp_path, monkeypatch):
@@ -81,7 +81,7 @@ def test_a_block_boundary_splits_no_record(tmp_path, monkeypatch):
     read = articles(40, seed=2)
     writer = RecordWriter(tmp_path)
     for a in read:
-        writer.append(encode(a), microseconds(a.published) if a.published else None, a.id)
+        writer.append(encode(a), microseconds(a.published) if a.published else None, names_of(a))
     records = writer.finish()
     try:
         assert list(records) == list(sort_newest_first(read))
