@@ -29,7 +29,7 @@ from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
 from builder.listings import iter_listing_pages
 from builder.profile import load_profile
-from builder.executors import give_back_memory, make_executor, no_collection, release, warm_up, worker_count
+from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import RenderTask, build_partition, code_digest, render_docs
@@ -141,7 +141,6 @@ def build(
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
             for record, facts, key, digest in reading.records:  # each record to the record file as it is read
                 gate.take(record, facts, key, digest)
-            warm_up(pool, worker_count(jobs, scheduler))
             report.rejected = reading.rejected + gate.rejected
             report.held = gate.held
             report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)

@@ -81,25 +81,11 @@ def no_collection() -> Iterator[None]:
         gc.enable()
 
 
-def warm_up(pool: Executor, workers: int) -> None:
-    """Have each local worker import what checking pages needs that the build's own process
-    leaves out (extruct: 0.2 to 0.3 s), now that the build has read its inputs. Not when the
-    workers start: on two cores, two workers importing beside the build's process, which is
-    walking and statting every input, made that walk 0.3 s slower at 20,000 files (and a
-    one-article rebuild waits for it). A worker that gets a page to check first imports it
-    then (:func:`builder.validate.check_page`)."""
-    if isinstance(pool, ProcessPoolExecutor):
-        for _ in range(workers):
-            pool.submit(_import_checkers)
-
-
-def _import_checkers() -> None:
-    import extruct  # noqa: F401
-
-
 def _start_worker() -> None:
-    """Tie a local worker's life to the build's."""
+    """Ready a local worker while the build reads: tie its life to the build's, and import what
+    checking pages needs that the build's own process leaves out (extruct: 0.2 s)."""
     _die_with_parent()
+    import extruct  # noqa: F401
 
 
 def _die_with_parent() -> None:
