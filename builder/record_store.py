@@ -207,6 +207,41 @@ class Picked(Sequence[Article]):
         return map(names_of, self)
 
 
+class _ColumnWriter:
+    """A :class:`_Column` being written: values appended, then written again in another order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offsets = array("Q", [0])
+        self._out = open(path, "wb")  # noqa: SIM115 - closed by reorder()
+
+    def append(self, value: bytes) -> None:
+        self._out.write(value)
+        self.offsets.append(self.offsets[-1] + len(value))
+
+    def get(self, index: int) -> bytes:
+        self._out.flush()
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offsets[index])
+            return handle.read(self.offsets[index + 1] - self.offsets[index])
+
+    def reorder(self, order: array[int], to: Path) -> _Column:
+        """The values written again to ``to`` in ``order``; this file removed."""
+        self._out.close()
+        moved = array("Q", [0])
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            with open(to, "wb", buffering=_BLOCK) as out:
+                for position in order:
+                    start, end = self.offsets[position], self.offsets[position + 1]
+                    out.write(os.pread(fd, end - start, start))
+                    moved.append(moved[-1] + end - start)
+        finally:
+            os.close(fd)
+        self.path.unlink()
+        return _Column(to, moved)
+
+
 class RecordWriter:
     """Records appended as they are read; :meth:`finish` writes them again newest first and
     gives the :class:`Records` of that file."""
@@ -215,28 +250,21 @@ class RecordWriter:
         self.folder = build_dir / RECORDS
         shutil.rmtree(self.folder, ignore_errors=True)  # a killed build's; the build lock keeps other builds out
         self.folder.mkdir(parents=True)
-        self.path = self.folder / f"arrived-{secrets.token_hex(4)}"
-        self._out = open(self.path, "wb")  # noqa: SIM115 - closed by finish()
-        self._names_path = self.folder / f"names-arrived-{secrets.token_hex(4)}"
-        self._names_out = open(self._names_path, "wb")  # noqa: SIM115 - closed by finish()
-        self.offsets = array("Q", [0])
-        self._name_offsets = array("Q", [0])
+        self._records = _ColumnWriter(self.folder / f"arrived-{secrets.token_hex(4)}")
+        self._names = _ColumnWriter(self.folder / f"names-arrived-{secrets.token_hex(4)}")
         self._dated: list[tuple[int, str, int]] = []  # (published, in µs since 1970: exact, id, position)
         self._undated: list[tuple[str, int]] = []
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return len(self._records.offsets) - 1
 
     def append(self, blob: bytes, published: int | None, names: tuple[str, str, str]) -> int:
         """Add a record (``blob``: :func:`encode` of it; ``published``: its date in µs since
         1970, :func:`builder.records.microseconds`; ``names``: its :func:`names_of`); its
         position among those added."""
-        self._out.write(blob)
-        name = marshal.dumps(names)
-        self._names_out.write(name)
         position = len(self)
-        self.offsets.append(self.offsets[-1] + len(blob))
-        self._name_offsets.append(self._name_offsets[-1] + len(name))
+        self._records.append(blob)
+        self._names.append(marshal.dumps(names))
         if published is not None:
             self._dated.append((published, names[1], position))
         else:
@@ -245,36 +273,15 @@ class RecordWriter:
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""
-        self._names_out.flush()
-        with open(self._names_path, "rb") as handle:
-            handle.seek(self._name_offsets[position])
-            source: str = marshal.loads(handle.read(self._name_offsets[position + 1] - self._name_offsets[position]))[0]
-            return source
+        source: str = marshal.loads(self._names.get(position))[0]
+        return source
 
     def finish(self) -> Records:
         """The records newest first: dated by date and id, newest first, then undated by id."""
-        self._out.close()
-        self._names_out.close()
         self._dated.sort(reverse=True)
         self._undated.sort()
         order = array("I", [p for *_, p in self._dated] + [p for _, p in self._undated])
         self._dated, self._undated = [], []
-        records = _reorder(self.path, self.offsets, order, self.folder / f"newest-first-{secrets.token_hex(4)}")
-        names = _reorder(self._names_path, self._name_offsets, order, self.folder / f"names-newest-first-{secrets.token_hex(4)}")
+        records = self._records.reorder(order, self.folder / f"newest-first-{secrets.token_hex(4)}")
+        names = self._names.reorder(order, self.folder / f"names-newest-first-{secrets.token_hex(4)}")
         return Records(records, names, order)
-
-
-def _reorder(path: Path, offsets: array[int], order: array[int], to: Path) -> _Column:
-    """The values of ``path`` written again to ``to`` in ``order``; ``path`` removed."""
-    moved = array("Q", [0])
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        with open(to, "wb", buffering=_BLOCK) as out:
-            for position in order:
-                start, end = offsets[position], offsets[position + 1]
-                out.write(os.pread(fd, end - start, start))
-                moved.append(moved[-1] + end - start)
-    finally:
-        os.close(fd)
-    path.unlink()
-    return _Column(to, moved)
