@@ -42,6 +42,7 @@ class Admission:
         # hash of its source, inputs' digest and URL slug (builder.tasks.partition_digest).
         self.months: list[str] = []
         self.lines = bytearray()
+        self.keys = bytearray()  # each one's listed key (16 bytes), for builder.tasks.link_files
         self.digests = Digests()  # each one's inputs' digest
         self.spellings = Spellings()  # for builder.listings.merged_names
         self._shown = hashlib.sha256()
@@ -73,6 +74,7 @@ class Admission:
         self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, (facts.source, facts.id, facts.slug))
         self.digests.append(digest)
         self._listed.update(key)
+        self.keys += key
         self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month
         self.lines += hashlib.sha256(f"{facts.source}\0{digest}\0{facts.slug}".encode()).digest()
         self.spellings.add_names(facts.section, facts.tags, facts.source)

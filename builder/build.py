@@ -152,7 +152,7 @@ def build(
             articles = gate.store.finish()  # newest first, on disk
             listed = gate.listed_digest()
             report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build, reused listings or not
-            months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
+            months, lines, digests, arrival, keys = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival, gate.keys
             shown = gate.shown_digest()
             del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
@@ -169,7 +169,8 @@ def build(
                 report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
                 groups = partition_groups(articles, settings.partition_size, months)
                 del months
-                links = link_files(articles, groups, settings.build_dir / LINKS, listed)
+                links = link_files(articles, groups, settings.build_dir / LINKS, listed, code, lambda n: bytes(keys[16 * arrival[n] : 16 * arrival[n] + 16]))
+                del keys
             give_back_memory()  # what making the listings and links freed, before the workers grow
             partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, lambda n: bytes(lines[32 * arrival[n] : 32 * arrival[n] + 32]))
             del lines

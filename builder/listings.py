@@ -386,6 +386,37 @@ class ArticleLinks:
         entry["related"] = [_link(near(n)) for n in best]
         return a.source, entry
 
+    def affected(self, added: Iterable[int], removed: Iterable[int] = ()) -> set[int]:
+        """The positions whose entry may differ from the one made before the records changed:
+        ``added``, places in this order of articles added or whose listed fields changed;
+        ``removed``, for each article removed, the place after it. An entry is made from the
+        articles between the ends of its windows and their distances: with no change between
+        them, they are the same articles, all moved alike. An article added to a group also
+        reaches windows cut short by that group's end; a removed one, whose groups are not
+        known, is taken to have been in every group.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> day = datetime(2024, 1, 1, tzinfo=timezone.utc)
+        >>> links = ArticleLinks([Article(f"{n}", f"{n}.txt", "h", None, None, ("p",), published=day - timedelta(n), section="S" if n % 2 else "T") for n in range(60)])
+        >>> sorted(links.affected([30])) == list(range(6, 55))  # T: 6 to 54 (30 among them); S: 7 to 53
+        True
+        >>> sorted(links.affected([0])), sorted(links.affected([], [0])) == list(range(26))
+        ([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24], True)
+        """
+        added, removed = sorted(set(added)), sorted(set(removed))
+        dirty = set(added)
+        for members in self.groups.values():
+            for point in added:
+                i = bisect_left(members, point)
+                if i < len(members) and members[i] == point:  # in this group: the windows it joins
+                    dirty.update(members[max(0, i - NEAR) : i + NEAR + 1])
+                elif 0 < i < len(members):  # between two members: the windows across it
+                    dirty.update(members[max(0, i - NEAR) : i + NEAR])
+            for point in removed:
+                i = bisect_left(members, point)
+                dirty.update(members[max(0, i - NEAR) : i + NEAR + 1])
+        return dirty
+
     def _keys(self, article: Article) -> list[tuple[str, int]]:
         """The groups an article is in, by listing URL (its section's first, weighing 1; then
         its tags', 2 each): articles whose section or tag is spelt differently but listed on one

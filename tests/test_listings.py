@@ -1,8 +1,10 @@
 """Listings (latest, sections, tags, date archives) and links between articles, as pages and as a built site."""
 
 import dataclasses
+import hashlib
 import io
 import json
+import random
 import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -290,3 +292,59 @@ def test_merged_spellings_are_reported_once_per_listing(tmp_path):
     assert "tags 'AI', 'Ai', 'ai' share one listing" in json.dumps(report.to_json(), ensure_ascii=False)
     again = build(config, out=io.StringIO())  # nothing changed: listings reused, the warnings still given
     assert again.listings["made"] == 0 and [w for w in again.warnings if "share one listing" in w[1]] == merged
+
+
+def _linked(articles: list[Article], folder: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """link_files over ``articles`` into ``folder``, partitions of one article (so a file is
+    kept only if its article's links are): each file's text, and its inode (a file made again
+    is a new one)."""
+    from builder.listing_cache import listed_key
+    from builder.pages import sort_newest_first
+    from builder.tasks import link_files, partition_groups
+
+    ordered = sort_newest_first(articles)
+    keys = [listed_key(a) for a in ordered]
+    groups = partition_groups(ordered, 1)
+    listed = hashlib.sha256(b"".join(keys)).hexdigest()
+    made = link_files(ordered, groups, folder, listed, "code", keys.__getitem__)
+    for path, digest in made.values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    return {key: path.read_text(encoding="utf-8") for key, (path, _) in made.items()}, {key: path.stat().st_ino for key, (path, _) in made.items()}
+
+
+def test_link_files_made_again_only_where_links_can_change(tmp_path):
+    """After articles are added, removed, edited or moved in time, the link files kept from the
+    last build and those made again are exactly the files made from nothing, and a new article
+    makes only a few of them again. Tags are sparse and uneven here, so windows reach far."""
+    rng = random.Random(6)
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    def article(i: int, days: float) -> Article:
+        tags = tuple(f"وسم {t}" for t in rng.sample(range(9), rng.randint(0, 2)) if t < 6 or i % 7 == 0)
+        return Article(f"a{i:04d}", f"/in/{i:04d}.txt", f"خبر {i}", None, None, ("نص",), published=start + timedelta(days=days), section=rng.choice(["رياضة", "اقتصاد", "صحة", None]), tags=tags)
+
+    base = [article(i, rng.uniform(0, 900)) for i in range(400)]
+    scenarios = {
+        "newest": base + [article(900, 901)],
+        "backdated": base + [article(901, 450.5)],
+        "removed": base[:200] + base[201:],
+        "headline": [dataclasses.replace(a, headline="خبر معدل") if a.id == "a0100" else a for a in base],
+        "moved": [dataclasses.replace(a, published=start + timedelta(days=10)) if a.id == "a0300" else a for a in base],
+        "several": [dataclasses.replace(a, tags=("وسم 8",)) if a.id in ("a0010", "a0333") else a for a in base[1:]] + [article(902, 100), article(903, 899.9)],
+    }
+    for n in range(12):  # one article added, removed or moved, anywhere
+        i = rng.randrange(len(base))
+        scenarios[f"random-{n}"] = [
+            base[:i] + base[i + 1 :],
+            base + [article(950 + n, rng.uniform(0, 900))],
+            [dataclasses.replace(a, published=start + timedelta(days=rng.uniform(0, 900))) if j == i else a for j, a in enumerate(base)],
+        ][n % 3]
+    for name, after in scenarios.items():
+        _, before_inodes = _linked(base, tmp_path / name)
+        kept, inodes = _linked(after, tmp_path / name)
+        fresh, _ = _linked(after, tmp_path / f"{name}-fresh")
+        assert kept == fresh, name
+        remade = [key for key in inodes if before_inodes.get(key) != inodes[key]]
+        assert remade, name
+        if name == "newest":
+            assert len(remade) <= len(inodes) // 4, (len(remade), len(inodes))
