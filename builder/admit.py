@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from builder.article import Article
 from builder.listings import Spellings
 from builder.record_store import RecordWriter, decode, encode
 from builder.records import Facts, as_of, facts_of, microseconds

@@ -13,6 +13,7 @@ import shutil
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
-from builder.listings import iter_listing_pages
+from builder.listings import planned_listing_pages
 from builder.profile import load_profile
 from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
 from builder.incremental import Stored, remember, reusable, stored
@@ -152,7 +153,8 @@ def build(
             articles = gate.store.finish()  # newest first, on disk
             listed = gate.listed_digest()
             report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build, reused listings or not
-            months, lines, digests, arrival, keys = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival, gate.keys
+            months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
+            key_of = _listed_keys(gate.keys, arrival)
             shown = gate.shown_digest()
             del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
@@ -163,14 +165,15 @@ def build(
                 listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
                 report.listings["made"] = int(listing is None)
                 if listing is None:
-                    listing = listing_cache.plan(iter_listing_pages(articles, settings), listed, code, settings.build_dir, target, site_ok)
+                    pages = planned_listing_pages(articles, settings, key_of)
+                    listing = listing_cache.plan(pages, listed, code, settings.build_dir, target, site_ok)
                 write_generated(settings.docs_dir, {"index.md": listing.home})  # beside about.md, in the nav
                 chunks = listing.chunks
                 report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
                 groups = partition_groups(articles, settings.partition_size, months)
                 del months
-                links = link_files(articles, groups, settings.build_dir / LINKS, listed, code, lambda n: bytes(keys[16 * arrival[n] : 16 * arrival[n] + 16]))
-                del keys
+                links = link_files(articles, groups, settings.build_dir / LINKS, listed, code, key_of)
+                del key_of
             give_back_memory()  # what making the listings and links freed, before the workers grow
             partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, lambda n: bytes(lines[32 * arrival[n] : 32 * arrival[n] + 32]))
             del lines
@@ -313,6 +316,12 @@ def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: 
     """Run ``work`` (in a thread beside the build), its wall time recorded as ``stage``."""
     with report.stage(stage):
         work(*args)
+
+
+def _listed_keys(keys: bytearray, arrival: array[int]) -> Callable[[int], bytes]:
+    """Each record's listed key (``keys``: 16 bytes each, in the order read) by its place in the
+    newest-first order: what listing pages and link files are kept by."""
+    return lambda n: bytes(keys[16 * arrival[n] : 16 * arrival[n] + 16])
 
 
 def _lock(build_dir: Path) -> TextIO:

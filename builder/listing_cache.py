@@ -1,9 +1,11 @@
-"""Listing pages are rendered only when their Markdown changed since the site was published.
+"""Listing pages are rendered only when what they are made from changed since the site was published.
 
-A listing page's HTML depends only on its generated Markdown and on the code, theme and
-settings (``code_digest``), so the hash of those is its cache key. Pages whose key is the one
-recorded when the current site was published are hard-linked from that site; the others are
-written into chunks of a docs folder and rendered by MkDocs runs side by side in the pool.
+A listing page's Markdown depends only on its own fields, the listed fields of the articles
+it shows and the code, theme and settings (``code_digest``), and its HTML only on those, so
+the hash of them is its cache key: pages whose key is the one recorded when the current site
+was published are hard-linked from that site, without their Markdown even being made; the
+others are made, written into chunks of a docs folder and rendered by MkDocs runs side by
+side in the pool.
 
 The Markdown itself depends only on the articles' listed fields (:func:`listed_digest`): when
 those are the ones recorded with the published site (an edit to a body, say), the pages are
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.article import Article
+from builder.listings import ListingPage
 from builder.recycle import marker_key
 from builder.validate import Finding
 from builder.writer import write_files
@@ -118,7 +121,7 @@ def html_path(docs_path: str) -> str:
     return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
 
 
-def plan(pages: Iterable[tuple[str, str]], listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
+def plan(pages: Iterable[ListingPage], listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
     """Split the listing pages, as they are made, into those the current site already has and
     those to render, written at once into chunk folders: no more than a chunk of pages is held
     (at 100,000 articles, all of them would be about 100 MB). The home page is kept aside."""
@@ -138,16 +141,17 @@ def plan(pages: Iterable[tuple[str, str]], listed: str, code: str, build_dir: Pa
         write_files(folders[-1], dict(batch))
         batch.clear()
 
-    for path, text in pages:
+    site = f"{code}\0{target.resolve()}\0".encode()
+    for path, inputs, make in pages:
         if path == HOME:
-            home = text
+            home = make()
             continue
-        keys[path] = hashlib.sha256(f"{code}\0{target.resolve()}\0{path}\0{text}".encode()).hexdigest()
+        keys[path] = hashlib.sha256(site + f"{path}\0".encode() + inputs).hexdigest()
         if old.get(path) == keys[path] and (target / html_path(path)).is_file():
             reuse.append(path)
             continue
         render.append(path)
-        batch[path] = text
+        batch[path] = make()
         if len(batch) == CHUNK:
             flush()
     if batch:

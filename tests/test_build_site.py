@@ -12,7 +12,7 @@ import pytest
 
 from builder.build import build
 from builder.validate import validate_site
-from builder.listings import RELATED
+from builder.links import RELATED
 from tests.conftest import FIXTURES, REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from builder.load import input_files, read_article
-from builder.listings import article_links, listing_pages
+from builder.links import article_links
+from builder.listings import listing_pages
 from builder.pages import article_page
 from builder.photos import place_photos
 from tests.conftest import SAMPLE

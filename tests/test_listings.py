@@ -15,7 +15,8 @@ import yaml
 
 from builder.article import Article, Image
 from builder.build import build
-from builder.listings import RELATED, article_links, iter_listing_pages, listing_pages
+from builder.links import RELATED, article_links
+from builder.listings import iter_listing_pages, listing_pages
 from tests.conftest import SAMPLE, make_project
 
 
@@ -348,3 +349,38 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
         assert remade, name
         if name == "newest":
             assert len(remade) <= len(inodes) // 4, (len(remade), len(inodes))
+
+
+def _planned(articles: list[Article], settings) -> dict[str, tuple[bytes, str]]:
+    from builder.listing_cache import listed_key
+    from builder.listings import planned_listing_pages
+    from builder.pages import sort_newest_first
+
+    ordered = sort_newest_first(articles)
+    keys = [listed_key(a) for a in ordered]
+    return {path: (inputs, make()) for path, inputs, make in planned_listing_pages(ordered, settings, keys.__getitem__)}
+
+
+def test_a_listing_page_is_made_again_only_when_its_inputs_change(settings):
+    """What the build keys a listing page by (without making its text) changes whenever its
+    text does; after a new article only the pages it reaches get new inputs."""
+    settings = dataclasses.replace(settings, per_page=5, max_pages=2)
+    base = corpus(150)
+    late = dataclasses.replace(base[0], id="new", source="/in/new.txt", headline="خبر جديد", published=base[-1].published + timedelta(hours=1))
+    scenarios = {
+        "newest": base + [late],
+        "backdated": base + [dataclasses.replace(late, published=base[70].published + timedelta(hours=1))],
+        "removed": base[:40] + base[41:],
+        "headline": [dataclasses.replace(a, headline="خبر معدل") if a.id == "a100" else a for a in base],
+        "section": [dataclasses.replace(a, section="صحة") if a.id == "a101" else a for a in base],
+        "photo": [dataclasses.replace(a, image=Image("صورة", None, url="https://img.example.org/x.jpg")) if a.id == "a149" else a for a in base],
+    }
+    before = _planned(base, settings)
+    for name, articles in scenarios.items():
+        after = _planned(articles, settings)
+        for path, (inputs, text) in after.items():
+            if path in before and before[path][0] == inputs:
+                assert before[path][1] == text, (name, path)
+        if name == "newest":
+            remade = [p for p in after if before.get(p, (b"",))[0] != after[p][0]]
+            assert 0 < len(remade) <= len(after) // 3, (len(remade), len(after))
