@@ -130,9 +130,20 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         (hugo / "content" / "articles" / f"{a.id}.md").write_text(f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n", encoding="utf-8")
 
 
+def add_newest(corpus: Path, n: int) -> None:
+    """Article ``n``: the first generated one's text under a new headline, dated after every
+    generated one (they end before November 2026) and before the bench's build time."""
+    first = sorted(corpus.glob("*.txt"))[0]
+    text = first.read_text(encoding="utf-8").replace(" (0)\n", f" (جديد {n})\n", 1)
+    stem = f"{n:07d}_{n:016x}"
+    (corpus / f"{stem}.txt").write_text(text, encoding="utf-8")
+    meta = 'published = 2026-11-01T09:00:00+03:00\nsection = "صحة"\ntags = ["أرشيف", "وسم 7"]\nauthors = ["محرر 3"]\n'
+    (corpus / f"{stem}.toml").write_text(meta, encoding="utf-8")
+
+
 def table(results: dict[str, object]) -> str:
     """The figures side by side, with each one's ratio to Hugo's (and MkDocs's) full build."""
-    rows = [("ours, full build", "ours"), ("ours, no change", "ours_no_change"), ("ours, one change", "ours_one_change"), ("plain MkDocs", "mkdocs"), ("Hugo", "hugo")]
+    rows = [("ours, full build", "ours"), ("ours, no change", "ours_no_change"), ("ours, one change", "ours_one_change"), ("ours, new article", "ours_new_article"), ("plain MkDocs", "mkdocs"), ("Hugo", "hugo")]
     refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
     lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| run | wall s | CPU s | peak RSS MB | peak PSS MB | wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |", "|---|---|---|---|---|---|---|---|"]
 
@@ -185,6 +196,14 @@ def main() -> int:
     again = json.loads(report.read_text(encoding="utf-8"))
     results["ours_one_change_stages_s"] = again["stages"]
     results["ours_one_change_partitions"] = again["partitions"]
+    # a new article, newer than all (the build after each story a newsroom files): its page, the
+    # listing pages it heads, its month's archive, the links near it, the newest search chunk
+    add_newest(corpus, args.n)
+    results["ours_new_article"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    again = json.loads(report.read_text(encoding="utf-8"))
+    results["ours_new_article_stages_s"] = again["stages"]
+    results["ours_new_article_partitions"] = again["partitions"]
+    results["ours_new_article_listings"] = again["listings"]
     results["mkdocs"] = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs" / "mkdocs.yml")], work / "mkdocs", env)
     if not args.no_hugo and shutil.which("hugo"):
         results["hugo"] = measure(["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env)
