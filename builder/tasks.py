@@ -163,7 +163,8 @@ def link_files(
     hashes, members = {}, {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
         members[key] = hashlib.sha256(b"".join(order[n] for n in group.positions)).hexdigest() if order else ""
-        if dirty is not None and made.get("members", {}).get(key) == members[key] and key in made.get("files", {}) and dirty.isdisjoint(group.positions):
+        kept = dirty is not None and key in made.get("files", {}) and made.get("members", {}).get(key) == members[key] and files[key].is_file()
+        if kept and dirty is not None and dirty.isdisjoint(group.positions):
             hashes[key] = made["files"][key]  # same members, none of whose links can have changed
             continue
         text = json.dumps(dict(links.at(n) for n in group.positions), ensure_ascii=False, sort_keys=True)
@@ -171,9 +172,9 @@ def link_files(
         temp = files[key].with_suffix(".tmp")
         temp.write_text(text, encoding="utf-8")
         temp.replace(files[key])
-    kept = b"".join(order)
-    (folder / ORDER).write_bytes(kept)
-    stamp.write_text(json.dumps({"listed": listed, "code": code, "files": hashes, "members": members, "order": hashlib.sha256(kept).hexdigest()}), encoding="utf-8")
+    keys = b"".join(order)
+    (folder / ORDER).write_bytes(keys)
+    stamp.write_text(json.dumps({"listed": listed, "code": code, "files": hashes, "members": members, "order": hashlib.sha256(keys).hexdigest()}), encoding="utf-8")
     return {key: (files[key], hashes[key]) for key in files}
 
 

@@ -349,6 +349,12 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
         assert remade, name
         if name == "newest":
             assert len(remade) <= len(inodes) // 4, (len(remade), len(inodes))
+    # a kept file gone from the folder is made again, not vouched for
+    _linked(base, tmp_path / "gone")
+    oldest = min((tmp_path / "gone").glob("20*.json"))
+    oldest.unlink()
+    kept, _ = _linked(scenarios["newest"], tmp_path / "gone")
+    assert oldest.is_file() and kept == _linked(scenarios["newest"], tmp_path / "newest-fresh")[0]
 
 
 def _planned(articles: list[Article], settings) -> dict[str, tuple[bytes, str]]:
