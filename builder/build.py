@@ -154,7 +154,7 @@ def build(
             listed = gate.listed_digest()
             report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build, reused listings or not
             months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
-            key_of = _listed_keys(gate.keys, arrival)
+            key_of = _by_position(gate.keys, 16, arrival)  # each one's listed key
             shown = gate.shown_digest()
             del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
@@ -175,7 +175,7 @@ def build(
                 links = link_files(articles, groups, settings.build_dir / LINKS, listed, code, key_of)
                 del key_of
             give_back_memory()  # what making the listings and links freed, before the workers grow
-            partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, lambda n: bytes(lines[32 * arrival[n] : 32 * arrival[n] + 32]))
+            partitions, wanted = partition_tasks(groups, settings, config, profile, target, moment, code, links, search, _by_position(lines, 32, arrival))
             del lines
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
@@ -318,10 +318,10 @@ def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: 
         work(*args)
 
 
-def _listed_keys(keys: bytearray, arrival: array[int]) -> Callable[[int], bytes]:
-    """Each record's listed key (``keys``: 16 bytes each, in the order read) by its place in the
-    newest-first order: what listing pages and link files are kept by."""
-    return lambda n: bytes(keys[16 * arrival[n] : 16 * arrival[n] + 16])
+def _by_position(data: bytearray, width: int, arrival: array[int]) -> Callable[[int], bytes]:
+    """Each record's value of ``width`` bytes (``data``: in the order read) by its place in the
+    newest-first order."""
+    return lambda n: bytes(data[width * arrival[n] : width * (arrival[n] + 1)])
 
 
 def _lock(build_dir: Path) -> TextIO:

@@ -163,8 +163,7 @@ def link_files(
     hashes, members = {}, {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
         members[key] = hashlib.sha256(b"".join(order[n] for n in group.positions)).hexdigest() if order else ""
-        kept = dirty is not None and key in made.get("files", {}) and made.get("members", {}).get(key) == members[key] and files[key].is_file()
-        if kept and dirty is not None and dirty.isdisjoint(group.positions):
+        if dirty is not None and dirty.isdisjoint(group.positions) and key in made.get("files", {}) and made.get("members", {}).get(key) == members[key] and files[key].is_file():
             hashes[key] = made["files"][key]  # same members, none of whose links can have changed
             continue
         text = json.dumps(dict(links.at(n) for n in group.positions), ensure_ascii=False, sort_keys=True)
