@@ -1,4 +1,4 @@
-"""The pages a news site lists articles on, and the links between articles.
+"""The pages a news site lists articles on.
 
 - Latest news (the home page and ``page/N/``), each section (``sections/<slug>/``) and each tag
   (``tags/<slug>/``): newest first, at most ``max_pages`` pages each. A new article moves every
@@ -7,10 +7,9 @@
 - Date archives: ``archive/`` (every year and month, with counts), ``archive/YYYY/`` (the months
   of a year) and ``archive/YYYY/MM/`` (every article of the month, paginated). A new article
   changes only its own month's pages, so an archive of any size is rebuilt in bounded time.
-- Between articles (:mod:`builder.links`): previous and next in the same section, and related
-  articles (sharing tags or the section), chosen among those nearest in time.
 
-Pure: slim article records in, ``{docs-relative path: Markdown page}`` and link records out.
+The links between articles (previous, next, related) are in :mod:`builder.links`. Pure: slim
+article records in, ``{docs-relative path: Markdown page}`` out.
 """
 
 from __future__ import annotations
