@@ -38,7 +38,7 @@ from builder.admit import Admission, of_kept
 from builder.record_store import RecordWriter
 from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
-from builder.search_index import BUNDLE, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, search_chunks
+from builder.search_index import BUNDLE, SearchPlan, finish_bundle, gather_first, index_chunks, link_unchanged, plan_search, search_chunks
 from builder.search_index import in_spare as search_in_spare
 from builder.settings import SettingsError, load_settings
 from builder.urls import ARTICLES, slug_path
@@ -200,8 +200,11 @@ def build(
                 chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
                 months = {key: record.search or ("", 0) for key, record in records.items()}
                 plan = plan_search(months, chunk_of, target if site_ok else None)
-                work = (site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / GATHERED)
-                indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, *work)))
+                shadows, work = settings.build_dir / SHADOWS, settings.build_dir / GATHERED
+                with report.stage("search"):
+                    gather_first(plan, shadows, work)
+                last = target / BUNDLE if site_ok else None  # each chunk's published index seeds its new one
+                indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, site_parts.search_dir(target), shadows, work, last)))
                 _start(saving)
 
             def make(fresh: Path) -> None:

@@ -14,14 +14,17 @@ build time.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from importlib import metadata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from builder.publish import PublishError
 from builder.urls import ARTICLES
@@ -94,18 +97,115 @@ def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], curr
     return SearchPlan(wanted, members, same)
 
 
-def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path) -> None:
-    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``)
-    as gathered in ``work/<chunk>/`` (kept from build to build, see :func:`gather`), into
-    ``out/<chunk>/``."""
-    out.mkdir(parents=True, exist_ok=True)
+def to_index(plan: SearchPlan) -> list[str]:
+    """The chunks Pagefind runs for, in the order it runs them."""
+    return sorted(set(plan.wanted) - set(plan.same))
+
+
+def gather_first(plan: SearchPlan, shadows: Path, work: Path) -> None:
+    """Gather the first chunk to index (:func:`index_chunks` gathers each next one while Pagefind
+    runs), and drop gathered chunks the plan has no more. Called by the build's main thread: in
+    a thread beside it, each of a chunk's ~2,000 stats waited for the interpreter lock, and one
+    page's change took 0.3 s to gather instead of 6 ms."""
     work.mkdir(parents=True, exist_ok=True)
     for stale in set(os.listdir(work)) - set(plan.wanted):
         shutil.rmtree(work / stale, ignore_errors=True)
-    for chunk in sorted(set(plan.wanted) - set(plan.same)):
-        gather(work / chunk / ARTICLES, [shadows / m / ARTICLES for m in plan.members[chunk]])
-        _run_pagefind(work / chunk, out / chunk)
+    for chunk in to_index(plan)[:1]:
+        _gather_chunk(plan, chunk, shadows, work)
+
+
+def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path, current: Path | None) -> None:
+    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``)
+    as gathered in ``work/<chunk>/`` (kept from build to build, see :func:`gather`; the first
+    chunk by :func:`gather_first`), into ``out/<chunk>/``, seeded from the chunk's last index
+    in ``current`` (the published bundle; see :func:`seed`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    chunks = to_index(plan)
+    for n, chunk in enumerate(chunks):
+        seeded = seed(current / chunk, out / chunk) if current else set()
+        running = _start_pagefind(work / chunk, out / chunk)
+        if n + 1 < len(chunks):  # the next chunk's pages are gathered while Pagefind runs
+            _gather_chunk(plan, chunks[n + 1], shadows, work)
+        _finish_pagefind(running, out / chunk)
+        prune(out / chunk, seeded)
         (out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
+
+
+def _gather_chunk(plan: SearchPlan, chunk: str, shadows: Path, work: Path) -> None:
+    gather(work / chunk / ARTICLES, [shadows / m / ARTICLES for m in plan.members[chunk]])
+
+
+# Pagefind's files named by a hash of their content, in folders of these names or as
+# ``pagefind.<hash>.pf_meta``: it writes one only when no file of that name exists.
+_HASHED = ("fragment", "index", "filter")
+_DCD = b"pagefind_dcd"  # what Pagefind puts before the CBOR of its compressed files
+
+
+def seed(last: Path, new: Path) -> set[str]:
+    """Hard-link the content-named files of ``last`` (a chunk's index as published) into
+    ``new``, where Pagefind is about to index the chunk again, and return them. Pagefind skips
+    writing a content-named file that exists, and so skips compressing it at gzip's best level,
+    the larger part of a run: a chunk of ~900 pages with one changed took 0.65 s instead of
+    1.5 s. Pagefind never opens such a file for writing, so the published one stays as it is;
+    its other files (``pagefind.js``, the entry) are written new, not linked. The seeded files
+    the new index does not use are removed by :func:`prune`."""
+    shutil.rmtree(new, ignore_errors=True)  # only what this run and the last index hold
+    seeded: set[str] = set()
+    if not last.is_dir():
+        return seeded
+    for folder, names in [(".", [n for n in os.listdir(last) if n.endswith(".pf_meta")])] + [(f, _listed(last / f)) for f in _HASHED]:
+        if names:
+            (new / folder).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            os.link(last / folder / name, new / folder / name)
+            seeded.add(os.path.normpath(os.path.join(folder, name)))
+    return seeded
+
+
+def prune(index: Path, seeded: set[str]) -> None:
+    """Remove the seeded files a finished index does not name (the fragments of changed pages,
+    the word chunks they changed, the last meta file), so the chunk holds what a run into an
+    empty folder makes. The names are read from the entry file and the meta file it names.
+
+    Raises :class:`PublishError` when the meta file cannot be read (another Pagefind format)."""
+    import cbor2
+
+    if not seeded:
+        return
+    named: set[str] = set()
+    try:
+        entry = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for language in entry["languages"].values():
+            meta = f"pagefind.{language['hash']}.pf_meta"
+            data = gzip.decompress((index / meta).read_bytes())
+            if not data.startswith(_DCD):
+                raise ValueError(f"{meta} does not start with {_DCD!r}")
+            named.add(meta)
+            named.update(_strings(cbor2.loads(data[len(_DCD) :])))
+    except (OSError, ValueError, KeyError, TypeError, cbor2.CBORDecodeError) as exc:
+        raise PublishError(f"search: cannot read the index Pagefind made in {index}: {exc}") from exc
+    for rel in seeded:
+        folder, name = os.path.split(rel)
+        if (name if not folder else name.split(".")[0]) not in named:  # <hash>.pf_index; pagefind.<hash>.pf_meta by its whole name
+            os.unlink(index / rel)
+
+
+def _strings(value: object) -> set[str]:
+    """Every string in a decoded CBOR value (hashes among them)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(_strings, value)) if value else set()
+    if isinstance(value, dict):
+        return _strings(list(value.keys())) | _strings(list(value.values()))
+    return set()
+
+
+def _listed(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
 
 
 def gather(folder: Path, sources: list[Path]) -> None:
@@ -167,13 +267,28 @@ def _recorded(folder: Path) -> str | None:
         return None
 
 
-def _run_pagefind(source: Path, out: Path) -> None:
+def _start_pagefind(source: Path, out: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     command = [str(pagefind_binary()), "--site", str(source), "--output-path", str(out), "--silent"]
+    said = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_pagefind
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT), said
+    except OSError as exc:
+        said.close()
         raise PublishError(f"search: Pagefind could not run: {exc}") from exc
-    if done.returncode != 0 or not (out / "pagefind.js").is_file():
-        raise PublishError(f"search: Pagefind failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}")
+
+
+def _finish_pagefind(running: tuple[subprocess.Popen[bytes], IO[bytes]], out: Path) -> None:
+    process, said = running
+    with said:
+        try:
+            code = process.wait(timeout=3600)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.wait()
+            raise PublishError(f"search: Pagefind could not run: {exc}") from exc
+        said.seek(0)
+        text = said.read().decode("utf-8", "replace").strip()
+    if code != 0 or not (out / "pagefind.js").is_file():
+        raise PublishError(f"search: Pagefind failed (exit {code}): {text[-2000:]}")
     for name in _UNUSED:
         (out / name).unlink(missing_ok=True)

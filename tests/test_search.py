@@ -308,11 +308,15 @@ def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, t
     finally:
         httpd.shutdown()
     before = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
+    fragments_before = {p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()}
     body = corpus / "000_55425f2f31b4ad18.txt"  # the oldest article: the oldest chunk
     body.write_text(body.read_text(encoding="utf-8").replace("وقع المغرب وإسرائيل", "وقّع المغرب وإسرائيل رسمياً"), encoding="utf-8")
     assert build(config).published
     after = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
     assert [c for c in chunks if before[c] != after[c]] == [chunks[-1]]
+    fragments_after = {p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()}
+    assert len(fragments_after) == len(fragments_before) == 3
+    assert len(fragments_after.items() & fragments_before.items()) == 2  # the other two pages' fragments: the published files, not written again
 
 
 def test_gather_changes_only_what_changed(tmp_path):
@@ -341,6 +345,45 @@ def test_gather_changes_only_what_changed(tmp_path):
     assert (chunk / "d1" / "index.html").read_text(encoding="utf-8") == "<p>d1</p>"
     kept = {name: ino for name, ino in folders.items() if name not in ("a0", "c1")}
     assert kept == {p.name: p.stat().st_ino for p in chunk.iterdir() if p.name in kept}  # not made again
+
+
+def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_one(tmp_path):
+    """Pagefind skips writing (and compressing) content-named files that exist, so a chunk
+    indexed again starts from hard links of its published files: the unchanged pages' fragments
+    are the published files themselves, the changed page's old fragment and the old meta file
+    are gone, and the chunk is byte for byte what a run into an empty folder makes."""
+    from builder.search_index import SearchPlan, gather_first, index_chunks
+
+    def page(slug: str, words: str) -> None:
+        folder = tmp_path / "shadows" / "2024-01" / "articles" / slug
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html.new").write_text(f'<html lang="ar"><body><article data-pagefind-body><h1 data-pagefind-meta="title">{slug}</h1><p>{words}</p></article></body></html>', encoding="utf-8")
+        (folder / "index.html.new").replace(folder / "index.html")  # a new file, as partitions write them
+
+    for n in range(12):
+        page(f"p{n}", " ".join(f"كلمة{n}{k} مشتركة" for k in range(40)))
+    plan = SearchPlan({"2024-01": "one"}, {"2024-01": ["2024-01"]}, [])
+
+    def index(out: Path, last: Path | None, work: str) -> Path:
+        gather_first(plan, tmp_path / "shadows", tmp_path / work)
+        index_chunks(plan, out, tmp_path / "shadows", tmp_path / work, last)
+        return out / "2024-01"
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    published = index(tmp_path / "first", None, "gathered")
+    before = files(published)
+    inodes = {rel: (published / rel).stat().st_ino for rel in before}
+    page("p3", "نص جديد تماما عن الانتخابات")
+    again = index(tmp_path / "again", tmp_path / "first", "gathered")
+    fresh = index(tmp_path / "fresh", None, "gathered-fresh")
+    assert files(again) == files(fresh)  # no seeded file left over, none missing
+    assert files(published) == before  # the published index is untouched
+    kept = [rel for rel in files(again) if inodes.get(rel) == (again / rel).stat().st_ino]
+    assert len([rel for rel in kept if rel.startswith("fragment/")]) == 11  # the unchanged pages' fragments, not written again
+    gone = set(before) - set(files(again))
+    assert len([rel for rel in gone if rel.startswith("fragment/")]) == 1 and any(rel.endswith(".pf_meta") for rel in gone)
 
 
 def test_gather_names_a_missing_shadow_page(tmp_path):
