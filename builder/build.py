@@ -38,7 +38,7 @@ from builder.admit import Admission, of_kept
 from builder.record_store import RecordWriter
 from builder.read_stage import read_files
 from builder.publish import MARKER, PublishError, check_site_dir, publish
-from builder.search_index import BUNDLE, SearchPlan, finish_bundle, gather_first, index_chunks, link_unchanged, plan_search, search_chunks
+from builder.search_index import BUNDLE, SearchFolders, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, prepare_first, search_chunks
 from builder.search_index import in_spare as search_in_spare
 from builder.settings import SettingsError, load_settings
 from builder.urls import ARTICLES, slug_path
@@ -200,11 +200,10 @@ def build(
                 chunk_of = search_chunks({key: len(group) for key, group in groups.items()}, settings.search_chunk)
                 months = {key: record.search or ("", 0) for key, record in records.items()}
                 plan = plan_search(months, chunk_of, target if site_ok else None)
-                shadows, work = settings.build_dir / SHADOWS, settings.build_dir / GATHERED
+                folders = SearchFolders(site_parts.search_dir(target), settings.build_dir / SHADOWS, settings.build_dir / GATHERED, target / BUNDLE if site_ok else None)
                 with report.stage("search"):
-                    gather_first(plan, shadows, work)
-                last = target / BUNDLE if site_ok else None  # each chunk's published index seeds its new one
-                indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, site_parts.search_dir(target), shadows, work, last)))
+                    seeded = prepare_first(plan, folders)
+                indexing.append((plan, searcher.submit(_timed, report, "search", index_chunks, plan, folders, seeded)))
                 _start(saving)
 
             def make(fresh: Path) -> None:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
 
 from builder.article import Article
 from builder.jsonld import description
@@ -105,9 +104,19 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
 
 
 def _entry(tag: str, loc: str, lastmod: datetime | None) -> str:
-    """One child of a sitemap, indented as ``ET.indent`` indents it."""
-    date = f"    <lastmod>{escape(lastmod.isoformat())}</lastmod>\n" if lastmod else ""
-    return f"  <{tag}>\n    <loc>{escape(loc)}</loc>\n{date}  </{tag}>\n"
+    """One child of a sitemap, indented as ``ET.indent`` indents it (``&``, ``<`` and ``>``
+    escaped, as ElementTree escapes text; ``xml.sax.saxutils`` would do the same, but its
+    import brings ``urllib.request``, 20 ms of every build's start).
+
+    >>> _entry("url", "https://x.test/?a=1&b=<2>", None)
+    '  <url>\\n    <loc>https://x.test/?a=1&amp;b=&lt;2&gt;</loc>\\n  </url>\\n'
+    """
+    date = f"    <lastmod>{_escape(lastmod.isoformat())}</lastmod>\n" if lastmod else ""
+    return f"  <{tag}>\n    <loc>{_escape(loc)}</loc>\n{date}  </{tag}>\n"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _document(root: str, entries: Iterator[str]) -> bytes:

@@ -102,37 +102,44 @@ def to_index(plan: SearchPlan) -> list[str]:
     return sorted(set(plan.wanted) - set(plan.same))
 
 
-def gather_first(plan: SearchPlan, shadows: Path, work: Path) -> None:
-    """Gather the first chunk to index (:func:`index_chunks` gathers each next one while Pagefind
-    runs), and drop gathered chunks the plan has no more. Called by the build's main thread: in
-    a thread beside it, each of a chunk's ~2,000 stats waited for the interpreter lock, and one
-    page's change took 0.3 s to gather instead of 6 ms."""
-    work.mkdir(parents=True, exist_ok=True)
-    for stale in set(os.listdir(work)) - set(plan.wanted):
-        shutil.rmtree(work / stale, ignore_errors=True)
-    for chunk in to_index(plan)[:1]:
-        _gather_chunk(plan, chunk, shadows, work)
+@dataclass(frozen=True)
+class SearchFolders:
+    out: Path  # where the chunks indexed now are written
+    shadows: Path  # each partition's shadow pages (``<partition>/articles/``)
+    work: Path  # each chunk's shadow pages, gathered (kept from build to build, see gather)
+    current: Path | None  # the published bundle, whose chunks seed the new ones (see seed)
 
 
-def index_chunks(plan: SearchPlan, out: Path, shadows: Path, work: Path, current: Path | None) -> None:
-    """One Pagefind run per changed chunk, over its partitions' shadows (``shadows/<partition>/``)
-    as gathered in ``work/<chunk>/`` (kept from build to build, see :func:`gather`; the first
-    chunk by :func:`gather_first`), into ``out/<chunk>/``, seeded from the chunk's last index
-    in ``current`` (the published bundle; see :func:`seed`)."""
-    out.mkdir(parents=True, exist_ok=True)
+def prepare_first(plan: SearchPlan, folders: SearchFolders) -> dict[str, set[str]]:
+    """Drop gathered chunks the plan has no more, and gather and seed the first chunk to
+    index (:func:`index_chunks` readies each next one while Pagefind runs); returns what was
+    seeded. For the build's main thread: in a thread beside it, each of a chunk's ~2,000 stats
+    and links waited for the interpreter lock (one changed page: 0.3 s to gather, against
+    10 ms here)."""
+    folders.work.mkdir(parents=True, exist_ok=True)
+    for stale in set(os.listdir(folders.work)) - set(plan.wanted):
+        shutil.rmtree(folders.work / stale, ignore_errors=True)
+    return {chunk: _ready(plan, chunk, folders) for chunk in to_index(plan)[:1]}
+
+
+def index_chunks(plan: SearchPlan, folders: SearchFolders, seeded: dict[str, set[str]]) -> None:
+    """One Pagefind run per changed chunk, over its gathered shadow pages, into
+    ``out/<chunk>/``; ``seeded``: what :func:`prepare_first` seeded."""
+    folders.out.mkdir(parents=True, exist_ok=True)
     chunks = to_index(plan)
     for n, chunk in enumerate(chunks):
-        seeded = seed(current / chunk, out / chunk) if current else set()
-        running = _start_pagefind(work / chunk, out / chunk)
-        if n + 1 < len(chunks):  # the next chunk's pages are gathered while Pagefind runs
-            _gather_chunk(plan, chunks[n + 1], shadows, work)
-        _finish_pagefind(running, out / chunk)
-        prune(out / chunk, seeded)
-        (out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
+        running = _start_pagefind(folders.work / chunk, folders.out / chunk)
+        if n + 1 < len(chunks):  # the next chunk is readied while Pagefind runs
+            seeded[chunks[n + 1]] = _ready(plan, chunks[n + 1], folders)
+        _finish_pagefind(running, folders.out / chunk)
+        prune(folders.out / chunk, seeded.pop(chunk))
+        (folders.out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
 
 
-def _gather_chunk(plan: SearchPlan, chunk: str, shadows: Path, work: Path) -> None:
-    gather(work / chunk / ARTICLES, [shadows / m / ARTICLES for m in plan.members[chunk]])
+def _ready(plan: SearchPlan, chunk: str, folders: SearchFolders) -> set[str]:
+    """Gather the chunk's pages and seed its output; returns what was seeded."""
+    gather(folders.work / chunk / ARTICLES, [folders.shadows / m / ARTICLES for m in plan.members[chunk]])
+    return seed(folders.current / chunk, folders.out / chunk) if folders.current else set()
 
 
 # Pagefind's files named by a hash of their content, in folders of these names or as
@@ -150,6 +157,7 @@ def seed(last: Path, new: Path) -> set[str]:
     its other files (``pagefind.js``, the entry) are written new, not linked. The seeded files
     the new index does not use are removed by :func:`prune`."""
     shutil.rmtree(new, ignore_errors=True)  # only what this run and the last index hold
+    new.mkdir(parents=True)
     seeded: set[str] = set()
     if not last.is_dir():
         return seeded

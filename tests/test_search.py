@@ -352,7 +352,7 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     indexed again starts from hard links of its published files: the unchanged pages' fragments
     are the published files themselves, the changed page's old fragment and the old meta file
     are gone, and the chunk is byte for byte what a run into an empty folder makes."""
-    from builder.search_index import SearchPlan, gather_first, index_chunks
+    from builder.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
 
     def page(slug: str, words: str) -> None:
         folder = tmp_path / "shadows" / "2024-01" / "articles" / slug
@@ -365,8 +365,8 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     plan = SearchPlan({"2024-01": "one"}, {"2024-01": ["2024-01"]}, [])
 
     def index(out: Path, last: Path | None, work: str) -> Path:
-        gather_first(plan, tmp_path / "shadows", tmp_path / work)
-        index_chunks(plan, out, tmp_path / "shadows", tmp_path / work, last)
+        folders = SearchFolders(out, tmp_path / "shadows", tmp_path / work, last)
+        index_chunks(plan, folders, prepare_first(plan, folders))
         return out / "2024-01"
 
     def files(root: Path) -> dict[str, bytes]:
