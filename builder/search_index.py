@@ -104,6 +104,8 @@ def to_index(plan: SearchPlan) -> list[str]:
 
 @dataclass(frozen=True)
 class SearchFolders:
+    """Where a build's search stage reads and writes."""
+
     out: Path  # where the chunks indexed now are written
     shadows: Path  # each partition's shadow pages (``<partition>/articles/``)
     work: Path  # each chunk's shadow pages, gathered (kept from build to build, see gather)
@@ -129,8 +131,12 @@ def index_chunks(plan: SearchPlan, folders: SearchFolders, seeded: dict[str, set
     chunks = to_index(plan)
     for n, chunk in enumerate(chunks):
         running = _start_pagefind(folders.work / chunk, folders.out / chunk)
-        if n + 1 < len(chunks):  # the next chunk is readied while Pagefind runs
-            seeded[chunks[n + 1]] = _ready(plan, chunks[n + 1], folders)
+        try:
+            if n + 1 < len(chunks):  # the next chunk is readied while Pagefind runs
+                seeded[chunks[n + 1]] = _ready(plan, chunks[n + 1], folders)
+        except BaseException:
+            _stop_pagefind(running)  # not left writing into a folder the failed build removes
+            raise
         _finish_pagefind(running, folders.out / chunk)
         prune(folders.out / chunk, seeded.pop(chunk))
         (folders.out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
@@ -161,7 +167,7 @@ def seed(last: Path, new: Path) -> set[str]:
     seeded: set[str] = set()
     if not last.is_dir():
         return seeded
-    for folder, names in [(".", [n for n in os.listdir(last) if n.endswith(".pf_meta")])] + [(f, _listed(last / f)) for f in _HASHED]:
+    for folder, names in [(".", [n for n in _listed(last) if n.endswith(".pf_meta")])] + [(f, _listed(last / f)) for f in _HASHED]:
         if names:
             (new / folder).mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -283,6 +289,13 @@ def _start_pagefind(source: Path, out: Path) -> tuple[subprocess.Popen[bytes], I
     except OSError as exc:
         said.close()
         raise PublishError(f"search: Pagefind could not run: {exc}") from exc
+
+
+def _stop_pagefind(running: tuple[subprocess.Popen[bytes], IO[bytes]]) -> None:
+    process, said = running
+    with said:
+        process.kill()
+        process.wait()
 
 
 def _finish_pagefind(running: tuple[subprocess.Popen[bytes], IO[bytes]], out: Path) -> None:

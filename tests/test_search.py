@@ -386,6 +386,30 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     assert len([rel for rel in gone if rel.startswith("fragment/")]) == 1 and any(rel.endswith(".pf_meta") for rel in gone)
 
 
+def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_path, monkeypatch):
+    """The next chunk is gathered while Pagefind indexes the one before: when that gathering
+    fails (a shadow page missing), the Pagefind run is stopped, not left writing into a folder
+    the failed build removes."""
+    import psutil
+
+    from builder.publish import PublishError
+    from builder.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
+
+    for month in ("2024-01", "2024-02"):
+        (tmp_path / "shadows" / month / "articles" / f"p-{month}").mkdir(parents=True)
+    (tmp_path / "shadows" / "2024-01" / "articles" / "p-2024-01" / "index.html").write_text("<p>one</p>", encoding="utf-8")
+    slow = tmp_path / "pagefind-slow"  # a real program that outlives the gathering
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    plan = SearchPlan({"2024-01": "a", "2024-02": "b"}, {"2024-01": ["2024-01"], "2024-02": ["2024-02"]}, [])
+    folders = SearchFolders(tmp_path / "out", tmp_path / "shadows", tmp_path / "gathered", None)
+    before = {p.pid for p in psutil.Process().children()}  # other tests' browsers and servers
+    with pytest.raises(PublishError, match="p-2024-02/index.html is missing"):
+        index_chunks(plan, folders, prepare_first(plan, folders))
+    assert [p.cmdline() for p in psutil.Process().children() if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE] == []
+
+
 def test_gather_names_a_missing_shadow_page(tmp_path):
     from builder.publish import PublishError
     from builder.search_index import gather
