@@ -161,11 +161,12 @@ def seed(last: Path, new: Path) -> set[str]:
     the larger part of a run: a chunk of ~900 pages with one changed took 0.65 s instead of
     1.5 s. Pagefind never opens such a file for writing, so the published one stays as it is;
     its other files (``pagefind.js``, the entry) are written new, not linked. The seeded files
-    the new index does not use are removed by :func:`prune`."""
+    the new index does not use are removed by :func:`prune`. Nothing is seeded from an index
+    another Pagefind version made: a name covers a file's content, not how it is written."""
     shutil.rmtree(new, ignore_errors=True)  # only what this run and the last index hold
     new.mkdir(parents=True)
     seeded: set[str] = set()
-    if not last.is_dir():
+    if _made_by(last) != metadata.version("pagefind_bin_extended"):
         return seeded
     for folder, names in [(".", [n for n in _listed(last) if n.endswith(".pf_meta")])] + [(f, _listed(last / f)) for f in _HASHED]:
         if names:
@@ -213,6 +214,15 @@ def _strings(value: object) -> set[str]:
     if isinstance(value, dict):
         return _strings(list(value.keys())) | _strings(list(value.values()))
     return set()
+
+
+def _made_by(index: Path) -> str | None:
+    """The Pagefind version an index names in its entry file (None: no readable entry)."""
+    try:
+        version = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def _listed(folder: Path) -> list[str]:

@@ -384,6 +384,12 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     assert len([rel for rel in kept if rel.startswith("fragment/")]) == 11  # the unchanged pages' fragments, not written again
     gone = set(before) - set(files(again))
     assert len([rel for rel in gone if rel.startswith("fragment/")]) == 1 and any(rel.endswith(".pf_meta") for rel in gone)
+    entry = again / "pagefind-entry.json"  # an index another Pagefind version made seeds nothing
+    entry.write_text(entry.read_text(encoding="utf-8").replace('"version":"', '"version":"0.0.'), encoding="utf-8")
+    page("p4", "نص آخر")
+    other = index(tmp_path / "other", tmp_path / "again", "gathered")
+    assert not any(inode == (other / rel).stat().st_ino for rel, inode in {rel: (again / rel).stat().st_ino for rel in files(again)}.items() if (other / rel).exists())
+    assert files(other) == files(index(tmp_path / "fresh2", None, "gathered-fresh2"))
 
 
 def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_path, monkeypatch):
