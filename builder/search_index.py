@@ -24,7 +24,7 @@ import tempfile
 from importlib import metadata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from builder.publish import PublishError
 from builder.urls import ARTICLES
@@ -189,8 +189,7 @@ def prune(index: Path, seeded: set[str]) -> None:
         return
     named: set[str] = set()
     try:
-        entry = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))
-        for language in entry["languages"].values():
+        for language in _entry(index)["languages"].values():
             meta = f"pagefind.{language['hash']}.pf_meta"
             data = gzip.decompress((index / meta).read_bytes())
             if not data.startswith(_DCD):
@@ -216,11 +215,19 @@ def _strings(value: object) -> set[str]:
     return set()
 
 
+def _entry(index: Path) -> dict[str, Any]:
+    """An index's entry file (its Pagefind version, and each language's meta file)."""
+    entry = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))
+    if not isinstance(entry, dict):
+        raise ValueError("pagefind-entry.json is not an object")
+    return entry
+
+
 def _made_by(index: Path) -> str | None:
     """The Pagefind version an index names in its entry file (None: no readable entry)."""
     try:
-        version = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8")).get("version")
-    except (OSError, ValueError, AttributeError):
+        version = _entry(index).get("version")
+    except (OSError, ValueError):
         return None
     return version if isinstance(version, str) else None
 
