@@ -90,13 +90,29 @@ def prune(fresh: Path, slugs: set[str], ids: set[str], target: Path, keep: froze
             entry.rename(trash / entry.name)
     for folder, wanted in ((fresh / ARTICLES, slugs), (fresh / "media", ids)):
         if folder.is_dir():
-            changed = trash / f"{folder.name}-changed"
-            changed.mkdir()
-            with os.scandir(folder) as entries:  # 20,000 names: no Path object each
-                for item in entries:
-                    if item.name not in wanted:
-                        os.rename(item.path, changed / item.name)
+            _keep_only(folder, wanted, trash / f"{folder.name}-changed")
     discard(trash, target)
+
+
+def _keep_only(folder: Path, wanted: set[str], trash: Path) -> None:
+    """Leave in ``folder`` only the entries named in ``wanted``, moving the others to ``trash``
+    with as few renames as there are entries to move or to keep: a spare made before a full
+    build (new code or settings) keeps nothing, and moving its 40,000 folders one by one cost
+    a second of the first build after it."""
+    names = os.listdir(folder)  # 20,000 names: no Path object each
+    going = [n for n in names if n not in wanted]
+    if 2 * len(going) <= len(names):
+        trash.mkdir()
+        for name in going:
+            os.rename(os.path.join(folder, name), trash / name)
+        return
+    staying = folder.with_name(folder.name + ".kept")
+    staying.mkdir()
+    for name in names:
+        if name in wanted:
+            os.rename(os.path.join(folder, name), staying / name)
+    folder.rename(trash)
+    staying.rename(folder)
 
 
 def _prune_tree(root: Path, top: str, keep: frozenset[str], on_way: set[str], trash: Path) -> None:

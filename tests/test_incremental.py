@@ -352,6 +352,45 @@ def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path
     assert tree_hashes(work / "site") == full_build(tmp_path, "full-headline", corpus, search_chunk=1)
 
 
+def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_a_full_build(tmp_path, monkeypatch):
+    """A settings change makes every month again, so the spare keeps nothing: its article and
+    media folders are moved aside whole (one rename each, not one per article), and the site
+    still equals a full build with the new settings, then and on the build after it."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    change_body(corpus)
+    build(config)  # the first site is the spare now
+    spare = work / ".site.spare"
+    folders = {name: (spare / name).stat().st_ino for name in ("articles", "media")}
+    monkeypatch.setattr(publish, "remove_later", lambda folder: None)  # what is moved aside stays to be looked at
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 3"), encoding="utf-8")
+    report = build(config)
+    assert report.published and report.spare_months == 0 and report.partitions["reused"] == 0
+    aside = {p.name.removesuffix("-changed"): p.stat().st_ino for p in work.glob(".site.old-*/*.pruned/*-changed")}
+    assert aside == folders  # the spare's own folders, moved whole
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, per_page=3)
+    assert build(config).published  # its spare is the site before the change: nothing kept again
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full-again", corpus, per_page=3)
+
+
+def test_keep_only_moves_whichever_is_fewer(tmp_path):
+    """The entries to keep stay, with their inodes; the rest end in the trash folder."""
+    from builder.recycle import _keep_only
+
+    for keep in ({"a"}, {"a", "b", "c"}):
+        folder = tmp_path / str(len(keep)) / "articles"
+        for name in "abcd":
+            (folder / name).mkdir(parents=True)
+            (folder / name / "index.html").write_text(name, encoding="utf-8")
+        inodes = {p.name: p.stat().st_ino for p in folder.iterdir()}
+        trash = folder.parent / "trash"
+        _keep_only(folder, keep, trash)
+        assert {p.name: p.stat().st_ino for p in folder.iterdir()} == {n: inodes[n] for n in keep}
+        assert sorted(p.name for p in trash.iterdir()) == sorted(set("abcd") - keep)
+        assert not list(folder.parent.glob("*.kept"))
+
+
 def test_a_spare_without_its_record_is_not_trusted(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)

@@ -282,6 +282,31 @@ def test_shadow_pages_follow_the_site_between_builds(tmp_path):
     assert build(config).published and not stale.exists()
 
 
+def test_a_month_made_whole_keeps_the_shadows_that_came_out_the_same(tmp_path):
+    """After a settings change every month is made whole, but a search shadow whose text is the
+    same stays the same file, so the chunk's gathered links to it stay valid; a changed page's
+    shadow and one left half written are written again."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEARCH_CORPUS, corpus)
+    config = make_project(tmp_path, corpus)
+    assert build(config).published
+    shadows = tmp_path / ".build" / "shadows" / "2024-03" / "articles"
+    pages = {p.name: (p / "index.html").stat().st_ino for p in shadows.iterdir()}
+    whole = (shadows / "taa-marbuta" / "index.html").read_text(encoding="utf-8")
+    (shadows / "taa-marbuta" / "index.html").write_text(whole[:40], encoding="utf-8")  # a killed build's half
+    (corpus / "harakat.txt").write_text("مهرجان بلا تشكيل\n\nنص جديد.\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 7"), encoding="utf-8")
+    report = build(config)
+    assert report.published and report.partitions["built"] == 1 and report.partitions["pages_reused"] == 0  # made whole
+    after = {p.name: (p / "index.html").stat().st_ino for p in shadows.iterdir()}
+    assert after == pages  # the same files (the two rewritten in place, as an edit in a kept month is)
+    assert (shadows / "taa-marbuta" / "index.html").read_text(encoding="utf-8") == whole
+    assert "مهرجان بلا تشكيل" in (shadows / "harakat" / "index.html").read_text(encoding="utf-8")
+    assert "مهرجان بلا تشكيل" in [r["meta"]["title"] for r in fragments(tmp_path / "site")]
+    gathered = {p.parent.name: p.stat().st_ino for p in (tmp_path / ".build" / "gathered").glob("*/articles/*/index.html")}
+    assert gathered == after
+
+
 @pytest.mark.browser
 def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, tmp_path, monkeypatch):  # noqa: F811
     """Past ``search_chunk`` articles the index is made in chunks of consecutive months (one
