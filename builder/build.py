@@ -119,7 +119,8 @@ def build(
     """Build the site; ``search=False`` leaves out the Pagefind index (the offline bundle has
     its own, and Pagefind cannot run from file://)."""
     started = time.monotonic()
-    settings, _ = load_settings(config_file, site_dir)
+    loaded = load_settings(config_file, site_dir)
+    settings = loaded[0]
     if profile_file is not None:
         load_profile(profile_file)  # a bad profile fails here, before any work is sent out
     source = input_dir or settings.input_dir
@@ -130,7 +131,7 @@ def build(
     lock = _lock(settings.build_dir)  # held until the build ends (released on close or exit)
     report = BuildReport()
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
-    code = code_digest(settings.config_file, profile_file)
+    code = code_digest(settings.config_file, profile_file, loaded if site_dir is None else None)
     saving: list[threading.Thread] = []  # the read cache being written
     with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
