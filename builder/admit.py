@@ -70,7 +70,7 @@ class Admission:
             digest += LATER
             now = as_of(article, self.moment)
             blob, facts = encode(now), facts_of(now)
-        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, (facts.source, facts.id, facts.slug))
+        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, facts.id, facts.brief)
         self.digests.append(digest)
         self._listed.update(key)
         self.keys += key

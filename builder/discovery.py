@@ -21,7 +21,8 @@ from builder.jsonld import description
 from builder.pages import sort_newest_first
 from builder.urls import section_slug
 from builder.settings import Settings
-from builder.urls import article_path
+from builder.urls import article_path, slug_path
+from builder.record_store import briefs
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -46,24 +47,26 @@ def discovery_files(articles: Sequence[Article], other_pages: list[str], setting
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
     yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.absolute('sitemap.xml')}\nSitemap: {settings.absolute('news-sitemap.xml')}\n".encode()
-    latest: list[Article] = []
-    by_section: dict[str, list[Article]] = {}  # by folder: spellings sharing one are one feed
-    for article in ordered:
-        if not article.published:
+    newest: list[int] = []  # positions in ``ordered``: only a feed's items are read whole
+    by_section: dict[str, list[int]] = {}  # by folder: spellings sharing one are one feed
+    for n, brief in enumerate(briefs(ordered)):
+        if not brief.published:
             break  # the undated come last
-        if len(latest) < FEED_ITEMS:
-            latest.append(article)
-        if article.section:
-            items = by_section.setdefault(section_slug(article.section), [])
+        if len(newest) < FEED_ITEMS:
+            newest.append(n)
+        if brief.section:
+            items = by_section.setdefault(section_slug(brief.section), [])
             if len(items) < FEED_ITEMS:
-                items.append(article)
+                items.append(n)
+    at = {n: ordered[n] for n in sorted(set(newest).union(*by_section.values()))}  # each read once, in order
+    latest = [at[n] for n in newest]
     yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml")
     yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml")
-    for items in (by_section[k] for k in sorted(by_section)):
-        section = items[0].section or ""  # the newest article's spelling
+    for feed in ([at[n] for n in by_section[k]] for k in sorted(by_section)):
+        section = feed[0].section or ""  # the newest article's spelling
         title = f"{settings.site_name} - {section}"
-        yield unquote(section_feed_path(section)), rss(items[:FEED_ITEMS], settings, title, section_feed_path(section))
-        yield unquote(section_feed_path(section, atom=True)), atom(items[:FEED_ITEMS], settings, title, section_feed_path(section, atom=True))
+        yield unquote(section_feed_path(section)), rss(feed, settings, title, section_feed_path(section))
+        yield unquote(section_feed_path(section, atom=True)), atom(feed, settings, title, section_feed_path(section, atom=True))
 
 
 def _xml(root: ET.Element) -> bytes:
@@ -78,7 +81,7 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
     the lines, joined, about 40. The articles are walked once, in order."""
     first = (ordered[0].modified or ordered[0].published) if ordered else None
     count = len(other_pages) + len(ordered)
-    walk = iter(ordered)
+    walk = iter(briefs(ordered))
 
     def urls(span: range, newest: list[datetime]) -> Iterator[str]:
         for n in span:
@@ -86,7 +89,7 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
                 rel, when = other_pages[n], first if other_pages[n] in ("", "page/") else None
             else:
                 article = next(walk)
-                rel, when = article_path(article), article.modified or article.published
+                rel, when = slug_path(article.url_slug), article.modified or article.published
             if when and (not newest or when > newest[0]):  # the first of the latest, as max() picks
                 newest[:] = [when]
             yield _entry("url", settings.absolute(rel), when)

@@ -13,6 +13,7 @@ from typing import Any
 
 from builder.article import Article
 from builder.pages import sort_newest_first
+from builder.record_store import briefs
 from builder.urls import article_path, slug_url
 
 RELATED = 4  # related articles under each article
@@ -38,7 +39,7 @@ class ArticleLinks:
         self.groups: dict[str, array[int]] = defaultdict(lambda: array("I"))  # by listing URL: positions in ``ordered``, newest first, ascending
         self.urls: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's listing URL, made once
         groups, sections, tags = self.groups, self.urls["sections"], self.urls["tags"]
-        for n, a in enumerate(self.ordered):  # what _keys gives, without its lists: this runs N times in the parent
+        for n, a in enumerate(briefs(self.ordered)):  # what _keys gives, without its lists: this runs N times in the parent
             if a.section:
                 groups[sections.get(a.section) or self._url("sections", a.section)].append(n)
             for tag in a.tags:
@@ -60,7 +61,7 @@ class ArticleLinks:
 
     def __getitem__(self, source: str) -> dict[str, Any]:
         if self._place is None:
-            self._place = {a.source: n for n, a in enumerate(self.ordered)}
+            self._place = {a.source: n for n, a in enumerate(briefs(self.ordered))}
         return self.at(self._place[source])[1]
 
     def at(self, here: int) -> tuple[str, dict[str, Any]]:

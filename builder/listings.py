@@ -31,7 +31,7 @@ from babel.dates import format_date
 from builder.article import Article
 from builder.dates import display_date, with_digits
 from builder.pages import front_matter, sort_newest_first
-from builder.record_store import Picked
+from builder.record_store import Picked, briefs
 from builder.settings import Settings
 from builder.urls import article_path, listed_urls, media_path, slug_url
 
@@ -81,7 +81,7 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
     by_month: dict[tuple[int, int], array[int]] = defaultdict(lambda: array("I"))
     undated: array[int] = array("I")
     names: dict[str, Counter[str]] = defaultdict(Counter)
-    for n, a in enumerate(ordered):
+    for n, a in enumerate(briefs(ordered)):
         if a.section:
             url = slug_url("sections", a.section)
             by_section[url].append(n)

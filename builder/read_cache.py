@@ -32,7 +32,7 @@ from builder.records import Facts
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 7  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store)
+FORMAT = 8  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store; facts with their brief)
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
 Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...], tuple[Facts, ...]]  # records (encoded), warnings, digests, listed keys, facts

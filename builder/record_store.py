@@ -20,10 +20,10 @@ import os
 import secrets
 import shutil
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, NamedTuple, Protocol, overload
 
 from builder.article import Article, Author, Image
 
@@ -66,6 +66,61 @@ _FIELDS = ("id", "source", "headline", "alternative_headline", "image", "paragra
 def names_of(article: Article) -> tuple[str, str, str]:
     """An article's source, id and URL slug (what :meth:`Records.names` reads back)."""
     return article.source, article.id, article.url_slug
+
+
+class Brief(NamedTuple):
+    """What listings, links and sitemaps walk every record for (:meth:`Records.briefs`): read
+    back without the record, about 2 µs instead of 10 (four walks of 20,000 records were 0.8 s
+    of the build after a new article)."""
+
+    source: str
+    id: str
+    url_slug: str
+    section: str | None
+    tags: tuple[str, ...]
+    published: datetime | None
+    modified: datetime | None
+
+
+def brief(article: Article) -> bytes:
+    """The column value of a record: its :func:`names_of`, then what :class:`Brief` adds.
+
+    >>> from datetime import timezone, timedelta
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))), section="س", tags=("t",))
+    >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None)
+    True
+    """
+    when = (article.published.isoformat() if article.published else None, article.modified.isoformat() if article.modified else None)
+    return marshal.dumps((*names_of(article), article.section, article.tags, *when))
+
+
+def _brief(value: bytes) -> Brief:
+    source, aid, slug, section, tags, published, modified = marshal.loads(value)
+    return Brief(source, aid, slug, section, tags, datetime.fromisoformat(published) if published else None, datetime.fromisoformat(modified) if modified else None)
+
+
+class Listed(Protocol):
+    """What an :class:`Article` and a :class:`Brief` both give."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def url_slug(self) -> str: ...
+    @property
+    def section(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def modified(self) -> datetime | None: ...
+
+
+def briefs(articles: Sequence[Article]) -> Iterable[Listed]:
+    """The articles in order, as briefs when they are a build's records (else as they are)."""
+    return articles.briefs() if isinstance(articles, Records) else articles
 
 
 def decode(blob: bytes) -> Article:
@@ -164,7 +219,11 @@ class Records(Sequence[Article]):
 
     def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
         """:func:`names_of` each record (of ``positions``, else all in order)."""
-        return map(marshal.loads, self._names.walk(positions))
+        return (marshal.loads(value)[:3] for value in self._names.walk(positions))
+
+    def briefs(self) -> Iterator[Brief]:
+        """Each record's :class:`Brief`, in order."""
+        return map(_brief, self._names.walk())
 
     def close(self) -> None:
         """Close the files and remove them."""
@@ -258,17 +317,17 @@ class RecordWriter:
     def __len__(self) -> int:
         return len(self._records.offsets) - 1
 
-    def append(self, blob: bytes, published: int | None, names: tuple[str, str, str]) -> int:
+    def append(self, blob: bytes, published: int | None, aid: str, briefly: bytes) -> int:
         """Add a record (``blob``: :func:`encode` of it; ``published``: its date in µs since
-        1970, :func:`builder.records.microseconds`; ``names``: its :func:`names_of`); its
-        position among those added."""
+        1970, :func:`builder.records.microseconds`; ``aid``: its id; ``briefly``: its
+        :func:`brief`); its position among those added."""
         position = len(self)
         self._records.append(blob)
-        self._names.append(marshal.dumps(names))
+        self._names.append(briefly)
         if published is not None:
-            self._dated.append((published, names[1], position))
+            self._dated.append((published, aid, position))
         else:
-            self._undated.append((names[1], position))
+            self._undated.append((aid, position))
         return position
 
     def source(self, position: int) -> str:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from builder.article import Article
 from builder.jsonld import DESCRIPTION_CHARS, description
+from builder.record_store import brief
 
 UNDATED = "undated"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -88,6 +89,7 @@ class Facts(NamedTuple):
     tags: tuple[str, ...]
     shown: bytes  # shown()
     month: str  # partition_key()
+    brief: bytes  # builder.record_store.brief()
 
 
 def facts_of(article: Article) -> Facts:
@@ -107,4 +109,5 @@ def facts_of(article: Article) -> Facts:
         article.tags,
         shown(article),
         partition_key(article),
+        brief(article),
     )

@@ -13,7 +13,7 @@ from builder import record_store
 from builder.article import Article, Author, Image
 from builder.pages import sort_newest_first
 from builder.records import microseconds
-from builder.record_store import Picked, RecordWriter, decode, encode, names_of
+from builder.record_store import Brief, Picked, RecordWriter, brief, briefs, decode, encode, names_of
 
 
 def full_article() -> Article:
@@ -55,7 +55,7 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
     read = articles(300)
     writer = RecordWriter(tmp_path)
     for n, a in enumerate(read):
-        assert writer.append(encode(a), microseconds(a.published) if a.published else None, names_of(a)) == n
+        assert writer.append(encode(a), microseconds(a.published) if a.published else None, a.id, brief(a)) == n
     assert writer.source(7) == read[7].source
     records = writer.finish()
     try:
@@ -69,6 +69,9 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
         assert list(picked) == [expected[5], expected[2], expected[9]] and picked[1:] == [expected[2], expected[9]]
         assert list(records.names()) == [names_of(a) for a in expected] and list(picked.names()) == [names_of(a) for a in picked]
         assert list(Picked(read, [3, 1]).names()) == [names_of(read[3]), names_of(read[1])]
+        assert list(records.briefs()) == [Brief(*names_of(a), a.section, a.tags, a.published, a.modified) for a in expected]
+        assert [b.published and b.published.isoformat() for b in records.briefs()] == [a.published and a.published.isoformat() for a in expected]  # each date with its own offset (sitemaps show it)
+        assert list(briefs(read)) == read  # articles as they are
         with pytest.raises(IndexError):
             records[300]
     finally:
@@ -81,7 +84,7 @@ def test_a_block_boundary_splits_no_record(tmp_path, monkeypatch):
     read = articles(40, seed=2)
     writer = RecordWriter(tmp_path)
     for a in read:
-        writer.append(encode(a), microseconds(a.published) if a.published else None, names_of(a))
+        writer.append(encode(a), microseconds(a.published) if a.published else None, a.id, brief(a))
     records = writer.finish()
     try:
         assert list(records) == list(sort_newest_first(read))
