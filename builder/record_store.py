@@ -83,19 +83,23 @@ class Brief(NamedTuple):
 
 
 def brief(article: Article) -> bytes:
-    """The column value of a record: its :func:`names_of`, then what :class:`Brief` adds.
+    """The column value of a record: its :func:`names_of`, then what :class:`Brief` adds, then
+    where that starts (4 bytes). :mod:`marshal` ignores what follows a value, so the names,
+    read three times a build, are read as fast as when they were the whole value.
 
     >>> from datetime import timezone, timedelta
     >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))), section="س", tags=("t",))
     >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None)
     True
     """
+    names = marshal.dumps(names_of(article))
     when = (article.published.isoformat() if article.published else None, article.modified.isoformat() if article.modified else None)
-    return marshal.dumps((*names_of(article), article.section, article.tags, *when))
+    return names + marshal.dumps((article.section, article.tags, *when)) + len(names).to_bytes(4, "little")
 
 
 def _brief(value: bytes) -> Brief:
-    source, aid, slug, section, tags, published, modified = marshal.loads(value)
+    source, aid, slug = marshal.loads(value)
+    section, tags, published, modified = marshal.loads(memoryview(value)[int.from_bytes(value[-4:], "little") : -4])
     return Brief(source, aid, slug, section, tags, datetime.fromisoformat(published) if published else None, datetime.fromisoformat(modified) if modified else None)
 
 
@@ -219,7 +223,7 @@ class Records(Sequence[Article]):
 
     def names(self, positions: Sequence[int] | None = None) -> Iterator[tuple[str, str, str]]:
         """:func:`names_of` each record (of ``positions``, else all in order)."""
-        return (marshal.loads(value)[:3] for value in self._names.walk(positions))
+        return map(marshal.loads, self._names.walk(positions))
 
     def briefs(self) -> Iterator[Brief]:
         """Each record's :class:`Brief`, in order."""
