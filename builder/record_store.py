@@ -100,7 +100,11 @@ def brief(article: Article) -> bytes:
 def _brief(value: bytes) -> Brief:
     source, aid, slug = marshal.loads(value)
     section, tags, published, modified = marshal.loads(memoryview(value)[int.from_bytes(value[-4:], "little") : -4])
-    return Brief(source, aid, slug, section, tags, datetime.fromisoformat(published) if published else None, datetime.fromisoformat(modified) if modified else None)
+    return Brief(source, aid, slug, section, tags, _date(published), _date(modified))
+
+
+def _date(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class Listed(Protocol):
@@ -138,8 +142,8 @@ def decode(blob: bytes) -> Article:
         None if image is None else Image(*image),
         paragraphs,
         dateline,
-        datetime.fromisoformat(published) if published else None,
-        datetime.fromisoformat(modified) if modified else None,
+        _date(published),
+        _date(modified),
         tuple(Author(*a) for a in authors),
         section,
         tags,
