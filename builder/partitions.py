@@ -35,10 +35,10 @@ from builder.profile import DEFAULT_PROFILE, Profile, load_profile
 from builder.record_store import encode
 from builder.records import Facts, as_of, facts_of, slim
 from builder.publish import PublishError, render
-from builder.search_shadow import shadow_page
+from builder.search_shadow import shadow_of
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
-from builder.validate import Finding, check_page, fold_notes
+from builder.validate import Finding, check_page, fold_notes, parse_page
 from builder.writer import replace_tree, write_files
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per partition
@@ -246,8 +246,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         rel = f"{ARTICLES}/{a.url_slug}/index.html"
         data = (site / rel).read_bytes()
         intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
-        checked = [[level, rel, msg] for level, msg in check_page(data.decode("utf-8"), True, intent, settings.image_hosts, now)]
-        shadow = shadow_page(data, settings.language) if shadow_dir else None
+        tree = parse_page(data.decode("utf-8"))
+        checked = [[level, rel, msg] for level, msg in check_page(tree, True, intent, settings.image_hosts, now)]
+        shadow = shadow_of(tree, settings.language) if shadow_dir else None
         if shadow is not None:
             shadows[rel] = f"<!doctype html>\n{shadow}\n"
         media_of = f"media/{a.id}/"

@@ -34,7 +34,12 @@ def shadow_page(html: bytes, default_language: str) -> str | None:
     >>> shadow_page(b"<html><body><p>no body marker</p></body></html>", "ar") is None
     True
     """
-    tree = lxml.html.document_fromstring(html)
+    return shadow_of(lxml.html.document_fromstring(html), default_language)
+
+
+def shadow_of(tree: HtmlElement, default_language: str) -> str | None:
+    """:func:`shadow_page` of a page already parsed, whose tree it takes apart: the build
+    parses each page once, checks it, then makes its shadow of the same tree."""
     bodies = tree.xpath("//*[@data-pagefind-body]")
     if not bodies:
         return None

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
+from lxml.html import HtmlElement
 from mkdocs.utils.meta import get_data
 
 from builder.discovery_check import check_discovery
@@ -147,12 +148,23 @@ def _intent(intents: dict[str, Path], rel: str) -> Any:
     return json.loads(meta["jsonld"]) if "jsonld" in meta else None
 
 
+def parse_page(html: str) -> HtmlElement:
+    """A page's tree: read by the checks and extruct, then made the search shadow."""
+    return lxml.html.fromstring(html)
+
+
 def check_page(
-    html: str, is_article: bool, intent: Any = None, allowed_hosts: frozenset[str] = frozenset(), now: datetime | None = None
+    html: str | HtmlElement,
+    is_article: bool,
+    intent: Any = None,
+    allowed_hosts: frozenset[str] = frozenset(),
+    now: datetime | None = None,
 ) -> list[tuple[str, str]]:
-    """Problems found in one page, as (level, message) pairs."""
+    """Problems found in one page (its text, or the tree :func:`parse_page` made of it), as
+    (level, message) pairs. The checks only read the tree, and extruct reads the same one: a
+    page parsed once, not twice (0.4 ms a page)."""
     problems: list[tuple[str, str]] = []
-    tree = lxml.html.fromstring(html)
+    tree = parse_page(html) if isinstance(html, str) else html
     root = tree.getroottree().getroot()
     if root.get("lang") is None or root.get("dir") != "rtl":
         problems.append(("error", "<html> lacks lang and dir=\"rtl\""))
@@ -173,7 +185,7 @@ def check_page(
         return problems
     import extruct  # 0.2 s to import: the build process checks few pages itself
 
-    extracted = extruct.extract(html, syntaxes=["json-ld"], errors="log").get("json-ld", [])
+    extracted = extruct.extract(tree, syntaxes=["json-ld"], errors="log").get("json-ld", [])
     if len(extracted) != 1:
         problems.append(("error", "extruct could not read the JSON-LD block"))
         return problems

@@ -449,3 +449,20 @@ def test_gather_names_a_missing_shadow_page(tmp_path):
     (month / "half-written").mkdir(parents=True)  # a build killed between the folder and its page
     with pytest.raises(PublishError, match="half-written/index.html is missing"):
         gather(tmp_path / "gathered" / "2024-01" / "articles", [month])
+
+
+def test_a_page_parsed_once_is_checked_and_shadowed_as_when_parsed_apart(sample_build):
+    """The build parses each article page once: the checks and extruct read the tree, then the
+    shadow takes it apart. Same findings and the same shadow as each parsing the page itself."""
+    from builder.search_shadow import shadow_of, shadow_page
+    from builder.validate import check_page, parse_page
+
+    root, _ = sample_build
+    pages = sorted((root / "site" / "articles").glob("*/index.html"))
+    assert len(pages) == 9
+    for page in pages:
+        data = page.read_bytes()
+        tree = parse_page(data.decode("utf-8"))
+        assert check_page(tree, True) == check_page(data.decode("utf-8"), True)
+        assert check_page(tree, True, {"@context": "changed"}) == check_page(data.decode("utf-8"), True, {"@context": "changed"}) != []
+        assert shadow_of(tree, "ar") == shadow_page(data, "ar") is not None
