@@ -11,8 +11,10 @@ times faster, the same bytes out) and put in PNG's chunks here.
 Most of the rest was shaping and rasterizing the headline (Amiri's contextual forms are costly
 to shape: about 0.3 ms to measure a line, 2 ms to draw one). Headlines share most of their
 words, so a headline of plain right-to-left text (see :func:`_by_words`) is measured and drawn
-word by word from a cache of shaped words: the same line breaks, each word the same pixels
-(placed to the nearest pixel). Any other headline is shaped whole, line by line, as before.
+word by word from a cache of shaped words: the same line breaks, and each word as it is
+shaped alone, placed to the nearest pixel (its glyphs then round their positions from the
+word's start, not the line's: within two pixels of the line drawn whole). Any other
+headline is shaped whole, line by line, as before.
 """
 
 from __future__ import annotations

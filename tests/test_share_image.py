@@ -20,6 +20,8 @@ NUMBERS = [
     "عاجل: الحكومة تعلن «خطة 2030» لخفض الأسعار بنسبة 45% في 3 أشهر",
     "2025: عام الذكاء الاصطناعي في المنطقة العربية بنسبة نمو 45% (تقرير)",
     "ارتفاع مؤشر البورصة ١٢٪ خلال الربع الأول من العام الحالي وتراجع 3.5% في الثاني مع 1,000 سهم",
+    # "45%" first on the third line: no letter before it there, so it reads 45%, not %45
+    "الحكومة تعلن خطة جديدة لخفض الأسعار في الأسواق المحلية مع بداية العام الجديد 45% من السوق",
 ]
 
 
@@ -62,6 +64,12 @@ def test_word_widths_break_lines_where_shaping_each_candidate_does(profile, size
             lines = [" ".join(word.removeprefix(share_image._ALM) for word in line) for line in by_words]
             assert lines == share_image.wrap(headline, share_image._font(size), TEXT_WIDTH)
     assert plain == len(headlines(profile))  # every sample headline is plain right-to-left text
+
+
+def test_digits_first_on_a_line_are_drawn_without_the_context_of_the_line_before():
+    lines = share_image._by_words(NUMBERS[-1].split(), 72)
+    assert [line[0] for line in lines] == ["الحكومة", "في", "45%"]
+    assert share_image._ALM + "45%" in share_image._in_line(NUMBERS[-1].split())  # in the whole headline it has one
 
 
 def test_a_word_drawn_apart_lands_within_two_pixels_of_the_whole_line(profile):
