@@ -30,7 +30,7 @@ from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
 from builder.listings import planned_listing_pages
 from builder.profile import load_profile
-from builder.executors import give_back_memory, make_executor, no_collection, release, worker_count
+from builder.executors import give_back_memory, local_workers, make_executor, no_collection, release, spread, worker_count
 from builder.incremental import Stored, remember, reusable, stored
 from builder.read_cache import CHUNK, ReadCache
 from builder.partitions import RenderTask, build_partition, code_digest, render_docs
@@ -44,6 +44,9 @@ from builder.settings import SettingsError, load_settings
 from builder.urls import ARTICLES, slug_path
 from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
+
+
+SPREAD = 3  # partitions and listing chunks to render that one worker makes alone
 
 
 def build_time() -> datetime:
@@ -67,6 +70,7 @@ class BuildReport:
     listings: dict[str, int] = field(default_factory=dict)  # made (0: reused whole) / rendered / reused pages
     spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
     discovery: str = ""  # the sitemaps, robots.txt and feeds: "made", or "reused" from the current site
+    workers: int = 0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -97,6 +101,7 @@ class BuildReport:
             "listings": self.listings,
             "spare_months": self.spare_months,
             "discovery": self.discovery,
+            "workers": self.workers,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "held": len(self.held),
@@ -133,11 +138,12 @@ def build(
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
     code = code_digest(settings.config_file, profile_file, loaded if site_dir is None else None)
     saving: list[threading.Thread] = []  # the read cache being written
-    with make_executor(jobs, scheduler) as pool:  # workers start before the file list: they need none of it
+    with report.stage("read"):
+        cache = ReadCache.load(settings.build_dir, code)
+    with make_executor(jobs, scheduler, all_workers=not cache.complete) as pool:  # everything to read: all workers, before the file list (they need none of it)
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
             files = inputs.names
-            cache = ReadCache.load(settings.build_dir, code)
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
@@ -181,6 +187,8 @@ def build(
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
             reused = [t for t in partitions if t.key in kept]
+            if len(todo) + len(chunks) > SPREAD:  # a few are made by one worker while this process goes on
+                spread(pool)
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(
                 f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
@@ -298,6 +306,7 @@ def build(
                 discovery_cache.remember(settings.build_dir, crawl, target)
                 recycle.remember(settings.build_dir, target, wanted)
         report.built = [(source, slug_path(slug)) for source, _, slug in articles.names()]  # made last: 14 MB at 100,000 not held while rendering
+        report.workers = local_workers(pool)
         articles.close()
     _start(saving)
     for thread in saving:

@@ -15,9 +15,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from builder.executors import spread
 from builder.partitions import ReadOutcome, ReadTask, read_chunk
 from builder.read_cache import ReadCache
 from builder.records import Facts
+
+
+SPREAD = 100  # changed files that one worker reads alone (about 1.3 ms each)
 
 
 @dataclass
@@ -38,6 +42,8 @@ def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Pa
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
     take the rest from ``cache``. Nothing is read until ``records`` is walked."""
     stale = cache.stale(files)
+    if len(stale) > SPREAD:
+        spread(pool)
     reading = Reading(stale=len(stale))
     reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading)
     return reading

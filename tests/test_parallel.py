@@ -42,12 +42,46 @@ def test_executors_agree(tmp_path, monkeypatch, dask_scheduler):
 
 def test_local_workers_start_with_the_pool():
     """Every worker is forked when the pool opens, while the parent is small, not at its first
-    task, when the parent already holds every article's record (copied pages, counted twice)."""
+    task, when the parent already holds every article's record (copied pages, counted twice).
+    A pool opened with one worker forks the others when asked to spread, all at once."""
     import psutil
 
-    from builder.executors import make_executor
+    from builder.executors import local_workers, make_executor, spread
 
-    before = {p.pid for p in psutil.Process().children()}  # other tests' servers, clusters
+    def children():
+        return {p.pid for p in psutil.Process().children()}
+
+    before = children()  # other tests' servers, clusters
     with make_executor(jobs=2) as pool:
-        assert len({p.pid for p in psutil.Process().children()} - before) == 2
+        assert len(children() - before) == 2 and local_workers(pool) == 2
         assert pool.submit(sum, [1, 2]).result() == 3
+    with make_executor(jobs=3, all_workers=False) as pool:
+        first = children() - before
+        assert len(first) == 1 and local_workers(pool) == 1
+        assert pool.submit(sum, [1, 2]).result() == 3
+        spread(pool)
+        assert len(children() - before - first) == 3 and local_workers(pool) == 3
+        assert list(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]
+        spread(pool)  # spread already: nothing new
+        assert local_workers(pool) == 3
+
+
+def test_workers_follow_the_work(tmp_path, monkeypatch):
+    """A build from nothing reads and renders on every worker; a rebuild after one edit, one
+    file to read and one partition to render, starts one; a rebuild that renders every
+    partition again (the site was deleted, the read cache stands) spreads over all of them."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    config = make_project(tmp_path, corpus)
+    first = build(config, jobs=2)
+    assert first.workers == 2 and first.partitions["built"] == SAMPLE_ARTICLES
+    story = corpus / "001_a3f09c2e7b14d6e1.txt"
+    story.write_text(story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    again = build(config, jobs=2)
+    assert again.published and again.partitions["built"] == 1 and again.workers == 1
+    assert any("ارتفعت أسعار النفط" in p.read_text(encoding="utf-8") for p in (tmp_path / "site" / "articles").glob("*/index.html"))
+    shutil.rmtree(tmp_path / "site")
+    whole = build(config, jobs=2)
+    assert whole.published and whole.partitions["built"] == SAMPLE_ARTICLES and whole.workers == 2
+    assert whole.to_json()["workers"] == 2
