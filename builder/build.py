@@ -46,7 +46,7 @@ from builder.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.writer import write_generated
 
 
-SPREAD = 3  # partitions and listing chunks to render that one worker makes alone
+SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
 
 
 def build_time() -> datetime:
@@ -138,9 +138,10 @@ def build(
     config, profile = str(settings.config_file), str(profile_file.resolve()) if profile_file else None
     code = code_digest(settings.config_file, profile_file, loaded if site_dir is None else None)
     saving: list[threading.Thread] = []  # the read cache being written
-    with report.stage("read"):
+    with report.stage("read"), no_collection():
         cache = ReadCache.load(settings.build_dir, code)
-    with make_executor(jobs, scheduler, all_workers=not cache.complete) as pool:  # everything to read: all workers, before the file list (they need none of it)
+    everything = not cache.complete or not (target / MARKER).exists()  # to read, or to render: all workers now, before the file list (they need none of it)
+    with make_executor(jobs, scheduler, all_workers=everything) as pool:
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
             files = inputs.names
@@ -187,7 +188,7 @@ def build(
             kept = {t.key for t in partitions if reusable(t, wanted[t.key], site_ok)}
             todo = [t for t in partitions if t.key not in kept]
             reused = [t for t in partitions if t.key in kept]
-            if len(todo) + len(chunks) > SPREAD:  # a few are made by one worker while this process goes on
+            if len(todo) + len(chunks) > SPREAD_RENDERS:  # a few are made by one worker while this process goes on
                 spread(pool)
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(

@@ -30,29 +30,32 @@ class InlineExecutor(Executor):
 
 
 class LocalWorkers(Executor):
-    """Local worker processes: one, or all of them, forked when made, more when :meth:`spread`
-    asks for them.
+    """Local worker processes: one, or all of them, forked when made; :meth:`spread` ends a
+    single worker and forks all of them in its place.
 
     Why: most builds after the first change a few files. A one-article rebuild at 20,000
     articles has one file to read and one partition to render; two workers started for it
     (each forked, then importing MkDocs and extruct) took both cores from the build's own
     reading of the other 19,999 records, for work one worker does while that reading goes on
     (ten alternating rebuilds: median 4.41 s with two, 4.09 s with one, and 0.5 s less CPU).
-    The build spreads over all of them when the work is worth it: everything to read, many
-    files, or many partitions or listing pages to render."""
+    The build forks all of them at once when it has everything to read or to render again,
+    and spreads later when it finds many changed files or many partitions and listing chunks
+    to render."""
 
     def __init__(self, workers: int, now: int) -> None:
         self.workers = workers
-        self.pool = _open(now)
         self.size = now
+        self.pool = _pool(now)
+        _fork_all(self.pool, now)
 
     def spread(self) -> None:
-        """Work on every worker from now on. A pool of fewer is replaced (its work is done:
-        the build spreads only between stages), so the workers added now are forked from
-        this process as it is now."""
+        """Work on every worker from now on. A single worker is ended and all of them forked
+        (a pool cannot grow once its first worker is forked): the build spreads only between
+        stages, when no task is pending."""
         if self.size < self.workers:
             self.pool.shutdown(wait=True)
-            self.pool, self.size = _open(self.workers), self.workers
+            self.size, self.pool = self.workers, _pool(self.workers)  # held before forking: an interrupt still shuts it down
+            _fork_all(self.pool, self.workers)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         return self.pool.submit(fn, *args, **kwargs)
@@ -61,14 +64,17 @@ class LocalWorkers(Executor):
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def _open(workers: int) -> ProcessPoolExecutor:
-    """A process pool with its workers forked now, while this process is small: a worker
-    forked at its first task would begin as a copy of everything the build holds by then,
-    pages copied for real as either side touches them."""
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
-    for _ in range(workers):  # the pool starts one worker per submit while none is idle
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
+
+
+def _fork_all(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Fork every worker now, while the build's process is as small as it will be for this
+    work: a worker forked at a later task would begin as a copy of everything the build
+    holds by then, pages copied for real as either side touches them. (With the fork start
+    method the first task forks them all; otherwise one each, while none is idle.)"""
+    for _ in range(workers):
         pool.submit(time.sleep, 0.05)
-    return pool
 
 
 @contextmanager
@@ -103,7 +109,7 @@ def local_workers(pool: Executor) -> int:
 def release(pool: Executor) -> None:
     """End local worker processes once no task is left: each keeps the memory of its last task
     (CPython rarely returns it), which would sit beside Pagefind in the search stage."""
-    if isinstance(pool, (ProcessPoolExecutor, LocalWorkers)):
+    if isinstance(pool, LocalWorkers):
         pool.shutdown(wait=True)
 
 
@@ -132,10 +138,12 @@ def no_collection() -> Iterator[None]:
 
 
 def _start_worker() -> None:
-    """Ready a local worker while the build reads: tie its life to the build's, and import what
-    rendering and checking pages need that the build's own process leaves out (MkDocs's build
-    and extruct: 0.25 s)."""
+    """Ready a local worker: tie its life to the build's, collect its cycles (a worker forked
+    inside :func:`no_collection` would inherit it off, and keep every MkDocs run's garbage),
+    and import what rendering and checking pages need that the build's own process leaves
+    out (MkDocs's build and extruct: 0.25 s, beside the build's reading when forked first)."""
     _die_with_parent()
+    gc.enable()
     import extruct  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
 

@@ -21,7 +21,7 @@ from builder.read_cache import ReadCache
 from builder.records import Facts
 
 
-SPREAD = 100  # changed files that one worker reads alone (about 1.3 ms each)
+SPREAD_FILES = 100  # changed files that one worker reads alone (about 1.3 ms each)
 
 
 @dataclass
@@ -40,9 +40,10 @@ class Reading:
 def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
-    take the rest from ``cache``. Nothing is read until ``records`` is walked."""
+    take the rest from ``cache``. Nothing is read until ``records`` is walked. More than
+    :data:`SPREAD_FILES` to read spread over every local worker (:func:`builder.executors.spread`)."""
     stale = cache.stale(files)
-    if len(stale) > SPREAD:
+    if len(stale) > SPREAD_FILES:
         spread(pool)
     reading = Reading(stale=len(stale))
     reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading)

@@ -43,10 +43,13 @@ def test_executors_agree(tmp_path, monkeypatch, dask_scheduler):
 def test_local_workers_start_with_the_pool():
     """Every worker is forked when the pool opens, while the parent is small, not at its first
     task, when the parent already holds every article's record (copied pages, counted twice).
-    A pool opened with one worker forks the others when asked to spread, all at once."""
+    A pool opened with one worker ends it when asked to spread and forks all of them at once,
+    each collecting its cycles even when forked where the build has collection off."""
+    import gc
+
     import psutil
 
-    from builder.executors import local_workers, make_executor, spread
+    from builder.executors import local_workers, make_executor, no_collection, spread
 
     def children():
         return {p.pid for p in psutil.Process().children()}
@@ -59,17 +62,37 @@ def test_local_workers_start_with_the_pool():
         first = children() - before
         assert len(first) == 1 and local_workers(pool) == 1
         assert pool.submit(sum, [1, 2]).result() == 3
-        spread(pool)
-        assert len(children() - before - first) == 3 and local_workers(pool) == 3
+        with no_collection():
+            spread(pool)
+        now = children() - before
+        assert len(now) == 3 and not now & first and local_workers(pool) == 3
         assert list(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]
+        assert all(pool.map(_collecting, range(6)))
         spread(pool)  # spread already: nothing new
-        assert local_workers(pool) == 3
+        assert children() - before == now
+
+
+def _collecting(_):
+    import gc
+
+    return gc.isenabled()
+
+
+def edit(corpus, n=1):
+    """Change the body of the first ``n`` stories of the sample corpus."""
+    for story in sorted(corpus.glob("*.txt"))[:n]:
+        story.write_text(story.read_text(encoding="utf-8").replace("\n\n", "\n\nوفي آخر التطورات، ", 1), encoding="utf-8")
 
 
 def test_workers_follow_the_work(tmp_path, monkeypatch):
     """A build from nothing reads and renders on every worker; a rebuild after one edit, one
-    file to read and one partition to render, starts one; a rebuild that renders every
-    partition again (the site was deleted, the read cache stands) spreads over all of them."""
+    file to read and one partition to render, starts one; with no site to start from (the
+    read cache stands), every partition is rendered again on all of them; and a rebuild
+    that finds more files to read, or more partitions to render, than one worker takes
+    ends it and spreads over all of them."""
+    import builder.build
+    import builder.read_stage
+
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
@@ -85,3 +108,9 @@ def test_workers_follow_the_work(tmp_path, monkeypatch):
     whole = build(config, jobs=2)
     assert whole.published and whole.partitions["built"] == SAMPLE_ARTICLES and whole.workers == 2
     assert whole.to_json()["workers"] == 2
+    for module, name in ((builder.read_stage, "SPREAD_FILES"), (builder.build, "SPREAD_RENDERS")):
+        with monkeypatch.context() as m:
+            m.setattr(module, name, 0)  # one file, or one partition, is already more than one worker takes
+            edit(corpus)
+            spread = build(config, jobs=2)
+            assert spread.published and spread.partitions["built"] == 1 and spread.workers == 2, name
