@@ -140,7 +140,8 @@ def build(
     saving: list[threading.Thread] = []  # the read cache being written
     with report.stage("read"), no_collection():
         cache = ReadCache.load(settings.build_dir, code)
-    everything = not cache.complete or not (target / MARKER).exists()  # to read, or to render: all workers now, before the file list (they need none of it)
+    site_ok = (target / MARKER).exists()  # a site this builder made, to start from (the lock keeps it as it is)
+    everything = not cache.complete or not site_ok  # to read, or to render: all workers now, before the file list (they need none of it)
     with make_executor(jobs, scheduler, all_workers=everything) as pool:
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
@@ -168,7 +169,6 @@ def build(
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # what lives to the end holds no cycles: later collections skip it
         if articles:  # with nothing to publish, docs/ and site/ keep the last good build
-            site_ok = (target / MARKER).exists()
             with report.stage("listings"):
                 listing = listing_cache.unchanged(listed, settings.build_dir, target, site_ok)
                 report.listings["made"] = int(listing is None)
