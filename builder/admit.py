@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from builder.cached_runs import Run, line_of
 from builder.listings import Spellings
 from builder.record_store import RecordWriter, decode, encode
 from builder.records import Facts, as_of, facts_of, microseconds
@@ -75,9 +76,30 @@ class Admission:
         self._listed.update(key)
         self.keys += key
         self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month
-        self.lines += hashlib.sha256(f"{facts.source}\0{digest}\0{facts.slug}".encode()).digest()
+        self.lines += line_of(facts, digest)
         self.spellings.add_names(facts.section, facts.tags, facts.source)
         self._shown.update(facts.shown)
+
+    def take_run(self, run: Run) -> bool:
+        """Admit a read-cache chunk's records at once (:mod:`builder.cached_runs`), as
+        :meth:`take` would one by one, when none of them can be refused, held back or have a
+        date left out; False (nothing taken) otherwise, for the caller to take them one by one."""
+        if (run.latest is not None and run.latest > self._now) or not run.distinct:
+            return False
+        if not (self._ids.keys().isdisjoint(run.ids) and self._slugs.keys().isdisjoint(run.slugs)):
+            return False
+        start = self.store.append_run(run)
+        positions = range(start, start + len(run))
+        self._ids.update(zip(run.ids, positions))
+        self._slugs.update(zip(run.slugs, positions))
+        self.digests.data += run.digests
+        self._listed.update(run.keys)
+        self.keys += run.keys
+        self.months.extend([self._month.setdefault(m, m) for m in run.months])
+        self.lines += run.lines
+        self.spellings.merge(run.pairs)
+        self._shown.update(run.shown)
+        return True
 
     def shown_digest(self) -> str:
         """:func:`builder.discovery_cache.shown_digest` of the admitted records, in path order."""

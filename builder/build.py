@@ -146,9 +146,9 @@ def build(
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
             files = inputs.names
-            reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler))
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
+            reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler), gate.take_run)
             for record, facts, key, digest in reading.records:  # each record to the record file as it is read
                 gate.take(record, facts, key, digest)
             report.rejected = reading.rejected + gate.rejected

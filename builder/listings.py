@@ -159,6 +159,16 @@ class Spellings:
         else:
             pair[1] += 1
 
+    def merge(self, pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]]) -> None:
+        """Count in the pairs of the records that follow those given so far (the same as
+        :meth:`add_names` for each of them in turn)."""
+        for names, (source, count) in pairs.items():
+            pair = self.pairs.get(names)
+            if pair is None:
+                self.pairs[names] = [source, count]
+            else:
+                pair[1] += count
+
     def merged(self) -> list[tuple[str, str]]:
         url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
         first: dict[str, str] = {}  # URL -> the first spelling met

@@ -6,11 +6,13 @@ What each file gave (its slim records, warnings, content hashes and listed keys)
 file is read again every build. The folder holds pickles of about ``CHUNK`` files each, in path
 order, and an index naming them:
 
-- a chunk file is two pickles, its files' stats, then their entries: loading the cache reads
-  the stats alone, and the entries of one chunk at a time are read as the build walks the
-  files in path order (:class:`_Entries`), so the build's process never holds every file's
-  records (which go on to the record file, :mod:`builder.record_store`); a value many
-  records share (a section, a time zone) is one object per chunk;
+- a chunk file is three pickles, its files' stats, their records as one run
+  (:mod:`builder.cached_runs`), then their entries: loading the cache reads the stats alone;
+  as the build walks the files in path order it reads the run of a chunk none of whose files
+  changed, and the entries of one other chunk at a time (:class:`_Entries`), so the build's
+  process never holds every file's records (which go on to the record file,
+  :mod:`builder.record_store`); a value many records share (a section, a time zone) is one
+  object per chunk;
 - a build writes again only the chunks whose files changed (a chunk keeps its range of paths
   from build to build): after one edit, one pickle of 1,000 files instead of all of them
   (0.16 s of this process's time at 20,000 files, spent beside Pagefind).
@@ -27,15 +29,14 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.cached_runs import Entry, Run, run_of
 from builder.partitions import ReadOutcome, StatKey, stat_key
-from builder.records import Facts
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 8  # a chunk file is two pickles: the stats, then the entries (records encoded by builder.record_store; facts with their brief)
+FORMAT = 9  # a chunk file is three pickles: its stats (with the size of the next), its run (builder.cached_runs), its entries (records encoded by builder.record_store; facts with their brief)
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
-Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...], tuple[Facts, ...]]  # records (encoded), warnings, digests, listed keys, facts
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos
 
 
@@ -100,6 +101,8 @@ class ReadCache:
     stats: dict[str, Stat] = field(default_factory=dict)  # path -> (stat, photos)
     entries: _Entries = field(init=False)  # path -> entry, read from the chunk files as asked for
     files: list[str] = field(default_factory=list)  # the chunk files, in path order, as loaded
+    paths: list[list[str]] = field(default_factory=list)  # each chunk's paths, in order, as loaded
+    runs: list[int] = field(default_factory=list)  # where each chunk's run starts in its file
     starts: list[list[str]] = field(default_factory=list)  # each chunk's first path (as _order), as loaded
     changed: set[str] = field(default_factory=set)  # paths put or forgotten since loading
     complete: bool = False  # loaded from an index of this code: else every chunk is written
@@ -123,9 +126,11 @@ class ReadCache:
             cache.entries.folder = folder
             for name in index[2]:
                 with open(folder / name, "rb") as handle:
-                    stats: dict[str, Stat] = pickle.load(handle)  # the entries after them are read as the build walks the files
-                    cache.entries.chunks.append((name, handle.tell()))
+                    stats, run_size = pickle.load(handle)  # the run and entries after them are read as the build walks the files
+                    cache.runs.append(handle.tell())
+                    cache.entries.chunks.append((name, handle.tell() + run_size))
                 cache.files.append(name)
+                cache.paths.append(list(stats))
                 cache.starts.append(_order(next(iter(stats))))
                 cache.stats.update(stats)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, StopIteration):
@@ -142,6 +147,17 @@ class ReadCache:
             if stat is None or stat_key(path, stat[1]) != stat[0] or path not in entries:
                 found.append(path)
         return found
+
+    def run(self, n: int) -> Run | None:
+        """The run of the ``n``-th chunk loaded, as it was written (None: it cannot be read, and
+        its entries are taken one by one)."""
+        try:
+            with open(self.entries.folder / self.files[n], "rb") as handle:
+                handle.seek(self.runs[n])
+                run = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            return None
+        return run if isinstance(run, Run) else None
 
     def put(self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their
@@ -182,9 +198,12 @@ class ReadCache:
     def _write(self, folder: Path, group: list[str]) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(8)}.pickle"
+        entries = {k: self.entries[k] for k in group}
+        run = pickle.dumps(run_of(list(entries.values())), protocol=pickle.HIGHEST_PROTOCOL)
         with open(folder / name, "wb") as handle:
-            pickle.dump({k: self.stats[k] for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump({k: self.entries[k] for k in group}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(({k: self.stats[k] for k in group}, len(run)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(run)
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return name
 
     def keep_only(self, paths: set[str]) -> None:

@@ -10,11 +10,12 @@ hash their listed fields, so this process only decodes what it checks.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from builder.cached_runs import Run
 from builder.executors import spread
 from builder.partitions import ReadOutcome, ReadTask, read_chunk
 from builder.read_cache import ReadCache
@@ -37,31 +38,51 @@ class Reading:
     stale: int = 0  # files read now (the rest came from the cache)
 
 
-def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int) -> Reading:
+def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int, take_run: Callable[[Run], bool] = lambda run: False) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
     take the rest from ``cache``. Nothing is read until ``records`` is walked. More than
-    :data:`SPREAD_FILES` to read spread over every local worker (:func:`builder.executors.spread`)."""
+    :data:`SPREAD_FILES` to read spread over every local worker (:func:`builder.executors.spread`).
+
+    A cached chunk none of whose files changed is offered whole to ``take_run`` (the admission
+    gate's :meth:`builder.admit.Admission.take_run`) as the walk reaches it; its records come
+    out of ``records`` one by one only when that declines it."""
     stale = cache.stale(files)
     if len(stale) > SPREAD_FILES:
         spread(pool)
     reading = Reading(stale=len(stale))
-    reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading)
+    reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading, take_run)
     return reading
 
 
-def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading) -> Iterator[tuple[bytes, Facts, bytes, str]]:
+def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading, take_run: Callable[[Run], bool]) -> Iterator[tuple[bytes, Facts, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
-    pending = next(arriving, None)
-    for path in files:
-        if pending is not None and pending[0] == path:  # stale is files' own order, and so is the pool's
-            outcome = pending[1]
+    waiting = iter(stale)  # stale is files' own order, and so is the pool's
+    due = next(waiting, None)
+    changed = set(stale)
+    chunk_at = {paths[0]: n for n, paths in enumerate(cache.paths) if paths}
+    i = 0
+    while i < len(files):
+        path = files[i]
+        n = chunk_at.get(path)
+        if n is not None:  # a cached chunk starts here: whole, if its files are all here and unchanged
+            paths = cache.paths[n]
+            if files[i : i + len(paths)] == paths and changed.isdisjoint(paths):
+                run = cache.run(n)
+                if run is not None and take_run(run):
+                    reading.warnings.extend(run.warnings)
+                    i += len(paths)
+                    continue
+        i += 1
+        if path == due:  # its answer is waited for only now: the cached files before it are walked while a worker starts
+            answer, outcome = next(arriving)
+            assert answer == path, (answer, path)
             reading.rejected.extend(outcome.rejected)
             records, warned, hashed, keyed, facts = cache.put(path, outcome, tuple(outcome.blobs), tuple(outcome.keys))
             cache.spill(build_dir)
-            pending = next(arriving, None)  # (taken in first: the next chunk's answers are asked for only now)
+            due = next(waiting, None)
         else:
             records, warned, hashed, keyed, facts = cache.entries[path]
         reading.warnings.extend(warned)

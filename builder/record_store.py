@@ -22,10 +22,14 @@ import shutil
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 from builder.article import Article, Author, Image
+
+if TYPE_CHECKING:
+    from builder.cached_runs import Run
 
 RECORDS = "records"  # inside Settings.build_dir: the current build's record files
 _BLOCK = 1 << 20  # bytes read at a time when the records are walked in order
@@ -286,6 +290,11 @@ class _ColumnWriter:
         self._out.write(value)
         self.offsets.append(self.offsets[-1] + len(value))
 
+    def append_all(self, values: bytes, sizes: Iterable[int]) -> None:
+        """Append values laid end to end (``sizes``: the length of each)."""
+        self._out.write(values)
+        self.offsets.extend(islice(accumulate(sizes, initial=self.offsets[-1]), 1, None))
+
     def get(self, index: int) -> bytes:
         self._out.flush()
         with open(self.path, "rb") as handle:
@@ -337,6 +346,19 @@ class RecordWriter:
         else:
             self._undated.append((aid, position))
         return position
+
+    def append_run(self, run: Run) -> int:
+        """Add a run's records (:mod:`builder.cached_runs`) as :meth:`append` would one by one;
+        the position of its first."""
+        start = len(self)
+        self._records.append_all(run.blobs, run.blob_sizes)
+        self._names.append_all(run.briefs, run.brief_sizes)
+        for position, (published, aid) in enumerate(zip(run.published, run.ids), start):
+            if published is not None:
+                self._dated.append((published, aid, position))
+            else:
+                self._undated.append((aid, position))
+        return start
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""

@@ -9,10 +9,19 @@ import pytest
 import yaml
 
 import builder.publish as publish
+import builder.read_cache as read_cache
 import builder.validate as validate
 from builder.build import build
 from builder.listing_cache import html_path
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
+
+
+@pytest.fixture(autouse=True)
+def small_read_cache_chunks(monkeypatch):
+    """Read-cache chunks of two files, so that an edit leaves most chunks whole: the admission
+    gate takes those as runs (builder.cached_runs), and these tests show a site made that way
+    equals a full build."""
+    monkeypatch.setattr(read_cache, "CHUNK", 2)
 
 
 def tree_hashes(root):
@@ -75,6 +84,30 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     again = build(config)
     assert again.published and again.partitions["built"] == rebuilt
     assert again.partitions["reused"] == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
+
+
+def test_unchanged_read_cache_chunks_are_admitted_whole(tmp_path, monkeypatch):
+    """After one edit the gate takes every chunk of the read cache but the edited file's as a
+    run, and the site equals a full build."""
+    from builder.admit import Admission
+
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    change_body(corpus)  # 001_...: its chunk is 000 and 001
+    taken = []
+    real = Admission.take_run
+
+    def counting(gate, run):
+        accepted = real(gate, run)
+        taken.append(len(run) if accepted else -len(run))
+        return accepted
+
+    monkeypatch.setattr(Admission, "take_run", counting)
+    again = build(config)
+    assert again.published and again.partitions["built"] == 1
+    assert taken == [2] * ((SAMPLE_ARTICLES - 2) // 2) + [1] * (SAMPLE_ARTICLES % 2)  # chunks of two files, one article each
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 

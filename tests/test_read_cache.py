@@ -6,11 +6,12 @@ from builder.article import Article
 from builder.partitions import ReadOutcome
 from builder.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
 from builder.record_store import decode, encode
+from builder.records import facts_of
 
 
 def outcome(path, text="p"):
-    article = encode(Article(os.path.basename(path), path, "عنوان", None, None, (text,)))
-    return ReadOutcome(blobs=[article], digests={path: "d" * 64}, stat=((1, 2), None)), (article,)
+    article = Article(os.path.basename(path), path, "عنوان", None, None, (text,))
+    return ReadOutcome(blobs=[encode(article)], facts=[facts_of(article)], digests={path: "d" * 64}, stat=((1, 2), None)), (encode(article),)
 
 
 def filled(paths):
