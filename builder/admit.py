@@ -45,7 +45,8 @@ class Admission:
         self.keys = bytearray()  # each one's listed key (16 bytes), for builder.tasks.link_files
         self.digests = Digests()  # each one's inputs' digest
         self.spellings = Spellings()  # for builder.listings.merged_names
-        self._shown = hashlib.sha256()
+        self._dated = hashlib.sha256()  # of every admitted record's builder.records.dated, in path order
+        self.told = bytearray()  # each one's builder.records.told (16 bytes), by its place in the store
         self._now = microseconds(moment)
 
     def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
@@ -78,7 +79,8 @@ class Admission:
         self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month
         self.lines += line_of(facts, digest)
         self.spellings.add_names(facts.section, facts.tags, facts.source)
-        self._shown.update(facts.shown)
+        self._dated.update(facts.dated)
+        self.told += facts.told
 
     def take_run(self, run: Run) -> bool:
         """Admit a read-cache chunk's records at once (:mod:`builder.cached_runs`), as
@@ -98,12 +100,14 @@ class Admission:
         self.months.extend([self._month.setdefault(m, m) for m in run.months])
         self.lines += run.lines
         self.spellings.merge(run.pairs)
-        self._shown.update(run.shown)
+        self._dated.update(run.dated)
+        self.told += run.told
         return True
 
-    def shown_digest(self) -> str:
-        """:func:`builder.discovery_cache.shown_digest` of the admitted records, in path order."""
-        return self._shown.hexdigest()
+    def dated_digest(self) -> str:
+        """What the sitemaps show of the admitted records that no listing does
+        (:func:`builder.discovery_cache.discovery_key`)."""
+        return self._dated.hexdigest()
 
     def listed_digest(self) -> str:
         """:func:`builder.listing_cache.listed_digest` of the admitted records' keys, in order."""

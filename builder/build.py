@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.discovery import discovery_files, news_sitemap
-from builder.discovery_cache import NEWS, discovery_key
+from builder.discovery import discovery_files, feed_items, news_sitemap
+from builder.discovery_cache import NEWS, discovery_key, told_digest
 from builder.discovery_check import check_lasting, check_news
 from builder.load import orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
@@ -164,7 +164,7 @@ def build(
             report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build, reused listings or not
             months, lines, digests, arrival = [gate.months[n] for n in articles.arrival], gate.lines, gate.digests, articles.arrival
             key_of = _by_position(gate.keys, 16, arrival)  # each one's listed key
-            shown = gate.shown_digest()
+            dated, told_of = gate.dated_digest(), _by_position(gate.told, 16, arrival)  # for the crawler files' key
             del cache, files, inputs, reading, gate
             give_back_memory(collect=False)  # no cycles among them: a collection here walked every record (0.09 s at 20,000)
             gc.freeze()  # what lives to the end holds no cycles: later collections skip it
@@ -259,15 +259,17 @@ def build(
                 with report.stage("discovery"):
                     (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
                     pages = site_parts.other_pages(fresh)
-                    crawl.key = discovery_key(listed, shown, pages)
-                    lasting = discovery_cache.recorded(settings.build_dir, crawl.key, target) if site_ok else None
-                    if lasting:  # only the news sitemap, whose window moves with "now", is made again
-                        discovery_cache.link(lasting, target, fresh)
+                    lasting = discovery_cache.recorded(settings.build_dir, target) if site_ok else None
+                    if lasting and lasting.key == discovery_key(listed, dated, told_digest(lasting.feeds, told_of, len(articles)), pages):
+                        discovery_cache.link(lasting, target, fresh)  # only the news sitemap, whose window moves with "now", is made again
                         made: Iterator[tuple[str, bytes]] = iter([(NEWS, news_sitemap(articles, settings, moment))])
-                        crawl.files, crawl.problems = lasting.files, lasting.problems
+                        crawl.key, crawl.files, crawl.problems, crawl.feeds = lasting.key, lasting.files, lasting.problems, lasting.feeds
                         report.discovery = "reused"
                     else:
-                        made = discovery_files(articles, pages, settings, moment)
+                        lasting, items = None, feed_items(articles)
+                        crawl.feeds = items.positions()
+                        crawl.key = discovery_key(listed, dated, told_digest(crawl.feeds, told_of, len(articles)), pages)
+                        made = discovery_files(articles, pages, settings, moment, items=items)
                         report.discovery = "made"
                     written = []
                     for rel, data in made:  # each file written as it is made

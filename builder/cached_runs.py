@@ -38,7 +38,8 @@ class Run:
     keys: bytes  # listed keys, 16 bytes each
     lines: bytes  # builder.tasks.partition_digest lines, 32 bytes each
     months: tuple[str, ...]
-    shown: bytes  # each one's builder.records.shown, end to end
+    dated: bytes  # each one's builder.records.dated (16 bytes), end to end
+    told: bytes  # each one's builder.records.told (16 bytes), end to end
     pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]]  # builder.listings.Spellings.pairs of them alone
     warnings: tuple[tuple[str, str], ...]  # the files' warnings, in order
 
@@ -55,12 +56,12 @@ def run_of(entries: Sequence[Entry]) -> Run:
     """The run of a chunk's entries (each file's, in path order).
 
     >>> from builder.records import Facts
-    >>> f = Facts("i", "S", "a.txt", 5, 9, "s", ("t",), b"x", "1970-01", b"b")
+    >>> f = Facts("i", "S", "a.txt", 5, 9, "s", ("t",), b"d", b"t", "1970-01", b"b")
     >>> r = run_of([((b"rec",), (("a.txt", "w"),), (("a.txt", "ab" * 32),), (b"k" * 16,), (f,))])
     >>> r.blobs, r.slugs, r.latest, r.distinct, r.pairs, r.warnings, len(r.digests), len(r)
     (b'rec', ('s',), 9, True, {('s', ('t',)): ['a.txt', 1]}, (('a.txt', 'w'),), 33, 1)
     """
-    blobs, briefs, digests, lines, shown = bytearray(), bytearray(), bytearray(), bytearray(), bytearray()
+    blobs, briefs, digests, lines, dated, told = bytearray(), bytearray(), bytearray(), bytearray(), bytearray(), bytearray()
     blob_sizes: list[int] = []
     brief_sizes: list[int] = []
     facts_all: list[Facts] = []
@@ -77,7 +78,8 @@ def run_of(entries: Sequence[Entry]) -> Run:
             digests += bytes.fromhex(digest) + b"\0"
             keys += key
             lines += line_of(fact, digest)
-            shown += fact.shown
+            dated += fact.dated
+            told += fact.told
             facts_all.append(fact)
             pair = pairs.get((fact.section, fact.tags))
             if pair is None:
@@ -101,7 +103,8 @@ def run_of(entries: Sequence[Entry]) -> Run:
         bytes(keys),
         bytes(lines),
         tuple(f.month for f in facts_all),
-        bytes(shown),
+        bytes(dated),
+        bytes(told),
         pairs,
         tuple(warnings),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import quote, unquote
@@ -40,15 +41,23 @@ def section_feed_path(section: str, atom: bool = False) -> str:
     return f"sections/{quote(section_slug(section))}/{'atom.xml' if atom else 'feed.xml'}"
 
 
-def discovery_files(articles: Sequence[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000) -> Iterator[tuple[str, bytes]]:
-    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds.
-    The articles are walked in order, and only a feed's items are held."""
-    ordered = sort_newest_first(articles)
-    yield from sitemaps(ordered, other_pages, settings, sitemap_max)
-    yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
-    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.absolute('sitemap.xml')}\nSitemap: {settings.absolute('news-sitemap.xml')}\n".encode()
-    newest: list[int] = []  # positions in ``ordered``: only a feed's items are read whole
-    by_section: dict[str, list[int]] = {}  # by folder: spellings sharing one are one feed
+@dataclass(frozen=True)
+class FeedItems:
+    """Which articles the feeds show, by position in the newest-first order: the newest
+    overall, and the newest of each section (by folder: spellings sharing one are one feed)."""
+
+    newest: list[int]
+    by_section: dict[str, list[int]]
+
+    def positions(self) -> list[int]:
+        """Every article some feed shows, in order."""
+        return sorted(set(self.newest).union(*self.by_section.values()))
+
+
+def feed_items(ordered: Sequence[Article]) -> FeedItems:
+    """The feeds' items of articles sorted newest first (one walk of their briefs)."""
+    newest: list[int] = []
+    by_section: dict[str, list[int]] = {}
     for n, brief in enumerate(briefs(ordered)):
         if not brief.published:
             break  # the undated come last
@@ -58,7 +67,20 @@ def discovery_files(articles: Sequence[Article], other_pages: list[str], setting
             items = by_section.setdefault(section_slug(brief.section), [])
             if len(items) < FEED_ITEMS:
                 items.append(n)
-    at = {n: ordered[n] for n in sorted(set(newest).union(*by_section.values()))}  # each read once, in order
+    return FeedItems(newest, by_section)
+
+
+def discovery_files(articles: Sequence[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000, items: FeedItems | None = None) -> Iterator[tuple[str, bytes]]:
+    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds.
+    The articles are walked in order, and only a feed's items are held (``items``: the
+    :func:`feed_items` of ``articles``, when the caller has them)."""
+    ordered = sort_newest_first(articles)
+    yield from sitemaps(ordered, other_pages, settings, sitemap_max)
+    yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
+    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.absolute('sitemap.xml')}\nSitemap: {settings.absolute('news-sitemap.xml')}\n".encode()
+    items = items or feed_items(ordered)
+    newest, by_section = items.newest, items.by_section
+    at = {n: ordered[n] for n in items.positions()}  # each read once, in order
     latest = [at[n] for n in newest]
     yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml")
     yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml")

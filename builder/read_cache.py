@@ -34,7 +34,7 @@ from builder.partitions import ReadOutcome, StatKey, stat_key
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 9  # a chunk file is three pickles: its stats (with the size of the next), its run (builder.cached_runs), its entries (records encoded by builder.record_store; facts with their brief)
+FORMAT = 10  # a chunk file is three pickles: its stats (with the size of the next), its run (builder.cached_runs), its entries (records encoded by builder.record_store; facts with their brief)
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos

@@ -61,13 +61,20 @@ def partition_key(article: Article) -> str:
     return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
 
 
-def shown(article: Article) -> bytes:
-    """What sitemaps and feeds show of an article that no listing does
-    (:func:`builder.discovery_cache.shown_digest`): the modified date, the description and
-    the authors, hashed."""
+def dated(article: Article) -> bytes:
+    """What the sitemaps show of an article that no listing does, hashed: its modified date
+    (``lastmod``; a feed shows it too). See :func:`builder.discovery_cache.discovery_key`."""
     modified = article.modified.isoformat() if article.modified else ""
+    return hashlib.sha256(modified.encode()).digest()[:16]
+
+
+def told(article: Article) -> bytes:
+    """What a feed shows of its items that neither a listing nor :func:`dated` covers, hashed:
+    the description (RSS and Atom summaries) and the authors (Atom). Only a feed's items are
+    shown so, so an edit to the first paragraph of an article in no feed leaves every
+    crawler file as it was."""
     authors = "\1".join(x.name for x in article.authors)
-    return hashlib.sha256(f"{modified}\0{description(article)}\0{authors}\0".encode()).digest()
+    return hashlib.sha256(f"{description(article)}\0{authors}\0".encode()).digest()[:16]
 
 
 def microseconds(when: datetime) -> int:
@@ -87,7 +94,8 @@ class Facts(NamedTuple):
     modified: int | None  # microseconds()
     section: str | None
     tags: tuple[str, ...]
-    shown: bytes  # shown()
+    dated: bytes  # dated()
+    told: bytes  # told()
     month: str  # partition_key()
     brief: bytes  # builder.record_store.brief()
 
@@ -107,7 +115,8 @@ def facts_of(article: Article) -> Facts:
         microseconds(article.modified) if article.modified else None,
         article.section,
         article.tags,
-        shown(article),
+        dated(article),
+        told(article),
         partition_key(article),
         brief(article),
     )

@@ -46,7 +46,8 @@ def state(gate: Admission) -> dict[str, object]:
             "pairs": list(gate.spellings.pairs.items()),
             "merged": gate.spellings.merged(),
             "listed": gate.listed_digest(),
-            "shown": gate.shown_digest(),
+            "dated": gate.dated_digest(),
+            "told": bytes(gate.told),
             "claims": (gate._ids, gate._slugs),
             "refused": (gate.rejected, gate.held, gate.warnings),
         }

@@ -84,3 +84,34 @@ def test_a_new_modified_date_author_or_first_paragraph_makes_them_again(tmp_path
         again = build(config)
         assert again.published and again.discovery == "made" and again.listings["made"] == 0, n
         assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), n
+
+
+def test_only_the_feeds_items_descriptions_and_authors_count(tmp_path, monkeypatch):
+    """A feed shows the description and authors of its items alone: editing those of an
+    article no feed shows leaves every crawler file as it was (each feed of one item here:
+    the site's newest, and each section's), while its modified date (the sitemap's lastmod),
+    or the authors of a feed's item, makes them again. After each build the site equals a
+    full build."""
+    import builder.discovery as discovery
+
+    monkeypatch.setattr(discovery, "FEED_ITEMS", 1)
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    old = corpus / "004_e92f4b7a1c3d5068.txt"  # technology, February 2025: no deck; September's is the section's newest
+    first = old.read_text(encoding="utf-8").split("\n\n")[1].split()[0]
+    steps = [
+        (old, first, first + "،", "reused"),
+        (corpus / "004_e92f4b7a1c3d5068.toml", 'name = "ريم الحسن"', 'name = "ريم حسن"', "reused"),
+        (corpus / "004_e92f4b7a1c3d5068.toml", "modified = 2025-02-19T16:00:00+03:00", "modified = 2025-03-01T16:00:00+03:00", "made"),
+        (corpus / "008_9d1f3b5c7e0a2468.toml", 'name = "ريم الحسن"', 'name = "ريم حسن"', "made"),  # the section feed's item
+    ]
+    for n, (path, before, after, discovered) in enumerate(steps):
+        files = inodes(work / "site")
+        text = path.read_text(encoding="utf-8")
+        assert before in text
+        path.write_text(text.replace(before, after, 1), encoding="utf-8")
+        again = build(config)
+        assert again.published and again.discovery == discovered and again.listings["made"] == 0, n
+        assert (inodes(work / "site") == files) == (discovered == "reused"), n
+        assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), n
