@@ -6,10 +6,12 @@ What each file gave (its slim records, warnings, content hashes and listed keys)
 file is read again every build. The folder holds pickles of about ``CHUNK`` files each, in path
 order, and an index naming them:
 
-- a chunk file is three pickles, its files' stats, their records as one run
-  (:mod:`builder.cached_runs`), then their entries: loading the cache reads the stats alone;
-  as the build walks the files in path order it reads the run of a chunk none of whose files
-  changed, and the entries of one other chunk at a time (:class:`_Entries`), so the build's
+- a chunk file is three pickles, its files' stats (with the size of the next pickle), their
+  records as one run (:mod:`builder.cached_runs`), then their entries: loading the cache reads
+  the stats alone; as the build walks the files in path order it reads the run of a chunk
+  whose files are all still inputs, unchanged, with no other input among them, and the
+  entries of one other chunk at a time (:class:`_Entries`: those of a chunk whose run the
+  gate declines too), so the build's
   process never holds every file's records (which go on to the record file,
   :mod:`builder.record_store`); a value many records share (a section, a time zone) is one
   object per chunk;
@@ -155,8 +157,8 @@ class ReadCache:
             with open(self.entries.folder / self.files[n], "rb") as handle:
                 handle.seek(self.runs[n])
                 run = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-            return None
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, OverflowError, MemoryError):
+            return None  # (a damaged pickle can claim a length too large to hold)
         return run if isinstance(run, Run) else None
 
     def put(self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]) -> Entry:

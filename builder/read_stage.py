@@ -44,9 +44,10 @@ def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Pa
     take the rest from ``cache``. Nothing is read until ``records`` is walked. More than
     :data:`SPREAD_FILES` to read spread over every local worker (:func:`builder.executors.spread`).
 
-    A cached chunk none of whose files changed is offered whole to ``take_run`` (the admission
-    gate's :meth:`builder.admit.Admission.take_run`) as the walk reaches it; its records come
-    out of ``records`` one by one only when that declines it."""
+    A cached chunk whose files are all still inputs, unchanged, with no other input among
+    them, is offered whole to ``take_run`` (the admission gate's
+    :meth:`builder.admit.Admission.take_run`) as the walk reaches it; its records come out of
+    ``records`` one by one only when that declines it."""
     stale = cache.stale(files)
     if len(stale) > SPREAD_FILES:
         spread(pool)

@@ -139,3 +139,19 @@ def test_a_loaded_cache_reads_one_chunk_at_a_time_as_the_files_are_walked(tmp_pa
         assert len(cache.entries._loaded[1]) <= CHUNK
     assert loads == [1000, 1000, 500]  # each chunk's entries, once
     assert "/in/99999.txt" not in cache.entries and len(cache.entries) == len(paths)
+
+
+def test_a_damaged_run_is_declined_and_its_entries_read(tmp_path):
+    """A chunk's run that cannot be read (a damaged pickle, one claiming a length too large to
+    hold) gives no run: the build walks that chunk's entries instead of failing."""
+    paths = [f"/in/{n:05d}.txt" for n in range(3)]
+    filled(paths).save(tmp_path)
+    cache = ReadCache.load(tmp_path, "code")
+    assert cache.run(0) is not None and len(cache.run(0)) == 3
+    chunk = tmp_path / READ_CACHE / cache.files[0]
+    data = bytearray(chunk.read_bytes())
+    for damage in (b"\x8e" + (2**63 - 1).to_bytes(8, "little"), b"\x8e" + (2**40).to_bytes(8, "little"), b"\xff" * 9):
+        data[cache.runs[0] : cache.runs[0] + len(damage)] = damage  # the run's first bytes
+        chunk.write_bytes(bytes(data))
+        assert cache.run(0) is None
+        assert [decode(cache.entries[p][0][0]).source for p in paths] == paths
