@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from builder.listings import Spellings
 from builder.records import Facts
 
 Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...], tuple[Facts, ...]]  # what builder.read_cache keeps of a file: records (encoded), warnings, digests, listed keys, facts
@@ -67,7 +68,7 @@ def run_of(entries: Sequence[Entry]) -> Run:
     facts_all: list[Facts] = []
     keys = bytearray()
     warnings: list[tuple[str, str]] = []
-    pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]] = {}
+    spellings = Spellings()
     for records, warned, hashed, keyed, facts in entries:
         warnings.extend(warned)
         for blob, fact, key, (_, digest) in zip(records, facts, keyed, hashed, strict=True):
@@ -81,11 +82,7 @@ def run_of(entries: Sequence[Entry]) -> Run:
             dated += fact.dated
             told += fact.told
             facts_all.append(fact)
-            pair = pairs.get((fact.section, fact.tags))
-            if pair is None:
-                pairs[(fact.section, fact.tags)] = [fact.source, 1]
-            else:
-                pair[1] += 1
+            spellings.add_names(fact.section, fact.tags, fact.source)
     ids = tuple(f.id for f in facts_all)
     slugs = tuple(f.slug.casefold() for f in facts_all)
     dates = [d for f in facts_all for d in (f.published, f.modified) if d is not None]
@@ -105,6 +102,6 @@ def run_of(entries: Sequence[Entry]) -> Run:
         tuple(f.month for f in facts_all),
         bytes(dated),
         bytes(told),
-        pairs,
+        spellings.pairs,
         tuple(warnings),
     )

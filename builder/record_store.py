@@ -341,10 +341,7 @@ class RecordWriter:
         position = len(self)
         self._records.append(blob)
         self._names.append(briefly)
-        if published is not None:
-            self._dated.append((published, aid, position))
-        else:
-            self._undated.append((aid, position))
+        self._place(published, aid, position)
         return position
 
     def append_run(self, run: Run) -> int:
@@ -354,11 +351,15 @@ class RecordWriter:
         self._records.append_all(run.blobs, run.blob_sizes)
         self._names.append_all(run.briefs, run.brief_sizes)
         for position, (published, aid) in enumerate(zip(run.published, run.ids), start):
-            if published is not None:
-                self._dated.append((published, aid, position))
-            else:
-                self._undated.append((aid, position))
+            self._place(published, aid, position)
         return start
+
+    def _place(self, published: int | None, aid: str, position: int) -> None:
+        """Note a record for :meth:`finish`'s order."""
+        if published is not None:
+            self._dated.append((published, aid, position))
+        else:
+            self._undated.append((aid, position))
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""
