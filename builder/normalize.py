@@ -43,9 +43,10 @@ def normalize_text(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = text.replace("\t", " ")
     text = _CONTROLS.sub("", text)
-    text = _TATWEEL.sub("", text)
+    if "\u0640" in text:  # a scan at C speed; the pattern's look-behind tries every character
+        text = _TATWEEL.sub("", text)
     text = _CURLY_QUOTED.sub("«\\1»", text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip("\n")
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n")).strip("\n")
 
 
 def normalize_line(text: str) -> str:
