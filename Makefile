@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site bundle bytecode test typecheck accuracy chromium java fuzz bench bench-offline clean distclean
+.PHONY: site bundle bytecode test typecheck accuracy chromium java fuzz bench bench-floor hugo bench-offline clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,9 +71,16 @@ fuzz: $(VENV)/.test-deps
 
 # Benchmarks (never part of `make test`): our build vs plain MkDocs vs Hugo on N synthetic articles.
 N ?= 1000
-bench: $(VENV)/.test-deps bytecode
-	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
+bench: $(VENV)/.test-deps bytecode hugo
 	$(BIN)/python bench/run.py $(N) $(BENCH_ARGS)
+
+# The least a build of our shape can cost: python-markdown alone, plain MkDocs split over the
+# cores, and Pagefind alone, each against Hugo's whole build in the same run (bench/floor.py).
+bench-floor: $(VENV)/.test-deps bytecode hugo
+	$(BIN)/python bench/floor.py $(N) $(BENCH_ARGS)
+
+hugo:
+	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
 
 # Offline search at scale (not a test): bytes of index loaded and time to answer a first query.
 bench-offline: $(VENV)/.test-deps bytecode chromium
