@@ -69,7 +69,7 @@ def split_mkdocs(work: Path, parts: int) -> list[Path]:
 def mkdocs_at_once(projects: list[Path]) -> None:
     """Every part's ``mkdocs build`` started together, then waited for (so its CPU is counted)."""
     running = [subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=p) for p in projects]
-    if any(r.wait() for r in running):
+    if any([r.wait() for r in running]):  # a list: every part waited for, even after a failure
         raise SystemExit("mkdocs failed")
 
 
