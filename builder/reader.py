@@ -97,7 +97,7 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
     warnings: list[str] = []
     blocks = _blocks(text)
     blocks = _cut_trailing_widget(blocks, profile)
-    anchor, blocks = _drop_chrome(blocks, profile)
+    anchor, blocks = _drop_chrome(blocks, profile, warnings)
     if not blocks:
         raise ParseError("only page chrome, no article text")
 
@@ -177,16 +177,32 @@ def _cut_trailing_widget(blocks: list[list[str]], profile: Profile) -> list[list
     return blocks
 
 
-def _drop_chrome(blocks: list[list[str]], profile: Profile) -> tuple[int | None, list[list[str]]]:
-    """Remove chrome lines; return the index (in the result) of the font-size-button block."""
+def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] | None = None) -> tuple[int | None, list[list[str]]]:
+    """Remove chrome lines; return the index (in the result) of the font-size-button block.
+
+    The buttons close the caption block: lines after them in the same block are body text
+    whose blank line the scrape lost, so they start a block of their own after it.
+
+    >>> from builder.profile import load_profile
+    >>> said = []
+    >>> _drop_chrome([["عنوان"], ["تعليق", "تصغير", "تكبير", "فقرة أولى"], ["فقرة ثانية"]], load_profile(), said)
+    (1, [['عنوان'], ['تعليق'], ['فقرة أولى'], ['فقرة ثانية']])
+    >>> said
+    ['1 line(s) after the font-size buttons, with no blank line between, taken as the start of the body']
+    """
     anchor: int | None = None
     kept: list[list[str]] = []
     drop_title = False  # the line after a lone "read also" marker is the linked title
     for block in blocks:
-        has_buttons = any(line in profile.font_size_buttons for line in block)
-        lines = []
+        has_buttons = anchor is None and any(line in profile.font_size_buttons for line in block)
+        lines: list[str] = []
+        caption: list[str] = []
         for line in block:
-            if line in profile.font_size_buttons or line in profile.chrome_lines:
+            if line in profile.font_size_buttons:
+                if has_buttons:
+                    caption, lines = caption + lines, []
+                continue
+            if line in profile.chrome_lines:
                 continue
             if profile.is_read_also(line):
                 drop_title = ":" not in line or not line.split(":", 1)[1].strip()
@@ -196,10 +212,12 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile) -> tuple[int | None,
                 if _headline_like([line]):
                     continue
             lines.append(line)
-        if has_buttons and anchor is None:
+        if has_buttons:
             anchor = len(kept)
-            kept.append(lines)  # may be empty: buttons without a photo
-        elif lines:
+            kept.append(caption)  # may be empty: buttons without a photo
+            if lines and warnings is not None:
+                warnings.append(f"{len(lines)} line(s) after the font-size buttons, with no blank line between, taken as the start of the body")
+        if lines:
             kept.append(lines)
     if not any(kept):
         return None, []
@@ -239,10 +257,11 @@ def _image(lines: list[str], profile: Profile, warnings: list[str]) -> Image | N
     unique = list(dict.fromkeys(lines))
     if not unique:
         return None
-    if len(unique) > 1:
-        warnings.append(f"caption block has {len(unique)} different lines; kept the one with a credit")
     with_credit = [ln for ln in unique if _TRAILING_CREDIT.search(ln)]
     line = (with_credit or unique)[0]
+    if len(unique) > 1:
+        dropped = [ln for ln in unique if ln != line]
+        warnings.append(f"caption block has {len(unique)} different lines; kept {line!r} ({'the one with a credit' if with_credit else 'the first'}), dropped {dropped!r}")
     caption, credit = split_credit(line, profile, warnings)
     return Image(caption=caption, credit=credit)
 

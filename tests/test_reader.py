@@ -142,6 +142,27 @@ def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile
     assert a.image is None and a.paragraphs[0] == long_paragraph
 
 
+def test_body_text_right_after_the_buttons_is_kept_and_reported(tmp_path, profile):
+    """A scrape that lost the blank line after the font-size buttons: the lines that follow
+    them are the body's start, not more caption (they were dropped, with only a caption warning)."""
+    path = tmp_path / "300_x.txt"
+    caption = "زوار يتجولون بين أجنحة المعرض (رويترز)"
+    first, second, third = "افتُتحت، أمس، الدورة الجديدة لمعرض الكتاب.", "وقال رئيس اللجنة المنظمة إن الدورة أكبر.", "وأشار ناشرون إلى تزايد الطلب."
+    path.write_text(f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n{first}\n{second}\n\n{third}\n", encoding="utf-8")
+    result = read_article(path, profile)
+    assert result.article is not None and result.article.paragraphs == (first, second, third)
+    assert result.article.image is not None and result.article.image.credit == "رويترز"
+    assert any("2 line(s) after the font-size buttons" in w for w in result.warnings), result.warnings
+
+
+def test_dropped_caption_lines_are_named(tmp_path, profile):
+    path = tmp_path / "301_x.txt"
+    path.write_text("افتتاح معرض الكتاب\n\nزوار في المعرض (رويترز)\nسطر آخر\nتصغير\nتكبير\n\nفقرة.\n", encoding="utf-8")
+    result = read_article(path, profile)
+    assert result.article is not None and result.article.paragraphs == ("فقرة.",)
+    assert any("dropped ['سطر آخر']" in w for w in result.warnings), result.warnings
+
+
 def test_structure_guessed_without_buttons_is_reported(profile):
     result = read_article(RAW / "deck_no_chrome.txt", profile)
     assert any("first block taken as the deck" in w for w in result.warnings)
