@@ -93,17 +93,22 @@ def make_bundle(config: Path, out_dir: Path = Path("dist"), input_dir: Path | No
     """Build the site for offline use and write ``out_dir/<name>-offline/`` and its zip."""
     settings, _ = load_settings(config)
     out_dir = out_dir.resolve()
+    name = f"{bundle_name(settings.site_url)}-offline"
+    folder = out_dir / name
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).is_file():
+        raise BundleError(f"{folder} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it")
+    if folder.exists() and not folder.is_dir():
+        raise BundleError(f"{folder} is a file, not a folder: refusing to replace it")
     work = out_dir / ".work"
     site = work / "site"
     report = build(config, input_dir, site, profile_file, out=out, now=now, jobs=jobs, search=False)  # Pagefind cannot run from file://
     if not report.published:
         raise BundleError(f"the site could not be built: {report.failure or 'see the errors above'}")
-    name = f"{bundle_name(settings.site_url)}-offline"
     staging = work / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     result = write_folder(site, staging, settings.site_url)
-    folder, zip_path = out_dir / name, out_dir / f"{name}.zip"
+    zip_path = out_dir / f"{name}.zip"
     partial = work / f"{name}.zip.part"
     result.zip_bytes = write_zip(staging, partial, name)
     shutil.rmtree(folder, ignore_errors=True)

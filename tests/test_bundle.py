@@ -156,6 +156,16 @@ def test_the_zip_is_reproducible(bundled, tmp_path):
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)} and {i.external_attr >> 16 for i in infos} == {0o100644}
 
 
+def test_a_folder_the_bundle_did_not_make_is_never_replaced(bundled, tmp_path, capsys):
+    root = bundled[0]
+    theirs = tmp_path / NAME
+    theirs.mkdir()
+    (theirs / "mine.txt").write_text("mine", encoding="utf-8")
+    assert main(["bundle", "--config", str(root / "mkdocs.yml"), "--out", str(tmp_path)]) == 2
+    assert f"{theirs} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it" in capsys.readouterr().err
+    assert (theirs / "mine.txt").read_text(encoding="utf-8") == "mine" and not (tmp_path / f"{NAME}.zip").exists()
+
+
 # --- in Chromium, from file:// ---------------------------------------------------------------------
 
 
