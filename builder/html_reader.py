@@ -52,7 +52,7 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
         raise ParseError("no headline in the page (JSON-LD, OpenGraph, <h1> or <title>)")
     body = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
     lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
-    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1})
+    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1}, _text_nodes(tree))
     if not paragraphs:
         raise ParseError("no article body found in the page")
     caption_text = _text(tree, "//figure//figcaption")
@@ -83,18 +83,42 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     return with_metadata(article, metadata), warnings
 
 
-def _without_page_header(paragraphs: list[str], titles: set[str | None]) -> list[str]:
+def _without_page_header(paragraphs: list[str], titles: set[str | None], printed: list[str] | None = None) -> list[str]:
     """The body without what the page prints above it: the page's title (its ``<h1>`` may
-    differ from the headline its JSON-LD or OpenGraph gives) and its date line. Only leading
-    lines go: further down, such a line is the article's own text.
+    differ from the headline its JSON-LD or OpenGraph gives) and its date line. Leading lines
+    go. trafilatura can also move a date printed above the article's element to the end of its
+    text: a date line last goes too when ``printed`` (the page's text nodes, in order) has it
+    before the body's first paragraph. Anywhere else, such a line is the article's own text.
 
     >>> _without_page_header(["عنوان الصفحة", "5 مايو 2025", "نص الخبر.", "5 مايو 2025"], {"عنوان الصفحة"})
     ['نص الخبر.', '5 مايو 2025']
+    >>> _without_page_header(["نص الخبر.", "5 مايو 2025"], set(), ["عنوان", "5 مايو 2025", "نص الخبر."])
+    ['نص الخبر.']
+    >>> _without_page_header(["نص الخبر.", "5 مايو 2025"], set(), ["عنوان", "نص الخبر.", "5 مايو 2025"])
+    ['نص الخبر.', '5 مايو 2025']
     """
-    start = 0
-    while start < len(paragraphs) and (paragraphs[start] in titles or is_date_line(paragraphs[start])):
+    start, end = 0, len(paragraphs)
+    while start < end and (paragraphs[start] in titles or is_date_line(paragraphs[start])):
         start += 1
-    return paragraphs[start:]
+    while printed and end > start + 1 and is_date_line(paragraphs[end - 1]) and _printed_before(printed, paragraphs[end - 1], paragraphs[start]):
+        end -= 1
+    return paragraphs[start:end]
+
+
+def _printed_before(printed: list[str], line: str, first: str) -> bool:
+    """Whether ``line`` is a text node of the page before the first one that begins ``first``."""
+    for text in printed:
+        if text == line:
+            return True
+        if len(text) >= 8 and first.startswith(text):
+            return False
+    return False
+
+
+def _text_nodes(tree: Any) -> list[str]:
+    """The page's visible text nodes in document order, each normalised, blanks left out."""
+    nodes = (normalize_line(t) for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
+    return [t for t in nodes if t]
 
 
 def _article_node(nodes: list[Any]) -> dict[str, Any]:

@@ -125,6 +125,17 @@ def test_saved_page_date_further_down_stays(tmp_path, profile):
     assert result.article.paragraphs == body
 
 
+def test_saved_page_date_above_the_article_element_is_not_body_text(tmp_path, profile):
+    """trafilatura moves a date printed above <article> to the end of its text."""
+    path = tmp_path / "000_page.html"
+    path.write_text(
+        '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
+        f'<body><h1>البرلمان يقر قانون الاستثمار</h1><p>الاثنين 17 نوفمبر 2025</p><article>{"".join(f"<p>{p}</p>" for p in BODY)}</article></body></html>',
+        encoding="utf-8")
+    [result] = read_inputs(path, profile)
+    assert result.article.paragraphs == BODY
+
+
 def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
     [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)), profile)
     assert not result.ok and "no article body" in result.error
