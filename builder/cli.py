@@ -13,7 +13,7 @@ from builder.article import Article, ReadResult
 from builder.build import build, build_time
 from builder.bundle import BundleError, make_bundle, verify_bundle
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
-from builder.load import no_inputs, orphan_warning, read_all, scan_inputs
+from builder.load import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
 from builder.partitions import PARTITIONS
 from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.publish import PublishError
@@ -35,12 +35,13 @@ def _main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("parse", help="read raw articles and print what was understood")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a raw .txt file or a folder of them")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=f"a raw article file ({', '.join(SUFFIXES)}) or a folder of them")
     p.add_argument("--json", action="store_true", help="one JSON object per input file per line")
-    p.add_argument("--profile", type=Path, help=f"source profile (default: {DEFAULT_PROFILE.name})")
+    p.add_argument("--profile", type=Path, help=f"source profile (default: 'profile' in the config, else built-in {DEFAULT_PROFILE.name})")
+    p.add_argument("--config", type=Path, help="mkdocs.yml whose 'profile' to read with, as build does (default: mkdocs.yml if there is one here)")
 
     b = commands.add_parser("build", help="raw articles -> Markdown pages -> MkDocs -> site/, then validate")
-    b.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    b.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the site's settings (default: mkdocs.yml)")
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
@@ -48,29 +49,29 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (pip install 'builder[dask]')")
     b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
-    b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset) for the news sitemap; default SOURCE_DATE_EPOCH or the clock")
+    b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back, and the news sitemap's two days end at it; default SOURCE_DATE_EPOCH or the clock")
 
     v = commands.add_parser("validate", help="check the JSON-LD and pages of a built site")
-    v.add_argument("site_dir", nargs="?", type=Path, default=Path("site"), metavar="SITE_DIR")
+    v.add_argument("site_dir", nargs="?", type=Path, default=Path("site"), metavar="SITE_DIR", help="the built site (default: site)")
     v.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="to compare with the builder's pages")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="the findings as JSON")
     v.add_argument("--strict", action="store_true", help="warnings count as errors")
     v.add_argument("--now", type=_moment, help="'now' for future-date and news-sitemap checks (ISO 8601 with offset)")
 
     e = commands.add_parser("eval", help="reader accuracy over a labelled corpus, with its gate")
-    e.add_argument("corpus", type=Path, metavar="DIR")
-    e.add_argument("--profile", type=Path)
+    e.add_argument("corpus", type=Path, metavar="DIR", help="labelled corpus: raw files, each beside its NAME.expected.toml")
+    e.add_argument("--profile", type=Path, help=f"source profile (default: built-in {DEFAULT_PROFILE.name})")
     e.add_argument("--gate", action="store_true", help="fail when below the pinned floor or the corpus changed")
     e.add_argument("--raise-floor", action="store_true", help="pin the floor at today's accuracy (never lowers it)")
     e.add_argument("--lower-floor", type=float, metavar="X", help="explicitly lower the floor to X (0..1)")
 
     z = commands.add_parser("bundle", help="build the site for offline use: dist/<name>-offline/ and its zip")
-    z.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    z.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the site's settings (default: mkdocs.yml)")
     z.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     z.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
     z.add_argument("--out", type=Path, default=Path("dist"), help="where the bundle folder and zip go (default: dist)")
     z.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
-    z.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset)")
+    z.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back")
 
     y = commands.add_parser("verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256")
     y.add_argument("bundle", type=Path, metavar="FILE")
@@ -78,7 +79,7 @@ def _main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "parse":
-            return _parse(args.paths, args.json, args.profile)
+            return _parse(args.paths, args.json, args.profile or _configured_profile(args.config))
         if args.command == "eval":
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
@@ -95,6 +96,14 @@ def _main(argv: list[str] | None = None) -> int:
     except (SettingsError, ProfileError, PublishError, BundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _configured_profile(config: Path | None) -> Path | None:
+    """The profile ``build`` would read with: the config's ``profile``. With no --config and no
+    mkdocs.yml here, None (the built-in profile): parse also works outside a project."""
+    if config is None and not Path("mkdocs.yml").is_file():
+        return None
+    return load_settings(config or Path("mkdocs.yml"))[0].profile
 
 
 def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:

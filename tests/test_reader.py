@@ -194,3 +194,25 @@ def test_a_profile_with_a_misspelt_key_or_a_wrong_type_is_refused(tmp_path, text
         load_profile(path)
     assert str(caught.value).startswith(f"{path}: {reason}")
     assert main(["parse", str(SEED), "--profile", str(path)]) == 2
+
+
+def test_parse_reads_with_the_profile_the_config_names_as_build_does(tmp_path, capsys, monkeypatch):
+    """`profile:` in mkdocs.yml: parse (the preview) and build (the site) read alike."""
+    from builder.cli import main
+    from tests.conftest import make_project
+
+    chrome = "شارك على فيسبوك"
+    raw = tmp_path / "in" / "000_x.txt"
+    raw.parent.mkdir()
+    raw.write_text(f"عنوان الخبر\n\nتصغير\nتكبير\n\nفقرة أولى.\n\n{chrome}\n", encoding="utf-8")
+    mine = tmp_path / "my-site.toml"
+    mine.write_text(f'name = "موقعي"\nfont_size_buttons = ["تصغير", "تكبير"]\nchrome_lines = ["{chrome}"]\n', encoding="utf-8")
+    config = make_project(tmp_path / "project", raw.parent, profile=str(mine))
+    assert main(["parse", str(raw), "--config", str(config)]) == 0
+    assert "(1 paragraphs)" in capsys.readouterr().out
+    monkeypatch.chdir(config.parent)  # the default: mkdocs.yml where parse runs
+    assert main(["parse", str(raw)]) == 0
+    assert "(1 paragraphs)" in capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)  # no mkdocs.yml here: the built-in profile, which keeps the line
+    assert main(["parse", str(raw)]) == 0
+    assert "(2 paragraphs)" in capsys.readouterr().out
