@@ -80,9 +80,9 @@ def _record(position: int, item: Any, path: Path, profile: Profile) -> ReadResul
 def record_article(item: dict[str, Any], position: int, path: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
     """One scraper record -> Article (pure apart from checking a local image file exists)."""
     values = {TEXT_KEYS[k]: v for k, v in item.items() if k in TEXT_KEYS}
-    for key, value in values.items():
-        if not (isinstance(value, str) or (key == "body" and isinstance(value, list) and all(isinstance(v, str) for v in value))):
-            raise ParseError(f"'{key}' must be text")
+    for given, value in item.items():
+        if given in TEXT_KEYS and not (isinstance(value, str) or (TEXT_KEYS[given] == "body" and isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise ParseError(f"'{given}' must be text" + (" or a list of texts" if TEXT_KEYS[given] == "body" else ""))
     headline = normalize_line(values.get("headline", ""))
     if not headline:
         raise ParseError("no title")
@@ -96,7 +96,12 @@ def record_article(item: dict[str, Any], position: int, path: Path, profile: Pro
         caption, credit = split_credit(normalize_line(values["caption"]), profile)
         image = Image(caption=caption, credit=credit)
     meta_input = {META_KEYS[k]: v for k, v in item.items() if k in META_KEYS}
-    metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
+    renamed = {META_KEYS[k]: k for k in item if k in META_KEYS and META_KEYS[k] != k}
+    try:
+        metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
+    except MetadataError as exc:
+        raise MetadataError(_as_given(str(exc), renamed)) from None
+    warnings = tuple(_as_given(w, renamed) for w in warnings)
     article = Article(
         id=_record_id(item, position, path),
         source=f"{path}:{position}",
@@ -109,10 +114,23 @@ def record_article(item: dict[str, Any], position: int, path: Path, profile: Pro
     return with_metadata(article, metadata), warnings
 
 
+def _as_given(message: str, renamed: dict[str, str]) -> str:
+    """A sidecar's message with each key as the record spells it ('date', not 'published').
+
+    >>> _as_given("'modified' is earlier than 'published'", {"published": "date", "modified": "updated"})
+    "'updated' is earlier than 'date'"
+    """
+    for field, given in renamed.items():
+        message = message.replace(f"'{field}'", f"'{given}'")
+    return message
+
+
 def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
     """The record's own id; else a stable hash of its source URL; else file name and position."""
     if isinstance(item.get("id"), (str, int)):
         given = str(item["id"])
+        if "/" in given or "\\" in given:  # a path, not a name: never cut down to its last part
+            raise ParseError(f"'id' gives no usable article id: {given!r} is a path; ids are ASCII letters, digits, '-' and '_'")
         try:
             return article_id(f"_{given}")
         except ParseError:  # its message speaks of a file name

@@ -31,7 +31,7 @@ def test_jsonl_records(profile):
     assert [r.source for r in results[2:]] == [f"{RECORDS / 'scraped.jsonl'}:{n}" for n in (3, 4, 5)]  # file:line
     errors = [r.error for r in results[2:]]
     assert errors[0] == "no title"
-    assert errors[1].startswith("'published'") and "UTC offset" in errors[1]
+    assert errors[1].startswith("'date'") and "UTC offset" in errors[1]
     assert errors[2].startswith("not valid JSON")
 
 
@@ -55,9 +55,11 @@ def test_json_file_with_a_list_of_records(tmp_path, profile):
 
 def test_a_record_id_that_is_no_usable_id_says_so_as_a_record(tmp_path, profile):
     (tmp_path / "batch.jsonl").write_text(
-        "".join(json.dumps({"id": i, "title": "عنوان", "body": "نص."}, ensure_ascii=False) + "\n" for i in ("خبر", "index", "rec.1")),
+        "".join(json.dumps({"id": i, "title": "عنوان", "body": "نص."}, ensure_ascii=False) + "\n" for i in ("خبر", "index", "rec.1", "../evil", "a\\b")),
         encoding="utf-8")
-    arabic, reserved, dotted = read_all(input_files([tmp_path]), profile)
+    arabic, reserved, dotted, parent, back = read_all(input_files([tmp_path]), profile)
+    assert "'id' gives no usable article id: '../evil' is a path" in parent.error  # was read as 'evil', unsaid
+    assert "'id' gives no usable article id: 'a\\\\b' is a path" in back.error
     assert "'id' gives no usable article id: 'خبر' has characters other than ASCII letters" in arabic.error
     assert "'index' is reserved" in reserved.error
     assert "file name" not in arabic.error + reserved.error
@@ -139,3 +141,14 @@ def test_saved_page_date_above_the_article_element_is_not_body_text(tmp_path, pr
 def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
     [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)), profile)
     assert not result.ok and "no article body" in result.error
+
+
+def test_a_record_s_errors_name_its_own_keys(tmp_path, profile):
+    """Reasons speak of the keys the scraper wrote, not the sidecar names they map to."""
+    records = [{"title": 5, "body": "نص."}, {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00"},
+               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "updated": "2025-11-18T08:00:00+03:00"}]
+    (tmp_path / "batch.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    number, naive, backwards = read_all(input_files([tmp_path]), profile)
+    assert number.error == "'title' must be text"
+    assert naive.error.startswith("'date' ") and "'published'" not in naive.error, naive.error
+    assert backwards.error == "'updated' is earlier than 'date'"
