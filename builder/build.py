@@ -192,7 +192,7 @@ def build(
                 spread(pool)
             report.partitions = {"built": len(todo), "reused": len(reused)}
             print(
-                f"  rendering {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
+                f"  {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
                 f"{len(listing.render)} listing page(s) to render, {len(listing.reuse)} unchanged ...",
                 file=sys.stderr,
                 flush=True,
@@ -354,6 +354,9 @@ def _lock(build_dir: Path) -> TextIO:
 def print_summary(report: BuildReport, out: TextIO) -> None:
     held = f", held back {len(report.held)}" if report.held else ""
     print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s", file=out)
+    if report.published and "pages_rendered" in report.partitions:  # how much work that was: a rebuild after one edit renders one page
+        rendered = report.partitions["pages_rendered"]
+        print(f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site", file=out)
     if not report.published:
         print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or 'see errors below' if report.built else 'no article could be built'}", file=out)
     for source, reason in report.rejected:

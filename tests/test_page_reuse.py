@@ -1,6 +1,7 @@
 """Page-level reuse: in a month built again, only the pages whose inputs or links changed are
 rendered; the others come from the published site, and the site equals a full build."""
 
+import io
 from datetime import datetime, timezone
 
 from builder.build import build
@@ -31,9 +32,11 @@ def edit_body(corpus, day):
 def test_an_edit_renders_its_page_alone_and_the_site_equals_a_full_build(tmp_path, monkeypatch):
     work, corpus, config = may_project(tmp_path, monkeypatch)
     edit_body(corpus, 25)
-    again = build(config)
+    said = io.StringIO()
+    again = build(config, out=said)
     assert again.published and again.partitions["built"] == 1
     assert (again.partitions["pages_rendered"], again.partitions["pages_reused"]) == (1, len(DAYS))
+    assert f"article pages: 1 rendered, {len(again.built) - 1} unchanged from the last site\n" in said.getvalue()  # the summary says how little was done
     assert "وأثنى المدرب" in (work / "site" / "articles" / "may-25" / "index.html").read_text(encoding="utf-8")
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
