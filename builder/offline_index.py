@@ -19,7 +19,7 @@ query needs. Pure: article records in, file names and bytes out.
   is over :data:`SHARD_BYTES`), so a prefix query loads only the shards whose key is a prefix
   of the query word or starts with it. A group that is split keeps the terms equal to its key
   in a shard of its own under that key.
-- **Display shards**: headline, deck, date and link of :data:`CHUNK` articles by number, so a
+- **Display shards**: headline, deck (else the page's description), date and link of :data:`CHUNK` articles by number, so a
   query loads only the display data of the results it shows.
 - **Manifest**: the shard keys and counts (``manifest.js``), loaded first.
 
@@ -58,6 +58,7 @@ class Entry:
     date: str  # as shown on the page
     published: str  # ISO 8601 with offset, or "" when undated
     body: str
+    summary: str = ""  # the page's description, shown (not searched) where there is no deck
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def build_index(entries: Iterable[Entry]) -> Index:
         keys.append(key)
         files[shard_file(key)] = _call("t", key, {t: encoded[t] for t in members})
     for start in range(0, len(ordered), CHUNK):
-        rows = [[e.path, e.headline, e.deck, e.date, e.published] for e in ordered[start : start + CHUNK]]
+        rows = [[e.path, e.headline, e.deck or e.summary, e.date, e.published] for e in ordered[start : start + CHUNK]]
         files[display_file(start // CHUNK)] = _call("d", str(start // CHUNK), rows)
     manifest = {"version": 1, "count": len(ordered), "chunk": CHUNK, "fields": list(FIELDS), "terms": keys}
     files[MANIFEST] = _call("m", "", manifest)

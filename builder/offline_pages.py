@@ -174,6 +174,7 @@ def article_entry(tree: HtmlElement, page: str) -> Entry | None:
         date=_text(dates[0]) if dates else "",
         published=(dates[0].get("datetime") or "") if dates else "",
         body=" ".join(_text(t) for t in texts),
+        summary="" if decks else " ".join(str(tree.xpath("string(//meta[@name='description']/@content)")).split()),
     )
 
 

@@ -107,6 +107,24 @@ def test_search_shards_are_inert_script(bundled):
         assert "<" not in text and ">" not in text and "\u2028" not in text and "\u2029" not in text, shard.name
 
 
+def test_a_result_without_a_deck_shows_the_page_s_description(bundled):
+    """As the hosted search shows an excerpt: the display rows carry the description, unsearched."""
+    import json
+
+    folder = bundled[2]
+    rows = []
+    for shard in sorted((folder / "search-index").glob("d-*.js")):
+        text = shard.read_text(encoding="utf-8")
+        rows += json.loads(text[text.index(",", text.index(",") + 1) + 1 : -3])
+    assert rows
+    for path, headline, shown, *_ in rows:
+        page = lxml.html.parse(str(folder / path)).getroot()
+        deck = page.xpath("string(//*[@data-pagefind-meta='deck'])").strip()
+        description = " ".join(page.xpath("string(//meta[@name='description']/@content)").split())
+        assert shown == (" ".join(deck.split()) or description) and shown, (path, headline)
+    assert any(not page_deck for page_deck in (lxml.html.parse(str(folder / r[0])).getroot().xpath("//*[@data-pagefind-meta='deck']") for r in rows))
+
+
 # --- MANIFEST.sha256 and verify-bundle -----------------------------------------------------------
 
 
