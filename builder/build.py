@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from builder.discovery import discovery_files, feed_items, news_sitemap
 from builder.discovery_cache import NEWS, discovery_key, told_digest
 from builder.discovery_check import check_lasting, check_news
-from builder.load import orphan_warning, scan_inputs
+from builder.load import no_inputs, orphan_warning, scan_inputs
 from builder import discovery_cache, listing_cache, recycle, site_parts
 from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
 from builder.listings import planned_listing_pages
@@ -146,6 +146,8 @@ def build(
         with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
             inputs = scan_inputs([source])
             files = inputs.names
+            if not files:
+                report.failure = no_inputs(source)
             moment = now or build_time()
             gate = Admission(RecordWriter(settings.build_dir), moment, code)
             reading = read_files(pool, files, cache, settings.build_dir, config, profile, code, worker_count(jobs, scheduler), gate.take_run)
@@ -358,7 +360,7 @@ def print_summary(report: BuildReport, out: TextIO) -> None:
         rendered = report.partitions["pages_rendered"]
         print(f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site", file=out)
     if not report.published:
-        print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or 'see errors below' if report.built else 'no article could be built'}", file=out)
+        print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or ('see errors below' if report.built else 'no article could be built')}", file=out)
     for source, reason in report.rejected:
         print(f"  rejected {source}: {reason}", file=out)
     for source, reason in report.held:

@@ -96,6 +96,7 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
         raise ParseError("blank file: no text")
     warnings: list[str] = []
     blocks = _blocks(text)
+    one_block = len(blocks) == 1 and len(blocks[0]) > 1
     blocks = _cut_trailing_widget(blocks, profile)
     anchor, blocks = _drop_chrome(blocks, profile, warnings)
     if not blocks:
@@ -119,7 +120,7 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
     deck = header_lines[-2] if len(header_lines) > 1 else None
     paragraphs = tuple(line for block in body for line in block)
     if not paragraphs:
-        raise ParseError("no body paragraphs after the headline")
+        raise ParseError("no body paragraphs after the headline" + (" (the file has no blank line, and blank lines are what part the headline from the body)" if one_block else ""))
     image = _image(caption_lines, profile, warnings)
     article = Article(
         id=article_id,

@@ -83,6 +83,14 @@ def test_rejections_name_the_file_and_the_reason(profile, name, reason):
     assert result.source == str(RAW / f"{name}.txt") and result.error.startswith(reason)  # the file once: as the source
 
 
+def test_a_file_with_no_blank_line_is_told_what_is_missing(tmp_path, profile):
+    path = tmp_path / "001_x.txt"
+    path.write_text("عنوان الخبر\nالفقرة الأولى من الخبر.\nالفقرة الثانية.\n", encoding="utf-8")
+    result = read_article(path, profile)
+    assert result.error == "no body paragraphs after the headline (the file has no blank line, and blank lines are what part the headline from the body)"
+    assert read_article(RAW / "no_body.txt", profile).error == "no body paragraphs after the headline"  # blank lines there: no hint
+
+
 def test_binary_file_is_rejected(tmp_path, profile):
     path = tmp_path / "001_deadbeef.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

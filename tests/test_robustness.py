@@ -104,6 +104,10 @@ def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     assert main(["parse", str(empty)]) == 1
     err = capsys.readouterr().err
     assert f"no input files in {empty} (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)" in err
+    out = io.StringIO()
+    report = build(make_project(tmp_path / "project", empty), out=out)  # build says the same, not only "no article could be built"
+    assert not report.published
+    assert f"site NOT published (the previous site, if any, is unchanged): no input files in {empty} (the readers take" in out.getvalue()
 
 
 def test_a_sidecar_left_without_its_article_is_warned_about(tmp_path, capsys):
