@@ -238,3 +238,21 @@ def test_validate_compares_with_the_build_folder_only_when_it_describes_the_site
     page.write_text(page.read_text(encoding="utf-8").replace("2025-02-19T16:00:00+03:00", "2025-02-19T16:01:00+03:00"), encoding="utf-8")
     done = validate()
     assert done.returncode == 1 and "JSON-LD differs from what the builder emitted" in done.stdout, done.stdout
+
+
+def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
+    """Alt text is the input's image_alt, else its caption; none is made up from the headline.
+    A drawn share image shows the headline, so its alt is the headline."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001_photo.txt").write_text("مجلس الوزراء يقر الموازنة\n\nأقر مجلس الوزراء، أمس، الموازنة العامة.\n", encoding="utf-8")
+    (corpus / "001_photo.toml").write_text('image = "https://akhbar.example.org/media/x.jpg"\nsection = "محليات"\n', encoding="utf-8")
+    (corpus / "002_drawn.txt").write_text("افتتاح معرض الكتاب\n\nافتتح، أمس، معرض الكتاب.\n", encoding="utf-8")
+    report = build(make_project(tmp_path, corpus))
+    assert report.published
+    assert any(s.endswith("001_photo.txt") and "photo description (image_alt or a caption; alt text left empty)" in w for s, w in report.warnings), report.warnings
+    photo = lxml.html.parse(str(tmp_path / "site" / "articles" / "photo" / "index.html"))
+    assert photo.xpath("//figure//img/@alt") == [""]
+    assert not photo.xpath("//meta[@property='og:image:alt' or @name='twitter:image:alt']")
+    drawn = lxml.html.parse(str(tmp_path / "site" / "articles" / "drawn" / "index.html"))
+    assert drawn.xpath("//meta[@property='og:image:alt']/@content") == ["افتتاح معرض الكتاب"]
