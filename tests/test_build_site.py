@@ -253,6 +253,7 @@ def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
     assert any(s.endswith("001_photo.txt") and "photo description (image_alt or a caption; alt text left empty)" in w for s, w in report.warnings), report.warnings
     photo = lxml.html.parse(str(tmp_path / "site" / "articles" / "photo" / "index.html"))
     assert photo.xpath("//figure//img/@alt") == [""]
+    assert "info: 1 page(s): photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked" in [str(f) for f in report.findings]
     assert not photo.xpath("//meta[@property='og:image:alt' or @name='twitter:image:alt']")
     drawn = lxml.html.parse(str(tmp_path / "site" / "articles" / "drawn" / "index.html"))
     assert drawn.xpath("//meta[@property='og:image:alt']/@content") == ["افتتاح معرض الكتاب"]
