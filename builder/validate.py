@@ -71,8 +71,7 @@ def validate_site(
     findings: list[Finding] = []
     if not site_dir.is_dir():
         return [Finding("error", str(site_dir), "site folder does not exist")]
-    if pages_dir is None and article_pages:
-        findings.append(Finding("info", str(site_dir), "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)"))
+    whole = [Finding("info", str(site_dir), "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)")] if pages_dir is None and article_pages else []
     intents = _intent_files(pages_dir) if pages_dir else {}
     article_dirs = sorted(os.listdir(site_dir / ARTICLES)) if (site_dir / ARTICLES).is_dir() else []  # names, not 20,000 Paths
     seen_articles = len(article_dirs)
@@ -92,6 +91,7 @@ def validate_site(
         findings.extend(Finding(level, rel, msg) for level, msg in foreign_in_stylesheet(path.read_bytes(), allowed_hosts))
     if fold:
         findings = fold_notes(findings)
+    findings = whole + findings  # a note on the whole site, not counted as one page's
     if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:
