@@ -99,11 +99,18 @@ def _main(argv: list[str] | None = None) -> int:
 
 
 def _configured_profile(config: Path | None) -> Path | None:
-    """The profile ``build`` would read with: the config's ``profile``. With no --config and no
-    mkdocs.yml here, None (the built-in profile): parse also works outside a project."""
-    if config is None and not Path("mkdocs.yml").is_file():
+    """The profile ``build`` would read with: the config's ``profile``. With no --config, the
+    mkdocs.yml here if it is this builder's; else None (the built-in profile): parse also
+    works outside a project, and beside another MkDocs site's mkdocs.yml."""
+    if config is not None:
+        return load_settings(config)[0].profile
+    if not Path("mkdocs.yml").is_file():
         return None
-    return load_settings(config or Path("mkdocs.yml"))[0].profile
+    try:
+        return load_settings(Path("mkdocs.yml"))[0].profile
+    except SettingsError as exc:
+        print(f"note: not reading with mkdocs.yml's profile ({exc}); using the built-in {DEFAULT_PROFILE.name}", file=sys.stderr)
+        return None
 
 
 def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:

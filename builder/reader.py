@@ -190,6 +190,8 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] 
     (1, [['عنوان'], ['تعليق'], ['فقرة أولى'], ['فقرة ثانية']])
     >>> said
     ['1 line(s) after the font-size buttons, with no blank line between, taken as the start of the body']
+    >>> _drop_chrome([["عنوان"], ["تصغير", "تكبير", "زوار في المعرض (رويترز)"], ["فقرة."]], load_profile())
+    (1, [['عنوان'], ['زوار في المعرض (رويترز)'], ['فقرة.']])
     """
     anchor: int | None = None
     kept: list[list[str]] = []
@@ -202,6 +204,7 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] 
             if line in profile.font_size_buttons:
                 if has_buttons:
                     caption, lines = caption + lines, []
+                drop_title = False  # a "read also" title does not reach past the buttons
                 continue
             if line in profile.chrome_lines:
                 continue
@@ -214,6 +217,8 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] 
                     continue
             lines.append(line)
         if has_buttons:
+            if not caption and lines and _looks_like_caption(lines, profile):
+                caption, lines = lines, []  # a source that prints the caption after the buttons
             anchor = len(kept)
             kept.append(caption)  # may be empty: buttons without a photo
             if lines and warnings is not None:

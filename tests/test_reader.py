@@ -224,3 +224,11 @@ def test_parse_reads_with_the_profile_the_config_names_as_build_does(tmp_path, c
     monkeypatch.chdir(tmp_path)  # no mkdocs.yml here: the built-in profile, which keeps the line
     assert main(["parse", str(raw)]) == 0
     assert "(2 paragraphs)" in capsys.readouterr().out
+    other = tmp_path / "other-site"  # another MkDocs site's mkdocs.yml: noted, and the built-in profile
+    other.mkdir()
+    (other / "mkdocs.yml").write_text("site_name: x\nsite_url: https://x.example/\n", encoding="utf-8")
+    monkeypatch.chdir(other)
+    assert main(["parse", str(raw)]) == 0
+    said = capsys.readouterr()
+    assert "(2 paragraphs)" in said.out and "note: not reading with mkdocs.yml's profile (" in said.err
+    assert main(["parse", str(raw), "--config", "mkdocs.yml"]) == 2  # asked for by name: its error stands
