@@ -52,7 +52,7 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
         raise ParseError("no headline in the page (JSON-LD, OpenGraph, <h1> or <title>)")
     body = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
     lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
-    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1}, _text_nodes(tree))
+    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1}, tree)
     if not paragraphs:
         raise ParseError("no article body found in the page")
     caption_text = _text(tree, "//figure//figcaption")
@@ -60,6 +60,7 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     if caption_text:
         caption, credit = split_credit(caption_text, profile)
         image = Image(caption=caption, credit=credit)
+    photo = _image_url(ld.get("image"), og.get("og:image"))
     metadata, warnings = parse_metadata(
         {k: v for k, v in {
             "published": _first(ld.get("datePublished"), og.get("article:published_time")),
@@ -67,7 +68,8 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
             "authors": _authors(ld.get("author")),
             "section": _first(ld.get("articleSection"), og.get("article:section")),
             "tags": _tags(ld.get("keywords"), og.get("article:tag")),
-            "image": _image_url(ld.get("image"), og.get("og:image")),
+            "image": photo,
+            "image_alt": normalize_line(_first(og.get("og:image:alt"), *tree.xpath("//figure//img/@alt")) or "") if photo else None,
         }.items() if v},
         base_dir=base_dir,
     )
@@ -83,42 +85,46 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     return with_metadata(article, metadata), warnings
 
 
-def _without_page_header(paragraphs: list[str], titles: set[str | None], printed: list[str] | None = None) -> list[str]:
+def _without_page_header(paragraphs: list[str], titles: set[str | None], tree: Any = None) -> list[str]:
     """The body without what the page prints above it: the page's title (its ``<h1>`` may
     differ from the headline its JSON-LD or OpenGraph gives) and its date line. Leading lines
     go. trafilatura can also move a date printed above the article's element to the end of its
-    text: a date line last goes too when ``printed`` (the page's text nodes, in order) has it
-    before the body's first paragraph. Anywhere else, such a line is the article's own text.
+    text: a date line last goes too when the page (``tree``) prints it only before the body.
+    Anywhere else, such a line is the article's own text.
 
-    >>> _without_page_header(["عنوان الصفحة", "5 مايو 2025", "نص الخبر.", "5 مايو 2025"], {"عنوان الصفحة"})
-    ['نص الخبر.', '5 مايو 2025']
-    >>> _without_page_header(["نص الخبر.", "5 مايو 2025"], set(), ["عنوان", "5 مايو 2025", "نص الخبر."])
-    ['نص الخبر.']
-    >>> _without_page_header(["نص الخبر.", "5 مايو 2025"], set(), ["عنوان", "نص الخبر.", "5 مايو 2025"])
-    ['نص الخبر.', '5 مايو 2025']
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring("<body><h1>عنوان</h1><p>5 مايو 2025</p><article><p><b>الرباط:</b> نص الخبر.</p></article></body>")
+    >>> _without_page_header(["الرباط: نص الخبر.", "5 مايو 2025"], set(), page)
+    ['الرباط: نص الخبر.']
+    >>> page = lxml.html.fromstring("<body><article><p><b>الرباط:</b> نص الخبر.</p><p>5 مايو 2025</p></article></body>")
+    >>> _without_page_header(["الرباط: نص الخبر.", "5 مايو 2025"], set(), page)
+    ['الرباط: نص الخبر.', '5 مايو 2025']
     """
     start, end = 0, len(paragraphs)
     while start < end and (paragraphs[start] in titles or is_date_line(paragraphs[start])):
         start += 1
-    while printed and end > start + 1 and is_date_line(paragraphs[end - 1]) and _printed_before(printed, paragraphs[end - 1], paragraphs[start]):
+    while tree is not None and end > start + 1 and is_date_line(paragraphs[end - 1]) and _only_before(tree, paragraphs[end - 1], paragraphs[start]):
         end -= 1
     return paragraphs[start:end]
 
 
-def _printed_before(printed: list[str], line: str, first: str) -> bool:
-    """Whether ``line`` is a text node of the page before the first one that begins ``first``."""
-    for text in printed:
-        if text == line:
-            return True
-        if len(text) >= 8 and first.startswith(text):
-            return False
-    return False
-
-
-def _text_nodes(tree: Any) -> list[str]:
-    """The page's visible text nodes in document order, each normalised, blanks left out."""
-    nodes = (normalize_line(t) for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
-    return [t for t in nodes if t]
+def _only_before(tree: Any, line: str, first: str) -> bool:
+    """Whether every element of the page whose whole text is ``line`` comes before the first
+    element whose text begins with the body's ``first`` paragraph (elements in document order,
+    each one's text as the reader sees it: inline markup such as <b> is part of it). A page that
+    prints the same date again after that (a header's date, the article's own) keeps it."""
+    opening, found, before = first[:40], False, False
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        text = normalize_line(element.text_content())
+        if not found and text.startswith(opening):
+            found = True
+        elif text == line:
+            if found:
+                return False
+            before = True
+    return found and before
 
 
 def _article_node(nodes: list[Any]) -> dict[str, Any]:

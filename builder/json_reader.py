@@ -95,13 +95,19 @@ def record_article(item: dict[str, Any], position: int, path: Path, profile: Pro
     if values.get("caption"):
         caption, credit = split_credit(normalize_line(values["caption"]), profile)
         image = Image(caption=caption, credit=credit)
-    meta_input = {META_KEYS[k]: v for k, v in item.items() if k in META_KEYS}
-    renamed = {META_KEYS[k]: k for k in item if k in META_KEYS and META_KEYS[k] != k}
+    meta_input: dict[str, Any] = {}
+    given_as: dict[str, str] = {}  # field -> the record's key that gave it (the last, as its value)
+    twice: list[str] = []
+    for key, value in item.items():
+        if key in META_KEYS:
+            if META_KEYS[key] in given_as:
+                twice.append(f"'{given_as[META_KEYS[key]]}' and '{key}' both given: '{key}' used")
+            meta_input[META_KEYS[key]], given_as[META_KEYS[key]] = value, key
     try:
         metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
     except MetadataError as exc:
-        raise MetadataError(_as_given(str(exc), renamed)) from None
-    warnings = tuple(_as_given(w, renamed) for w in warnings)
+        raise MetadataError(_as_given(str(exc), given_as)) from None
+    warnings = tuple(twice) + tuple(_as_given(w, given_as) for w in warnings)
     article = Article(
         id=_record_id(item, position, path),
         source=f"{path}:{position}",
@@ -114,14 +120,20 @@ def record_article(item: dict[str, Any], position: int, path: Path, profile: Pro
     return with_metadata(article, metadata), warnings
 
 
-def _as_given(message: str, renamed: dict[str, str]) -> str:
-    """A sidecar's message with each key as the record spells it ('date', not 'published').
+def _as_given(message: str, given_as: dict[str, str]) -> str:
+    """A sidecar's message with its key as the record spells it ('date', not 'published'):
+    the key that opens the message, never text from a value quoted after it.
 
+    >>> _as_given("'published' 'published' is not an ISO 8601 date-time", {"published": "date"})
+    "'date' 'published' is not an ISO 8601 date-time"
     >>> _as_given("'modified' is earlier than 'published'", {"published": "date", "modified": "updated"})
     "'updated' is earlier than 'date'"
     """
-    for field, given in renamed.items():
-        message = message.replace(f"'{field}'", f"'{given}'")
+    if message == "'modified' is earlier than 'published'":  # the one message naming two keys
+        return f"'{given_as.get('modified', 'modified')}' is earlier than '{given_as.get('published', 'published')}'"
+    for field, given in given_as.items():
+        if message.startswith(f"'{field}' "):
+            return f"'{given}' {message[len(field) + 3:]}"
     return message
 
 

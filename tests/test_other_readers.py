@@ -138,6 +138,20 @@ def test_saved_page_date_above_the_article_element_is_not_body_text(tmp_path, pr
     assert result.article.paragraphs == BODY
 
 
+@pytest.mark.parametrize("header, first", [
+    ("", "<b>القاهرة:</b> "),  # inline markup opening the first paragraph
+    ("<header><span>5 مايو 2025</span></header>", ""),  # the site's header prints the same day
+])
+def test_saved_page_date_printed_after_the_body_stays(tmp_path, profile, header, first):
+    body = (BODY[0], BODY[1], "5 مايو 2025")
+    path = tmp_path / "000_page.html"
+    paragraphs = "".join(f"<p>{first if i == 0 else ''}{p}</p>" for i, p in enumerate(body))
+    path.write_text(f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
+                    f'<body>{header}<h1>البرلمان يقر قانون الاستثمار</h1><article>{paragraphs}</article></body></html>', encoding="utf-8")
+    [result] = read_inputs(path, profile)
+    assert result.article.paragraphs[-1] == "5 مايو 2025", result.article.paragraphs
+
+
 def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
     [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)), profile)
     assert not result.ok and "no article body" in result.error
@@ -146,9 +160,36 @@ def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
 def test_a_record_s_errors_name_its_own_keys(tmp_path, profile):
     """Reasons speak of the keys the scraper wrote, not the sidecar names they map to."""
     records = [{"title": 5, "body": "نص."}, {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00"},
-               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "updated": "2025-11-18T08:00:00+03:00"}]
+               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "updated": "2025-11-18T08:00:00+03:00"},
+               {"title": "عنوان", "body": "نص.", "date": "published"},  # a value that spells a field's name stays as written
+               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "published": "2025-11-19T08:00:00"}]
     (tmp_path / "batch.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    number, naive, backwards = read_all(input_files([tmp_path]), profile)
+    number, naive, backwards, named, both = read_all(input_files([tmp_path]), profile)
     assert number.error == "'title' must be text"
     assert naive.error.startswith("'date' ") and "'published'" not in naive.error, naive.error
     assert backwards.error == "'updated' is earlier than 'date'"
+    assert named.error == "'date' 'published' is not an ISO 8601 date-time"
+    assert both.error.startswith("'published' 2025-11-19T08:00:00 has no UTC offset"), both.error  # the key whose value is wrong
+
+
+def test_a_record_giving_one_field_twice_is_told_which_key_counts(tmp_path, profile):
+    record = {"title": "عنوان", "body": "نص.", "date": "2025-11-18T08:00:00+03:00", "published": "2025-11-19T08:00:00+03:00"}
+    (tmp_path / "one.json").write_text(json.dumps(record), encoding="utf-8")
+    [result] = read_all(input_files([tmp_path]), profile)
+    assert result.article.published.isoformat() == "2025-11-19T08:00:00+03:00"
+    assert "'date' and 'published' both given: 'published' used" in result.warnings
+
+
+def test_saved_page_photo_keeps_the_page_s_own_alt_text(tmp_path, profile):
+    """A saved page has no image_alt key: its og:image:alt, else its figure's <img alt>, is the alt."""
+    for name, head, figure, alt in [
+        ("001_og.html", '<meta property="og:image:alt" content="  قاعة   البرلمان ">', "", "قاعة البرلمان"),
+        ("002_img.html", "", '<figure><img src="p.jpg" alt="النواب في الجلسة"></figure>', "النواب في الجلسة"),
+        ("003_none.html", "", '<figure><img src="p.jpg" alt=""></figure>', None),
+    ]:
+        (tmp_path / name).write_text(
+            f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title>'
+            f'<meta property="og:image" content="https://source.example/p.jpg">{head}</head>'
+            f'<body><article><h1>البرلمان يقر قانون الاستثمار</h1>{figure}{"".join(f"<p>{p}</p>" for p in BODY)}</article></body></html>', encoding="utf-8")
+        [result] = read_inputs(tmp_path / name, profile)
+        assert result.article.image.url == "https://source.example/p.jpg" and result.article.image.alt == alt, name
