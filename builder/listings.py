@@ -341,4 +341,4 @@ def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
         src = image.url
     else:
         src = media_path(article, PurePosixPath(image.url).name)
-    return {"src": src, "alt": image.alt or image.caption or article.headline}
+    return {"src": src, "alt": image.alt or image.caption or ""}  # as its page: never the headline for a photo

@@ -35,6 +35,8 @@ def place_photos(
             elif urlsplit(image.url).netloc not in settings.image_hosts:
                 warnings.append((article.source, f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}"))
                 image = dataclasses.replace(image, url=None)
+        if image and image.url and not (image.alt or image.caption):
+            warnings.append((article.source, "no photo description given (image_alt or a caption): the photo's alt text is left empty"))
         if not (image and image.url):
             rel = media_path(article, share_image.file_name(article.headline, settings.site_name, article.section))
             drawn = current / rel if current else None

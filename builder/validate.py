@@ -255,8 +255,10 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
                     problems.append(("error", f"image {node.get('url')} has {width * height} pixels; Google needs at least {MIN_IMAGE_PIXELS}"))
                 if not any(abs(width / height - r) < 0.02 for r in (16 / 9, 4 / 3, 1.0)):
                     problems.append(("info", "image aspect ratio is not 16:9, 4:3 or 1:1 (Google's preferred ratios)"))
-            else:  # a photo given as a URL: nothing here fetches it
+            elif width is None and height is None:  # a photo given as a URL: nothing here fetches it
                 problems.append(("info", "photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked"))
+            else:
+                problems.append(("error", f"image {node.get('url')}: width and height must both be whole numbers (found {width!r}, {height!r})"))
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')
     declared = [article[p] for p in _DATE_PROPERTIES if p in article]
     if shown != declared:

@@ -241,19 +241,30 @@ def test_validate_compares_with_the_build_folder_only_when_it_describes_the_site
 
 
 def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
-    """Alt text is the input's image_alt, else its caption; none is made up from the headline.
-    A drawn share image shows the headline, so its alt is the headline."""
+    """Alt text is the input's image_alt, else its caption; none is made up from the headline,
+    on its page or on a listing. A drawn share image shows the headline, so its alt is the headline."""
+    from PIL import Image as PILImage
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    PILImage.new("RGB", (800, 600), (90, 120, 150)).save(corpus / "cabinet.jpg")
     (corpus / "001_photo.txt").write_text("مجلس الوزراء يقر الموازنة\n\nأقر مجلس الوزراء، أمس، الموازنة العامة.\n", encoding="utf-8")
-    (corpus / "001_photo.toml").write_text('image = "https://akhbar.example.org/media/x.jpg"\nsection = "محليات"\n', encoding="utf-8")
+    (corpus / "001_photo.toml").write_text('image = "cabinet.jpg"\nsection = "محليات"\npublished = 2025-03-02T10:00:00+03:00\n', encoding="utf-8")  # the newest: the home's lead card
     (corpus / "002_drawn.txt").write_text("افتتاح معرض الكتاب\n\nافتتح، أمس، معرض الكتاب.\n", encoding="utf-8")
+    (corpus / "003_url.txt").write_text("الأمطار تعود إلى البلاد\n\nتعود الأمطار اليوم.\n", encoding="utf-8")
+    (corpus / "003_url.toml").write_text('image = "https://akhbar.example.org/media/x.jpg"\nimage_alt = "غيوم فوق المدينة"\n', encoding="utf-8")
     report = build(make_project(tmp_path, corpus))
     assert report.published
-    assert any(s.endswith("001_photo.txt") and "photo description (image_alt or a caption; alt text left empty)" in w for s, w in report.warnings), report.warnings
+    told = [(Path(s).name, w) for s, w in report.warnings if "photo description" in w]
+    assert told == [("001_photo.txt", "no photo description given (image_alt or a caption): the photo's alt text is left empty")], report.warnings
     photo = lxml.html.parse(str(tmp_path / "site" / "articles" / "photo" / "index.html"))
     assert photo.xpath("//figure//img/@alt") == [""]
-    assert "info: 1 page(s): photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked" in [str(f) for f in report.findings]
     assert not photo.xpath("//meta[@property='og:image:alt' or @name='twitter:image:alt']")
+    home = lxml.html.parse(str(tmp_path / "site" / "index.html"))
+    assert home.xpath("//img[contains(@src, 'cabinet.jpg')]/@alt") == [""]  # the listing's card as the page: not the headline
     drawn = lxml.html.parse(str(tmp_path / "site" / "articles" / "drawn" / "index.html"))
     assert drawn.xpath("//meta[@property='og:image:alt']/@content") == ["افتتاح معرض الكتاب"]
+    url = lxml.html.parse(str(tmp_path / "site" / "articles" / "url" / "index.html"))
+    assert url.xpath("//figure//img/@alt") == ["غيوم فوق المدينة"]
+    notes = [str(f) for f in report.findings if "photo size unknown" in f.message]
+    assert notes == ["info: 1 page(s): photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked"]

@@ -73,6 +73,8 @@ CASES = {
     "modified before published": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(dateModified="2022-03-01T00:00:00+03:00")), "error", "dateModified is earlier"),
     "relative url": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(contentUrl="/media/x.jpg")), "error", "is not an absolute URL"),
     "small image": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=200, height=200)), "error", "Google needs at least 50000"),
+    "size as text": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width="1200")), "error", "width and height must both be whole numbers"),
+    "size unknown": (lambda s: edit_ld(s, lambda g: [node(g, "ImageObject").pop(k) for k in ("width", "height")]), "info", "photo size unknown"),
     "odd aspect ratio": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=1000, height=300)), "info", "aspect ratio"),
     "dates shown differ": (lambda s: edit(s, PAGE, 'datetime="2022-03-08T13:30:00+03:00"', 'datetime="2022-03-09T13:30:00+03:00"'), "error", "dates shown"),
     "byline differs": (lambda s: edit(s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'), "error", "byline"),
