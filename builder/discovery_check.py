@@ -8,7 +8,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
 from builder.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
@@ -118,10 +118,12 @@ def _check_urlset(name: str, entries: Iterator[ET.Element], host: str, prefix: s
         loc, lastmod = url.findtext(f"{s}loc"), url.findtext(f"{s}lastmod")
         if not _absolute_on(loc, host):
             problems.append(("error", name, f"<loc> {loc!r} is not an absolute URL on the site"))
+        elif not (loc or "").isascii():
+            problems.append(("error", name, f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)"))
         if lastmod is not None and not _iso_with_offset(lastmod):
             problems.append(("error", name, f"<lastmod> {lastmod!r} is not a W3C date-time with offset"))
         if loc and loc.startswith(prefix) and loc.endswith("/"):
-            unlisted.discard(loc[len(prefix) : -1])
+            unlisted.discard(unquote(loc[len(prefix) : -1]))
     if count > SITEMAP_MAX:
         problems.append(("error", name, f"{count} URLs: a sitemap holds at most {SITEMAP_MAX}"))
 
@@ -166,6 +168,8 @@ def _check_news(site_dir: Path, host: str, now: datetime, problems: list[Problem
         date = url.findtext(f"{n}news/{n}publication_date")
         if not _absolute_on(loc, host):
             problems.append(("error", "news-sitemap.xml", f"<loc> {loc!r} is not an absolute URL on the site"))
+        elif not (loc or "").isascii():
+            problems.append(("error", "news-sitemap.xml", f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)"))
         if not (url.findtext(f"{n}news/{n}publication/{n}name") and url.findtext(f"{n}news/{n}publication/{n}language") and url.findtext(f"{n}news/{n}title")):
             problems.append(("error", "news-sitemap.xml", f"{loc}: news:publication name/language or news:title missing"))
         if not _iso_with_offset(date):

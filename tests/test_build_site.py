@@ -1,6 +1,7 @@
 """Functional: build real sites with real MkDocs and read them back with extruct."""
 
 import json
+from datetime import datetime, timezone
 import shutil
 import subprocess
 import sys
@@ -268,3 +269,25 @@ def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
     assert url.xpath("//figure//img/@alt") == ["غيوم فوق المدينة"]
     notes = [str(f) for f in report.findings if "photo size unknown" in f.message]
     assert notes == ["info: 1 page(s): photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked"]
+
+
+def test_an_arabic_slug_publishes_with_url_escaped_sitemaps_and_feeds(tmp_path):
+    """The README's way to an Arabic URL. MkDocs percent-encodes the canonical link while the
+    JSON-LD keeps the IRI: one URL, so the page passes its check (it failed the whole site)."""
+    from urllib.parse import quote
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001_ar.txt").write_text("خبر بعنوان عربي في الرابط\n\nقال المتحدث إن الاجتماع سيعقد الأسبوع المقبل.\n", encoding="utf-8")
+    (corpus / "001_ar.toml").write_text('slug = "خبر-عاجل"\npublished = 2025-11-20T09:00:00+03:00\nsection = "سياسة"\n', encoding="utf-8")
+    report = build(make_project(tmp_path, corpus), now=datetime(2025, 11, 20, 12, tzinfo=timezone.utc))
+    assert report.published and not [f for f in report.findings if f.level == "error"], report.findings
+    page = f"https://akhbar.example.org/{quote('articles/خبر-عاجل/')}"
+    tree = lxml.html.parse(str(tmp_path / "site" / "articles" / "خبر-عاجل" / "index.html"))
+    assert tree.xpath("//link[@rel='canonical']/@href") == [page]
+    site = tmp_path / "site"
+    locs = [e.text for name in ("sitemap.xml", "news-sitemap.xml") for e in ElementTree.parse(site / name).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert page in locs and all(loc.isascii() for loc in locs), locs
+    feed = ElementTree.parse(site / "sections" / "سياسة" / "feed.xml").getroot()
+    assert feed.findtext("channel/link") == f"https://akhbar.example.org/{quote('sections/سياسة/')}"  # the section's page, not the home page
+    assert feed.findtext("channel/item/link") == page

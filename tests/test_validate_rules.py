@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from urllib.parse import quote
 from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
@@ -247,13 +248,15 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
     articles[0] = replace(articles[0], slug="a&b<c>d'e\"f")  # markup in a URL stays text
     articles[1] = replace(articles[1], published=None, modified=None)  # no lastmod
+    articles[2] = replace(articles[2], slug="خبر-عاجل")  # URL-escaped, as the page's canonical link has it
     ordered = sort_newest_first(articles)
     for pages, items in ((["", "page/", "about/"], ordered), ([], ordered), ([], []), ([""], [])):
         newest = (ordered[0].modified or ordered[0].published).isoformat() if items else None
         entries = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in pages]
-        entries += [(settings.absolute(article_path(a)), (a.modified or a.published).isoformat() if (a.modified or a.published) else None) for a in items]
+        entries += [(settings.absolute(quote(article_path(a))), (a.modified or a.published).isoformat() if (a.modified or a.published) else None) for a in items]
         expected = _tree_sitemaps(entries, limit, lambda n: settings.absolute(f"sitemap-{n}.xml"))
         assert dict(sitemaps(items, pages, settings, limit)) == expected
+        assert not items or any(b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in x for x in expected.values())
 
 
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):
