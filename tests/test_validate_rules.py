@@ -83,6 +83,7 @@ CASES = {
     "sitemap misses article": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>", "<loc>https://akhbar.example.org/x/</loc>"), "error", "missing from the sitemap"),
     "sitemap bad lastmod": (lambda s: edit(s, "sitemap.xml", "<lastmod>2022-03-08T13:30:00+03:00</lastmod>", "<lastmod>8 March 2022</lastmod>"), "error", "not a W3C date-time"),
     "sitemap relative loc": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>/about/</loc>"), "error", "not an absolute URL on the site"),
+    "sitemap raw arabic loc": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>https://akhbar.example.org/عن/</loc>"), "error", "is not URL-escaped"),
     "sitemap broken xml": (lambda s: edit(s, "sitemap.xml", "</urlset>", ""), "error", "not well-formed XML"),
     "robots without sitemap": (lambda s: edit(s, "robots.txt", "Sitemap: https://akhbar.example.org/news-sitemap.xml", ""), "error", "does not name"),
     "rss bad date": (lambda s: edit(s, "feed.xml", "<pubDate>Sun, 12 Oct 2025 09:00:00 +0300</pubDate>", "<pubDate>yesterday</pubDate>"), "error", "not an RFC 822 date"),
