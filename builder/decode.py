@@ -91,11 +91,15 @@ def _decode_utf8_or_cp1256(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     # UTF-8 damaged in a few places (a truncated scrape, a cut multi-byte letter) is still
-    # UTF-8: read as Windows-1256 it would turn every Arabic letter into two wrong ones.
+    # UTF-8: read as Windows-1256 it would turn every Arabic letter into two wrong ones. Arabic
+    # in Windows-1256 read as UTF-8 is nearly all bad sequences: over 374 real and bench
+    # articles so encoded, at most 0.02 good non-ASCII characters per bad one; one damaged
+    # byte in a short UTF-8 headline and paragraph left 24 or more (50 was asked before, and
+    # such a file came out as Windows-1256 mojibake).
     lenient = data.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd")
     good = sum(1 for c in lenient if ord(c) > 127) - bad
-    if good >= 50 * bad:
+    if good >= 5 * bad:
         return lenient
     text = data.decode("cp1256", errors="replace")
     if not _ARABIC_LETTER.search(text):

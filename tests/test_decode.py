@@ -4,7 +4,7 @@ import pytest
 
 from builder.decode import DecodeError, decode
 from builder.normalize import normalize_text
-from tests.conftest import SEED
+from tests.conftest import SAMPLE, SEED
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 
@@ -49,3 +49,19 @@ def test_utf8_with_one_damaged_letter_stays_utf8(tmp_path, profile):
     result = read_article(path, profile)
     assert result.article.headline == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
     assert any("undecodable" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("at", range(30, 40))
+def test_a_short_utf8_article_with_one_bad_byte_stays_utf8(at):
+    """A headline and one paragraph: too few letters for the 50-to-1 rule there was, so it was
+    read as Windows-1256 mojibake ("ط§ط±طھظپط§ط¹...") with no word said."""
+    text = "ارتفاع الأسعار في الأسواق المحلية\n\nقال الوزير إن الأسعار سترتفع الشهر المقبل بنسبة كبيرة.\n"
+    data = text.encode()
+    decoded = decode(data[:at] + b"\xff" + data[at:])
+    assert decoded.startswith("ارتفاع") and decoded.count("\ufffd") in (1, 2, 3)
+
+
+def test_windows_1256_is_never_taken_for_damaged_utf8():
+    for path in [SEED, *sorted(SAMPLE.glob("*.txt"))]:
+        text = decode(path.read_bytes())
+        assert decode(text.encode("cp1256", errors="ignore")) == text.encode("cp1256", errors="ignore").decode("cp1256")
