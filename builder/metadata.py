@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from builder.decode import DecodeError, decode
 from builder.article import Author
 from builder.normalize import normalize_line
 from builder.urls import RESERVED_NAMES
@@ -55,8 +56,9 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
     if not path.exists():
         return Metadata(), ()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raw = path.read_bytes()
+        data = tomllib.loads(decode(raw) if raw else "")  # what a raw file may be in (a BOM, UTF-16, Windows-1256), a sidecar may be too
+    except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
     try:
         return parse_metadata(data, base_dir=path.parent)

@@ -1,5 +1,6 @@
 """Collisions, limits and the build report."""
 
+import codecs
 import io
 import json
 import shutil
@@ -11,6 +12,7 @@ import pytest
 
 from builder.build import build
 from builder.cli import main
+from builder.load import orphan_warning, read_all
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
@@ -214,3 +216,24 @@ def test_a_misspelt_setting_is_named(tmp_path):
 
     with pytest.raises(SettingsError, match="per_pag"):
         load_settings(make_project(tmp_path, SAMPLE, per_pag=3))
+
+
+def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, profile):
+    """Notepad's UTF-8 with a BOM and UTF-16 are read as for raw files; a NAME.TOML, which
+    nothing reads, is said so (its section and date used to vanish without a word)."""
+    from builder.load import scan_inputs
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    meta = 'section = "اقتصاد"\npublished = 2024-05-01T10:00:00+03:00\n'
+    for stem, data in (("001_bom", codecs.BOM_UTF8 + meta.encode()), ("002_utf16", meta.encode("utf-16")), ("003_cp1256", meta.encode("cp1256"))):
+        (corpus / f"{stem}.txt").write_text(GOOD, encoding="utf-8")
+        (corpus / f"{stem}.toml").write_bytes(data)
+    (corpus / "004_upper.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "004_upper.TOML").write_text(meta, encoding="utf-8")
+    inputs = scan_inputs([corpus])
+    results = {Path(r.source).stem: r for r in read_all(inputs.files, profile)}
+    for stem in ("001_bom", "002_utf16", "003_cp1256"):
+        assert results[stem].ok and results[stem].article.section == "اقتصاد", (stem, results[stem].error)
+    assert results["004_upper"].article.section is None
+    assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [("004_upper.TOML", "sidecar not read: a sidecar is named NAME.toml, in lower case (rename it 004_upper.toml)")]
