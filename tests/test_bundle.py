@@ -294,6 +294,16 @@ def test_ranking_headline_first_then_deck_then_newest(browser, bundled, query):
 
 
 @pytest.mark.browser
+def test_a_query_with_nothing_searchable_says_no_results(browser, bundled):
+    """`]]>` has no word to look up: the status says so, as the hosted search does (it was left empty)."""
+    page, seen = open_file(browser, bundled[2] / "search" / "index.html", "?q=" + quote("]]>"))
+    page.wait_for_function(DONE)
+    assert page.text_content("#search-status") == "لا نتائج للبحث عن «]]>»." and page.locator(".search-result").count() == 0
+    assert clean(seen), seen
+    page.close()
+
+
+@pytest.mark.browser
 def test_js_words_match_python_words(browser, bundled):
     """The query is folded by fold.js and split by offline-search.js's pattern; the index by
     builder/fold.py and offline_index.words: they must cut the same words."""

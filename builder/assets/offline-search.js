@@ -147,9 +147,10 @@
     list.replaceChildren();
     var old = section.querySelector(".search-more");
     if (old) old.remove();
-    if (!words(query).length) {
-      status.textContent = "";
-      section.dataset.state = "idle";
+    if (!words(query).length) { // nothing searchable: said so, as the hosted search does (a blank box says nothing)
+      var asked = query.trim();
+      status.textContent = asked ? "لا نتائج للبحث عن «" + asked + "»." : "";
+      section.dataset.state = asked ? "done" : "idle";
       return;
     }
     section.dataset.state = "busy";
