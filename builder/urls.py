@@ -41,6 +41,9 @@ def media_path(article: Article, file_name: str) -> str:
     return f"media/{article.id}/{safe}{dot}{suffix.lower() if dot else ''}"
 
 
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")  # Arabic-Indic and Eastern Arabic-Indic
+
+
 @functools.lru_cache(maxsize=8192)  # listings, links and sitemaps ask for the same few names N times each
 def section_slug(section: str) -> str:
     """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them),
@@ -56,8 +59,13 @@ def section_slug(section: str) -> str:
     ('سياسة-دولية-عربية', 'covid-19', 'covid-19')
     >>> section_slug("section"), section_slug("!!!"), section_slug("! ! !"), section_slug("---")
     ('section', '_e84c538e', '_e84c538e', '_cb3f91d5')
+
+    Digits are one set, as search folds them: ``كوفيد ١٩`` and ``كوفيد 19`` are one tag.
+
+    >>> section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19") == "كوفيد-19"
+    True
     """
-    slug = re.sub(r"[^\w]+", "-", section.casefold()).strip("-_")  # one folder on case-blind disks
+    slug = re.sub(r"[^\w]+", "-", section.casefold().translate(_DIGITS)).strip("-_")  # one folder on case-blind disks
     if slug:
         return slug
     return "_" + hashlib.sha256("".join(section.casefold().split()).encode()).hexdigest()[:8]

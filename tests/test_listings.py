@@ -390,3 +390,16 @@ def test_a_listing_page_is_made_again_only_when_its_inputs_change(settings):
         if name == "newest":
             remade = [p for p in after if before.get(p, (b"",))[0] != after[p][0]]
             assert 0 < len(remade) <= len(after) // 3, (len(remade), len(after))
+
+
+def test_tags_spelt_with_either_digit_set_share_one_listing(tmp_path):
+    """Search folds ١٩ and 19 together; the tag pages do too (they were two pages, unsaid)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, tag in enumerate(("كوفيد ١٩", "كوفيد 19")):
+        (corpus / f"00{n}_c{n}.txt").write_text(sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8"), encoding="utf-8")
+        (corpus / f"00{n}_c{n}.toml").write_text(f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = "صحة"\ntags = ["{tag}"]\n', encoding="utf-8")
+    report = build(make_project(tmp_path, corpus), out=io.StringIO())
+    assert report.published and report.errors == []
+    assert sorted(p.name for p in (tmp_path / "site" / "tags").iterdir()) == ["كوفيد-19"]
+    assert [w for _, w in report.warnings if "share one listing" in w] == ["tags 'كوفيد 19', 'كوفيد ١٩' share one listing, tags/كوفيد-19/, headed 'كوفيد 19'"]
