@@ -45,6 +45,7 @@ class Listing:
     description: str
     items: Sequence[Article]  # a Picked view: positions, not records
     max_pages: int | None  # None: every page (date archives)
+    feed: bool = False  # a section with a dated article: its feed.xml and atom.xml exist
 
 
 def page_url(base: str, number: int) -> str:
@@ -81,11 +82,14 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
     by_month: dict[tuple[int, int], array[int]] = defaultdict(lambda: array("I"))
     undated: array[int] = array("I")
     names: dict[str, Counter[str]] = defaultdict(Counter)
+    fed: set[str] = set()  # sections with a feed (builder.discovery.feed_items: dated articles)
     for n, a in enumerate(briefs(ordered)):
         if a.section:
             url = slug_url("sections", a.section)
             by_section[url].append(n)
             names[url][a.section] += 1
+            if a.published:
+                fed.add(url)
         for url, tag in listed_urls("tags", a.tags).items():  # by URL: "AI" and "ai" list an article once
             by_tag[url].append(n)
             names[url][tag] += 1
@@ -96,7 +100,7 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
             undated.append(n)
     for base, items in sorted(by_section.items()):
         label = _label(names[base])
-        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", Picked(ordered, items), cap))
+        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", Picked(ordered, items), cap, base in fed))
     for base, items in sorted(by_tag.items()):
         label = _label(names[base])
         found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", Picked(ordered, items), cap))
@@ -245,7 +249,7 @@ def _paginated(listing: Listing, settings: Settings, cards: _Cards, key_of: Call
             "template": "listing.html",
             "title": settings.site_name if lead else title,
             "description": listing.description,
-            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base},
+            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base, "feed": listing.feed},
             "items": [],
             "pagination": {
                 "number": number,

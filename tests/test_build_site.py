@@ -291,3 +291,7 @@ def test_an_arabic_slug_publishes_with_url_escaped_sitemaps_and_feeds(tmp_path):
     feed = ElementTree.parse(site / "sections" / "سياسة" / "feed.xml").getroot()
     assert feed.findtext("channel/link") == f"https://akhbar.example.org/{quote('sections/سياسة/')}"  # the section's page, not the home page
     assert feed.findtext("channel/item/link") == page
+    listing = lxml.html.parse(str(site / "sections" / "سياسة" / "index.html"))
+    feeds = [h for h in listing.xpath("//link[@rel='alternate']/@href") if h.startswith("../")]
+    assert sorted((site / "sections" / "سياسة" / h).resolve().relative_to(site.resolve()).as_posix() for h in feeds) == [
+        "atom.xml", "feed.xml", "sections/سياسة/atom.xml", "sections/سياسة/feed.xml"]  # the site's feeds and the section's own
