@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
 from builder.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
-from builder.urls import ARTICLES
+from builder.urls import ARTICLES, uri
 
 Problem = tuple[str, str, str]  # (level, file, message)
 SITEMAP_MAX = 50_000
@@ -26,6 +26,7 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
     """The sitemaps (every article in them: ``articles`` are the article folders' names),
     robots.txt and the feeds: all but the news sitemap, whose window moves with "now"."""
     problems: list[Problem] = []
+    site_url = uri(site_url)  # as the sitemaps and feeds write it: an Arabic host in IDNA, a path escaped
     host = urlsplit(site_url).netloc
     prefix = f"{site_url}{ARTICLES}/"
     unlisted = set(articles)
@@ -42,7 +43,7 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
 
 def check_news(site_dir: Path, site_url: str, now: datetime) -> list[Problem]:
     problems: list[Problem] = []
-    _check_news(site_dir, urlsplit(site_url).netloc, now, problems)
+    _check_news(site_dir, urlsplit(uri(site_url)).netloc, now, problems)
     return problems
 
 

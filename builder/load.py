@@ -63,7 +63,7 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
             for folder, _, files in os.walk(path):
                 names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
                 stems = {n[:-4] for n in files if n.lower().endswith(".txt")}  # sidecar_for: X.TXT -> X.toml too
-                orphans.extend(Path(folder, n) for n in files if n[-5:].lower() == ".toml" and (n[:-5] not in stems or not n.endswith(".toml")))
+                orphans.extend(Path(folder, n) for n in files if n[-5:].lower() == ".toml" and (n[:-5] not in stems or not (n.endswith(".toml") or os.path.exists(os.path.join(folder, n[:-5] + ".toml")))))  # X.TOML: read on a case-blind disk only
             found.extend(sorted(names, key=path_order))
             if not names:
                 empty.append(path)
@@ -83,10 +83,10 @@ def orphan_warning(sidecar: Path) -> str:
     >>> orphan_warning(Path("in/003_old.toml"))
     'sidecar with no article file beside it (no 003_old.txt): ignored'
     >>> orphan_warning(Path("in/004_new.TOML"))
-    'sidecar not read: a sidecar is named NAME.toml, in lower case (rename it 004_new.toml)'
+    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_new.toml)'
     """
     if sidecar.suffix != ".toml":
-        return f"sidecar not read: a sidecar is named NAME.toml, in lower case (rename it {sidecar.stem}.toml)"
+        return f"sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it {sidecar.stem}.toml)"
     return f"sidecar with no article file beside it (no {sidecar.stem}.txt): ignored"
 
 

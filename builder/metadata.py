@@ -8,6 +8,7 @@ publishing late.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass
@@ -56,14 +57,39 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
     if not path.exists():
         return Metadata(), ()
     try:
-        raw = path.read_bytes()
-        data = tomllib.loads(decode(raw) if raw else "")  # what a raw file may be in (a BOM, UTF-16, Windows-1256), a sidecar may be too
+        data = tomllib.loads(_sidecar_text(path.read_bytes()))
     except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
     try:
         return parse_metadata(data, base_dir=path.parent)
     except MetadataError as exc:
         raise MetadataError(f"{path.name}: {exc}") from exc
+
+
+_UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")  # an Arabic letter's two bytes in UTF-8
+
+
+def _sidecar_text(raw: bytes) -> str:
+    r"""A sidecar's text, in what a raw file may be in (a BOM, UTF-16, Windows-1256), but never
+    damaged: a raw file's few bad bytes cost a letter of a paragraph, a sidecar's would be
+    a section's or an author's name, published wrong on every page that shows it.
+
+    >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
+    'section = "سياسة"'
+    >>> _sidecar_text('section = "سياسة"\n'.encode()[:-3] + b'"\n')
+    Traceback (most recent call last):
+    builder.decode.DecodeError: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8
+    """
+    if not raw.strip():
+        return ""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = decode(raw)
+    if "\ufffd" in text or (_UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")):
+        raise DecodeError("damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8")
+    return text
 
 
 def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from urllib.parse import quote, urlsplit, urlunsplit
 from collections.abc import Iterable
 
 from builder.article import Article
@@ -94,3 +95,20 @@ def listed_urls(prefix: str, names: Iterable[str]) -> dict[str, str]:
     for name in names:
         found.setdefault(slug_url(prefix, name), name)
     return found
+
+
+def uri(iri: str) -> str:
+    """An absolute URL as sitemaps and feeds take it: the host in IDNA, the path percent-encoded
+    (what is escaped already stays); an Arabic slug, a ``site_url`` with an Arabic path or host.
+
+    >>> uri("https://أخبار.example/الأرشيف/articles/خبر-عاجل/")
+    'https://xn--igbicxr.example/%D8%A7%D9%84%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/'
+    >>> uri("https://akhbar.example.org:8080/sections/%D8%B5/feed.xml")
+    'https://akhbar.example.org:8080/sections/%D8%B5/feed.xml'
+    """
+    parts = urlsplit(iri)
+    netloc = parts.netloc
+    if not netloc.isascii() and parts.hostname:
+        netloc = parts.hostname.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%"), quote(parts.query, safe="=&%"), quote(parts.fragment, safe="%")))
+

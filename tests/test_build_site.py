@@ -295,3 +295,22 @@ def test_an_arabic_slug_publishes_with_url_escaped_sitemaps_and_feeds(tmp_path):
     feeds = [h for h in listing.xpath("//link[@rel='alternate']/@href") if h.startswith("../")]
     assert sorted((site / "sections" / "سياسة" / h).resolve().relative_to(site.resolve()).as_posix() for h in feeds) == [
         "atom.xml", "feed.xml", "sections/سياسة/atom.xml", "sections/سياسة/feed.xml"]  # the site's feeds and the section's own
+
+
+@pytest.mark.parametrize("site_url", ["https://example.org/أخبار/", "https://أخبار.example/"])
+def test_a_site_url_with_arabic_in_it_publishes(tmp_path, site_url):
+    """Sitemaps and feeds write every URL escaped (the host in IDNA); the checker reads them so."""
+    import yaml
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001_x.txt").write_text("خبر قصير\n\nقال المتحدث إن الاجتماع سيعقد.\n", encoding="utf-8")
+    (corpus / "001_x.toml").write_text('published = 2025-11-20T09:00:00+03:00\nsection = "سياسة"\n', encoding="utf-8")
+    config = make_project(tmp_path, corpus)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["site_url"] = site_url
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    report = build(config, now=datetime(2025, 11, 20, 12, tzinfo=timezone.utc))
+    assert report.published and not [f for f in report.findings if f.level == "error"], report.findings
+    locs = [e.text for e in ElementTree.parse(tmp_path / "site" / "sitemap.xml").iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert locs and all(loc.isascii() for loc in locs), locs

@@ -231,9 +231,12 @@ def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, pr
         (corpus / f"{stem}.toml").write_bytes(data)
     (corpus / "004_upper.txt").write_text(GOOD, encoding="utf-8")
     (corpus / "004_upper.TOML").write_text(meta, encoding="utf-8")
+    (corpus / "005_damaged.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "005_damaged.toml").write_bytes(meta.encode()[:12] + meta.encode()[13:])  # a letter of the section cut
     inputs = scan_inputs([corpus])
     results = {Path(r.source).stem: r for r in read_all(inputs.files, profile)}
+    assert results["005_damaged"].error == "005_damaged.toml: not valid TOML: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
     for stem in ("001_bom", "002_utf16", "003_cp1256"):
         assert results[stem].ok and results[stem].article.section == "اقتصاد", (stem, results[stem].error)
     assert results["004_upper"].article.section is None
-    assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [("004_upper.TOML", "sidecar not read: a sidecar is named NAME.toml, in lower case (rename it 004_upper.toml)")]
+    assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [("004_upper.TOML", "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_upper.toml)")]
