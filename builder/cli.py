@@ -12,6 +12,7 @@ from typing import Any
 from builder.article import Article, ReadResult
 from builder.build import build, build_time
 from builder.bundle import BundleError, make_bundle, verify_bundle
+from builder.executors import SchedulerError
 from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
 from builder.load import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
 from builder.partitions import PARTITIONS
@@ -45,8 +46,9 @@ def _main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, help="folder of raw articles (default: 'input' in mkdocs.yml)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: site_dir of mkdocs.yml)")
     b.add_argument("--profile", type=Path, help="source profile (default: 'profile' in mkdocs.yml, else built-in)")
-    b.add_argument("--jobs", type=_positive, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
-    b.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (pip install 'builder[dask]')")
+    where = b.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (needs: pip install -e '.[dask]' in this repository)")
     b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
     b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back, and the news sitemap's two days end at it; default SOURCE_DATE_EPOCH or the clock")
@@ -93,7 +95,7 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
-    except (SettingsError, ProfileError, PublishError, BundleError) as exc:
+    except (SettingsError, ProfileError, PublishError, BundleError, SchedulerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

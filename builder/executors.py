@@ -77,15 +77,25 @@ def _fork_all(pool: ProcessPoolExecutor, workers: int) -> None:
         pool.submit(time.sleep, 0.05)
 
 
+class SchedulerError(RuntimeError):
+    """The Dask cluster asked for cannot be used; the message says why."""
+
+
 @contextmanager
 def make_executor(jobs: int | None = None, scheduler: str | None = None, all_workers: bool = True) -> Iterator[Executor]:
     """The build's executor: a Dask cluster's, this process (``jobs=1``), or local processes
     (:class:`LocalWorkers`: all of them now, or one until :func:`spread` asks for all)."""
     if scheduler:
-        from distributed import Client
-
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            yield client.get_executor()
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SchedulerError("--scheduler needs dask.distributed: pip install -e '.[dask]' in this repository") from None
+        try:
+            client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+        except (OSError, ValueError) as exc:  # unreachable, or not an address: said in a line, not a traceback
+            raise SchedulerError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
+        with client:
+            yield client.get_executor()  # type: ignore[no-untyped-call]
     elif jobs == 1:
         yield InlineExecutor()
     else:

@@ -114,3 +114,15 @@ def test_workers_follow_the_work(tmp_path, monkeypatch):
             edit(corpus)
             spread = build(config, jobs=2)
             assert spread.published and spread.partitions["built"] == 1 and spread.workers == 2, name
+
+
+def test_a_scheduler_that_cannot_be_used_is_said_in_a_line(tmp_path, capsys):
+    """Not a traceback; and --jobs beside --scheduler is refused, not silently ignored."""
+    from builder.cli import main
+
+    config = make_project(tmp_path, SAMPLE)
+    assert main(["build", "--config", str(config), "--scheduler", "foo://bar"]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot use the Dask scheduler foo://bar: unknown address scheme 'foo'")
+    with pytest.raises(SystemExit):
+        main(["build", "--config", str(config), "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert "argument --scheduler: not allowed with argument --jobs" in capsys.readouterr().err
