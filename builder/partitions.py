@@ -38,7 +38,7 @@ from builder.publish import PublishError, render
 from builder.search_shadow import shadow_of
 from builder.settings import Settings, load_settings
 from builder.urls import ARTICLES
-from builder.validate import Finding, check_page, fold_notes, parse_page
+from builder.validate import Finding, check_page, date_shown, fold_notes, parse_page
 from builder.writer import replace_tree, write_files
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per partition
@@ -242,12 +242,13 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     write_files(site, dict(media))  # straight into the site: MkDocs would only copy them
     entries = {source: kept[source] for source in kept}
     shadows: dict[str, str] = {}
+    shows = date_shown(settings)
     for a in articles:
         rel = f"{ARTICLES}/{a.url_slug}/index.html"
         data = (site / rel).read_bytes()
         intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
         tree = parse_page(data.decode("utf-8"))
-        checked = [[level, rel, msg] for level, msg in check_page(tree, True, intent, settings.image_hosts, now)]
+        checked = [[level, rel, msg] for level, msg in check_page(tree, True, intent, settings.image_hosts, now, shows)]
         shadow = shadow_of(tree, settings.language) if shadow_dir else None
         if shadow is not None:
             shadows[rel] = f"<!doctype html>\n{shadow}\n"

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,7 @@ def validate_site(
         return [Finding("error", str(site_dir), "site folder does not exist")]
     whole = [Finding("info", str(site_dir), "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)")] if pages_dir is None and article_pages else []
     intents = _intent_files(pages_dir) if pages_dir else {}
+    shows = date_shown(settings) if settings is not None else None
     article_dirs = sorted(os.listdir(site_dir / ARTICLES)) if (site_dir / ARTICLES).is_dir() else []  # names, not 20,000 Paths
     seen_articles = len(article_dirs)
     known = known or {}
@@ -84,7 +85,7 @@ def validate_site(
             found = known[rel]
         else:
             intent = _intent(intents, rel) if is_article else None
-            found = check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now)
+            found = check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now, shows)
         findings.extend(Finding(level, rel, msg) for level, msg in found)
     for path in stylesheets:  # a few files, read every time: a url() in one loads on every page
         rel = path.relative_to(site_dir).as_posix()
@@ -148,6 +149,13 @@ def _intent(intents: dict[str, Path], rel: str) -> Any:
     return json.loads(meta["jsonld"]) if "jsonld" in meta else None
 
 
+def date_shown(settings: Settings) -> Callable[[datetime], str]:
+    """How the site's pages show a date (its time zone and digits), for :func:`check_page`."""
+    from builder.dates import display_datetime
+
+    return lambda moment: display_datetime(moment, settings.timezone, digits=settings.digits)
+
+
 def parse_page(html: str) -> HtmlElement:
     """A page's tree: read by the checks and extruct, then made the search shadow."""
     return lxml.html.fromstring(html)
@@ -159,10 +167,13 @@ def check_page(
     intent: Any = None,
     allowed_hosts: frozenset[str] = frozenset(),
     now: datetime | None = None,
+    shows: Callable[[datetime], str] | None = None,
 ) -> list[tuple[str, str]]:
     """Problems found in one page (its text, or the tree :func:`parse_page` made of it), as
     (level, message) pairs. The checks only read the tree, and extruct reads the same one: a
-    page parsed once, not twice (0.4 ms a page)."""
+    page parsed once, not twice (0.4 ms a page). ``shows`` gives the text a date is shown as
+    (the site's zone and digits): with it, the dates a reader sees are checked too, not only
+    their ``datetime`` attributes."""
     problems: list[tuple[str, str]] = []
     tree = parse_page(html) if isinstance(html, str) else html
     root = tree.getroottree().getroot()
@@ -197,6 +208,12 @@ def check_page(
     graph = data.get("@graph", [data]) if isinstance(data, dict) else []
     problems.extend(_check_graph(graph, tree))
     problems.extend(google_rules(graph, tree, now or datetime.now(timezone.utc)))
+    if shows is not None:
+        for time in tree.xpath('//p[@class="dates"]//time[@datetime]'):
+            moment = _parse_date(time.get("datetime"))
+            seen = " ".join(time.text_content().split())
+            if moment is not None and seen != shows(moment):
+                problems.append(("error", f"date shown as {seen!r}, but its datetime {time.get('datetime')} reads {shows(moment)!r}"))
     return problems
 
 
