@@ -27,6 +27,7 @@ from builder.discovery_check import check_discovery
 from builder.other_hosts import foreign_in_stylesheet, foreign_requests
 from builder.page_reuse import RECORD
 from builder.settings import Settings
+from builder.site_links import broken_links
 from builder.urls import ARTICLES
 from builder.vocabulary import check_node
 
@@ -77,7 +78,8 @@ def validate_site(
     article_dirs = sorted(os.listdir(site_dir / ARTICLES)) if (site_dir / ARTICLES).is_dir() else []  # names, not 20,000 Paths
     seen_articles = len(article_dirs)
     known = known or {}
-    pages, stylesheets = _site_files(site_dir, article_pages)
+    pages, stylesheets, files = _site_files(site_dir, article_pages)
+    root = (urlsplit(settings.site_url).path or "/") if settings is not None else None  # where links from "/" start
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
@@ -85,7 +87,10 @@ def validate_site(
             found = known[rel]
         else:
             intent = _intent(intents, rel) if is_article else None
-            found = check_page(path.read_text(encoding="utf-8"), is_article, intent, allowed_hosts, now, shows)
+            tree = parse_page(path.read_text(encoding="utf-8"))
+            found = check_page(tree, is_article, intent, allowed_hosts, now, shows)
+            if files:  # the whole site walked: its links can be followed
+                found = found + [("error", f"link to {link!r}: no such file in the site") for link in broken_links(tree, rel, files, root)]
         findings.extend(Finding(level, rel, msg) for level, msg in found)
     for path in stylesheets:  # a few files, read every time: a url() in one loads on every page
         rel = path.relative_to(site_dir).as_posix()
@@ -100,17 +105,22 @@ def validate_site(
     return findings
 
 
-def _site_files(site_dir: Path, article_pages: bool) -> tuple[list[Path], list[Path]]:
+def _site_files(site_dir: Path, article_pages: bool) -> tuple[list[Path], list[Path], set[str]]:
     """Every HTML page and every stylesheet, in one walk of the site (a large site's walk is not
-    free); without article pages, the article and media folders are not walked."""
+    free); without article pages, the article and media folders are not walked, and no file
+    list is made (the links are followed only over the whole site: ``validate``)."""
     pages: list[Path] = []
     stylesheets: list[Path] = []
+    files: set[str] = set()
     for folder, dirs, names in os.walk(site_dir):
         if Path(folder) == site_dir and not article_pages:
             dirs[:] = [d for d in dirs if d not in (ARTICLES, "media")]
         pages.extend(Path(folder) / n for n in names if n.endswith(".html"))
         stylesheets.extend(Path(folder) / n for n in names if n.endswith(".css"))
-    return sorted(pages), sorted(stylesheets)
+        if article_pages:
+            at = Path(folder).relative_to(site_dir).as_posix()
+            files.update(n if at == "." else f"{at}/{n}" for n in names)
+    return sorted(pages), sorted(stylesheets), files
 
 
 def fold_notes(findings: list[Finding]) -> list[Finding]:

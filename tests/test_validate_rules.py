@@ -79,6 +79,8 @@ CASES = {
     "odd aspect ratio": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=1000, height=300)), "info", "aspect ratio"),
     "dates shown differ": (lambda s: edit(s, PAGE, 'datetime="2022-03-08T13:30:00+03:00"', 'datetime="2022-03-09T13:30:00+03:00"'), "error", "dates shown"),
     "date text differs": (lambda s: edit(s, PAGE, '>8 مارس 2022، 10:05 ص</time>', '>9 مارس 2023، 10:05 ص</time>'), "error", "date shown as '9 مارس 2023، 10:05 ص', but its datetime"),
+    "broken internal link": (lambda s: edit(s, PAGE, 'href="../oil-falls-on-us-stocks/"', 'href="../oil-falls-on-us-stockz/"'), "error", "link to '../oil-falls-on-us-stockz/': no such file in the site"),
+    "broken root link": (lambda s: edit(s, "404.html", "</main>", '<a href="/nowhere/">x</a></main>'), "error", "link to '/nowhere/': no such file in the site"),
     "byline differs": (lambda s: edit(s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'), "error", "byline"),
     "foreign script": (lambda s: edit(s, PAGE, "</head>", '<script src="https://cdn.example.com/x.js"></script></head>'), "error", "loads from another host"),
     "sitemap misses article": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>", "<loc>https://akhbar.example.org/x/</loc>"), "error", "missing from the sitemap"),
