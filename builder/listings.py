@@ -249,7 +249,7 @@ def _paginated(listing: Listing, settings: Settings, cards: _Cards, key_of: Call
             "template": "listing.html",
             "title": settings.site_name if lead else title,
             "description": listing.description,
-            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base, "feed": listing.feed},
+            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base, "feed": listing.feed, **_year_of(listing, settings)},
             "items": [],
             "pagination": {
                 "number": number,
@@ -332,6 +332,19 @@ class _Cards:
             "published": article.published.isoformat() if article.published else None,
             "published_display": shown,
         }
+
+
+def _year_of(listing: Listing, settings: Settings) -> dict[str, Any]:
+    """A month's year page, for the month's breadcrumb (home › archive › year).
+
+    >>> from types import SimpleNamespace as S
+    >>> _year_of(S(kind="month", base="archive/2024/03/"), S(digits="arabic"))
+    {'year': {'url': 'archive/2024/', 'label': '٢٠٢٤'}}
+    """
+    if listing.kind != "month":
+        return {}
+    year = listing.base.split("/")[1]
+    return {"year": {"url": f"archive/{year}/", "label": with_digits(year, settings.digits)}}
 
 
 def photo(article: Article, settings: Settings) -> dict[str, Any] | None:

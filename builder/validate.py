@@ -249,7 +249,9 @@ def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
             problems.append(("error", f"@id reference {ref!r} points to no node of the graph"))
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     main = (article.get("mainEntityOfPage") or {}).get("@id")
-    if [unquote(c) for c in canonical] != [unquote(main or "")]:  # MkDocs percent-encodes an Arabic slug; JSON-LD keeps the IRI: one URL
+    if not canonical:
+        problems.append(("error", f"no canonical link (the article's page is {main!r})"))
+    elif [unquote(c) for c in canonical] != [unquote(main or "")]:  # MkDocs percent-encodes an Arabic slug; JSON-LD keeps the IRI: one URL
         problems.append(("error", f"canonical link {canonical} differs from the article's page {main!r}"))
     return problems
 

@@ -62,6 +62,7 @@ def test_latest_sections_and_tags_are_capped_and_archives_list_everything(settin
     index = meta(pages["archive/index.md"])
     assert sum(y["count"] for y in index["years"]) == 40 and {s["name"] for s in index["sections"]} == {"رياضة", "اقتصاد"}
     assert meta(pages["archive/2024/index.md"])["years"][0]["months"][0]["url"] == "archive/2024/04/"  # newest first
+    assert meta(pages[months[0]])["listing"]["year"] == {"url": "archive/2024/", "label": "2024"}  # a month's crumbs lead up to its year
 
 
 def test_undated_articles_have_their_own_archive(settings):

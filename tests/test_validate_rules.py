@@ -81,6 +81,7 @@ CASES = {
     "date text differs": (lambda s: edit(s, PAGE, '>8 مارس 2022، 10:05 ص</time>', '>9 مارس 2023، 10:05 ص</time>'), "error", "date shown as '9 مارس 2023، 10:05 ص', but its datetime"),
     "broken internal link": (lambda s: edit(s, PAGE, 'href="../oil-falls-on-us-stocks/"', 'href="../oil-falls-on-us-stockz/"'), "error", "link to '../oil-falls-on-us-stockz/': no such file in the site"),
     "broken root link": (lambda s: edit(s, "404.html", "</main>", '<a href="/nowhere/">x</a></main>'), "error", "link to '/nowhere/': no such file in the site"),
+    "no canonical": (lambda s: edit(s, PAGE, '<link rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/">', ""), "error", "no canonical link (the article's page is"),
     "byline differs": (lambda s: edit(s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'), "error", "byline"),
     "foreign script": (lambda s: edit(s, PAGE, "</head>", '<script src="https://cdn.example.com/x.js"></script></head>'), "error", "loads from another host"),
     "sitemap misses article": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>", "<loc>https://akhbar.example.org/x/</loc>"), "error", "missing from the sitemap"),
