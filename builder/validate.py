@@ -87,10 +87,13 @@ def validate_site(
             found = known[rel]
         else:
             intent = _intent(intents, rel) if is_article else None
-            tree = parse_page(path.read_text(encoding="utf-8"))
-            found = check_page(tree, is_article, intent, allowed_hosts, now, shows)
-            if files:  # the whole site walked: its links can be followed
-                found = found + [("error", f"link to {link!r}: no such file in the site") for link in broken_links(tree, rel, files, root)]
+            text = path.read_text(encoding="utf-8")
+            if files:  # the whole site walked: its links can be followed, in the tree the checks read too
+                tree = parse_page(text)
+                found = check_page(tree, is_article, intent, allowed_hosts, now, shows)
+                found += [("error", f"link to {link!r}: no such file in the site") for link in broken_links(tree, rel, files, root)]
+            else:
+                found = check_page(text, is_article, intent, allowed_hosts, now, shows)
         findings.extend(Finding(level, rel, msg) for level, msg in found)
     for path in stylesheets:  # a few files, read every time: a url() in one loads on every page
         rel = path.relative_to(site_dir).as_posix()
