@@ -93,7 +93,7 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
                 "src": image.url,  # site-relative when published with the site: <img src>
                 "caption": image.caption,
                 "credit": image.credit,
-                "alt": image.alt or image.caption or (article.headline if image.generated else ""),  # a drawn headline is its own text; a photo nothing describes gets alt="" (reported when read), never a guess
+                "alt": image.alt or image.caption or "",  # a drawn share image's alt is its headline (builder.photos); a photo nothing describes gets alt="" (reported), never a guess
                 "width": image.width,
                 "height": image.height,
                 "generated": image.generated,
