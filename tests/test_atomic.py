@@ -61,7 +61,10 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
 
     rng = random.Random(20261129)
     outcomes = []
-    for trial in range(TRIALS):
+    trial = 0
+    # until 10 kills have landed mid-build: on a loaded machine the first builds' time misjudges
+    # the later ones, and a build that ends before its kill is shorter than thought
+    while (trial < TRIALS or len([o for o in outcomes if o[1] == -signal.SIGKILL]) < 10) and trial < 3 * TRIALS:
         which = "a" if trial % 2 == 0 else "b"
         process = subprocess.Popen(command(which), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         moment = rng.uniform(0.1, 0.95) * duration
@@ -71,6 +74,9 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
         state = site_hash(site)
         assert state in (expected["a"], expected["b"]), f"trial {trial}: mixed site after a kill at {moment:.2f}s"
         outcomes.append((round(moment, 2), process.returncode, "a" if state == expected["a"] else "b"))
+        if process.returncode == 0:
+            duration *= 0.8
+        trial += 1
     killed = [o for o in outcomes if o[1] == -signal.SIGKILL]
     assert len(killed) >= 10, outcomes
     print("kill moments, return codes, site state:", outcomes)
