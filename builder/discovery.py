@@ -22,7 +22,7 @@ from builder.jsonld import description
 from builder.pages import sort_newest_first
 from builder.urls import section_slug
 from builder.settings import Settings
-from builder.urls import article_path, slug_path, slug_url, uri
+from builder.urls import article_path, slug_path, slug_url
 from builder.record_store import briefs
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -77,7 +77,7 @@ def discovery_files(articles: Sequence[Article], other_pages: list[str], setting
     ordered = sort_newest_first(articles)
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
-    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {uri(settings.absolute('sitemap.xml'))}\nSitemap: {uri(settings.absolute('news-sitemap.xml'))}\n".encode()
+    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.escaped('sitemap.xml')}\nSitemap: {settings.escaped('news-sitemap.xml')}\n".encode()
     items = items or feed_items(ordered)
     newest, by_section = items.newest, items.by_section
     at = {n: ordered[n] for n in items.positions()}  # each read once, in order
@@ -115,7 +115,7 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
                 rel, when = slug_path(article.url_slug), article.modified or article.published
             if when and (not newest or when > newest[0]):  # the first of the latest, as max() picks
                 newest[:] = [when]
-            yield _entry("url", uri(settings.absolute(rel)), when)  # URL-escaped, as sitemaps (and the pages' canonical links) have it
+            yield _entry("url", settings.escaped(rel), when)  # URL-escaped, as sitemaps (and the pages' canonical links) have it
 
     starts = range(0, count, limit) if count else range(1)
     latest: list[datetime | None] = []
@@ -125,7 +125,7 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
         latest.append(newest[0] if newest else None)
         yield "sitemap.xml" if len(starts) == 1 else f"sitemap-{number}.xml", document
     if len(starts) > 1:
-        entries = (_entry("sitemap", uri(settings.absolute(f"sitemap-{number}.xml")), lastmod) for number, lastmod in enumerate(latest, start=1))
+        entries = (_entry("sitemap", settings.escaped(f"sitemap-{number}.xml"), lastmod) for number, lastmod in enumerate(latest, start=1))
         yield "sitemap.xml", _document("sitemapindex", entries)
 
 
@@ -173,7 +173,7 @@ def news_sitemap(articles: Sequence[Article], settings: Settings, now: datetime)
     for article in recent:
         assert article.published is not None
         url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = uri(settings.absolute(article_path(article)))
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = settings.escaped(article_path(article))
         news = ET.SubElement(url, f"{{{NEWS_NS}}}news")
         publication = ET.SubElement(news, f"{{{NEWS_NS}}}publication")
         ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = settings.site_name
@@ -189,15 +189,15 @@ def rss(items: list[Article], settings: Settings, title: str, path: str, page: s
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
     ET.SubElement(channel, "title").text = title
-    ET.SubElement(channel, "link").text = uri(settings.absolute(page))
+    ET.SubElement(channel, "link").text = settings.escaped(page)
     ET.SubElement(channel, "description").text = f"آخر الأخبار من {title}"
     ET.SubElement(channel, "language").text = settings.language
-    ET.SubElement(channel, f"{{{ATOM_NS}}}link", {"href": uri(settings.absolute(path)), "rel": "self", "type": "application/rss+xml"})
+    ET.SubElement(channel, f"{{{ATOM_NS}}}link", {"href": settings.escaped(path), "rel": "self", "type": "application/rss+xml"})
     if items and items[0].published:
         ET.SubElement(channel, "lastBuildDate").text = format_datetime(max(a.modified or a.published for a in items if a.published))
     for article in items:
         assert article.published is not None
-        link = uri(settings.absolute(article_path(article)))
+        link = settings.escaped(article_path(article))
         item = ET.SubElement(channel, "item")
         ET.SubElement(item, "title").text = article.headline
         ET.SubElement(item, "link").text = link
@@ -214,16 +214,16 @@ def atom(items: list[Article], settings: Settings, title: str, path: str, page: 
     as for :func:`rss`."""
     a = f"{{{ATOM_NS}}}"
     root = ET.Element(f"{a}feed", {"xml:lang": settings.language})
-    ET.SubElement(root, f"{a}id").text = uri(settings.absolute(path))
+    ET.SubElement(root, f"{a}id").text = settings.escaped(path)
     ET.SubElement(root, f"{a}title").text = title
     updated = max(((x.modified or x.published) for x in items if x.published), default=None)
     ET.SubElement(root, f"{a}updated").text = (updated or datetime.fromtimestamp(0).astimezone(settings.timezone)).isoformat()
-    ET.SubElement(root, f"{a}link", {"href": uri(settings.absolute(path)), "rel": "self", "type": "application/atom+xml"})
-    ET.SubElement(root, f"{a}link", {"href": uri(settings.absolute(page)), "rel": "alternate", "type": "text/html"})
+    ET.SubElement(root, f"{a}link", {"href": settings.escaped(path), "rel": "self", "type": "application/atom+xml"})
+    ET.SubElement(root, f"{a}link", {"href": settings.escaped(page), "rel": "alternate", "type": "text/html"})
     ET.SubElement(ET.SubElement(root, f"{a}author"), f"{a}name").text = settings.publisher_name
     for article in items:
         assert article.published is not None
-        link = uri(settings.absolute(article_path(article)))
+        link = settings.escaped(article_path(article))
         entry = ET.SubElement(root, f"{a}entry")
         ET.SubElement(entry, f"{a}id").text = link
         ET.SubElement(entry, f"{a}title").text = article.headline

@@ -14,6 +14,7 @@ from mkdocs.exceptions import MkDocsException
 
 from builder.dates import Digits
 from builder.load import Limits
+from builder.urls import uri
 
 
 class SettingsError(ValueError):
@@ -45,6 +46,10 @@ class Settings:
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
         return self.site_url + path.lstrip("/")
+
+    def escaped(self, path: str) -> str:
+        """:meth:`absolute`, as sitemaps, feeds and robots.txt write it (:func:`builder.urls.uri`)."""
+        return uri(self.absolute(path))
 
 
 class _Said(logging.Handler):
