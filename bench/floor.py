@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.generate_corpus import generate  # noqa: E402
 from bench.run import measure, reference_inputs  # noqa: E402
-from builder.search_index import pagefind_binary  # noqa: E402
+from builder.pipeline.search_index import pagefind_binary  # noqa: E402
 
 PARTS = ("markdown", "mkdocs_split", "pagefind")
 

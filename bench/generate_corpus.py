@@ -15,8 +15,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from builder.load import input_files, read_article
-from builder.profile import load_profile
+from builder.read.inputs import input_files, read_article
+from builder.read.profile import load_profile
 
 SAMPLE = Path(__file__).resolve().parent.parent / "corpus" / "sample"
 KUWAIT = timezone(timedelta(hours=3))

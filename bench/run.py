@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.generate_corpus import generate  # noqa: E402
-from builder.load import input_files, read_article  # noqa: E402
-from builder.profile import load_profile  # noqa: E402
+from builder.read.inputs import input_files, read_article  # noqa: E402
+from builder.read.profile import load_profile  # noqa: E402
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:

@@ -22,28 +22,31 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.discovery import discovery_files, feed_items, news_sitemap
-from builder.discovery_cache import NEWS, discovery_key, told_digest
-from builder.discovery_check import check_lasting, check_news
-from builder.load import no_inputs, orphan_warning, scan_inputs
-from builder import discovery_cache, listing_cache, recycle, site_parts
-from builder.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
-from builder.listings import planned_listing_pages
-from builder.profile import load_profile
-from builder.executors import give_back_memory, local_workers, make_executor, no_collection, release, spread, worker_count
-from builder.incremental import Stored, remember, reusable, stored
-from builder.read_cache import CHUNK, ReadCache
-from builder.partitions import RenderTask, build_partition, code_digest, render_docs
-from builder.admit import Admission, of_kept
-from builder.record_store import RecordWriter
-from builder.read_stage import read_files
-from builder.publish import MARKER, PublishError, check_site_dir, publish
-from builder.search_index import BUNDLE, SearchFolders, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, prepare_first, search_chunks
-from builder.search_index import in_spare as search_in_spare
-from builder.settings import SettingsError, load_settings
-from builder.urls import ARTICLES, slug_path
-from builder.validate import Finding, fold_notes, summary_counts, validate_site
-from builder.writer import write_generated
+from builder.render.discovery import discovery_files, feed_items, news_sitemap
+from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
+from builder.check.discovery import check_lasting, check_news
+from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
+from builder.pipeline import discovery_cache
+from builder.pipeline import listing_cache
+from builder.publish import recycle
+from builder.pipeline import site_parts
+from builder.pipeline.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
+from builder.render.listings import planned_listing_pages
+from builder.read.profile import load_profile
+from builder.pipeline.executors import give_back_memory, local_workers, make_executor, no_collection, release, spread, worker_count
+from builder.pipeline.incremental import Stored, remember, reusable, stored
+from builder.pipeline.read_cache import CHUNK, ReadCache
+from builder.pipeline.partitions import RenderTask, build_partition, code_digest, render_docs
+from builder.pipeline.admit import Admission, of_kept
+from builder.core.store import RecordWriter
+from builder.pipeline.reading import read_files
+from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
+from builder.pipeline.search_index import BUNDLE, SearchFolders, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, prepare_first, search_chunks
+from builder.pipeline.search_index import in_spare as search_in_spare
+from builder.core.settings import SettingsError, load_settings
+from builder.core.urls import ARTICLES, slug_path
+from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
+from builder.publish.writer import write_generated
 
 
 SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone

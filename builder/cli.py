@@ -9,18 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from builder.article import Article, ReadResult
+from builder.core.article import Article, ReadResult
 from builder.build import build, build_time
-from builder.bundle import BundleError, make_bundle, verify_bundle
-from builder.executors import SchedulerError
-from builder.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
-from builder.load import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
-from builder.partitions import PARTITIONS
-from builder.profile import DEFAULT_PROFILE, ProfileError, load_profile
-from builder.publish import PublishError
-from builder.recycle import describes
-from builder.settings import SettingsError, load_settings
-from builder.validate import Finding, summary_counts, validate_site
+from builder.offline.bundle import BundleError, make_bundle, verify_bundle
+from builder.pipeline.executors import SchedulerError
+from builder.read.evaluate import Gate, check_gate, corpus_hash, evaluate, format_table, read_gate, write_gate
+from builder.read.inputs import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
+from builder.pipeline.page_reuse import published_pages
+from builder.pipeline.partitions import PARTITIONS
+from builder.read.profile import DEFAULT_PROFILE, ProfileError, load_profile
+from builder.publish.swap import PublishError
+from builder.publish.recycle import describes
+from builder.core.settings import SettingsError, load_settings
+from builder.check.validate import Finding, summary_counts, validate_site
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +217,7 @@ def _validate(site_dir: Path, config: Path, as_json: bool, strict: bool, now: da
     settings = load_settings(config)[0] if config.exists() else None
     findings = validate_site(
         site_dir,
-        settings.build_dir / PARTITIONS if settings and describes(settings.build_dir, site_dir) else None,
+        published_pages(settings.build_dir / PARTITIONS) if settings and describes(settings.build_dir, site_dir) else None,
         settings.image_hosts if settings else frozenset(),
         settings,
         now or build_time(),

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from builder.build import BuildReport, build
-from builder.profile import Profile, load_profile
-from builder.settings import Settings, load_settings
+from builder.read.profile import Profile, load_profile
+from builder.core.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"

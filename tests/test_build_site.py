@@ -12,8 +12,9 @@ import lxml.html
 import pytest
 
 from builder.build import build
-from builder.validate import validate_site
-from builder.links import RELATED
+from builder.check.validate import validate_site
+from builder.pipeline.page_reuse import published_pages
+from builder.render.links import RELATED
 from tests.conftest import FIXTURES, REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
@@ -25,7 +26,7 @@ def test_sample_site_builds_and_validates(sample_build):
     assert slugs == sorted(p.stem for p in (root / ".build" / "partitions").glob("*/articles/*.md"))
     assert len(slugs) == SAMPLE_ARTICLES
     assert (site / "media" / "55425f2f31b4ad18" / "rabat-mausoleum.jpg").is_file()
-    assert [f for f in validate_site(site, root / ".build" / "partitions") if f.level == "error"] == []
+    assert [f for f in validate_site(site, published_pages(root / ".build" / "partitions")) if f.level == "error"] == []
 
 
 def test_home_lists_articles_newest_first(sample_build):
@@ -61,7 +62,7 @@ def test_validate_catches_tampering(sample_build, tmp_path):
     other.write_text(other.read_text(encoding="utf-8").replace('"@graph": [', '"@graph": [,'), encoding="utf-8")
     third = site / "articles" / "kuwait-club-league-title" / "index.html"
     third.write_text(third.read_text(encoding="utf-8").replace("2023-05-14T23:10:00+03:00", "2023-05-15T23:10:00+03:00"), encoding="utf-8")
-    errors = {(f.page, f.message.split(" ")[0]) for f in validate_site(site, root / ".build" / "partitions") if f.level == "error"}
+    errors = {(f.page, f.message.split(" ")[0]) for f in validate_site(site, published_pages(root / ".build" / "partitions")) if f.level == "error"}
     assert ("articles/oil-prices-jump/index.html", "headline") in errors
     assert ("articles/book-fair-opens/index.html", "JSON-LD") in errors
     assert ("articles/kuwait-club-league-title/index.html", "JSON-LD") in errors
@@ -186,8 +187,8 @@ def test_site_dir_never_replaces_inputs_or_unrelated_folders(tmp_path, where):
 
 
 def test_a_site_failing_its_check_is_not_swapped_in(sample_build, tmp_path):
-    from builder.publish import publish, render
-    from builder.validate import Finding
+    from builder.publish.swap import publish, render
+    from builder.check.validate import Finding
 
     root, _ = sample_build
     site = tmp_path / "site"

@@ -15,9 +15,9 @@ from urllib.parse import quote, unquote, urlsplit
 import lxml.html
 import pytest
 
-from builder.bundle import MANIFEST, make_bundle, verify_bundle
+from builder.offline.bundle import MANIFEST, make_bundle, verify_bundle
 from builder.cli import main
-from builder.offline_index import Entry, terms, words
+from builder.offline.index import Entry, terms, words
 from tests.chromium import SHOTS, chromium, open_file
 from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, make_project
 
@@ -306,7 +306,7 @@ def test_a_query_with_nothing_searchable_says_no_results(browser, bundled):
 @pytest.mark.browser
 def test_js_words_match_python_words(browser, bundled):
     """The query is folded by fold.js and split by offline-search.js's pattern; the index by
-    builder/fold.py and offline_index.words: they must cut the same words."""
+    builder/core/fold.py and offline_index.words: they must cut the same words."""
     page, seen = open_file(browser, bundled[2] / "search" / "index.html")
     samples = ["أعلنت وزارةُ الصحة: ٢٠٢١ COVID-19", "الـــمغرب، والأردن؛ «غير مسبوق»", "مستشفى ﻻ ۱۲ iPhone_15 x-y", "é Ça ΑΒΓ 中文 ١٢٣"]
     got = page.evaluate("s => s.map(t => OfflineFold(t).toLowerCase().match(/[\\p{L}\\p{N}]+/gu) || [])", samples)
@@ -346,7 +346,7 @@ def test_a_hostile_headline_stays_text_in_the_index_and_the_results(browser, hos
 def test_the_index_builder_escapes_what_the_reader_cannot_bring(tmp_path):
     """U+2028/2029 never survive the reader (they are spaces there), but the index must not
     rely on it: JSON allows them raw in strings; old JavaScript did not."""
-    from builder.offline_index import build_index
+    from builder.offline.index import build_index
 
     entry = Entry("articles/x/index.html", "a\u2028b</SCRIPT>", "c\u2029d", "", "", "</script><!--")
     files = build_index([entry]).files
@@ -372,7 +372,7 @@ def test_an_input_url_on_the_site_s_own_host_with_no_bundle_file_is_not_an_error
     """A photo or author page the input names by the site's own address is not a file of the
     bundle: the photo is dropped like one on another host, the link stays a link to the hosted
     site. A link the site itself made to a missing file is still an error."""
-    from builder.offline_pages import Site, rewrite_page
+    from builder.offline.pages import Site, rewrite_page
 
     site = Site(files=frozenset({"index.html", "articles/x/index.html", "about/index.html"}), site_url="https://akhbar.example.org/")
     page = b'''<html><body><figure class="photo"><img src="https://akhbar.example.org/p.jpg" alt=""><figcaption>c</figcaption></figure>
@@ -388,7 +388,7 @@ def test_an_input_url_on_the_site_s_own_host_with_no_bundle_file_is_not_an_error
 def test_every_element_the_page_check_counts_as_a_fetch_is_dropped_offline_when_foreign():
     """The bundle and the page check share one table of what a browser fetches by itself: a
     video poster on another host would be a request from the USB stick."""
-    from builder.offline_pages import Site, rewrite_page
+    from builder.offline.pages import Site, rewrite_page
 
     site = Site(files=frozenset({"index.html", "media/v.mp4"}), site_url="https://akhbar.example.org/")
     page = b'<html><body><video src="media/v.mp4" poster="https://evil.example/p.jpg"></video><object data="https://evil.example/o.swf"></object></body></html>'

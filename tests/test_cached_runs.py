@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from builder.admit import Admission
-from builder.cached_runs import Entry, run_of
-from builder.load import scan_inputs
-from builder.partitions import ReadTask, read_chunk
-from builder.record_store import RecordWriter
+from builder.pipeline.admit import Admission
+from builder.pipeline.cached_runs import Entry, run_of
+from builder.read.inputs import scan_inputs
+from builder.pipeline.partitions import ReadTask, read_chunk
+from builder.core.store import RecordWriter
 from tests.conftest import SAMPLE, make_project
 
 LATE = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every sample date

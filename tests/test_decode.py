@@ -2,8 +2,8 @@ import codecs
 
 import pytest
 
-from builder.decode import DecodeError, decode
-from builder.normalize import normalize_text
+from builder.read.decode import DecodeError, decode
+from builder.read.normalize import normalize_text
 from tests.conftest import SAMPLE, SEED
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -40,7 +40,7 @@ def test_non_text_is_refused_with_a_reason(data, reason):
 
 
 def test_utf8_with_one_damaged_letter_stays_utf8(tmp_path, profile):
-    from builder.load import read_article
+    from builder.read.inputs import read_article
 
     data = SEED.read_bytes()
     cut = data.index("الاتفاق".encode()) + 1  # inside a two-byte letter

@@ -92,7 +92,7 @@ def test_only_the_feeds_items_descriptions_and_authors_count(tmp_path, monkeypat
     the site's newest, and each section's), while its modified date (the sitemap's lastmod),
     or the authors of a feed's item, makes them again. After each build the site equals a
     full build."""
-    import builder.discovery as discovery
+    import builder.render.discovery as discovery
 
     monkeypatch.setattr(discovery, "FEED_ITEMS", 1)
     work, corpus = workspace(tmp_path, monkeypatch)

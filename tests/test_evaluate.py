@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from builder.evaluate import check_gate, evaluate, read_gate
+from builder.read.evaluate import check_gate, evaluate, read_gate
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "corpus"

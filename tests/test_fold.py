@@ -1,4 +1,4 @@
-"""builder/fold.py (folds the index) and templates/assets/fold.js (folds the query in the
+"""builder/core/fold.py (folds the index) and templates/assets/fold.js (folds the query in the
 browser) must agree exactly: the JS runs in node, on the same inputs."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from builder.fold import fold
+from builder.core.fold import fold
 from tests.conftest import REPO, SAMPLE
 
 FOLD_JS = REPO / "templates" / "assets" / "fold.js"

@@ -15,8 +15,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder.load import read_inputs
-from builder.profile import load_profile
+from builder.read.inputs import read_inputs
+from builder.read.profile import load_profile
 from tests.conftest import SAMPLE
 
 settings.register_profile("default", max_examples=150, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])

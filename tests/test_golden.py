@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from builder.load import input_files, read_article
-from builder.links import article_links
-from builder.listings import listing_pages
-from builder.pages import article_page
-from builder.photos import place_photos
+from builder.read.inputs import input_files, read_article
+from builder.render.links import article_links
+from builder.render.listings import listing_pages
+from builder.render.pages import article_page
+from builder.render.photos import place_photos
 from tests.conftest import SAMPLE
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -65,8 +65,8 @@ def test_article_front_matter_reaches_mkdocs_as_json(tmp_path, monkeypatch):
     import yaml
     from markupsafe import escape
 
-    from builder.pages import read_front_matter
-    from builder.publish import render
+    from builder.render.pages import read_front_matter
+    from builder.publish.swap import render
     from tests.conftest import make_project
 
     config = make_project(tmp_path, SAMPLE)

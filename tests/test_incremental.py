@@ -8,18 +8,18 @@ import shutil
 import pytest
 import yaml
 
-import builder.publish as publish
-import builder.read_cache as read_cache
-import builder.validate as validate
+import builder.publish.swap as publish
+import builder.pipeline.read_cache as read_cache
+import builder.check.validate as validate
 from builder.build import build
-from builder.listing_cache import html_path
+from builder.pipeline.listing_cache import html_path
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 @pytest.fixture(autouse=True)
 def small_read_cache_chunks(monkeypatch):
     """Read-cache chunks of two files, so that an edit leaves most chunks whole: the admission
-    gate takes those as runs (builder.cached_runs), and these tests show a site made that way
+    gate takes those as runs (builder.pipeline.cached_runs), and these tests show a site made that way
     equals a full build."""
     monkeypatch.setattr(read_cache, "CHUNK", 2)
 
@@ -90,7 +90,7 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
 def test_unchanged_read_cache_chunks_are_admitted_whole(tmp_path, monkeypatch):
     """After one edit the gate takes every chunk of the read cache but the edited file's as a
     run, and the site equals a full build."""
-    from builder.admit import Admission
+    from builder.pipeline.admit import Admission
 
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
@@ -183,7 +183,7 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
     build(config)
-    import builder.partitions as partitions
+    import builder.pipeline.partitions as partitions
 
     read = []
     original = partitions.read_inputs
@@ -204,7 +204,7 @@ def test_share_images_are_drawn_once_per_headline(tmp_path, monkeypatch):
     assert build(config).published
     media = work / "site" / "media" / "7c1d2e9f40ab8835"  # the sports story has no photo
     (old,) = media.glob("share-*.png")
-    import builder.share_image as share_image
+    import builder.render.share_image as share_image
 
     drawn = []
     original = share_image.render
@@ -409,7 +409,7 @@ def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_
 
 def test_keep_only_moves_whichever_is_fewer(tmp_path):
     """The entries to keep stay, with their inodes; the rest end in the trash folder."""
-    from builder.recycle import _keep_only
+    from builder.publish.recycle import _keep_only
 
     for keep in ({"a"}, {"a", "b", "c"}):
         folder = tmp_path / str(len(keep)) / "articles"

@@ -15,7 +15,7 @@ import lxml.html
 import pytest
 
 from builder.build import build
-from builder.normalize import normalize_line
+from builder.read.normalize import normalize_line
 from tests.conftest import SAMPLE, make_project
 
 PAYLOADS = [

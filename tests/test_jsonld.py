@@ -2,8 +2,8 @@ import dataclasses
 import json
 import shutil
 
-from builder.jsonld import build_graph, dumps_script_safe
-from builder.load import read_article
+from builder.render.jsonld import build_graph, dumps_script_safe
+from builder.read.inputs import read_article
 from tests.conftest import SAMPLE, SEED
 
 
@@ -59,7 +59,7 @@ def test_script_safe_serialisation_round_trips(profile, settings):
 
 
 def test_authors_with_one_name_but_different_kinds_are_different_nodes(profile, settings):
-    from builder.article import Author
+    from builder.core.article import Author
 
     a = seed_article(profile, authors=(Author("وكالات"), Author("وكالات", kind="Organization")))
     ids = [n["@id"] for n in build_graph(a, settings)["@graph"] if n["@type"] in ("Person", "Organization")]

@@ -13,10 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from builder.article import Article, Image
+from builder.core.article import Article, Image
 from builder.build import build
-from builder.links import RELATED, article_links
-from builder.listings import iter_listing_pages, listing_pages
+from builder.render.links import RELATED, article_links
+from builder.render.listings import iter_listing_pages, listing_pages
 from tests.conftest import SAMPLE, make_project
 
 
@@ -183,13 +183,13 @@ def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
 
 
 def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
-    """The build's own process keeps slim records (:func:`builder.records.slim`): whatever
+    """The build's own process keeps slim records (:func:`builder.pipeline.records.slim`): whatever
     it makes from them must be what the full records make. Fails when slim drops a field that
     a listing, link, feed or sitemap shows."""
-    from builder.discovery import discovery_files, news_sitemap
-    from builder.load import input_files, read_inputs
-    from builder.records import slim
-    from builder.profile import load_profile
+    from builder.render.discovery import discovery_files, news_sitemap
+    from builder.read.inputs import input_files, read_inputs
+    from builder.pipeline.records import slim
+    from builder.read.profile import load_profile
 
     read = [r.article for p in input_files([SAMPLE]) for r in read_inputs(p, load_profile()) if r.article]
     full = [dataclasses.replace(a, dateline="الكويت - «الراي»") if i % 2 else a for i, a in enumerate(read)]
@@ -219,7 +219,7 @@ def test_spellings_of_one_tag_list_an_article_once(settings):
     """``AI`` on one article and ``ai``, ``Ai`` on another share tags/ai/ (one tag, as meant),
     but the second article is listed, linked, tagged and given as a keyword once, and the two
     are related through the tag they share."""
-    from builder.pages import article_page, read_front_matter
+    from builder.render.pages import article_page, read_front_matter
 
     a, b = tagged(1, None, "AI"), tagged(2, None, "ai", "Ai")
     pages = listing_pages([a, b], settings)
@@ -300,9 +300,9 @@ def _linked(articles: list[Article], folder: Path) -> tuple[dict[str, str], dict
     """link_files over ``articles`` into ``folder``, partitions of one article (so a file is
     kept only if its article's links are): each file's text, and its inode (a file made again
     is a new one)."""
-    from builder.listing_cache import listed_key
-    from builder.pages import sort_newest_first
-    from builder.tasks import link_files, partition_groups
+    from builder.pipeline.listing_cache import listed_key
+    from builder.render.pages import sort_newest_first
+    from builder.pipeline.tasks import link_files, partition_groups
 
     ordered = sort_newest_first(articles)
     keys = [listed_key(a) for a in ordered]
@@ -359,9 +359,9 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
 
 
 def _planned(articles: list[Article], settings) -> dict[str, tuple[bytes, str]]:
-    from builder.listing_cache import listed_key
-    from builder.listings import planned_listing_pages
-    from builder.pages import sort_newest_first
+    from builder.pipeline.listing_cache import listed_key
+    from builder.render.listings import planned_listing_pages
+    from builder.render.pages import sort_newest_first
 
     ordered = sort_newest_first(articles)
     keys = [listed_key(a) for a in ordered]

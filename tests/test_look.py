@@ -9,9 +9,9 @@ import lxml.html
 import pytest
 from fontTools.ttLib import TTFont
 
-from builder.fonts import SITE_PATH, cached_subset, recipe_key, source_font
-from builder.mkdocs_plugin import PublisherPlugin
-from builder.settings import SettingsError, load_settings
+from builder.render.fonts import SITE_PATH, cached_subset, recipe_key, source_font
+from builder.render.plugin import PublisherPlugin
+from builder.core.settings import SettingsError, load_settings
 from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
 
 ARTICLE_LIMIT = 30_000  # bytes of HTML per article page (issue 7)

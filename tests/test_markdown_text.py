@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from builder.markdown_text import escape_markdown
-from builder.normalize import normalize_line
+from builder.render.markdown_text import escape_markdown
+from builder.read.normalize import normalize_line
 
 # The extensions MkDocs always enables.
 MD = markdown.Markdown(extensions=["toc", "tables", "fenced_code"])
@@ -57,7 +57,7 @@ def test_front_matter_reads_back_through_mkdocs(data, body):
     and the block ends where we ended it whatever the values hold."""
     from mkdocs.utils.meta import get_data
 
-    from builder.pages import front_matter, read_front_matter
+    from builder.render.pages import front_matter, read_front_matter
 
     markdown_body = escape_markdown(normalize_line(body))
     text, meta = get_data(front_matter(data) + "\n" + markdown_body)

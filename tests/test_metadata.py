@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from builder.article import Author
-from builder.load import read_article
-from builder.metadata import MetadataError, parse_metadata, read_sidecar
+from builder.core.article import Author
+from builder.read.inputs import read_article
+from builder.read.sidecar import MetadataError, parse_metadata, read_sidecar
 from tests.conftest import SAMPLE, SEED
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from builder.build import build
-from builder.other_hosts import foreign_in_stylesheet, foreign_requests, srcset_urls
+from builder.check.other_hosts import foreign_in_stylesheet, foreign_requests, srcset_urls
 from tests.conftest import REPO, SAMPLE, make_project
 
 ALLOWED = frozenset({"img.example"})

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from builder.jsonld import description
-from builder.load import input_files, read_all, read_inputs
+from builder.render.jsonld import description
+from builder.read.inputs import input_files, read_all, read_inputs
 from tests.conftest import FIXTURES, make_project
 
 RECORDS = FIXTURES / "records"

@@ -5,7 +5,7 @@ import io
 from datetime import datetime, timezone
 
 from builder.build import build
-from builder.page_reuse import NEXT, RECORD
+from builder.pipeline.page_reuse import NEXT, RECORD
 from tests.conftest import make_project
 from tests.test_incremental import full_build, tree_hashes, workspace
 

@@ -49,7 +49,7 @@ def test_local_workers_start_with_the_pool():
 
     import psutil
 
-    from builder.executors import local_workers, make_executor, no_collection, spread
+    from builder.pipeline.executors import local_workers, make_executor, no_collection, spread
 
     def children():
         return {p.pid for p in psutil.Process().children()}
@@ -91,7 +91,7 @@ def test_workers_follow_the_work(tmp_path, monkeypatch):
     that finds more files to read, or more partitions to render, than one worker takes
     ends it and spreads over all of them."""
     import builder.build
-    import builder.read_stage
+    import builder.pipeline.reading
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
     corpus = tmp_path / "corpus"
@@ -108,7 +108,7 @@ def test_workers_follow_the_work(tmp_path, monkeypatch):
     whole = build(config, jobs=2)
     assert whole.published and whole.partitions["built"] == SAMPLE_ARTICLES and whole.workers == 2
     assert whole.to_json()["workers"] == 2
-    for module, name in ((builder.read_stage, "SPREAD_FILES"), (builder.build, "SPREAD_RENDERS")):
+    for module, name in ((builder.pipeline.reading, "SPREAD_FILES"), (builder.build, "SPREAD_RENDERS")):
         with monkeypatch.context() as m:
             m.setattr(module, name, 0)  # one file, or one partition, is already more than one worker takes
             edit(corpus)

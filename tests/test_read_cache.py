@@ -2,11 +2,11 @@
 
 import os
 
-from builder.article import Article
-from builder.partitions import ReadOutcome
-from builder.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
-from builder.record_store import decode, encode
-from builder.records import facts_of
+from builder.core.article import Article
+from builder.pipeline.partitions import ReadOutcome
+from builder.pipeline.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
+from builder.core.store import decode, encode
+from builder.pipeline.records import facts_of
 
 
 def outcome(path, text="p"):

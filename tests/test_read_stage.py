@@ -10,18 +10,18 @@ from typing import Any
 
 from mkdocs import utils as mkdocs_utils
 
-from builder.executors import InlineExecutor
-from builder.listing_cache import listed_key
-from builder.load import input_files, scan_inputs
-from builder.partitions import ReadTask, read_chunk
-from builder.publish import render
-from builder.read_cache import ReadCache
-from builder.read_stage import read_files
-from builder.load import read_inputs
-from builder.profile import load_profile
-from builder.record_store import decode
-from builder.records import facts_of, slim
-from builder.settings import load_settings
+from builder.pipeline.executors import InlineExecutor
+from builder.pipeline.listing_cache import listed_key
+from builder.read.inputs import input_files, scan_inputs
+from builder.pipeline.partitions import ReadTask, read_chunk
+from builder.publish.swap import render
+from builder.pipeline.read_cache import ReadCache
+from builder.pipeline.reading import read_files
+from builder.read.inputs import read_inputs
+from builder.read.profile import load_profile
+from builder.core.store import decode
+from builder.pipeline.records import facts_of, slim
+from builder.core.settings import load_settings
 from tests.conftest import SAMPLE, make_project
 
 

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from builder.load import input_files, read_all, read_article
-from builder.reader import ParseError, article_id
+from builder.read.inputs import input_files, read_all, read_article
+from builder.read.raw_text import ParseError, article_id
 from tests.conftest import FIXTURES, SEED
 
 RAW = FIXTURES / "raw"
@@ -178,7 +178,7 @@ def test_structure_guessed_without_buttons_is_reported(profile):
 
 def test_lone_surrogates_are_dropped():
     """A JSON record can carry "\\ud83d" alone; YAML/JSON front matter and MkDocs cannot."""
-    from builder.normalize import normalize_text
+    from builder.read.normalize import normalize_text
 
     assert normalize_text("أ\ud83dب") == "أب"
 
@@ -194,7 +194,7 @@ def test_lone_surrogates_are_dropped():
 def test_a_profile_with_a_misspelt_key_or_a_wrong_type_is_refused(tmp_path, text, reason):
     """A misspelt key would silently publish the page chrome it was meant to remove."""
     from builder.cli import main
-    from builder.profile import ProfileError, load_profile
+    from builder.read.profile import ProfileError, load_profile
 
     path = tmp_path / "my-site.toml"
     path.write_text(text, encoding="utf-8")

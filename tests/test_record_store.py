@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from builder import record_store
-from builder.article import Article, Author, Image
-from builder.pages import sort_newest_first
-from builder.records import microseconds
-from builder.record_store import Brief, Picked, RecordWriter, brief, briefs, decode, encode, names_of
+from builder.core import store as record_store
+from builder.core.article import Article, Author, Image
+from builder.render.pages import sort_newest_first
+from builder.pipeline.records import microseconds
+from builder.core.store import Brief, Picked, RecordWriter, brief, briefs, decode, encode, names_of
 
 
 def full_article() -> Article:

@@ -12,7 +12,7 @@ import pytest
 
 from builder.build import build
 from builder.cli import main
-from builder.load import orphan_warning, read_all
+from builder.read.inputs import orphan_warning, read_all
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
@@ -189,7 +189,7 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
 @pytest.mark.parametrize(("option", "value"), [("per_page", 0), ("per_page", -3), ("max_pages", 0), ("search_chunk", 0), ("partition_size", 0), ("max_file_bytes", 0), ("max_line_chars", -1)])
 def test_a_count_setting_below_one_is_refused(tmp_path, option, value):
     """per_page: 0 used to build one article a page, and max_pages: 0 was quietly made 1."""
-    from builder.settings import SettingsError, load_settings
+    from builder.core.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match=f"{option}.*must be a whole number of at least 1, not {value}"):
         load_settings(make_project(tmp_path, SAMPLE, **{option: value}))
@@ -212,7 +212,7 @@ def test_jobs_below_one_is_refused(tmp_path):
 def test_a_misspelt_setting_is_named(tmp_path):
     """MkDocs's strict mode aborts on an unknown option with only "Aborted with 1 configuration
     warnings"; the error names the option."""
-    from builder.settings import SettingsError, load_settings
+    from builder.core.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match="per_pag"):
         load_settings(make_project(tmp_path, SAMPLE, per_pag=3))
@@ -221,7 +221,7 @@ def test_a_misspelt_setting_is_named(tmp_path):
 def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, profile):
     """Notepad's UTF-8 with a BOM and UTF-16 are read as for raw files; a NAME.TOML, which
     nothing reads, is said so (its section and date used to vanish without a word)."""
-    from builder.load import scan_inputs
+    from builder.read.inputs import scan_inputs
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from builder.build import build
-from builder.search_index import pagefind_binary
+from builder.pipeline.search_index import pagefind_binary
 from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, make_project
 from tests.test_browser import SHOTS, browser, open_page, server  # noqa: F401 - fixtures
 
@@ -212,7 +212,7 @@ def test_index_folding_matters(browser, variant_server):  # noqa: F811
     not the taa marbuta of short words: an index of the pages as published (Pagefind run
     straight on the site, as a test-only bundle) misses "سنه" and "لغه", which the built index
     finds. (Queries as typed are stemmed well enough that fold.js mostly makes them exact
-    rather than possible; tests/test_fold.py checks it matches builder/fold.py.)"""
+    rather than possible; tests/test_fold.py checks it matches builder/core/fold.py.)"""
     site = variant_server.site
     subprocess.run([str(pagefind_binary()), "--site", str(site), "--output-subdir", "pagefind-raw", "--silent"], check=True)
     page, seen = open_page(browser, variant_server.url, "/search/")
@@ -347,7 +347,7 @@ def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, t
 def test_gather_changes_only_what_changed(tmp_path):
     """A search chunk's shadow pages are gathered once and kept: a later build relinks only the
     pages whose file is new, adds and removes pages, and leaves the rest as they were."""
-    from builder.search_index import gather
+    from builder.pipeline.search_index import gather
 
     months = [tmp_path / "shadows" / m / "articles" for m in ("2024-01", "2024-02")]
     for n, month in enumerate(months):
@@ -377,7 +377,7 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     indexed again starts from hard links of its published files: the unchanged pages' fragments
     are the published files themselves, the changed page's old fragment and the old meta file
     are gone, and the chunk is byte for byte what a run into an empty folder makes."""
-    from builder.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
+    from builder.pipeline.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
 
     def page(slug: str, words: str) -> None:
         folder = tmp_path / "shadows" / "2024-01" / "articles" / slug
@@ -423,8 +423,8 @@ def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_pa
     the failed build removes."""
     import psutil
 
-    from builder.publish import PublishError
-    from builder.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
+    from builder.publish.swap import PublishError
+    from builder.pipeline.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
 
     for month in ("2024-01", "2024-02"):
         (tmp_path / "shadows" / month / "articles" / f"p-{month}").mkdir(parents=True)
@@ -442,8 +442,8 @@ def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_pa
 
 
 def test_gather_names_a_missing_shadow_page(tmp_path):
-    from builder.publish import PublishError
-    from builder.search_index import gather
+    from builder.publish.swap import PublishError
+    from builder.pipeline.search_index import gather
 
     month = tmp_path / "shadows" / "2024-01" / "articles"
     (month / "half-written").mkdir(parents=True)  # a build killed between the folder and its page
@@ -454,8 +454,8 @@ def test_gather_names_a_missing_shadow_page(tmp_path):
 def test_a_page_parsed_once_is_checked_and_shadowed_as_when_parsed_apart(sample_build):
     """The build parses each article page once: the checks and extruct read the tree, then the
     shadow takes it apart. Same findings and the same shadow as each parsing the page itself."""
-    from builder.search_shadow import shadow_of, shadow_page
-    from builder.validate import check_page, parse_page
+    from builder.render.search_shadow import shadow_of, shadow_page
+    from builder.check.validate import check_page, parse_page
 
     root, _ = sample_build
     pages = sorted((root / "site" / "articles").glob("*/index.html"))

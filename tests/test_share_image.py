@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from builder import share_image
-from builder.load import input_files, read_article
+from builder.render import share_image
+from builder.read.inputs import input_files, read_article
 from tests.conftest import SAMPLE
 
 SITE = "أخبار المثال"

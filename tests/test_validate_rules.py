@@ -13,11 +13,12 @@ from xml.etree import ElementTree as ET
 import lxml.html
 import pytest
 
-from builder.photos import place_photos
-from builder.discovery import NEWS_NS, SITEMAP_NS, discovery_files
-from builder.discovery_check import check_discovery
-from builder.load import input_files, read_article
-from builder.validate import validate_site
+from builder.render.photos import place_photos
+from builder.render.discovery import NEWS_NS, SITEMAP_NS, discovery_files
+from builder.check.discovery import check_discovery
+from builder.read.inputs import input_files, read_article
+from builder.check.validate import validate_site
+from builder.pipeline.page_reuse import published_pages
 from tests.conftest import REPO, SAMPLE
 
 NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
@@ -98,7 +99,7 @@ CASES = {
 
 
 def test_the_sample_site_passes_strict(site, settings, sample_build):
-    assert [f for f in findings(site, settings, docs=sample_build[0] / ".build" / "partitions") if f[0] in ("error", "warning")] == []
+    assert [f for f in findings(site, settings, docs=published_pages(sample_build[0] / ".build" / "partitions")) if f[0] in ("error", "warning")] == []
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -164,7 +165,7 @@ def _write(folder, files):
 
 def _urls(n, per_file=1000):
     """A sitemap index over ``n`` article URLs, ``per_file`` a file, as the builder writes it."""
-    from builder.discovery import _document
+    from builder.render.discovery import _document
 
     base = "https://akhbar.example.org/"
     lines = [f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n" for i in range(n)]
@@ -174,7 +175,7 @@ def _urls(n, per_file=1000):
 
 
 def test_sitemap_index_children_are_checked(tmp_path, settings):
-    from builder.discovery_check import check_lasting
+    from builder.check.discovery import check_lasting
 
     files, names = _urls(2500)
     files["sitemap-2.xml"] = files["sitemap-2.xml"].replace(b"<loc>https://akhbar.example.org/articles/a-1500/</loc>", b"<loc>http://elsewhere.example/x/</loc>")
@@ -197,7 +198,7 @@ def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
     deterministic, so this is measured, not timed."""
     import tracemalloc
 
-    from builder.discovery_check import check_lasting
+    from builder.check.discovery import check_lasting
 
     peaks = {}
     for n in (2_000, 20_000):
@@ -246,9 +247,9 @@ def _tree_sitemaps(entries, limit, index_loc):
 def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
     from dataclasses import replace
 
-    from builder.discovery import sitemaps
-    from builder.pages import sort_newest_first
-    from builder.urls import article_path
+    from builder.render.discovery import sitemaps
+    from builder.render.pages import sort_newest_first
+    from builder.core.urls import article_path
 
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
     articles[0] = replace(articles[0], slug="a&b<c>d'e\"f")  # markup in a URL stays text

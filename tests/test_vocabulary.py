@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from builder.jsonld import build_graph
-from builder.load import input_files, read_article
-from builder.vocabulary import check_node
+from builder.render.jsonld import build_graph
+from builder.read.inputs import input_files, read_article
+from builder.check.vocabulary import check_node
 from tests.conftest import SAMPLE
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from builder.writer import write_files
+from builder.publish.writer import write_files
 
 
 @pytest.mark.parametrize("rel", ["../escape.md", "articles/../../escape.md", "/tmp/escape.md", "articles/..", "articles/"])

@@ -1,4 +1,4 @@
-// Search folding: the mirror of builder/fold.py (the rules are documented there).
+// Search folding: the mirror of builder/core/fold.py (the rules are documented there).
 // The index holds folded text; the query is folded the same way before Pagefind sees it.
 // tests/test_fold.py runs this file with node and checks it agrees with the Python function.
 
