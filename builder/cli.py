@@ -1,4 +1,4 @@
-"""Command line: ``python -m builder parse|build|validate|eval|bundle|verify-bundle``."""
+"""Command line: ``nashra`` (or ``python -m builder``) ``new|parse|build|validate|eval|bundle|verify-bundle``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from builder.read.inputs import SUFFIXES, no_inputs, orphan_warning, read_all, s
 from builder.pipeline.page_reuse import published_pages
 from builder.pipeline.partitions import PARTITIONS
 from builder.read.profile import DEFAULT_PROFILE, ProfileError, load_profile
+from builder.scaffold import ScaffoldError, new_site
 from builder.publish.swap import PublishError
 from builder.publish.recycle import describes
 from builder.core.settings import SettingsError, load_settings
@@ -33,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="nashra", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    n = commands.add_parser("new", help="make a new site folder that builds on its own (mkdocs.yml, docs/, input/ with an example)")
+    n.add_argument("folder", type=Path, metavar="DIR", help="the site's folder (made if missing; must be empty)")
 
     p = commands.add_parser("parse", help="read raw articles and print what was understood")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=f"a raw article file ({', '.join(SUFFIXES)}) or a folder of them")
@@ -50,7 +54,7 @@ def _main(argv: list[str] | None = None) -> int:
     where = b.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=_positive, help="worker processes for the partitions (default: all cores; 1 runs them in this process)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the partitions on this Dask cluster (needs: pip install -e '.[dask]' in this repository)")
-    b.add_argument("--report", type=Path, default=Path("build-report.json"), help="where to write the JSON report of every input")
+    b.add_argument("--report", type=Path, help="where to write the JSON report of every input (default: build-report.json beside the config)")
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
     b.add_argument("--now", type=_moment, help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back, and the news sitemap's two days end at it; default SOURCE_DATE_EPOCH or the clock")
 
@@ -81,14 +85,17 @@ def _main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
+        if args.command == "new":
+            return _new(args.folder)
         if args.command == "parse":
             return _parse(args.paths, args.json, args.profile or _configured_profile(args.config))
         if args.command == "eval":
             return _eval(args.corpus, args.profile, args.gate, args.raise_floor, args.lower_floor)
         if args.command == "build":
             report = build(args.config, args.input, args.site_dir, args.profile, now=args.now, jobs=args.jobs, scheduler=args.scheduler)
-            args.report.write_text(json.dumps(report.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")  # unindented: 4x faster to write (use jq to read)
-            print(f"report: {args.report}")
+            report_file = args.report or args.config.resolve().parent / "build-report.json"
+            report_file.write_text(json.dumps(report.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")  # unindented: 4x faster to write (use jq to read)
+            print(f"report: {report_file}")
             return 0 if report.published and not (args.strict and report.rejected) else 1
         if args.command == "bundle":
             make_bundle(args.config, args.out, args.input, args.profile, now=args.now, jobs=args.jobs)
@@ -96,9 +103,19 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
-    except (SettingsError, ProfileError, PublishError, BundleError, SchedulerError) as exc:
+    except (SettingsError, ProfileError, PublishError, BundleError, SchedulerError, ScaffoldError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _new(folder: Path) -> int:
+    written = new_site(folder)
+    print(f"made a new site in {folder}: {len(written)} files")
+    for path in written:
+        print(f"  {path.relative_to(folder)}")
+    config = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
+    print(f"next: put your articles in {folder / 'input'}, set site_url in {folder / 'mkdocs.yml'}, then: {config}nashra build")
+    return 0
 
 
 def _configured_profile(config: Path | None) -> Path | None:

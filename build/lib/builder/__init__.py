@@ -1,0 +1,1 @@
+"""Arabic-first static news publisher: raw articles -> Markdown + JSON-LD -> RTL MkDocs site."""

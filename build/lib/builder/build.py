@@ -1,0 +1,506 @@
+"""`builder build`: read everything, then write everything (Pelican's order), then check it.
+
+Reading never stops on a bad file: each input ends as an article or as a rejection with its
+reason, and the summary lists both.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+import threading
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from builder.render.discovery import discovery_files, feed_items, news_sitemap
+from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
+from builder.check.discovery import check_lasting, check_news
+from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
+from builder.pipeline import discovery_cache
+from builder.pipeline import listing_cache
+from builder.publish import recycle
+from builder.pipeline import site_parts
+from builder.pipeline.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
+from builder.render.listings import planned_listing_pages
+from builder.read.profile import load_profile
+from builder.pipeline.executors import give_back_memory, local_workers, make_executor, no_collection, release, spread, worker_count
+from builder.pipeline.listing_cache import ListingPlan
+from builder.pipeline.incremental import Stored, remember, reusable, stored
+from builder.pipeline.read_cache import CHUNK, ReadCache
+from builder.pipeline.partitions import PartitionTask, RenderTask, build_partition, code_digest, render_docs
+from builder.pipeline.admit import Admission, of_kept
+from builder.core.store import Picked, Records, RecordWriter
+from builder.pipeline.reading import read_files
+from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
+from builder.pipeline.search_index import BUNDLE, SearchFolders, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, prepare_first, search_chunks
+from builder.pipeline.search_index import in_spare as search_in_spare
+from builder.core.settings import Settings, SettingsError, load_settings
+from builder.core.urls import ARTICLES, slug_path
+from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
+from builder.publish.writer import write_generated
+
+
+SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
+
+
+def build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+
+
+@dataclass
+class BuildReport:
+    built: list[tuple[str, str]] = field(default_factory=list)  # (source, site-relative URL)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    held: list[tuple[str, str]] = field(default_factory=list)  # dated after the build time: published by a later build
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+    published: bool = False
+    failure: str | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
+    listings: dict[str, int] = field(default_factory=dict)  # made (0: reused whole) / rendered / reused pages
+    spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
+    discovery: str = ""  # the sitemaps, robots.txt and feeds: "made", or "reused" from the current site
+    workers: int = 0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.monotonic() - started
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    def to_json(self) -> dict[str, Any]:
+        """``build-report.json``: every input, built (with its URL) or rejected (with why)."""
+        warnings: dict[str, list[str]] = {}
+        for source, message in self.warnings:
+            warnings.setdefault(source, []).append(message)
+        inputs = [{"source": s, "status": "built", "url": url, "warnings": warnings.get(s, [])} for s, url in self.built]
+        inputs += [{"source": s, "status": "rejected", "reason": reason} for s, reason in self.rejected]
+        inputs += [{"source": s, "status": "held", "reason": reason} for s, reason in self.held]
+        return {
+            "published": self.published,
+            "failure": self.failure,
+            "seconds": round(self.seconds, 3),
+            "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
+            "partitions": self.partitions,
+            "listings": self.listings,
+            "spare_months": self.spare_months,
+            "discovery": self.discovery,
+            "workers": self.workers,
+            "built": len(self.built),
+            "rejected": len(self.rejected),
+            "held": len(self.held),
+            "inputs": sorted(inputs, key=lambda i: str(i["source"])),
+            "validation": [f.__dict__ for f in self.findings],
+        }
+
+
+def build(
+    config_file: Path,
+    input_dir: Path | None = None,
+    site_dir: Path | None = None,
+    profile_file: Path | None = None,
+    out: TextIO = sys.stdout,
+    now: datetime | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    search: bool = True,
+) -> BuildReport:
+    """Build the site; ``search=False`` leaves out the Pagefind index (the offline bundle has
+    its own, and Pagefind cannot run from file://)."""
+    started = time.monotonic()
+    report = BuildReport()
+    loaded = load_settings(config_file, site_dir)
+    settings = loaded[0]
+    source, target = _check_places(settings, input_dir, site_dir, profile_file)
+    with _lock(settings.build_dir):
+        project = _project(settings, loaded, source, target, profile_file, site_dir, now, search)
+        with report.stage("read"), no_collection():
+            cache = ReadCache.load(settings.build_dir, project.code)
+        everything = not cache.complete or not project.site_ok  # all workers at once: they need no file list
+        with make_executor(jobs, scheduler, all_workers=everything) as pool:
+            read = read_inputs(project, cache, pool, worker_count(jobs, scheduler), report)
+            if read.articles:  # with nothing to publish, docs/ and site/ keep the last good build
+                plan = plan_site(project, read, report)
+                work = make_and_publish(project, read, plan, pool, report)
+                if report.published:
+                    remember_site(project, plan, work)
+            report.built = [(src, slug_path(slug)) for src, _, slug in read.articles.names()]
+            report.workers = local_workers(pool)
+            read.articles.close()
+        _start(read.saving)
+        for thread in read.saving:
+            thread.join()
+    report.seconds = time.monotonic() - started
+    print_summary(report, out)
+    return report
+
+
+@dataclass(frozen=True)
+class Project:
+    """What every stage of one build reads."""
+
+    settings: Settings
+    source: Path  # the input folder
+    target: Path  # the site folder
+    config: str  # mkdocs.yml, as the workers load it
+    profile: str | None  # the source profile given on the command line
+    code: str  # sha256 of what every page depends on besides its inputs (code_digest)
+    moment: datetime  # the build's "now"
+    site_ok: bool  # the site folder is one this builder made: the build starts from it
+    search: bool  # with the Pagefind index (the offline bundle has its own)
+
+
+@dataclass(frozen=True)
+class Read:
+    """What the read stage leaves: the admitted articles on disk, newest first, and by their
+    place in that order what later stages key on."""
+
+    articles: Records
+    listed: str  # digest of every listed field (the listings' and crawler files' key)
+    months: list[str]  # each article's partition month
+    lines: Callable[[int], bytes]  # each one's line of its partition's digest
+    digest_of: Callable[[int], str]  # each one's inputs' digest
+    key_of: Callable[[int], bytes]  # each one's listed key
+    dated: str  # digest of every article's dates (the crawler files' key)
+    told_of: Callable[[int], bytes]  # each one's feed fields' digest
+    saving: list[threading.Thread]  # the read cache being written: started beside Pagefind
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The site to make: the listing pages, and the partitions to build or reuse."""
+
+    listing: ListingPlan
+    groups: dict[str, Picked]
+    wanted: dict[str, str]  # each partition's content key
+    todo: list[PartitionTask]  # to build now
+    reused: list[PartitionTask]  # as the current site has them
+
+
+def _check_places(settings: Settings, input_dir: Path | None, site_dir: Path | None, profile_file: Path | None) -> tuple[Path, Path]:
+    """The input and site folders, refused before any work starts: a bad profile, a missing
+    input, a site folder that is not ours to replace."""
+    if profile_file is not None:
+        load_profile(profile_file)
+    source = input_dir or settings.input_dir
+    if not source.exists():
+        raise SettingsError(f"input {source} does not exist")
+    target = site_dir or settings.site_dir
+    check_site_dir(target, inputs=[source, settings.docs_dir, settings.build_dir], homes=[settings.config_file.parent, Path.home()])
+    return source, target
+
+
+def _project(settings: Settings, loaded: tuple[Settings, Any], source: Path, target: Path, profile_file: Path | None, site_dir: Path | None, now: datetime | None, search: bool) -> Project:
+    """The build's project, under the lock (which keeps the site folder as it is)."""
+    return Project(
+        settings=settings,
+        source=source,
+        target=target,
+        config=str(settings.config_file),
+        profile=str(profile_file.resolve()) if profile_file else None,
+        code=code_digest(settings.config_file, profile_file, loaded if site_dir is None else None),
+        moment=now or build_time(),
+        site_ok=(target / MARKER).exists(),
+        search=search,
+    )
+
+
+def read_inputs(project: Project, cache: ReadCache, pool: Executor, workers: int, report: BuildReport) -> Read:
+    """Every input to an admitted record on disk, a rejection or a held-back article, with its
+    warnings. Records go to the record file as they are read; this process keeps none."""
+    settings = project.settings
+    with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
+        inputs = scan_inputs([project.source])
+        if not inputs.names:
+            report.failure = no_inputs(project.source)
+        gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code)
+        reading = read_files(pool, inputs.names, cache, settings.build_dir, project.config, project.profile, project.code, workers, gate.take_run)
+        for record, facts, key, digest in reading.records:  # each record to the record file as it is read
+            gate.take(record, facts, key, digest)
+        report.rejected = reading.rejected + gate.rejected
+        report.held = gate.held
+        report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
+        report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
+        report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build
+        saving = [threading.Thread(target=cache.save, args=(settings.build_dir,))]
+        if reading.stale > CHUNK:  # written now, so its memory is free before the listings are made
+            cache.save(settings.build_dir)
+            saving = []
+        articles = gate.store.finish()  # newest first, on disk
+        arrival, digests = articles.arrival, gate.digests
+        read = Read(
+            articles=articles,
+            listed=gate.listed_digest(),
+            months=[gate.months[n] for n in arrival],
+            lines=_by_position(gate.lines, 32, arrival),
+            digest_of=lambda n: digests[arrival[n]],
+            key_of=_by_position(gate.keys, 16, arrival),
+            dated=gate.dated_digest(),
+            told_of=_by_position(gate.told, 16, arrival),
+            saving=saving,
+        )
+    give_back_memory(collect=False)  # what reading freed holds no cycles: a collection walked every record (0.09 s at 20,000)
+    return read
+
+
+def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
+    """The listing pages (made now where what they show changed, else reused), the links each
+    partition's pages show, and which partitions to build."""
+    settings, articles = project.settings, read.articles
+    with report.stage("listings"):
+        listing = listing_cache.unchanged(read.listed, settings.build_dir, project.target, project.site_ok)
+        report.listings["made"] = int(listing is None)
+        if listing is None:
+            pages = planned_listing_pages(articles, settings, read.key_of)
+            listing = listing_cache.plan(pages, read.listed, project.code, settings.build_dir, project.target, project.site_ok)
+        write_generated(settings.docs_dir, {"index.md": listing.home})  # beside about.md, in the nav
+        report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
+        groups = partition_groups(articles, settings.partition_size, read.months)
+        links = link_files(articles, groups, settings.build_dir / LINKS, read.listed, project.code, read.key_of)
+    give_back_memory()  # what making the listings and links freed, before the workers grow
+    partitions, wanted = partition_tasks(groups, settings, project.config, project.profile, project.target, project.moment, project.code, links, project.search, read.lines)
+    kept = {t.key for t in partitions if reusable(t, wanted[t.key], project.site_ok)}
+    todo = [t for t in partitions if t.key not in kept]
+    reused = [t for t in partitions if t.key in kept]
+    report.partitions = {"built": len(todo), "reused": len(reused)}
+    print(
+        f"  {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
+        f"{len(listing.render)} listing page(s) to render, {len(listing.reuse)} unchanged ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    return Plan(listing, groups, wanted, todo, reused)
+
+
+def make_and_publish(project: Project, read: Read, plan: Plan, pool: Executor, report: BuildReport) -> SiteWork:
+    """Render the new site beside the current one, index it, check it, and swap it in only if
+    it has no error (:func:`builder.publish.swap.publish`)."""
+    if len(plan.todo) + len(plan.listing.chunks) > SPREAD_RENDERS:  # a few are made by one worker while this process goes on
+        spread(pool)
+    with ThreadPoolExecutor(1) as searcher:
+        work = SiteWork(project, read, plan, pool, report, searcher if project.search else None)
+        try:
+            report.published, report.findings = publish(project.target, work.make, work.check, keep=recycle.spare_dir(project.target))
+        except PublishError as exc:
+            report.failure = str(exc)
+        finally:
+            for _, job in work.indexing:
+                job.cancel()
+    shutil.rmtree(site_parts.search_dir(project.target), ignore_errors=True)
+    return work
+
+
+def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
+    """What each partition, listing page and crawler file was made from, for the next build."""
+    build_dir, target = project.settings.build_dir, project.target
+    for task in plan.todo:  # a reused partition's record stands
+        remember(task, plan.wanted[task.key], work.records.get(task.key, Stored([], [], None)), built=task.key in work.old_pages)
+    listing_cache.remember(build_dir, plan.listing, target, work.checked)
+    discovery_cache.remember(build_dir, work.crawl, target)
+    recycle.remember(build_dir, target, plan.wanted)
+
+
+class SiteWork:
+    """The new site's making (:meth:`make`) and checking (:meth:`check`), as
+    :func:`builder.publish.swap.publish` calls them, and what they leave for the next build."""
+
+    def __init__(self, project: Project, read: Read, plan: Plan, pool: Executor, report: BuildReport, searcher: ThreadPoolExecutor | None) -> None:
+        self.project, self.read, self.plan, self.pool, self.report, self.searcher = project, read, plan, pool, report, searcher
+        self.parts = site_parts.parts_dir(project.target)
+        self.rendered = [self.parts / f"listings-{n}" for n in range(len(plan.listing.chunks))]  # each chunk's pages
+        self.records: dict[str, Stored] = {}  # each partition's findings, warnings and search months
+        self.old_pages: dict[str, set[str]] = {}  # built partitions: sources whose pages were linked from the current site
+        self.indexing: list[tuple[SearchPlan, Future[None]]] = []  # the search index being made, with its plan
+        self.crawl = discovery_cache.Crawl()
+        self.checked: list[Finding] = []  # findings of the pages but articles (notes unfolded), and of discovery
+
+    def make(self, fresh: Path) -> None:
+        """Every page of the new site into ``fresh``: the partitions and listing chunks in the
+        workers, Pagefind beside them, then the parts merged and the crawler files written."""
+        self._render()
+        with self.report.stage("merge"):
+            self._merge(fresh)
+        self._collect(fresh)
+        with self.report.stage("discovery"):
+            self._discovery(fresh)
+
+    def check(self, fresh: Path) -> list[Finding]:
+        """The new site's findings: the partitions' own, the other pages' (reused listing pages:
+        their recorded findings, unread) and the crawler files'. The search index joins the new
+        folder here, so a failed one is never published."""
+        settings, moment = self.project.settings, self.project.moment
+        with self.report.stage("validate"):
+            self.checked.extend(validate_site(fresh, None, settings.image_hosts, None, moment, article_pages=False, known=self.plan.listing.known(), fold=False))
+            if self.crawl.problems is None:  # the sitemaps, robots.txt and feeds were made now: check them
+                self.crawl.problems = check_lasting(fresh, settings.site_url, os.listdir(fresh / ARTICLES))
+            self.checked.extend(Finding(*p) for p in self.crawl.problems + check_news(fresh, settings.site_url, moment))
+        for plan, job in self.indexing:
+            job.result()
+            finish_bundle(plan, fresh / BUNDLE, site_parts.search_dir(self.project.target))
+        return fold_notes(sorted(self.report.findings + self.checked, key=lambda f: (f.level, f.page, f.message)))
+
+    def _render(self) -> None:
+        """The partitions, the listing chunks and the main pages, in the workers."""
+        plan, read, config = self.plan, self.read, self.project.config
+        with self.report.stage("render"):
+            for task in plan.todo:
+                write_members(task, plan.groups[task.key], read.digest_of)
+            futures = [self.pool.submit(build_partition, task) for task in plan.todo]
+            others = [self.pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(plan.listing.chunks, self.rendered)]
+            others.append(self.pool.submit(render_docs, RenderTask(config, str(self.project.settings.docs_dir), str(self.parts / "main"), nav=True)))  # home, about, 404, assets
+            for outcome in (f.result() for f in futures):
+                if outcome.failure:
+                    raise PublishError(outcome.failure)
+                self.records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
+                self.old_pages[outcome.key] = set(outcome.reused)
+            for task in plan.reused:
+                self.records[task.key] = stored(task)
+            if not plan.listing.chunks:  # only the main pages still render: Pagefind can start
+                self._start_search()
+            failures = [f.result() for f in others]
+            release(self.pool)  # nothing more runs in the pool
+        for failure in failures:
+            if failure:
+                raise PublishError(failure)
+        self.report.partitions.update(
+            pages_rendered=sum(len(plan.groups[k]) - len(v) for k, v in self.old_pages.items()),
+            pages_reused=sum(map(len, self.old_pages.values())),
+        )
+        self._start_search()  # after the listing pages' MkDocs runs, whose memory would sit beside Pagefind's
+
+    def _start_search(self) -> None:
+        """Pagefind (another process) runs while this one assembles, writes and checks the site."""
+        if self.searcher is None or self.indexing:
+            return
+        give_back_memory()  # before Pagefind, the build's largest process
+        target, build_dir = self.project.target, self.project.settings.build_dir
+        chunk_of = search_chunks({key: len(group) for key, group in self.plan.groups.items()}, self.project.settings.search_chunk)
+        months = {key: record.search or ("", 0) for key, record in self.records.items()}
+        plan = plan_search(months, chunk_of, target if self.project.site_ok else None)
+        folders = SearchFolders(site_parts.search_dir(target), build_dir / SHADOWS, build_dir / GATHERED, target / BUNDLE if self.project.site_ok else None)
+        with self.report.stage("search"):
+            seeded = prepare_first(plan, folders)
+        self.indexing.append((plan, self.searcher.submit(_timed, self.report, "search", index_chunks, plan, folders, seeded)))
+        _start(self.read.saving)
+
+    def _merge(self, fresh: Path) -> None:
+        """The new site from its parts: the spare, the current site's unchanged months, what the
+        partitions and listing chunks rendered, the main pages, the unchanged search chunks."""
+        project, plan = self.project, self.plan
+        target, build_dir = project.target, project.settings.build_dir
+        spare = recycle.spare_dir(target)  # what it holds as this site needs it stays there
+        keep = listing_cache.in_spare(plan.listing, build_dir, spare) if project.site_ok else frozenset()
+        keep |= frozenset().union(*(search_in_spare(search, spare) for search, _ in self.indexing))
+        self.report.spare_months = site_parts.assemble(fresh, self.parts / "main", plan.todo, plan.reused, plan.groups, plan.wanted, target, build_dir, project.site_ok, keep, self.old_pages)
+        listing_cache.merge(plan.listing, self.rendered, target, fresh, keep)
+        for search, _ in self.indexing:
+            link_unchanged(search, fresh / BUNDLE, target if project.site_ok else None)
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+    def _collect(self, fresh: Path) -> None:
+        """The partitions' findings and warnings into the report; every built article has its page."""
+        for _, record in sorted(self.records.items()):
+            self.report.findings.extend(Finding(*f) for f in record.findings)
+            self.report.warnings.extend((source, message) for source, message in record.warnings)
+        missing = sorted({slug for _, _, slug in self.read.articles.names()} - set(os.listdir(fresh / ARTICLES)))
+        if missing:  # a page every listing and sitemap links to must exist
+            raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
+
+    def _discovery(self, fresh: Path) -> None:
+        """Sitemaps, robots.txt and feeds: reused from the current site when nothing they show
+        changed (only the news sitemap, whose window moves with "now", is made again)."""
+        project, read, crawl = self.project, self.read, self.crawl
+        settings, target = project.settings, project.target
+        articles = read.articles
+        (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
+        pages = site_parts.other_pages(fresh)
+        lasting = discovery_cache.recorded(settings.build_dir, target) if project.site_ok else None
+        made: Iterator[tuple[str, bytes]]
+        if lasting and lasting.key == discovery_key(read.listed, read.dated, told_digest(lasting.feeds, read.told_of, len(articles)), pages):
+            discovery_cache.link(lasting, target, fresh)
+            made = iter([(NEWS, news_sitemap(articles, settings, project.moment))])
+            crawl.key, crawl.files, crawl.problems, crawl.feeds = lasting.key, lasting.files, lasting.problems, lasting.feeds
+            self.report.discovery = "reused"
+        else:
+            lasting, items = None, feed_items(articles)
+            crawl.feeds = items.positions()
+            crawl.key = discovery_key(read.listed, read.dated, told_digest(crawl.feeds, read.told_of, len(articles)), pages)
+            made = discovery_files(articles, pages, settings, project.moment, items=items)
+            self.report.discovery = "made"
+        written = []
+        for rel, data in made:  # each file written as it is made
+            (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / rel).write_bytes(data)
+            written.append(rel)
+        if not lasting:
+            crawl.files = sorted(rel for rel in written if rel != NEWS)
+
+
+def _start(threads: list[threading.Thread]) -> None:
+    """Start those not started yet."""
+    for thread in threads:
+        if thread.ident is None:
+            thread.start()
+
+
+def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: Any) -> None:
+    """Run ``work`` (in a thread beside the build), its wall time recorded as ``stage``."""
+    with report.stage(stage):
+        work(*args)
+
+
+def _by_position(data: bytearray, width: int, arrival: array[int]) -> Callable[[int], bytes]:
+    """Each record's value of ``width`` bytes (``data``: in the order read) by its place in the
+    newest-first order."""
+    return lambda n: bytes(data[width * arrival[n] : width * (arrival[n] + 1)])
+
+
+@contextmanager
+def _lock(build_dir: Path) -> Iterator[None]:
+    """One build at a time per project: a second one would remove the first one's work folders."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / "lock", "w") as handle:  # closing it unlocks
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # POSIX lock: not inherited by forked workers
+        except BlockingIOError as exc:
+            raise SettingsError(f"another build of this project is running (lock: {build_dir / 'lock'})") from exc
+        yield
+
+
+def print_summary(report: BuildReport, out: TextIO) -> None:
+    held = f", held back {len(report.held)}" if report.held else ""
+    print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s", file=out)
+    if report.published and "pages_rendered" in report.partitions:  # how much work that was: a rebuild after one edit renders one page
+        rendered = report.partitions["pages_rendered"]
+        print(f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site", file=out)
+    if not report.published:
+        print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or ('see errors below' if report.built else 'no article could be built')}", file=out)
+    for source, reason in report.rejected:
+        print(f"  rejected {source}: {reason}", file=out)
+    for source, reason in report.held:
+        print(f"  held back {source}: {reason}", file=out)
+    for source, warning in report.warnings:
+        print(f"  warning {source}: {warning}", file=out)
+    if report.findings or report.built:
+        print(f"validate: {summary_counts(report.findings)}", file=out)
+        for finding in report.findings:
+            print(f"  {finding}", file=out)

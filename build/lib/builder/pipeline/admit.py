@@ -1,0 +1,153 @@
+"""Which of the records read a build publishes, decided one record at a time as they are read
+(in path order), so the build's process never holds them: each admitted record goes to the
+record file (:mod:`builder.core.store`) at once.
+
+- Two inputs with one id or one URL slug: the first in path order wins, the rest are rejected.
+- An article published after the build time is held back: an embargoed story must not appear
+  early, and a page dated in the future is one search engines distrust. It still claims its
+  id and slug (collisions are settled before holding, as a full build at its time would).
+- One only modified after the build time (a correction dated in the wrong time zone, say) is
+  published without that date until it comes (:func:`builder.pipeline.records.as_of`; the worker drops
+  it the same way), and its digest says so, so the build after that date makes its page again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from builder.pipeline.cached_runs import Run, line_of
+from builder.render.listings import Spellings
+from builder.core.store import RecordWriter, decode, encode
+from builder.pipeline.records import Facts, as_of, facts_of, microseconds
+
+
+class Admission:
+    """The gate: :meth:`take` each record as it is read; the admitted ones are in ``store``,
+    the rest in ``rejected`` and ``held`` with their reasons."""
+
+    def __init__(self, store: RecordWriter, moment: datetime, code: str) -> None:
+        self.store = store
+        self.moment = moment
+        self.rejected: list[tuple[str, str]] = []
+        self.held: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str]] = []
+        # Claims by id and by URL slug (casefolded): the record's position in the store, or
+        # -1 - its place in ``held``. Sources are read back only for a message.
+        self._ids: dict[str, int] = {}
+        self._slugs: dict[str, int] = {}
+        self._month: dict[str, str] = {}
+        self._listed = hashlib.sha256(f"{code}\0".encode())  # builder.pipeline.listing_cache.listed_digest of the admitted
+        # Of each admitted record, by its place in the store: its partition's month, and the
+        # hash of its source, inputs' digest and URL slug (builder.pipeline.tasks.partition_digest).
+        self.months: list[str] = []
+        self.lines = bytearray()
+        self.keys = bytearray()  # each one's listed key (16 bytes), for builder.pipeline.tasks.link_files
+        self.digests = Digests()  # each one's inputs' digest
+        self.spellings = Spellings()  # for builder.render.listings.merged_names
+        self._dated = hashlib.sha256()  # of every admitted record's builder.pipeline.records.dated, in path order
+        self.told = bytearray()  # each one's builder.pipeline.records.told (16 bytes), by its place in the store
+        self._now = microseconds(moment)
+
+    def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
+        """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
+        by; ``key``: its listed key; ``digest``: its inputs', sha256 in hex)."""
+        slug = facts.slug.casefold()
+        if facts.id in self._ids:
+            self.rejected.append((facts.source, f"duplicate article id {facts.id!r} (also {self._source(self._ids[facts.id])})"))
+            return
+        if slug in self._slugs:
+            self.rejected.append((facts.source, f"URL slug {facts.slug!r} already used by {self._source(self._slugs[slug])}"))
+            return
+        if facts.published is not None and facts.published > self._now:
+            published = decode(blob).published
+            assert published is not None
+            self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
+            self.held.append((facts.source, f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
+            return
+        if facts.modified is not None and facts.modified > self._now:
+            article = decode(blob)
+            assert article.modified is not None
+            self.warnings.append((facts.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
+            digest += LATER
+            now = as_of(article, self.moment)
+            blob, facts = encode(now), facts_of(now)
+        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, facts.id, facts.brief)
+        self.digests.append(digest)
+        self._listed.update(key)
+        self.keys += key
+        self.months.append(self._month.setdefault(facts.month, facts.month))  # one string per month
+        self.lines += line_of(facts, digest)
+        self.spellings.add_names(facts.section, facts.tags, facts.source)
+        self._dated.update(facts.dated)
+        self.told += facts.told
+
+    def take_run(self, run: Run) -> bool:
+        """Admit a read-cache chunk's records at once (:mod:`builder.pipeline.cached_runs`), as
+        :meth:`take` would one by one, when none of them can be refused, held back or have a
+        date left out; False (nothing taken) otherwise, for the caller to take them one by one."""
+        if (run.latest is not None and run.latest > self._now) or not run.distinct:
+            return False
+        if not (self._ids.keys().isdisjoint(run.ids) and self._slugs.keys().isdisjoint(run.slugs)):
+            return False
+        start = self.store.append_run(run)
+        positions = range(start, start + len(run))
+        self._ids.update(zip(run.ids, positions))
+        self._slugs.update(zip(run.slugs, positions))
+        self.digests.data += run.digests
+        self._listed.update(run.keys)
+        self.keys += run.keys
+        self.months.extend([self._month.setdefault(m, m) for m in run.months])
+        self.lines += run.lines
+        self.spellings.merge(run.pairs)
+        self._dated.update(run.dated)
+        self.told += run.told
+        return True
+
+    def dated_digest(self) -> str:
+        """What the sitemaps show of the admitted records that no listing does
+        (:func:`builder.pipeline.discovery_cache.discovery_key`)."""
+        return self._dated.hexdigest()
+
+    def listed_digest(self) -> str:
+        """:func:`builder.pipeline.listing_cache.listed_digest` of the admitted records' keys, in order."""
+        return self._listed.hexdigest()
+
+    def _source(self, claim: int) -> str:
+        return self.store.source(claim) if claim >= 0 else self.held[-1 - claim][0]
+
+
+LATER = " modified later"  # after a digest: the page leaves out a modified date still to come
+
+
+class Digests:
+    """Input digests (sha256 in hex, perhaps marked :data:`LATER`) in 33 bytes each, not 180.
+
+    >>> d = Digests(); d.append("ab" * 32); d.append("cd" * 32 + LATER)
+    >>> d[0] == "ab" * 32, d[1] == "cd" * 32 + LATER
+    (True, True)
+    """
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def append(self, digest: str) -> None:
+        later = digest.endswith(LATER)
+        self.data += bytes.fromhex(digest.removesuffix(LATER)) + (b"\1" if later else b"\0")
+
+    def __getitem__(self, n: int) -> str:
+        chunk = self.data[33 * n : 33 * n + 33]
+        return chunk[:32].hex() + (LATER if chunk[32] else "")
+
+
+def of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The warnings of inputs not rejected: an article held back or refused as a duplicate was
+    read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
+
+    >>> of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
+    [('a.txt', 'no author')]
+    """
+    if not rejected:
+        return warnings
+    gone = {source for source, _ in rejected}
+    return [w for w in warnings if w[0] not in gone]

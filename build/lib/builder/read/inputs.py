@@ -1,0 +1,152 @@
+"""The reading edge: input files -> ``ReadResult`` records (an article, or a rejection with reason).
+
+Each input kind has a reader of its own producing the same ``Article``: raw scraped text
+(``.txt`` with an optional ``.toml`` sidecar), scraper records (``.json``, ``.jsonl``) and saved
+article pages (``.html``, ``.htm``). Every failure becomes a reason; none stops the batch.
+A reason says only what the record's source (the file, or ``file:line``) does not: whoever
+shows it shows the source beside it, so a reason naming the file again repeated it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.core.article import Article, Image, ReadResult
+from builder.read.decode import DecodeError, decode
+from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_metadata
+from builder.core.settings import Limits
+from builder.read.normalize import normalize_text
+from builder.read.profile import Profile
+from builder.read.raw_text import ParseError, article_id, parse_text
+
+REPLACEMENT = "\ufffd"
+SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the folders given hold: the input files, and what a reader would want told."""
+
+    names: list[str]  # the input files, sorted (strings: a build needs no Path of 100,000 files)
+    orphans: list[Path]  # sidecars with no .txt beside them: nothing reads them
+    empty: list[Path]  # folders given that hold no input file
+
+    @property
+    def files(self) -> list[Path]:
+        return [Path(n) for n in self.names]
+
+
+def path_order(name: str) -> str:
+    """Sort key of a path, by its parts (``a/b`` before ``a-b``, as ``Path.parts`` would sort):
+    a separator sorts before any character a name can hold.
+
+    >>> sorted(["a-b/c", "a/b", "a.txt"], key=path_order)
+    ['a/b', 'a-b/c', 'a.txt']
+    """
+    return name.replace(os.sep, "\0")
+
+
+def scan_inputs(paths: Iterable[Path]) -> Inputs:
+    """Input files named by ``paths`` (files as given, folders searched recursively, sorted),
+    with the sidecars left without their ``.txt`` (renamed or deleted) found in the same
+    listing: a second walk would cost as much again at 100,000 files.
+    """
+    found: list[str] = []
+    orphans: list[Path] = []
+    empty: list[Path] = []
+    for path in paths:
+        if path.is_dir():  # os.walk: file types come with the listing, no stat per file
+            names: list[str] = []
+            for folder, _, files in os.walk(path):
+                names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
+                stems = {n[:-4] for n in files if n.lower().endswith(".txt")}  # sidecar_for: X.TXT -> X.toml too
+                orphans.extend(Path(folder, n) for n in files if n[-5:].lower() == ".toml" and (n[:-5] not in stems or not (n.endswith(".toml") or os.path.exists(os.path.join(folder, n[:-5] + ".toml")))))  # X.TOML: read on a case-blind disk only
+            found.extend(sorted(names, key=path_order))
+            if not names:
+                empty.append(path)
+        else:
+            found.append(str(path))
+    return Inputs(found, sorted(orphans, key=lambda p: p.parts), empty)
+
+
+def input_files(paths: Iterable[Path]) -> list[Path]:
+    """Input files named by ``paths``: files as given, folders searched recursively, sorted."""
+    return scan_inputs(paths).files
+
+
+def orphan_warning(sidecar: Path) -> str:
+    """The warning for a sidecar nothing reads (its metadata would otherwise vanish unseen).
+
+    >>> orphan_warning(Path("in/003_old.toml"))
+    'sidecar with no article file beside it (no 003_old.txt): ignored'
+    >>> orphan_warning(Path("in/004_new.TOML"))
+    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_new.toml)'
+    """
+    if sidecar.suffix != ".toml":
+        return f"sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it {sidecar.stem}.toml)"
+    return f"sidecar with no article file beside it (no {sidecar.stem}.txt): ignored"
+
+
+def no_inputs(folder: Path) -> str:
+    """Why a folder gave nothing: it holds no file of a kind the readers take.
+
+    >>> no_inputs(Path("dumps/empty"))
+    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)'
+    """
+    return f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} and {SUFFIXES[-1]} files, in subfolders too)"
+
+
+def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list[ReadResult]:
+    """Every article one input file holds (a JSON Lines file holds many)."""
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [ReadResult(str(path), None, why(exc))]
+    if size > limits.max_file_bytes and suffix != ".jsonl":
+        return [ReadResult(str(path), None, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)")]
+    if suffix in (".json", ".jsonl"):
+        from builder.read.json_records import read_records
+
+        results = read_records(path, profile, limits.max_file_bytes)
+    elif suffix in (".html", ".htm"):
+        from builder.read.html_page import read_html
+
+        results = [read_html(path, profile)]
+    else:
+        results = [read_article(path, profile)]
+    return [_within_line_limit(r, limits.max_line_chars) for r in results]
+
+
+def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
+    a = result.article
+    if a is None:
+        return result
+    texts = [a.headline, a.alternative_headline or "", (a.image.caption or "") if a.image else "", *a.paragraphs]
+    longest = max(len(t) for t in texts)
+    if longest <= limit:
+        return result
+    return ReadResult(result.source, None, f"a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)")
+
+
+def read_all(paths: Iterable[Path], profile: Profile, limits: Limits = Limits()) -> Iterator[ReadResult]:
+    for path in paths:
+        yield from read_inputs(path, profile, limits)
+
+
+def read_article(path: Path, profile: Profile) -> ReadResult:
+    """Read one raw text file and its sidecar."""
+    source = str(path)
+    try:
+        text = normalize_text(decode(path.read_bytes()))
+        parsed = parse_text(text, article_id=article_id(path.name), source=source, profile=profile)
+        metadata, meta_warnings = read_sidecar(path)
+    except (OSError, DecodeError, ParseError, MetadataError) as exc:
+        return ReadResult(source=source, article=None, error=why(exc))
+    article = with_metadata(parsed.article, metadata)
+    damaged = (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",) if REPLACEMENT in text else ()
+    return ReadResult(source=source, article=article, warnings=damaged + parsed.warnings + meta_warnings + gaps(article))

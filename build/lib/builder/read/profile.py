@@ -1,0 +1,104 @@
+"""Source profiles: per-site page chrome and credit spellings, loaded from TOML data files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PROFILE = Path(__file__).parent / "profiles" / "default.toml"
+
+_KEY_NOISE = re.compile(r"[\s.«»\"'’‘“”]+")
+
+
+class ProfileError(ValueError):
+    pass
+
+
+def credit_key(spelling: str) -> str:
+    """The form credits are compared in: no spaces, dots or quotes, Latin lower-cased.
+
+    >>> credit_key("أ.ف.ب") == credit_key("أ ف ب") == credit_key("أف ب")
+    True
+    >>> credit_key(" A.F.P ")
+    'afp'
+    """
+    return _KEY_NOISE.sub("", spelling).lower()
+
+
+_HARAKAT = re.compile("[\u064b-\u0652\u0670]")
+
+
+def marker_key(text: str) -> str:
+    """The form marker lines are compared in: no diacritics, no colon or spaces at the ends.
+
+    >>> marker_key(" اقرأ أيضاً: ") == marker_key("اقرأ أيضا")
+    True
+    """
+    return _HARAKAT.sub("", text).strip(" :：").strip()
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    font_size_buttons: frozenset[str]
+    chrome_lines: frozenset[str]
+    trailing_widgets: frozenset[str]
+    credits: dict[str, str]  # credit_key(spelling) -> canonical name
+    read_also: frozenset[str] = frozenset()  # marker_key() forms
+    dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
+
+    def canonical_credit(self, spelling: str) -> str | None:
+        return self.credits.get(credit_key(spelling))
+
+    def is_read_also(self, line: str) -> bool:
+        return marker_key(line.split(":", 1)[0]) in self.read_also
+
+    def is_dateline_source(self, text: str) -> bool:
+        key = credit_key(text.strip("()"))
+        return key in self.credits or key in self.dateline_sources
+
+
+def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
+    """Read and check a profile file; errors name the file and the field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc}") from exc
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:  # a misspelt key would silently publish the chrome it was meant to remove
+        raise ProfileError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a profile has {', '.join(sorted(_KEYS))}")
+    if not isinstance(data.get("name", ""), str):
+        raise ProfileError(f"{path}: 'name' must be a string")
+    credits: dict[str, str] = {}
+    for canonical, spellings in _table(path, data, "credits").items():
+        for spelling in _strings(path, f"credits.{canonical}", spellings):
+            credits[credit_key(spelling)] = canonical
+        credits[credit_key(canonical)] = canonical
+    return Profile(
+        name=str(data.get("name", path.stem)),
+        font_size_buttons=frozenset(_strings(path, "font_size_buttons", data.get("font_size_buttons", []))),
+        chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
+        trailing_widgets=frozenset(_strings(path, "trailing_widgets", data.get("trailing_widgets", []))),
+        credits=credits,
+        read_also=frozenset(marker_key(m) for m in _strings(path, "read_also", data.get("read_also", []))),
+        dateline_sources=frozenset(credit_key(s) for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))),
+    )
+
+
+_KEYS = frozenset({"name", "font_size_buttons", "chrome_lines", "trailing_widgets", "credits", "read_also", "dateline_sources"})
+
+
+def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ProfileError(f"{path}: '{key}' must be a table")
+    return value
+
+
+def _strings(path: Path, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ProfileError(f"{path}: '{key}' must be a list of non-empty strings")
+    return [v.strip() for v in value]

@@ -1,0 +1,280 @@
+"""Metadata the raw text lacks, from an optional TOML sidecar beside each raw file.
+
+``corpus/000_abc.txt`` takes its metadata from ``corpus/000_abc.toml``. Every key is optional;
+a key that is absent stays absent (never guessed). A value that is present but wrong rejects
+the article with the file, the key and the reason: publishing a wrong date is worse than
+publishing late.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PIL import Image as PILImage
+
+from builder.read.decode import DecodeError, decode
+from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Image
+from builder.read.normalize import normalize_line
+from builder.core.urls import RESERVED_NAMES
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
+KNOWN_KEYS = frozenset({"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"})
+# Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
+# could leave the output folder or need escaping in a path.
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SLUG = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
+
+
+class MetadataError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Metadata:
+    published: datetime | None = None
+    modified: datetime | None = None
+    authors: tuple[Author, ...] = ()
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
+    image_alt: str | None = None
+    image_size: tuple[int, int] | None = None  # a local photo's pixels, read once when it was judged
+    slug: str | None = None
+
+
+def sidecar_for(raw_path: Path) -> Path:
+    return raw_path.with_suffix(".toml")
+
+
+def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
+    """Metadata for ``raw_path`` (empty when there is no sidecar) and warnings about it."""
+    path = sidecar_for(raw_path)
+    if not path.exists():
+        return Metadata(), ()
+    try:
+        data = tomllib.loads(_sidecar_text(path.read_bytes()))
+    except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
+    try:
+        return parse_metadata(data, base_dir=path.parent)
+    except MetadataError as exc:
+        raise MetadataError(f"{path.name}: {exc}") from exc
+
+
+_UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")  # an Arabic letter's two bytes in UTF-8
+
+
+def _sidecar_text(raw: bytes) -> str:
+    r"""A sidecar's text, in what a raw file may be in (a BOM, UTF-16, Windows-1256), but never
+    damaged: a raw file's few bad bytes cost a letter of a paragraph, a sidecar's would be
+    a section's or an author's name, published wrong on every page that shows it.
+
+    >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
+    'section = "سياسة"'
+    >>> _sidecar_text('section = "سياسة"\n'.encode()[:-3] + b'"\n')
+    Traceback (most recent call last):
+    builder.read.decode.DecodeError: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8
+    """
+    if not raw.strip():
+        return ""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = decode(raw)
+    if "\ufffd" in text or (_UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")):
+        raise DecodeError("damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8")
+    return text
+
+
+def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
+    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
+    warnings = tuple(f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS))
+    if data.get("image_alt") and not data.get("image"):
+        warnings += ("'image_alt' without 'image' ignored",)
+    published = _datetime(data, "published")
+    modified = _datetime(data, "modified")
+    if published and modified and modified < published:
+        raise MetadataError("'modified' is earlier than 'published'")
+    image = _image(data, base_dir)
+    size, unusable = _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
+    if unusable:  # judged here, so the listings (made from what reading gave) never show it either
+        warnings += (f"photo {image} {unusable}: left out, a drawn share image stands in",)
+        image = None
+    slug = _string(data, "slug")
+    if slug is not None and not _SLUG.match(slug):
+        raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
+    if slug is not None and slug.casefold() in RESERVED_NAMES:
+        raise MetadataError(f"'slug' {slug!r} is reserved (MkDocs makes it the folder's index page)")
+    return (
+        Metadata(
+            published=published,
+            modified=modified,
+            authors=_authors(data.get("authors")),
+            section=_string(data, "section"),
+            tags=tuple(dict.fromkeys(_string_list(data, "tags"))),
+            image=image,
+            image_alt=_string(data, "image_alt") if image else None,
+            image_size=size if image else None,
+            slug=slug,
+        ),
+        warnings,
+    )
+
+
+def _datetime(data: dict[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if _DATE_ONLY.match(value.strip()):
+            raise MetadataError(f"'{key}' {value!r} is a date without a time of day and offset")
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise MetadataError(f"'{key}' {value!r} is not an ISO 8601 date-time") from exc
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is None:
+            raise MetadataError(f"'{key}' {value.isoformat()} has no UTC offset (write e.g. +03:00)")
+        if offset.total_seconds() % 60:
+            raise MetadataError(f"'{key}' {value.isoformat()} has an offset with seconds; use hours and minutes")
+        return value
+    if isinstance(value, date):
+        raise MetadataError(f"'{key}' {value.isoformat()} is a date without a time of day and offset")
+    raise MetadataError(f"'{key}' must be a date-time with a UTC offset")
+
+
+def _string(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MetadataError(f"'{key}' must be a string")
+    return normalize_line(value) or None
+
+
+def _string_list(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MetadataError(f"'{key}' must be a list of strings")
+    return [s for s in (normalize_line(v) for v in value) if s]
+
+
+def _authors(value: Any) -> tuple[Author, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    authors: list[Author] = []
+    for item in items:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise MetadataError("'authors' must be names or tables with 'name' (and optional 'url', 'type')")
+        name = normalize_line(item["name"])
+        if not name:
+            raise MetadataError("'authors' has an empty name")
+        url = item.get("url")
+        if url is not None and not (isinstance(url, str) and _is_web_url(url)):
+            raise MetadataError(f"author {name!r}: 'url' must be an absolute http(s) URL")
+        kind = item.get("type", "Person")
+        if kind not in ("Person", "Organization"):
+            raise MetadataError(f"author {name!r}: 'type' must be \"Person\" or \"Organization\"")
+        authors.append(Author(name=name, url=url, kind=kind))
+    return tuple(dict.fromkeys(authors))
+
+
+def _image(data: dict[str, Any], base_dir: Path) -> str | None:
+    value = _string(data, "image")
+    if value is None:
+        return None
+    if "://" in value:
+        if not _is_web_url(value):
+            raise MetadataError(f"'image' {value!r} is not an absolute http(s) URL")
+        return value
+    path = (base_dir / value).resolve()
+    if not path.is_relative_to(base_dir.resolve()):
+        raise MetadataError(f"'image' {value!r} points outside the input folder")
+    if not path.is_file():
+        raise MetadataError(f"'image' file {value!r} does not exist")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise MetadataError(f"'image' file {value!r} is not a photo ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return value  # as written: relative to the raw file's folder
+
+
+def _judge_photo(path: Path) -> tuple[tuple[int, int] | None, str | None]:
+    """A local photo's pixel size, and why it cannot stand for its article: one that is not an
+    image would be a broken picture, and one under Google's minimum size fails its page's
+    check (and so would stop the whole site being published). Pillow reads only the file's
+    header; the page takes the size from here rather than reading it again."""
+    width, height = photo_size(path)
+    if width is None or height is None:
+        return None, "is not an image that can be read (or is too large for Pillow to open)"
+    if width * height < MIN_IMAGE_PIXELS:
+        return (width, height), f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
+    return (width, height), None
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+
+
+def why(exc: Exception) -> str:
+    """The reason an input failed, without its path: an ``OSError`` names the file it failed on,
+    which the rejection's source names already; a sidecar's error names the sidecar.
+
+    >>> why(FileNotFoundError(2, "No such file or directory", "/in/000_a.txt"))
+    'No such file or directory'
+    """
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+
+
+def with_metadata(article: Article, metadata: Metadata) -> Article:
+    """The article with what metadata adds; the photo URL joins the caption read from the text."""
+    image = article.image
+    if metadata.image:
+        width, height = metadata.image_size or (None, None)
+        image = dataclasses.replace(image or Image(caption=None, credit=None), url=metadata.image, alt=metadata.image_alt, width=width, height=height)
+    return dataclasses.replace(
+        article,
+        image=image,
+        published=metadata.published,
+        modified=metadata.modified,
+        authors=metadata.authors,
+        section=metadata.section,
+        tags=metadata.tags,
+        slug=metadata.slug,
+    )
+
+
+def gaps(article: Article) -> tuple[str, ...]:
+    """What no input gave and so stays out of the page and JSON-LD (reported, never guessed)."""
+    missing = []
+    if article.published is None:
+        missing.append("publication date")
+    if not article.authors:
+        missing.append("author")
+    if article.section is None:
+        missing.append("section")
+    if article.image and not article.image.url:
+        missing.append("photo URL (caption kept, no image)")
+    return (f"no {', no '.join(missing)} given: left out",) if missing else ()
+
+
+def photo_size(path: Path) -> tuple[int | None, int | None]:
+    """Pixel size from the file header (Pillow reads no more than it needs); None when the file
+    is not an image Pillow can read, or one so large Pillow refuses it as a decompression bomb."""
+    try:
+        with PILImage.open(path) as img:
+            return img.size
+    except (OSError, ValueError, PILImage.DecompressionBombError):
+        return None, None

@@ -1,0 +1,166 @@
+"""The MkDocs side of the publisher: typed, validated site settings and a safe Jinja env.
+
+Site-wide settings live in ``mkdocs.yml`` under ``plugins: - publisher:``; MkDocs checks their
+types when it loads the file, so a typo fails before any page is written.
+"""
+
+from __future__ import annotations
+
+import re
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2.bccache import BytecodeCache, Bucket
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from builder.core.dates import DIGITS, Digits, display_number
+from builder.render.fonts import SITE_PATH, cached_subset
+from builder.render.pages import split_front_matter
+from builder.core.urls import ARTICLES
+
+
+class _TimeZone(c.Type[str]):
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        name: str = super().run_validation(value)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise base.ValidationError(f"unknown time zone {name!r} (use an IANA name such as 'Asia/Kuwait')") from exc
+        return name
+
+
+class _Count(c.Type[int]):
+    """A count or size: 0 or less would build something absurd (no article on a page), not fail."""
+
+    def __init__(self, default: int) -> None:
+        super().__init__(int, default=default)
+
+    def run_validation(self, value: object) -> int:
+        number: int = super().run_validation(value)
+        if isinstance(number, bool) or number < 1:
+            raise base.ValidationError(f"must be a whole number of at least 1, not {value!r}")
+        return number
+
+
+_BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
+
+
+class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
+    publisher_name = c.Type(str)
+    # A file inside docs_dir, published with the site; used as the publisher logo in JSON-LD.
+    publisher_logo = c.Optional(c.Type(str))
+    language = c.Type(str, default="ar")
+    # Times in metadata carry their own offset; this zone is the one dates are shown in.
+    timezone = _TimeZone(default="UTC")
+    # Digits in dates, counts and page numbers: 'latin' (0-9) or 'arabic' (Arabic-Indic ٠-٩).
+    # Latin by default: the articles' own text (scraped from the source) writes its numbers
+    # 0-9, and a dateline in another digit set than the headline beside it reads as a mistake;
+    # Western digits are also what most large Arabic news sites and readers' search queries use.
+    digits = c.Choice(DIGITS, default="latin")
+    # Default input folder (relative to mkdocs.yml) and source profile for `builder build`.
+    input = c.Type(str, default="corpus/sample")
+    profile = c.Optional(c.Type(str))
+    # Hosts besides site_url's from which photo URLs may be loaded (the publisher's own CDN).
+    image_hosts = c.ListOfItems(c.Type(str), default=[])
+    per_page = _Count(default=20)
+    # Latest news, sections and tags list at most this many pages (newest first); older
+    # articles are reached through the date archives, which list every article.
+    max_pages = _Count(default=10)
+    # Articles per search index chunk (one Pagefind run each, merged by the search page):
+    # Pagefind holds a whole index in memory, about 0.2 MB per article.
+    search_chunk = _Count(default=1000)
+    # Articles per partition (one MkDocs run, one task): a month with more is cut into equal
+    # runs in date order, so a worker's memory and the work after one edit stay bounded.
+    partition_size = _Count(default=250)
+    # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
+    # record), characters in one headline, caption or paragraph.
+    max_file_bytes = _Count(default=5_000_000)
+    max_line_chars = _Count(default=20_000)
+
+
+class _MemoryBytecode(BytecodeCache):
+    """Compiled templates kept for the life of the process and in the build folder: a worker
+    runs MkDocs once per partition, each run makes a new Jinja environment, and compiling our
+    templates again cost about 60 ms a run (the first run of every worker of every build, from
+    the folder). Buckets are keyed by template name and source checksum, so an edited template
+    is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+        self.folder: Path | None = None
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key not in self.code and self.folder is not None:
+            try:
+                self.code[bucket.key] = (self.folder / f"{bucket.key}.bc").read_bytes()
+            except OSError:
+                return
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is not None:  # whole or not at all: parallel workers may write the same key
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = self.folder / f".{bucket.key}.{os.getpid()}"
+            temp.write_bytes(self.code[bucket.key])
+            temp.replace(self.folder / f"{bucket.key}.bc")
+
+
+_BYTECODE = _MemoryBytecode()
+
+
+class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        self._front: dict[str, Any] = {}  # article page -> its front matter, read as JSON
+
+    def on_page_read_source(self, /, *, page: Any, config: Any) -> str | None:
+        # An article page's front matter is the one line of JSON ``builder.render.pages.front_matter``
+        # writes. YAML's (pure-Python) constructor took about 0.4 ms a page to read it, 3-4% of
+        # building one; JSON reads the same mapping (a property test checks that) at a
+        # fraction of that. MkDocs is handed an empty front matter, so the body is never taken for
+        # metadata, and the data joins the page in on_page_markdown.
+        if not page.file.src_uri.startswith(f"{ARTICLES}/"):
+            return None
+        split = split_front_matter(page.file.content_string)
+        if split is None:
+            return None
+        self._front[page.file.src_uri] = split[0]
+        return "---\n{}\n---\n" + split[1]
+
+    def on_page_markdown(self, markdown: str, /, *, page: Any, config: Any, files: Any) -> str:
+        if page.file.src_uri in self._front:
+            page.meta = self._front.pop(page.file.src_uri)
+        return markdown
+
+    def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
+        # MkDocs creates its Jinja environment without autoescaping; article text is
+        # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
+        env.autoescape = True
+        env.bytecode_cache = _BYTECODE  # every environment here is configured alike (above)
+        _BYTECODE.folder = Path(config.config_file_path).resolve().parent / ".build" / "jinja"
+        # {{ n|number }}: page numbers and counts in the site's locale and digit set.
+        language = self.config.language
+        digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
+        env.filters["number"] = lambda n: display_number(n, language, digits)
+        return env
+
+    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+        # Images inside a body are below the lead photo: fetched only when scrolled near, and
+        # decoded off the main thread (the lead photo, in the template, loads at once).
+        return _BODY_IMG.sub('<img loading="lazy" decoding="async" ', html)
+
+    def on_files(self, files: Files, /, *, config: Any) -> Files:
+        # The subset body font, made once per font and recipe (cached in the build folder beside
+        # mkdocs.yml, like the builder's other work files) and published as a static file.
+        build_dir = Path(config.config_file_path).resolve().parent / ".build"
+        files.append(File.generated(config, SITE_PATH, abs_src_path=str(cached_subset(build_dir))))
+        return files
