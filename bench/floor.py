@@ -68,7 +68,9 @@ def split_mkdocs(work: Path, parts: int) -> list[Path]:
 
 def mkdocs_at_once(projects: list[Path]) -> None:
     """Every part's ``mkdocs build`` started together, then waited for (so its CPU is counted)."""
-    running = [subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=p) for p in projects]
+    running = [
+        subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=p) for p in projects
+    ]
     if any([r.wait() for r in running]):  # a list: every part waited for, even after a failure
         raise SystemExit("mkdocs failed")
 
@@ -79,7 +81,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--markdown", type=Path, help=argparse.SUPPRESS)  # the child process of a round
+    parser.add_argument(
+        "--markdown", type=Path, help=argparse.SUPPRESS
+    )  # the child process of a round
     parser.add_argument("--mkdocs", type=Path, nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.markdown:
@@ -103,9 +107,21 @@ def main() -> int:
         shutil.rmtree(public, ignore_errors=True)
         shutil.rmtree(index, ignore_errors=True)
         row = {"hugo": measure(["hugo", "--quiet", "--destination", str(public)], work / "hugo")}
-        row["markdown"] = measure([*me, "--markdown", str(work / "mkdocs" / "docs" / "articles")], REPO)
+        row["markdown"] = measure(
+            [*me, "--markdown", str(work / "mkdocs" / "docs" / "articles")], REPO
+        )
         row["mkdocs_split"] = measure([*me, "--mkdocs", *map(str, projects)], REPO)
-        row["pagefind"] = measure([str(pagefind_binary()), "--site", str(public), "--output-path", str(index), "--silent"], REPO)
+        row["pagefind"] = measure(
+            [
+                str(pagefind_binary()),
+                "--site",
+                str(public),
+                "--output-path",
+                str(index),
+                "--silent",
+            ],
+            REPO,
+        )
         rounds.append(row)
     results = {"articles": args.n, "cores": os.cpu_count(), "rounds": rounds}
     print(json.dumps(results, indent=1))
@@ -117,14 +133,20 @@ def main() -> int:
 
 def table(results: dict[str, object]) -> str:
     """One line per round and part, with its wall time's ratio to Hugo's in the same round."""
-    lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| round | part | wall s | CPU s | peak RSS MB | wall vs Hugo |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"{results['articles']:,} articles, {results['cores']} cores",
+        "| round | part | wall s | CPU s | peak RSS MB | wall vs Hugo |",
+        "|---|---|---|---|---|---|",
+    ]
     rounds = results["rounds"]
     assert isinstance(rounds, list)
     for k, row in enumerate(rounds, 1):
         hugo = row["hugo"]["wall_s"]
         for part in ("hugo", *PARTS):
             r = row[part]
-            lines.append(f"| {k} | {part} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['wall_s'] / hugo:.2f}x |")
+            lines.append(
+                f"| {k} | {part} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['wall_s'] / hugo:.2f}x |"
+            )
     return "\n".join(lines)
 
 

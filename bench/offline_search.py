@@ -47,7 +47,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int)
     parser.add_argument("--work", type=Path)
-    parser.add_argument("--reuse", action="store_true", help="keep an already generated corpus and bundle")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an already generated corpus and bundle"
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--query", action="append", help="queries to time (default: a fixed set)")
     args = parser.parse_args()
@@ -60,7 +62,20 @@ def main() -> int:
             generate(args.n, corpus)
         config = our_project(work, corpus)
         env = dict(os.environ, SOURCE_DATE_EPOCH="1795996800")
-        results["bundle_command"] = measure([sys.executable, "-m", "builder", "bundle", "--config", str(config), "--out", str(dist)], REPO, env)
+        results["bundle_command"] = measure(
+            [
+                sys.executable,
+                "-m",
+                "builder",
+                "bundle",
+                "--config",
+                str(config),
+                "--out",
+                str(dist),
+            ],
+            REPO,
+            env,
+        )
         bundles = sorted(dist.glob("*-offline"))
     folder = bundles[0]
     files = [p for p in folder.rglob("*") if p.is_file()]
@@ -77,7 +92,9 @@ def main() -> int:
     results["queries"] = [query_figures(folder, q) for q in (args.query or QUERIES)]
     print(json.dumps(results, ensure_ascii=False, indent=1))
     if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     return 0
 
 

@@ -42,7 +42,9 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     root = psutil.Process(process.pid)
     peak = peak_pss = 0
     last_pss, high = 0.0, 0
@@ -66,7 +68,12 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise RuntimeError(f"{command[0]} failed ({process.returncode}): {stderr[-2000:]}")
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_pss_mb": round(peak_pss / 2**20, 1)}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_pss_mb": round(peak_pss / 2**20, 1),
+    }
 
 
 _KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)  # the syscall's number
@@ -84,7 +91,7 @@ def own_memory(tree: list[Any]) -> list[Any]:
     for process in tree[1:]:
         try:
             shared = _LIBC.syscall(_KCMP, process.ppid(), process.pid, 1, 0, 0) == 0  # KCMP_VM
-        except Exception:  # noqa: BLE001 - gone, or not ours to compare: count it
+        except Exception:
             shared = False
         if not shared:
             own.append(process)
@@ -99,7 +106,12 @@ def our_project(work: Path, corpus: Path, overrides: dict[str, object] | None = 
     config["plugins"][0]["publisher"]["input"] = str(corpus)
     config["plugins"][0]["publisher"].update(overrides or {})
     (work / "ours").mkdir(parents=True, exist_ok=True)
-    shutil.copytree(REPO / "docs", work / "ours" / "docs", dirs_exist_ok=True, ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"))
+    shutil.copytree(
+        REPO / "docs",
+        work / "ours" / "docs",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"),
+    )
     path = work / "ours" / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
@@ -116,10 +128,21 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         "site_name: bench\nsite_url: https://bench.example.org/\ntheme: mkdocs\nplugins: []\nnav:\n  - index.md\nnot_in_nav: |\n  /articles/\n",
         encoding="utf-8",
     )
-    (hugo / "hugo.toml").write_text('baseURL = "https://bench.example.org/"\nlanguageCode = "ar"\ndisableKinds = ["taxonomy", "term"]\n', encoding="utf-8")
-    (hugo / "layouts" / "_default" / "baseof.html").write_text('<!doctype html><html lang="ar" dir="rtl"><head><title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n', encoding="utf-8")
-    (hugo / "layouts" / "_default" / "single.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n', encoding="utf-8")
-    (hugo / "layouts" / "_default" / "list.html").write_text('{{ define "main" }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n', encoding="utf-8")
+    (hugo / "hugo.toml").write_text(
+        'baseURL = "https://bench.example.org/"\nlanguageCode = "ar"\ndisableKinds = ["taxonomy", "term"]\n',
+        encoding="utf-8",
+    )
+    (hugo / "layouts" / "_default" / "baseof.html").write_text(
+        '<!doctype html><html lang="ar" dir="rtl"><head><title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n',
+        encoding="utf-8",
+    )
+    (hugo / "layouts" / "_default" / "single.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n', encoding="utf-8"
+    )
+    (hugo / "layouts" / "_default" / "list.html").write_text(
+        '{{ define "main" }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
+        encoding="utf-8",
+    )
     for path in input_files([corpus]):
         a = read_article(path, profile).article
         if a is None:
@@ -127,7 +150,10 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         body = "\n\n".join(a.paragraphs)
         (mk / "articles" / f"{a.id}.md").write_text(f"# {a.headline}\n\n{body}\n", encoding="utf-8")
         date = a.published.isoformat() if a.published else "2020-01-01T00:00:00+03:00"
-        (hugo / "content" / "articles" / f"{a.id}.md").write_text(f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n", encoding="utf-8")
+        (hugo / "content" / "articles" / f"{a.id}.md").write_text(
+            f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n",
+            encoding="utf-8",
+        )
 
 
 def add_newest(corpus: Path, n: int) -> None:
@@ -143,9 +169,20 @@ def add_newest(corpus: Path, n: int) -> None:
 
 def table(results: dict[str, object]) -> str:
     """The figures side by side, with each one's ratio to Hugo's (and MkDocs's) full build."""
-    rows = [("ours, full build", "ours"), ("ours, no change", "ours_no_change"), ("ours, one change", "ours_one_change"), ("ours, new article", "ours_new_article"), ("plain MkDocs", "mkdocs"), ("Hugo", "hugo")]
+    rows = [
+        ("ours, full build", "ours"),
+        ("ours, no change", "ours_no_change"),
+        ("ours, one change", "ours_one_change"),
+        ("ours, new article", "ours_new_article"),
+        ("plain MkDocs", "mkdocs"),
+        ("Hugo", "hugo"),
+    ]
     refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
-    lines = [f"{results['articles']:,} articles, {results['cores']} cores", "| run | wall s | CPU s | peak RSS MB | peak PSS MB | wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"{results['articles']:,} articles, {results['cores']} cores",
+        "| run | wall s | CPU s | peak RSS MB | peak PSS MB | wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
 
     def ratio(run: dict[str, float], ref: str, k: str) -> str:
         other = refs[ref]
@@ -155,7 +192,9 @@ def table(results: dict[str, object]) -> str:
         r = results.get(key)
         if not isinstance(r, dict):
             continue
-        lines.append(f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |")
+        lines.append(
+            f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |"
+        )
     return "\n".join(lines)
 
 
@@ -165,7 +204,13 @@ def main() -> int:
     parser.add_argument("--work", type=Path)
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--set", action="append", default=[], metavar="OPTION=INT", help="a publisher setting for our build, e.g. search_chunk=1000")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="OPTION=INT",
+        help="a publisher setting for our build, e.g. search_chunk=1000",
+    )
     args = parser.parse_args()
     work = (args.work or Path(f"/tmp/bench-{args.n}")).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -178,11 +223,37 @@ def main() -> int:
     results["settings"] = overrides
     config = our_project(work, corpus, overrides)
     report = work / "ours" / "build-report.json"
-    results["ours"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours"] = measure(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--config",
+            str(config),
+            "--report",
+            str(report),
+        ],
+        REPO,
+        env,
+    )
     results["ours_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
     # nothing changed: the same build again (as after every publish; it also leaves the spare,
     # the replaced site the next build starts from, so the next figure is the steady state)
-    results["ours_no_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours_no_change"] = measure(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--config",
+            str(config),
+            "--report",
+            str(report),
+        ],
+        REPO,
+        env,
+    )
     results["ours_no_change_stages_s"] = json.loads(report.read_text(encoding="utf-8"))["stages"]
     # incremental: words are added to one article's longest paragraph (body text, so its page
     # and its search chunk change; text after the page chrome, or in a caption, would not reach
@@ -192,31 +263,67 @@ def main() -> int:
     longest = max(range(len(lines)), key=lambda i: len(lines[i]))
     lines[longest] = "وفي آخر التطورات، " + lines[longest]
     changed.write_text("\n".join(lines), encoding="utf-8")
-    results["ours_one_change"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours_one_change"] = measure(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--config",
+            str(config),
+            "--report",
+            str(report),
+        ],
+        REPO,
+        env,
+    )
     again = json.loads(report.read_text(encoding="utf-8"))
     results["ours_one_change_stages_s"] = again["stages"]
     results["ours_one_change_partitions"] = again["partitions"]
     # a new article, newer than all (the build after each story a newsroom files): its page, the
     # listing pages it heads, its month's archive, the links near it, the newest search chunk
     add_newest(corpus, args.n)
-    results["ours_new_article"] = measure([sys.executable, "-m", "builder", "build", "--config", str(config), "--report", str(report)], REPO, env)
+    results["ours_new_article"] = measure(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--config",
+            str(config),
+            "--report",
+            str(report),
+        ],
+        REPO,
+        env,
+    )
     again = json.loads(report.read_text(encoding="utf-8"))
     results["ours_new_article_stages_s"] = again["stages"]
     results["ours_new_article_partitions"] = again["partitions"]
     results["ours_new_article_listings"] = again["listings"]
-    results["mkdocs"] = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs" / "mkdocs.yml")], work / "mkdocs", env)
+    results["mkdocs"] = measure(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs" / "mkdocs.yml")],
+        work / "mkdocs",
+        env,
+    )
     if not args.no_hugo and shutil.which("hugo"):
-        results["hugo"] = measure(["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env)
+        results["hugo"] = measure(
+            ["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env
+        )
     ours = results["ours"]
     assert isinstance(ours, dict)
     for ref in ("mkdocs", "hugo"):
         other = results.get(ref)
         if isinstance(other, dict):
-            results[f"ours_vs_{ref}"] = {k: round(ours[k] / other[k], 2) if other[k] else None for k in ours}
+            results[f"ours_vs_{ref}"] = {
+                k: round(ours[k] / other[k], 2) if other[k] else None for k in ours
+            }
     print(json.dumps(results, ensure_ascii=False, indent=1))
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     return 0
 
 

@@ -17,37 +17,66 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.render.discovery import discovery_files, feed_items, news_sitemap
-from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
 from builder.check.discovery import check_lasting, check_news
-from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
-from builder.pipeline import discovery_cache
-from builder.pipeline import listing_cache
-from builder.publish import recycle
-from builder.pipeline import site_parts
-from builder.pipeline.tasks import GATHERED, LINKS, SHADOWS, link_files, partition_groups, partition_tasks, write_members
-from builder.render.listings import planned_listing_pages
-from builder.read.profile import load_profile
-from builder.pipeline.executors import give_back_memory, local_workers, make_executor, no_collection, release, spread, worker_count
-from builder.pipeline.listing_cache import ListingPlan
-from builder.pipeline.incremental import Stored, remember, reusable, stored
-from builder.pipeline.read_cache import CHUNK, ReadCache
-from builder.pipeline.partitions import PartitionTask, RenderTask, build_partition, code_digest, render_docs
-from builder.pipeline.admit import Admission, of_kept
-from builder.core.store import Picked, Records, RecordWriter
-from builder.pipeline.reading import read_files
-from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
-from builder.pipeline.search_index import BUNDLE, SearchFolders, SearchPlan, finish_bundle, index_chunks, link_unchanged, plan_search, prepare_first, search_chunks
-from builder.pipeline.search_index import in_spare as search_in_spare
-from builder.core.settings import Settings, SettingsError, load_settings
-from builder.core.urls import ARTICLES, slug_path
 from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
+from builder.core.settings import Settings, SettingsError, load_settings
+from builder.core.store import Picked, Records, RecordWriter
+from builder.core.urls import ARTICLES, slug_path
+from builder.pipeline import discovery_cache, listing_cache, site_parts
+from builder.pipeline.admit import Admission, of_kept
+from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
+from builder.pipeline.executors import (
+    give_back_memory,
+    local_workers,
+    make_executor,
+    no_collection,
+    release,
+    spread,
+    worker_count,
+)
+from builder.pipeline.incremental import Stored, remember, reusable, stored
+from builder.pipeline.listing_cache import ListingPlan
+from builder.pipeline.partitions import (
+    PartitionTask,
+    RenderTask,
+    build_partition,
+    code_digest,
+    render_docs,
+)
+from builder.pipeline.read_cache import CHUNK, ReadCache
+from builder.pipeline.reading import read_files
+from builder.pipeline.search_index import (
+    BUNDLE,
+    SearchFolders,
+    SearchPlan,
+    finish_bundle,
+    index_chunks,
+    link_unchanged,
+    plan_search,
+    prepare_first,
+    search_chunks,
+)
+from builder.pipeline.search_index import in_spare as search_in_spare
+from builder.pipeline.tasks import (
+    GATHERED,
+    LINKS,
+    SHADOWS,
+    link_files,
+    partition_groups,
+    partition_tasks,
+    write_members,
+)
+from builder.publish import recycle
+from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
 from builder.publish.writer import write_generated
-
+from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
+from builder.read.profile import load_profile
+from builder.render.discovery import discovery_files, feed_items, news_sitemap
+from builder.render.listings import planned_listing_pages
 
 SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
 
@@ -55,14 +84,16 @@ SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker ma
 def build_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
 
 
 @dataclass
 class BuildReport:
     built: list[tuple[str, str]] = field(default_factory=list)  # (source, site-relative URL)
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    held: list[tuple[str, str]] = field(default_factory=list)  # dated after the build time: published by a later build
+    held: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # dated after the build time: published by a later build
     warnings: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
@@ -70,10 +101,18 @@ class BuildReport:
     failure: str | None = None
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     partitions: dict[str, int] = field(default_factory=dict)  # built / reused from the last site
-    listings: dict[str, int] = field(default_factory=dict)  # made (0: reused whole) / rendered / reused pages
-    spare_months: int | None = None  # months kept as they were in the recycled spare (None: no spare)
-    discovery: str = ""  # the sitemaps, robots.txt and feeds: "made", or "reused" from the current site
-    workers: int = 0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
+    listings: dict[str, int] = field(
+        default_factory=dict
+    )  # made (0: reused whole) / rendered / reused pages
+    spare_months: int | None = (
+        None  # months kept as they were in the recycled spare (None: no spare)
+    )
+    discovery: str = (
+        ""  # the sitemaps, robots.txt and feeds: "made", or "reused" from the current site
+    )
+    workers: int = (
+        0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
+    )
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -92,8 +131,13 @@ class BuildReport:
         warnings: dict[str, list[str]] = {}
         for source, message in self.warnings:
             warnings.setdefault(source, []).append(message)
-        inputs = [{"source": s, "status": "built", "url": url, "warnings": warnings.get(s, [])} for s, url in self.built]
-        inputs += [{"source": s, "status": "rejected", "reason": reason} for s, reason in self.rejected]
+        inputs = [
+            {"source": s, "status": "built", "url": url, "warnings": warnings.get(s, [])}
+            for s, url in self.built
+        ]
+        inputs += [
+            {"source": s, "status": "rejected", "reason": reason} for s, reason in self.rejected
+        ]
         inputs += [{"source": s, "status": "held", "reason": reason} for s, reason in self.held]
         return {
             "published": self.published,
@@ -135,7 +179,9 @@ def build(
         project = _project(settings, loaded, source, target, profile_file, site_dir, now, search)
         with report.stage("read"), no_collection():
             cache = ReadCache.load(settings.build_dir, project.code)
-        everything = not cache.complete or not project.site_ok  # all workers at once: they need no file list
+        everything = (
+            not cache.complete or not project.site_ok
+        )  # all workers at once: they need no file list
         with make_executor(jobs, scheduler, all_workers=everything) as pool:
             read = read_inputs(project, cache, pool, worker_count(jobs, scheduler), report)
             if read.articles:  # with nothing to publish, docs/ and site/ keep the last good build
@@ -196,7 +242,9 @@ class Plan:
     reused: list[PartitionTask]  # as the current site has them
 
 
-def _check_places(settings: Settings, input_dir: Path | None, site_dir: Path | None, profile_file: Path | None) -> tuple[Path, Path]:
+def _check_places(
+    settings: Settings, input_dir: Path | None, site_dir: Path | None, profile_file: Path | None
+) -> tuple[Path, Path]:
     """The input and site folders, refused before any work starts: a bad profile, a missing
     input, a site folder that is not ours to replace."""
     if profile_file is not None:
@@ -205,11 +253,24 @@ def _check_places(settings: Settings, input_dir: Path | None, site_dir: Path | N
     if not source.exists():
         raise SettingsError(f"input {source} does not exist")
     target = site_dir or settings.site_dir
-    check_site_dir(target, inputs=[source, settings.docs_dir, settings.build_dir], homes=[settings.config_file.parent, Path.home()])
+    check_site_dir(
+        target,
+        inputs=[source, settings.docs_dir, settings.build_dir],
+        homes=[settings.config_file.parent, Path.home()],
+    )
     return source, target
 
 
-def _project(settings: Settings, loaded: tuple[Settings, Any], source: Path, target: Path, profile_file: Path | None, site_dir: Path | None, now: datetime | None, search: bool) -> Project:
+def _project(
+    settings: Settings,
+    loaded: tuple[Settings, Any],
+    source: Path,
+    target: Path,
+    profile_file: Path | None,
+    site_dir: Path | None,
+    now: datetime | None,
+    search: bool,
+) -> Project:
     """The build's project, under the lock (which keeps the site folder as it is)."""
     return Project(
         settings=settings,
@@ -224,23 +285,47 @@ def _project(settings: Settings, loaded: tuple[Settings, Any], source: Path, tar
     )
 
 
-def read_inputs(project: Project, cache: ReadCache, pool: Executor, workers: int, report: BuildReport) -> Read:
+def read_inputs(
+    project: Project, cache: ReadCache, pool: Executor, workers: int, report: BuildReport
+) -> Read:
     """Every input to an admitted record on disk, a rejection or a held-back article, with its
     warnings. Records go to the record file as they are read; this process keeps none."""
     settings = project.settings
-    with report.stage("read"), no_collection():  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
+    with (
+        report.stage("read"),
+        no_collection(),
+    ):  # the records hold no cycles: collecting as they pile up cost 0.4 s at 20,000
         inputs = scan_inputs([project.source])
         if not inputs.names:
             report.failure = no_inputs(project.source)
         gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code)
-        reading = read_files(pool, inputs.names, cache, settings.build_dir, project.config, project.profile, project.code, workers, gate.take_run)
-        for record, facts, key, digest in reading.records:  # each record to the record file as it is read
+        reading = read_files(
+            pool,
+            inputs.names,
+            cache,
+            settings.build_dir,
+            project.config,
+            project.profile,
+            project.code,
+            workers,
+            gate.take_run,
+        )
+        for (
+            record,
+            facts,
+            key,
+            digest,
+        ) in reading.records:  # each record to the record file as it is read
             gate.take(record, facts, key, digest)
         report.rejected = reading.rejected + gate.rejected
         report.held = gate.held
         report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
-        report.warnings.extend((str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans)
-        report.warnings.extend(gate.spellings.merged())  # spellings listed as one: said on every build
+        report.warnings.extend(
+            (str(sidecar), orphan_warning(sidecar)) for sidecar in inputs.orphans
+        )
+        report.warnings.extend(
+            gate.spellings.merged()
+        )  # spellings listed as one: said on every build
         saving = [threading.Thread(target=cache.save, args=(settings.build_dir,))]
         if reading.stale > CHUNK:  # written now, so its memory is free before the listings are made
             cache.save(settings.build_dir)
@@ -258,7 +343,9 @@ def read_inputs(project: Project, cache: ReadCache, pool: Executor, workers: int
             told_of=_by_position(gate.told, 16, arrival),
             saving=saving,
         )
-    give_back_memory(collect=False)  # what reading freed holds no cycles: a collection walked every record (0.09 s at 20,000)
+    give_back_memory(
+        collect=False
+    )  # what reading freed holds no cycles: a collection walked every record (0.09 s at 20,000)
     return read
 
 
@@ -267,17 +354,41 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
     partition's pages show, and which partitions to build."""
     settings, articles = project.settings, read.articles
     with report.stage("listings"):
-        listing = listing_cache.unchanged(read.listed, settings.build_dir, project.target, project.site_ok)
+        listing = listing_cache.unchanged(
+            read.listed, settings.build_dir, project.target, project.site_ok
+        )
         report.listings["made"] = int(listing is None)
         if listing is None:
             pages = planned_listing_pages(articles, settings, read.key_of)
-            listing = listing_cache.plan(pages, read.listed, project.code, settings.build_dir, project.target, project.site_ok)
-        write_generated(settings.docs_dir, {"index.md": listing.home})  # beside about.md, in the nav
+            listing = listing_cache.plan(
+                pages,
+                read.listed,
+                project.code,
+                settings.build_dir,
+                project.target,
+                project.site_ok,
+            )
+        write_generated(
+            settings.docs_dir, {"index.md": listing.home}
+        )  # beside about.md, in the nav
         report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
         groups = partition_groups(articles, settings.partition_size, read.months)
-        links = link_files(articles, groups, settings.build_dir / LINKS, read.listed, project.code, read.key_of)
+        links = link_files(
+            articles, groups, settings.build_dir / LINKS, read.listed, project.code, read.key_of
+        )
     give_back_memory()  # what making the listings and links freed, before the workers grow
-    partitions, wanted = partition_tasks(groups, settings, project.config, project.profile, project.target, project.moment, project.code, links, project.search, read.lines)
+    partitions, wanted = partition_tasks(
+        groups,
+        settings,
+        project.config,
+        project.profile,
+        project.target,
+        project.moment,
+        project.code,
+        links,
+        project.search,
+        read.lines,
+    )
     kept = {t.key for t in partitions if reusable(t, wanted[t.key], project.site_ok)}
     todo = [t for t in partitions if t.key not in kept]
     reused = [t for t in partitions if t.key in kept]
@@ -291,15 +402,21 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
     return Plan(listing, groups, wanted, todo, reused)
 
 
-def make_and_publish(project: Project, read: Read, plan: Plan, pool: Executor, report: BuildReport) -> SiteWork:
+def make_and_publish(
+    project: Project, read: Read, plan: Plan, pool: Executor, report: BuildReport
+) -> SiteWork:
     """Render the new site beside the current one, index it, check it, and swap it in only if
     it has no error (:func:`builder.publish.swap.publish`)."""
-    if len(plan.todo) + len(plan.listing.chunks) > SPREAD_RENDERS:  # a few are made by one worker while this process goes on
+    if (
+        len(plan.todo) + len(plan.listing.chunks) > SPREAD_RENDERS
+    ):  # a few are made by one worker while this process goes on
         spread(pool)
     with ThreadPoolExecutor(1) as searcher:
         work = SiteWork(project, read, plan, pool, report, searcher if project.search else None)
         try:
-            report.published, report.findings = publish(project.target, work.make, work.check, keep=recycle.spare_dir(project.target))
+            report.published, report.findings = publish(
+                project.target, work.make, work.check, keep=recycle.spare_dir(project.target)
+            )
         except PublishError as exc:
             report.failure = str(exc)
         finally:
@@ -313,7 +430,12 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
     """What each partition, listing page and crawler file was made from, for the next build."""
     build_dir, target = project.settings.build_dir, project.target
     for task in plan.todo:  # a reused partition's record stands
-        remember(task, plan.wanted[task.key], work.records.get(task.key, Stored([], [], None)), built=task.key in work.old_pages)
+        remember(
+            task,
+            plan.wanted[task.key],
+            work.records.get(task.key, Stored([], [], None)),
+            built=task.key in work.old_pages,
+        )
     listing_cache.remember(build_dir, plan.listing, target, work.checked)
     discovery_cache.remember(build_dir, work.crawl, target)
     recycle.remember(build_dir, target, plan.wanted)
@@ -323,15 +445,40 @@ class SiteWork:
     """The new site's making (:meth:`make`) and checking (:meth:`check`), as
     :func:`builder.publish.swap.publish` calls them, and what they leave for the next build."""
 
-    def __init__(self, project: Project, read: Read, plan: Plan, pool: Executor, report: BuildReport, searcher: ThreadPoolExecutor | None) -> None:
-        self.project, self.read, self.plan, self.pool, self.report, self.searcher = project, read, plan, pool, report, searcher
+    def __init__(
+        self,
+        project: Project,
+        read: Read,
+        plan: Plan,
+        pool: Executor,
+        report: BuildReport,
+        searcher: ThreadPoolExecutor | None,
+    ) -> None:
+        self.project, self.read, self.plan, self.pool, self.report, self.searcher = (
+            project,
+            read,
+            plan,
+            pool,
+            report,
+            searcher,
+        )
         self.parts = site_parts.parts_dir(project.target)
-        self.rendered = [self.parts / f"listings-{n}" for n in range(len(plan.listing.chunks))]  # each chunk's pages
-        self.records: dict[str, Stored] = {}  # each partition's findings, warnings and search months
-        self.old_pages: dict[str, set[str]] = {}  # built partitions: sources whose pages were linked from the current site
-        self.indexing: list[tuple[SearchPlan, Future[None]]] = []  # the search index being made, with its plan
+        self.rendered = [
+            self.parts / f"listings-{n}" for n in range(len(plan.listing.chunks))
+        ]  # each chunk's pages
+        self.records: dict[
+            str, Stored
+        ] = {}  # each partition's findings, warnings and search months
+        self.old_pages: dict[
+            str, set[str]
+        ] = {}  # built partitions: sources whose pages were linked from the current site
+        self.indexing: list[
+            tuple[SearchPlan, Future[None]]
+        ] = []  # the search index being made, with its plan
         self.crawl = discovery_cache.Crawl()
-        self.checked: list[Finding] = []  # findings of the pages but articles (notes unfolded), and of discovery
+        self.checked: list[
+            Finding
+        ] = []  # findings of the pages but articles (notes unfolded), and of discovery
 
     def make(self, fresh: Path) -> None:
         """Every page of the new site into ``fresh``: the partitions and listing chunks in the
@@ -349,14 +496,34 @@ class SiteWork:
         folder here, so a failed one is never published."""
         settings, moment = self.project.settings, self.project.moment
         with self.report.stage("validate"):
-            self.checked.extend(validate_site(fresh, None, settings.image_hosts, None, moment, article_pages=False, known=self.plan.listing.known(), fold=False))
-            if self.crawl.problems is None:  # the sitemaps, robots.txt and feeds were made now: check them
-                self.crawl.problems = check_lasting(fresh, settings.site_url, os.listdir(fresh / ARTICLES))
-            self.checked.extend(Finding(*p) for p in self.crawl.problems + check_news(fresh, settings.site_url, moment))
+            self.checked.extend(
+                validate_site(
+                    fresh,
+                    None,
+                    settings.image_hosts,
+                    None,
+                    moment,
+                    article_pages=False,
+                    known=self.plan.listing.known(),
+                    fold=False,
+                )
+            )
+            if (
+                self.crawl.problems is None
+            ):  # the sitemaps, robots.txt and feeds were made now: check them
+                self.crawl.problems = check_lasting(
+                    fresh, settings.site_url, os.listdir(fresh / ARTICLES)
+                )
+            self.checked.extend(
+                Finding(*p)
+                for p in self.crawl.problems + check_news(fresh, settings.site_url, moment)
+            )
         for plan, job in self.indexing:
             job.result()
             finish_bundle(plan, fresh / BUNDLE, site_parts.search_dir(self.project.target))
-        return fold_notes(sorted(self.report.findings + self.checked, key=lambda f: (f.level, f.page, f.message)))
+        return fold_notes(
+            sorted(self.report.findings + self.checked, key=lambda f: (f.level, f.page, f.message))
+        )
 
     def _render(self) -> None:
         """The partitions, the listing chunks and the main pages, in the workers."""
@@ -365,12 +532,29 @@ class SiteWork:
             for task in plan.todo:
                 write_members(task, plan.groups[task.key], read.digest_of)
             futures = [self.pool.submit(build_partition, task) for task in plan.todo]
-            others = [self.pool.submit(render_docs, RenderTask(config, str(c), str(r))) for c, r in zip(plan.listing.chunks, self.rendered)]
-            others.append(self.pool.submit(render_docs, RenderTask(config, str(self.project.settings.docs_dir), str(self.parts / "main"), nav=True)))  # home, about, 404, assets
+            others = [
+                self.pool.submit(render_docs, RenderTask(config, str(c), str(r)))
+                for c, r in zip(plan.listing.chunks, self.rendered)
+            ]
+            others.append(
+                self.pool.submit(
+                    render_docs,
+                    RenderTask(
+                        config,
+                        str(self.project.settings.docs_dir),
+                        str(self.parts / "main"),
+                        nav=True,
+                    ),
+                )
+            )  # home, about, 404, assets
             for outcome in (f.result() for f in futures):
                 if outcome.failure:
                     raise PublishError(outcome.failure)
-                self.records[outcome.key] = Stored([list(f) for f in outcome.findings], [list(w) for w in outcome.warnings], outcome.search)
+                self.records[outcome.key] = Stored(
+                    [list(f) for f in outcome.findings],
+                    [list(w) for w in outcome.warnings],
+                    outcome.search,
+                )
                 self.old_pages[outcome.key] = set(outcome.reused)
             for task in plan.reused:
                 self.records[task.key] = stored(task)
@@ -393,13 +577,28 @@ class SiteWork:
             return
         give_back_memory()  # before Pagefind, the build's largest process
         target, build_dir = self.project.target, self.project.settings.build_dir
-        chunk_of = search_chunks({key: len(group) for key, group in self.plan.groups.items()}, self.project.settings.search_chunk)
+        chunk_of = search_chunks(
+            {key: len(group) for key, group in self.plan.groups.items()},
+            self.project.settings.search_chunk,
+        )
         months = {key: record.search or ("", 0) for key, record in self.records.items()}
         plan = plan_search(months, chunk_of, target if self.project.site_ok else None)
-        folders = SearchFolders(site_parts.search_dir(target), build_dir / SHADOWS, build_dir / GATHERED, target / BUNDLE if self.project.site_ok else None)
+        folders = SearchFolders(
+            site_parts.search_dir(target),
+            build_dir / SHADOWS,
+            build_dir / GATHERED,
+            target / BUNDLE if self.project.site_ok else None,
+        )
         with self.report.stage("search"):
             seeded = prepare_first(plan, folders)
-        self.indexing.append((plan, self.searcher.submit(_timed, self.report, "search", index_chunks, plan, folders, seeded)))
+        self.indexing.append(
+            (
+                plan,
+                self.searcher.submit(
+                    _timed, self.report, "search", index_chunks, plan, folders, seeded
+                ),
+            )
+        )
         _start(self.read.saving)
 
     def _merge(self, fresh: Path) -> None:
@@ -408,9 +607,25 @@ class SiteWork:
         project, plan = self.project, self.plan
         target, build_dir = project.target, project.settings.build_dir
         spare = recycle.spare_dir(target)  # what it holds as this site needs it stays there
-        keep = listing_cache.in_spare(plan.listing, build_dir, spare) if project.site_ok else frozenset()
+        keep = (
+            listing_cache.in_spare(plan.listing, build_dir, spare)
+            if project.site_ok
+            else frozenset()
+        )
         keep |= frozenset().union(*(search_in_spare(search, spare) for search, _ in self.indexing))
-        self.report.spare_months = site_parts.assemble(fresh, self.parts / "main", plan.todo, plan.reused, plan.groups, plan.wanted, target, build_dir, project.site_ok, keep, self.old_pages)
+        self.report.spare_months = site_parts.assemble(
+            fresh,
+            self.parts / "main",
+            plan.todo,
+            plan.reused,
+            plan.groups,
+            plan.wanted,
+            target,
+            build_dir,
+            project.site_ok,
+            keep,
+            self.old_pages,
+        )
         listing_cache.merge(plan.listing, self.rendered, target, fresh, keep)
         for search, _ in self.indexing:
             link_unchanged(search, fresh / BUNDLE, target if project.site_ok else None)
@@ -421,7 +636,9 @@ class SiteWork:
         for _, record in sorted(self.records.items()):
             self.report.findings.extend(Finding(*f) for f in record.findings)
             self.report.warnings.extend((source, message) for source, message in record.warnings)
-        missing = sorted({slug for _, _, slug in self.read.articles.names()} - set(os.listdir(fresh / ARTICLES)))
+        missing = sorted(
+            {slug for _, _, slug in self.read.articles.names()} - set(os.listdir(fresh / ARTICLES))
+        )
         if missing:  # a page every listing and sitemap links to must exist
             raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
 
@@ -435,15 +652,27 @@ class SiteWork:
         pages = site_parts.other_pages(fresh)
         lasting = discovery_cache.recorded(settings.build_dir, target) if project.site_ok else None
         made: Iterator[tuple[str, bytes]]
-        if lasting and lasting.key == discovery_key(read.listed, read.dated, told_digest(lasting.feeds, read.told_of, len(articles)), pages):
+        if lasting and lasting.key == discovery_key(
+            read.listed, read.dated, told_digest(lasting.feeds, read.told_of, len(articles)), pages
+        ):
             discovery_cache.link(lasting, target, fresh)
             made = iter([(NEWS, news_sitemap(articles, settings, project.moment))])
-            crawl.key, crawl.files, crawl.problems, crawl.feeds = lasting.key, lasting.files, lasting.problems, lasting.feeds
+            crawl.key, crawl.files, crawl.problems, crawl.feeds = (
+                lasting.key,
+                lasting.files,
+                lasting.problems,
+                lasting.feeds,
+            )
             self.report.discovery = "reused"
         else:
             lasting, items = None, feed_items(articles)
             crawl.feeds = items.positions()
-            crawl.key = discovery_key(read.listed, read.dated, told_digest(crawl.feeds, read.told_of, len(articles)), pages)
+            crawl.key = discovery_key(
+                read.listed,
+                read.dated,
+                told_digest(crawl.feeds, read.told_of, len(articles)),
+                pages,
+            )
             made = discovery_files(articles, pages, settings, project.moment, items=items)
             self.report.discovery = "made"
         written = []
@@ -480,20 +709,35 @@ def _lock(build_dir: Path) -> Iterator[None]:
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / "lock", "w") as handle:  # closing it unlocks
         try:
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # POSIX lock: not inherited by forked workers
+            fcntl.lockf(
+                handle, fcntl.LOCK_EX | fcntl.LOCK_NB
+            )  # POSIX lock: not inherited by forked workers
         except BlockingIOError as exc:
-            raise SettingsError(f"another build of this project is running (lock: {build_dir / 'lock'})") from exc
+            raise SettingsError(
+                f"another build of this project is running (lock: {build_dir / 'lock'})"
+            ) from exc
         yield
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:
     held = f", held back {len(report.held)}" if report.held else ""
-    print(f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s", file=out)
-    if report.published and "pages_rendered" in report.partitions:  # how much work that was: a rebuild after one edit renders one page
+    print(
+        f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s",
+        file=out,
+    )
+    if (
+        report.published and "pages_rendered" in report.partitions
+    ):  # how much work that was: a rebuild after one edit renders one page
         rendered = report.partitions["pages_rendered"]
-        print(f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site", file=out)
+        print(
+            f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site",
+            file=out,
+        )
     if not report.published:
-        print(f"site NOT published (the previous site, if any, is unchanged): {report.failure or ('see errors below' if report.built else 'no article could be built')}", file=out)
+        print(
+            f"site NOT published (the previous site, if any, is unchanged): {report.failure or ('see errors below' if report.built else 'no article could be built')}",
+            file=out,
+        )
     for source, reason in report.rejected:
         print(f"  rejected {source}: {reason}", file=out)
     for source, reason in report.held:

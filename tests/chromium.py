@@ -17,13 +17,20 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parent.parent / "test-results"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -53,7 +60,9 @@ def chromium() -> Iterator[Any]:
             b.close()
 
 
-def open_page(browser: Any, server: str, path: str, width: int = 1280, scheme: str = "light") -> tuple[Any, dict[str, list[str]]]:
+def open_page(
+    browser: Any, server: str, path: str, width: int = 1280, scheme: str = "light"
+) -> tuple[Any, dict[str, list[str]]]:
     """Open ``path``; requests to any host but the test server are refused and recorded."""
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
     seen: dict[str, list[str]] = {"foreign": [], "errors": [], "failed": []}
@@ -76,7 +85,9 @@ def open_page(browser: Any, server: str, path: str, width: int = 1280, scheme: s
     return page, seen
 
 
-def open_file(browser: Any, path: Path, query: str = "", width: int = 1280) -> tuple[Any, dict[str, list[str]]]:
+def open_file(
+    browser: Any, path: Path, query: str = "", width: int = 1280
+) -> tuple[Any, dict[str, list[str]]]:
     """Open a file through ``file://`` with no server: every request whose scheme is not
     ``file`` is aborted and recorded ("blocked"), and a listener records every request that
     is not ``file://`` ("foreign"), whether or not routing saw it."""

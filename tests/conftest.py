@@ -9,13 +9,15 @@ import pytest
 import yaml
 
 from builder.build import BuildReport, build
-from builder.read.profile import Profile, load_profile
 from builder.core.settings import Settings, load_settings
+from builder.read.profile import Profile, load_profile
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
 SEED = SAMPLE / "000_55425f2f31b4ad18.txt"
-SAMPLE_ARTICLES = len(list(SAMPLE.glob("*.txt")))  # every sample file is one article in its own month
+SAMPLE_ARTICLES = len(
+    list(SAMPLE.glob("*.txt"))
+)  # every sample file is one article in its own month
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -27,7 +29,11 @@ def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Pat
     publisher = config["plugins"][0]["publisher"]
     publisher["input"] = str(input_dir)
     publisher.update(plugin_overrides)
-    shutil.copytree(REPO / "docs", root / "docs", ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"))
+    shutil.copytree(
+        REPO / "docs",
+        root / "docs",
+        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"),
+    )
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -28,7 +28,9 @@ def corpus_copies(target, copies, headline_suffix=""):
                 text = text.replace("\n\n", f" {headline_suffix}\n\n", 1)
             (target / f"{stem}.txt").write_text(text, encoding="utf-8")
             meta = raw.with_suffix(".toml").read_text(encoding="utf-8")
-            (target / f"{stem}.toml").write_text(re.sub(r'slug = "(.*)"', rf'slug = "\1-{n}"', meta), encoding="utf-8")
+            (target / f"{stem}.toml").write_text(
+                re.sub(r'slug = "(.*)"', rf'slug = "\1-{n}"', meta), encoding="utf-8"
+            )
 
 
 def site_hash(site):
@@ -49,12 +51,25 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
     env = dict(os.environ, SOURCE_DATE_EPOCH="1760256000")
 
     def command(which):
-        return [sys.executable, "-m", "builder", "build", "--config", str(config), "--input", str(corpora[which]), "--report", str(tmp_path / "report.json")]
+        return [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--config",
+            str(config),
+            "--input",
+            str(corpora[which]),
+            "--report",
+            str(tmp_path / "report.json"),
+        ]
 
     expected = {}
     for which in ("a", "b"):
         started = time.monotonic()
-        subprocess.run(command(which), cwd=REPO, env=env, check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            command(which), cwd=REPO, env=env, check=True, capture_output=True, timeout=600
+        )
         duration = time.monotonic() - started
         expected[which] = site_hash(site)
     assert expected["a"] != expected["b"]
@@ -64,16 +79,24 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
     trial = 0
     # until 10 kills have landed mid-build: on a loaded machine the first builds' time misjudges
     # the later ones, and a build that ends before its kill is shorter than thought
-    while (trial < TRIALS or len([o for o in outcomes if o[1] == -signal.SIGKILL]) < 10) and trial < 3 * TRIALS:
+    while (
+        trial < TRIALS or len([o for o in outcomes if o[1] == -signal.SIGKILL]) < 10
+    ) and trial < 3 * TRIALS:
         which = "a" if trial % 2 == 0 else "b"
-        process = subprocess.Popen(command(which), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command(which), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         moment = rng.uniform(0.1, 0.95) * duration
         time.sleep(moment)
         process.send_signal(signal.SIGKILL)
         process.wait()
         state = site_hash(site)
-        assert state in (expected["a"], expected["b"]), f"trial {trial}: mixed site after a kill at {moment:.2f}s"
-        outcomes.append((round(moment, 2), process.returncode, "a" if state == expected["a"] else "b"))
+        assert state in (expected["a"], expected["b"]), (
+            f"trial {trial}: mixed site after a kill at {moment:.2f}s"
+        )
+        outcomes.append(
+            (round(moment, 2), process.returncode, "a" if state == expected["a"] else "b")
+        )
         if process.returncode == 0:
             duration *= 0.8
         trial += 1

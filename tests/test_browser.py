@@ -53,9 +53,15 @@ def test_home_page_in_chromium(browser, server):
     page.close()
 
 
-PAGES = {"home": "/", "article": "/articles/oil-falls-on-us-stocks/", "404": "/404.html",
-         "section": "/sections/" + quote("رياضة") + "/", "archive": "/archive/", "month": "/archive/2025/06/",
-         "search": "/search/?q=" + quote("النفط")}
+PAGES = {
+    "home": "/",
+    "article": "/articles/oil-falls-on-us-stocks/",
+    "404": "/404.html",
+    "section": "/sections/" + quote("رياضة") + "/",
+    "archive": "/archive/",
+    "month": "/archive/2025/06/",
+    "search": "/search/?q=" + quote("النفط"),
+}
 DEVICES = {"phone": 375, "desktop": 1280}
 
 
@@ -71,11 +77,17 @@ def test_pages_fit_every_width_in_both_schemes(browser, server, name, device, sc
         assert page.locator(".search-result").count() == 2  # both oil stories, found in the page
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.evaluate(
+        "window.innerWidth"
+    )
     dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
-    assert dark == (scheme == "dark") and (background == "rgb(255, 255, 255)") == (scheme == "light")
-    assert page.evaluate("[...document.fonts].some(f => f.family.includes('Noto Sans Arabic') && f.status === 'loaded')")
+    assert dark == (scheme == "dark") and (background == "rgb(255, 255, 255)") == (
+        scheme == "light"
+    )
+    assert page.evaluate(
+        "[...document.fonts].some(f => f.family.includes('Noto Sans Arabic') && f.status === 'loaded')"
+    )
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
     assert seen == {"foreign": [], "errors": [], "failed": []}
@@ -127,8 +139,12 @@ def test_latin_runs_inside_arabic_text_keep_their_order(browser, tmp_path):
     text = (SAMPLE / f"{name}.txt").read_text(encoding="utf-8")
     sentence = "كشفت الشركة عن هاتف iPhone 15 بعد جائحة COVID-19 مباشرة."
     blocks = text.split("\n\n")  # headline, then body paragraphs: the sentence becomes one of them
-    (corpus / f"{name}.txt").write_text("\n\n".join([*blocks[:3], sentence, *blocks[3:]]), encoding="utf-8")
-    (corpus / f"{name}.toml").write_text((SAMPLE / f"{name}.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / f"{name}.txt").write_text(
+        "\n\n".join([*blocks[:3], sentence, *blocks[3:]]), encoding="utf-8"
+    )
+    (corpus / f"{name}.toml").write_text(
+        (SAMPLE / f"{name}.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     root = tmp_path / "project"
     root.mkdir()
     report = build(make_project(root, corpus))
@@ -136,7 +152,10 @@ def test_latin_runs_inside_arabic_text_keep_their_order(browser, tmp_path):
     (slug,) = [p.name for p in (root / "site" / "articles").iterdir()]
     with serve(root / "site") as url:
         page, seen = open_page(browser, url, f"/articles/{slug}/", 1280)
-        rect = {part: page.evaluate(_RECT, [sentence, part]) for part in ("هاتف", "iPhone", "15", "جائحة", "COVID", "19", "بعد")}
+        rect = {
+            part: page.evaluate(_RECT, [sentence, part])
+            for part in ("هاتف", "iPhone", "15", "جائحة", "COVID", "19", "بعد")
+        }
         assert all(rect.values()), rect
         assert len({round(r[2]) for r in rect.values()}) == 1  # one line, so left/right compare
         assert rect["iPhone"][1] < rect["15"][0]  # the run reads left to right

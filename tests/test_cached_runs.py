@@ -3,17 +3,17 @@ its records one by one, and declines a run it could not take that way."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from builder.core.store import RecordWriter
 from builder.pipeline.admit import Admission
 from builder.pipeline.cached_runs import Entry, run_of
-from builder.read.inputs import scan_inputs
 from builder.pipeline.partitions import ReadTask, read_chunk
-from builder.core.store import RecordWriter
+from builder.read.inputs import scan_inputs
 from tests.conftest import SAMPLE, make_project
 
-LATE = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every sample date
+LATE = datetime(2030, 1, 1, tzinfo=UTC)  # after every sample date
 
 
 def sample_entries(tmp_path: Path) -> list[Entry]:
@@ -21,7 +21,10 @@ def sample_entries(tmp_path: Path) -> list[Entry]:
     config = make_project(tmp_path, SAMPLE)
     files = scan_inputs([SAMPLE]).names
     answers = read_chunk(ReadTask(str(config), None, tuple(files), "code"))
-    return [(tuple(o.blobs), tuple(o.warnings), tuple(o.digests.items()), tuple(o.keys), tuple(o.facts)) for o in (answers[f] for f in files)]
+    return [
+        (tuple(o.blobs), tuple(o.warnings), tuple(o.digests.items()), tuple(o.keys), tuple(o.facts))
+        for o in (answers[f] for f in files)
+    ]
 
 
 def one_by_one(gate: Admission, entries: list[Entry]) -> None:
@@ -57,7 +60,9 @@ def state(gate: Admission) -> dict[str, object]:
 
 def test_a_run_is_taken_as_its_records_one_by_one(tmp_path: Path) -> None:
     entries = sample_entries(tmp_path)
-    assert len(entries) >= 6 and len({f.section for e in entries for f in e[4]}) < len(entries)  # some sections shared: spellings counted
+    assert len(entries) >= 6 and len({f.section for e in entries for f in e[4]}) < len(
+        entries
+    )  # some sections shared: spellings counted
     chunks = [entries[:1], entries[1:4], entries[4:]]
     single = Admission(RecordWriter(tmp_path / "one"), LATE, "code")
     one_by_one(single, entries)
@@ -75,8 +80,12 @@ def test_a_run_the_gate_could_not_take_whole_is_declined_and_nothing_taken(tmp_p
     assert not first.take_run(run_of(entries[1:4]))  # an id taken before: one of them is refused
     assert len(first.store) == 2 and not first.rejected
     dated = max(f.published or 0 for e in entries for f in e[4])
-    early = Admission(RecordWriter(tmp_path / "b"), datetime.fromtimestamp(dated / 1e6 - 1, timezone.utc), "code")
+    early = Admission(
+        RecordWriter(tmp_path / "b"), datetime.fromtimestamp(dated / 1e6 - 1, UTC), "code"
+    )
     assert not early.take_run(run_of(entries))  # one published after the build time: held back
     twice = Admission(RecordWriter(tmp_path / "c"), LATE, "code")
-    assert not twice.take_run(run_of(entries[:3] + entries[:1]))  # one file's records twice: the second is refused
+    assert not twice.take_run(
+        run_of(entries[:3] + entries[:1])
+    )  # one file's records twice: the second is refused
     assert len(early.store) == len(twice.store) == 0

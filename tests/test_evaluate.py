@@ -13,7 +13,13 @@ CORPUS = REPO / "tests" / "corpus"
 
 
 def run_eval(*args):
-    return subprocess.run([sys.executable, "-m", "builder", "eval", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "builder", "eval", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_corpus_is_big_enough_and_covers_rejections():
@@ -38,7 +44,10 @@ def corpus_copy(tmp_path):
 
 def test_gate_fails_when_the_corpus_changes(corpus_copy):
     label = next(corpus_copy.glob("*no-deck.expected.toml"))
-    label.write_text(label.read_text(encoding="utf-8").replace('credit = "رويترز"', 'credit = "رويترز "'), encoding="utf-8")
+    label.write_text(
+        label.read_text(encoding="utf-8").replace('credit = "رويترز"', 'credit = "رويترز "'),
+        encoding="utf-8",
+    )
     done = run_eval(corpus_copy, "--gate")
     assert done.returncode == 1
     assert "the corpus changed" in done.stdout and "accuracy" in done.stdout

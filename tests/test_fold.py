@@ -28,14 +28,26 @@ def js_fold(texts: list[str]) -> list[str]:
         "process.stdin.on('data', (d) => { input += d; });\n"
         "process.stdin.on('end', () => { process.stdout.write(JSON.stringify(JSON.parse(input).map(fold))); });\n"
     )
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], input=json.dumps(texts), capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [NODE, "--input-type=module", "-e", script],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     result: list[str] = json.loads(done.stdout)
     return result
 
 
 def inputs() -> list[str]:
     singles = [chr(c) for lo, hi in BLOCKS for c in range(lo, hi + 1)]
-    corpus = [line for path in sorted(SAMPLE.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    corpus = [
+        line
+        for path in sorted(SAMPLE.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     crafted = [
         "إسطنبول أسطنبول آسطنبول اسطنبول ٱلحمد",
         "مكتبة مكتبه مستشفى مستشفي",

@@ -19,15 +19,29 @@ from builder.read.inputs import read_inputs
 from builder.read.profile import load_profile
 from tests.conftest import SAMPLE
 
-settings.register_profile("default", max_examples=150, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("fuzz", max_examples=25_000, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "default",
+    max_examples=150,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=25_000,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PROFILE = load_profile()
 WORK = Path(tempfile.mkdtemp(prefix="fuzz-"))
 atexit.register(shutil.rmtree, WORK, True)
 SAMPLES = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
-CHROME = sorted(PROFILE.font_size_buttons | PROFILE.chrome_lines | PROFILE.trailing_widgets) + ["اقرأ أيضاً", "(رويترز)", "(أ ف ب)"]
+CHROME = sorted(PROFILE.font_size_buttons | PROFILE.chrome_lines | PROFILE.trailing_widgets) + [
+    "اقرأ أيضاً",
+    "(رويترز)",
+    "(أ ف ب)",
+]
 
 
 def check(data: bytes, suffix: str = ".txt") -> None:
@@ -37,7 +51,10 @@ def check(data: bytes, suffix: str = ".txt") -> None:
     assert results
     for result in results:
         if result.article is None:
-            assert result.error and result.source.startswith(str(path)), (result.source, result.error)
+            assert result.error and result.source.startswith(str(path)), (
+                result.source,
+                result.error,
+            )
         else:
             a = result.article
             assert a.headline.strip() and a.paragraphs and all(p.strip() for p in a.paragraphs)
@@ -49,7 +66,9 @@ def test_random_bytes(data):
     check(data)
 
 
-@given(st.text(max_size=2000), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1256"]))
+@given(
+    st.text(max_size=2000), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1256"])
+)
 def test_random_unicode(text, encoding):
     check(text.encode(encoding, errors="ignore"))
 
@@ -80,7 +99,12 @@ def mutate(lines: list[str], ops: list[tuple[int, int, int, str]]) -> list[str]:
 
 @given(
     st.sampled_from(SAMPLES),
-    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 10_000), st.integers(0, 10_000), st.text(max_size=40)), max_size=12),
+    st.lists(
+        st.tuples(
+            st.integers(0, 7), st.integers(0, 10_000), st.integers(0, 10_000), st.text(max_size=40)
+        ),
+        max_size=12,
+    ),
     st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1256"]),
     st.sampled_from(["\n", "\r\n", "\r"]),
 )
@@ -89,7 +113,10 @@ def test_structurally_mutated_articles(text, ops, encoding, newline):
     check(newline.join(lines).encode(encoding, errors="ignore"))
 
 
-@given(st.binary(max_size=2048) | st.text(max_size=1000).map(str.encode), st.sampled_from([".json", ".jsonl", ".html"]))
+@given(
+    st.binary(max_size=2048) | st.text(max_size=1000).map(str.encode),
+    st.sampled_from([".json", ".jsonl", ".html"]),
+)
 def test_other_readers_with_random_input(data, suffix):
     check(data, suffix)
 

@@ -4,13 +4,14 @@ rebuilt, and the site is byte-identical to a full build of the same input."""
 import hashlib
 import json
 import shutil
+from datetime import UTC
 
 import pytest
 import yaml
 
-import builder.publish.swap as publish
-import builder.pipeline.read_cache as read_cache
 import builder.check.validate as validate
+import builder.pipeline.read_cache as read_cache
+import builder.publish.swap as publish
 from builder.build import build
 from builder.pipeline.listing_cache import html_path
 from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
@@ -25,7 +26,11 @@ def small_read_cache_chunks(monkeypatch):
 
 
 def tree_hashes(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def full_build(tmp_path, name, corpus, **settings):
@@ -48,17 +53,25 @@ def workspace(tmp_path, monkeypatch):
 
 def change_body(corpus):
     path = corpus / "001_a3f09c2e7b14d6e1.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"),
+        encoding="utf-8",
+    )
 
 
 def change_headline(corpus):
     path = corpus / "001_a3f09c2e7b14d6e1.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("أسعار النفط", "سعر النفط", 1), encoding="utf-8"
+    )
 
 
 def add_article(corpus):
     shutil.copy(SAMPLE / "002_7c1d2e9f40ab8835.txt", corpus / "006_added.txt")
-    (corpus / "006_added.toml").write_text('published = 2023-05-20T10:00:00+03:00\nsection = "رياضة"\nauthors = ["فهد المطيري"]\n', encoding="utf-8")
+    (corpus / "006_added.toml").write_text(
+        'published = 2023-05-20T10:00:00+03:00\nsection = "رياضة"\nauthors = ["فهد المطيري"]\n',
+        encoding="utf-8",
+    )
 
 
 def remove_article(corpus):
@@ -74,7 +87,16 @@ def change_photo(corpus):
 # and next in its section, related by section and tags): the added sport story (May 2023) is the
 # new "previous" of August 2025's; the removed tech story (Feb 2025) was September 2025's. A
 # changed headline is shown by the one story that links to it.
-@pytest.mark.parametrize("change, rebuilt", [(change_body, 1), (change_headline, 2), (add_article, 2), (remove_article, 1), (change_photo, 1)])
+@pytest.mark.parametrize(
+    "change, rebuilt",
+    [
+        (change_body, 1),
+        (change_headline, 2),
+        (add_article, 2),
+        (remove_article, 1),
+        (change_photo, 1),
+    ],
+)
 def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
@@ -83,7 +105,10 @@ def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
     change(corpus)
     again = build(config)
     assert again.published and again.partitions["built"] == rebuilt
-    assert again.partitions["reused"] == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
+    assert (
+        again.partitions["reused"]
+        == len(list((work / ".build" / "partitions").iterdir())) - rebuilt
+    )
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
@@ -107,7 +132,9 @@ def test_unchanged_read_cache_chunks_are_admitted_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(Admission, "take_run", counting)
     again = build(config)
     assert again.published and again.partitions["built"] == 1
-    assert taken == [2] * ((SAMPLE_ARTICLES - 2) // 2) + [1] * (SAMPLE_ARTICLES % 2)  # chunks of two files, one article each
+    assert taken == [2] * ((SAMPLE_ARTICLES - 2) // 2) + [1] * (
+        SAMPLE_ARTICLES % 2
+    )  # chunks of two files, one article each
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
@@ -128,8 +155,12 @@ def test_listings_and_links_are_made_again_only_when_listed_fields_change(tmp_pa
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
     change_headline(corpus)
     third = build(config)
-    assert third.listings["made"] == 1 and 0 < third.listings["rendered"] < first.listings["rendered"]
-    assert {p.name: p.read_bytes() for p in links.iterdir()} != {name: data for name, (_, data) in before.items()}
+    assert (
+        third.listings["made"] == 1 and 0 < third.listings["rendered"] < first.listings["rendered"]
+    )
+    assert {p.name: p.read_bytes() for p in links.iterdir()} != {
+        name: data for name, (_, data) in before.items()
+    }
     assert tree_hashes(work / "site") == full_build(tmp_path, "full2", corpus)
 
 
@@ -139,7 +170,10 @@ def test_a_setting_changed_through_the_environment_is_seen(tmp_path, monkeypatch
     even made again when no listed field changed)."""
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus, per_page=20)
-    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: !ENV [PER_PAGE, 20]"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: !ENV [PER_PAGE, 20]"),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("PER_PAGE", "20")
     assert build(config).published
     monkeypatch.setenv("PER_PAGE", "2")
@@ -154,13 +188,22 @@ def test_a_month_past_partition_size_is_cut_into_runs(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     source = (corpus / "002_7c1d2e9f40ab8835.txt").read_text(encoding="utf-8")
     for day in (10, 20, 25):
-        (corpus / f"009_may{day}.txt").write_text(f"خبر رياضي يوم {day} مايو\n\n{source.split(chr(10), 1)[1]}", encoding="utf-8")
-        (corpus / f"009_may{day}.toml").write_text(f'published = 2023-05-{day}T10:00:00+03:00\nsection = "رياضة"\nslug = "may-{day}"\n', encoding="utf-8")
+        (corpus / f"009_may{day}.txt").write_text(
+            f"خبر رياضي يوم {day} مايو\n\n{source.split(chr(10), 1)[1]}", encoding="utf-8"
+        )
+        (corpus / f"009_may{day}.toml").write_text(
+            f'published = 2023-05-{day}T10:00:00+03:00\nsection = "رياضة"\nslug = "may-{day}"\n',
+            encoding="utf-8",
+        )
     config = make_project(work, corpus, partition_size=2)
     assert build(config).published
-    runs = sorted(p.name for p in (work / ".build" / "partitions").iterdir() if p.name.startswith("2023-05"))
+    runs = sorted(
+        p.name for p in (work / ".build" / "partitions").iterdir() if p.name.startswith("2023-05")
+    )
     assert runs == ["2023-05.1", "2023-05.2"]
-    assert sorted(p.name for p in (work / ".build" / "partitions" / "2023-05.2" / "articles").iterdir()) == ["may-20.md", "may-25.md"]
+    assert sorted(
+        p.name for p in (work / ".build" / "partitions" / "2023-05.2" / "articles").iterdir()
+    ) == ["may-20.md", "may-25.md"]
     story = corpus / "009_may25.txt"
     story.write_text(story.read_text(encoding="utf-8") + "\nفقرة أخيرة.\n", encoding="utf-8")
     again = build(config)
@@ -173,9 +216,18 @@ def test_settings_change_rebuilds_everything(tmp_path):
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
     build(config)
-    config.write_text(config.read_text(encoding="utf-8").replace("site_name: أخبار المثال", "site_name: أخبار أخرى"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "site_name: أخبار المثال", "site_name: أخبار أخرى"
+        ),
+        encoding="utf-8",
+    )
     again = build(config)
-    assert (again.partitions["built"], again.partitions["reused"], again.partitions["pages_reused"]) == (SAMPLE_ARTICLES, 0, 0)
+    assert (
+        again.partitions["built"],
+        again.partitions["reused"],
+        again.partitions["pages_reused"],
+    ) == (SAMPLE_ARTICLES, 0, 0)
 
 
 def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
@@ -187,7 +239,9 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
 
     read = []
     original = partitions.read_inputs
-    monkeypatch.setattr(partitions, "read_inputs", lambda path, *a: read.append(path.name) or original(path, *a))
+    monkeypatch.setattr(
+        partitions, "read_inputs", lambda path, *a: read.append(path.name) or original(path, *a)
+    )
     change_body(corpus)
     again = build(config, jobs=1)  # in-process, so the counting wrapper sees the reads
     assert again.published
@@ -208,7 +262,9 @@ def test_share_images_are_drawn_once_per_headline(tmp_path, monkeypatch):
 
     drawn = []
     original = share_image.render
-    monkeypatch.setattr(share_image, "render", lambda headline, *a: drawn.append(headline) or original(headline, *a))
+    monkeypatch.setattr(
+        share_image, "render", lambda headline, *a: drawn.append(headline) or original(headline, *a)
+    )
     story = corpus / "002_7c1d2e9f40ab8835.txt"
     story.write_text(story.read_text(encoding="utf-8") + "\nفقرة أضيفت.\n", encoding="utf-8")
     again = build(config, jobs=1)  # in-process, so the counting wrapper sees the drawings
@@ -230,7 +286,9 @@ def test_the_read_cache_is_written_only_when_it_changed(tmp_path):
     build(config)
     cache = tmp_path / ".build" / "read-cache" / "index.pickle"
     stamp = cache.stat().st_mtime_ns
-    assert build(config).published and cache.stat().st_mtime_ns == stamp  # nothing read, nothing written
+    assert (
+        build(config).published and cache.stat().st_mtime_ns == stamp
+    )  # nothing read, nothing written
     change_body(corpus)
     assert build(config).published and cache.stat().st_mtime_ns != stamp
     stamp = cache.stat().st_mtime_ns
@@ -244,16 +302,23 @@ def test_upper_case_txt_sidecar_change_is_seen(tmp_path, monkeypatch):
     config = make_project(work, corpus)
     build(config)
     sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
-    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('section = "رياضة"', 'section = "كرة القدم"'), encoding="utf-8")
+    sidecar.write_text(
+        sidecar.read_text(encoding="utf-8").replace('section = "رياضة"', 'section = "كرة القدم"'),
+        encoding="utf-8",
+    )
     again = build(config)
-    assert again.partitions["built"] == 2  # its month, and August 2025's, whose "previous" in رياضة it was
+    assert (
+        again.partitions["built"] == 2
+    )  # its month, and August 2025's, whose "previous" in رياضة it was
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
 def test_a_rejection_is_not_cached(tmp_path, monkeypatch):
     work, corpus = workspace(tmp_path, monkeypatch)
     sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
-    sidecar.write_text(sidecar.read_text(encoding="utf-8") + 'image = "images/new.jpg"\n', encoding="utf-8")
+    sidecar.write_text(
+        sidecar.read_text(encoding="utf-8") + 'image = "images/new.jpg"\n', encoding="utf-8"
+    )
     config = make_project(work, corpus)
     assert len(build(config).rejected) == 1  # the photo does not exist yet
     shutil.copy(corpus / "images" / "oil-field.jpg", corpus / "images" / "new.jpg")
@@ -276,17 +341,28 @@ def test_switching_site_dirs_never_reuses_the_wrong_site(tmp_path, monkeypatch):
 def test_articles_dated_after_the_build_time_are_held_back_until_then(tmp_path, monkeypatch):
     """An embargoed story (or one whose date came without its time zone) is not published early,
     and does not stop the rest of the site: it appears with the first build after its date."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     work, corpus = workspace(tmp_path, monkeypatch)  # "now" is 2025-10-12 08:00 UTC
     config = make_project(work, corpus)
-    flu = work / "site" / "articles" / "flu-vaccination-campaign" / "index.html"  # published 06:00 UTC, modified 06:40 UTC
-    now = datetime(2025, 10, 12, 5, tzinfo=timezone.utc)
+    flu = (
+        work / "site" / "articles" / "flu-vaccination-campaign" / "index.html"
+    )  # published 06:00 UTC, modified 06:40 UTC
+    now = datetime(2025, 10, 12, 5, tzinfo=UTC)
     early = build(config, now=now)
-    assert early.published and len(early.built) == SAMPLE_ARTICLES - 1 and not early.errors and not early.rejected
-    (source, reason), = early.held
-    assert source.endswith("005_4d8a0f6c2e9b1357.txt") and reason.startswith(f"published date 2025-10-12T09:00:00+03:00 is after the build time {now.isoformat()}: held back")
-    assert not flu.exists() and "flu-vaccination-campaign" not in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert (
+        early.published
+        and len(early.built) == SAMPLE_ARTICLES - 1
+        and not early.errors
+        and not early.rejected
+    )
+    ((source, reason),) = early.held
+    assert source.endswith("005_4d8a0f6c2e9b1357.txt") and reason.startswith(
+        f"published date 2025-10-12T09:00:00+03:00 is after the build time {now.isoformat()}: held back"
+    )
+    assert not flu.exists() and "flu-vaccination-campaign" not in (
+        work / "site" / "sitemap.xml"
+    ).read_text(encoding="utf-8")
     assert build(config).published and flu.is_file()
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
@@ -295,20 +371,33 @@ def test_a_modified_date_after_the_build_time_is_left_out_until_then(tmp_path, m
     """A correction dated in the future (a local time given as UTC) must not take a published
     article off the site: the article stays, without that date, until it comes; the build
     after it makes its page, sitemap entry and feeds again, as a full build would."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     flu = work / "site" / "articles" / "flu-vaccination-campaign" / "index.html"
-    now = datetime(2025, 10, 12, 6, 20, tzinfo=timezone.utc)  # after 06:00 (published), before 06:40 (modified)
+    now = datetime(
+        2025, 10, 12, 6, 20, tzinfo=UTC
+    )  # after 06:00 (published), before 06:40 (modified)
     early = build(config, now=now)
-    assert early.published and len(early.built) == SAMPLE_ARTICLES and not early.held and not early.errors
+    assert (
+        early.published
+        and len(early.built) == SAMPLE_ARTICLES
+        and not early.held
+        and not early.errors
+    )
     assert [w for s, w in early.warnings if s.endswith("005_4d8a0f6c2e9b1357.txt")] == [
         f"modified date 2025-10-12T09:40:00+03:00 is after the build time {now.isoformat()}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"
     ]
-    assert "dateModified" not in flu.read_text(encoding="utf-8") and "2025-10-12T09:40" not in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "dateModified" not in flu.read_text(encoding="utf-8") and "2025-10-12T09:40" not in (
+        work / "site" / "sitemap.xml"
+    ).read_text(encoding="utf-8")
     later = build(config)
-    assert later.published and later.partitions["built"] == 1 and '"dateModified": "2025-10-12T09:40:00+03:00"' in flu.read_text(encoding="utf-8")
+    assert (
+        later.published
+        and later.partitions["built"] == 1
+        and '"dateModified": "2025-10-12T09:40:00+03:00"' in flu.read_text(encoding="utf-8")
+    )
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
@@ -318,9 +407,14 @@ def test_settings_edited_between_builds_in_one_process(tmp_path, monkeypatch):
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
     build(config, jobs=1)
-    config.write_text(config.read_text(encoding="utf-8").replace("timezone: Asia/Kuwait", "timezone: UTC"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("timezone: Asia/Kuwait", "timezone: UTC"),
+        encoding="utf-8",
+    )
     build(config, jobs=1)
-    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert "8 مارس 2022، 7:05 ص" in page  # 10:05 +03:00 shown in UTC
 
 
@@ -328,12 +422,17 @@ def test_warnings_of_reused_months_are_kept(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
     sidecar = corpus / "002_7c1d2e9f40ab8835.toml"
-    sidecar.write_text(sidecar.read_text(encoding="utf-8") + 'image = "https://cdn.elsewhere.example/p.jpg"\n', encoding="utf-8")
+    sidecar.write_text(
+        sidecar.read_text(encoding="utf-8") + 'image = "https://cdn.elsewhere.example/p.jpg"\n',
+        encoding="utf-8",
+    )
     config = make_project(tmp_path, corpus)
     first = build(config)
     again = build(config)
     assert again.partitions["reused"] == SAMPLE_ARTICLES
-    assert sorted(again.warnings) == sorted(first.warnings) and any("another host" in w for _, w in again.warnings)
+    assert sorted(again.warnings) == sorted(first.warnings) and any(
+        "another host" in w for _, w in again.warnings
+    )
 
 
 def test_a_chain_of_builds_recycling_the_spare_equals_full_builds(tmp_path, monkeypatch):
@@ -343,14 +442,23 @@ def test_a_chain_of_builds_recycling_the_spare_equals_full_builds(tmp_path, monk
     work, corpus = workspace(tmp_path, monkeypatch)
     config = make_project(work, corpus)
     assert build(config).spare_months is None  # the first build replaces nothing
-    steps = [change_body, add_article, change_headline, change_photo, remove_article, lambda c: None]
+    steps = [
+        change_body,
+        add_article,
+        change_headline,
+        change_photo,
+        remove_article,
+        lambda c: None,
+    ]
     spares = []
     for n, change in enumerate(steps):
         change(corpus)
         report = build(config)
         assert report.published
         spares.append(report.spare_months)
-        assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), f"after step {n}"
+        assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), (
+            f"after step {n}"
+        )
     assert spares[0] is None  # the second build: the first replaced nothing, so no spare yet
     assert all(s is not None and s > 0 for s in spares[1:])  # later builds start from the spare
 
@@ -366,26 +474,41 @@ def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path
     change_body(corpus)
     build(config)  # the first site is the spare now
     spare = work / ".site.spare"
-    listing = sorted(p.parent.relative_to(spare).as_posix() for top in ("page", "archive", "sections", "tags") for p in (spare / top).rglob("index.html"))
-    chunks = sorted(p.relative_to(spare).as_posix() for p in (spare / "pagefind").iterdir() if p.is_dir())
+    listing = sorted(
+        p.parent.relative_to(spare).as_posix()
+        for top in ("page", "archive", "sections", "tags")
+        for p in (spare / top).rglob("index.html")
+    )
+    chunks = sorted(
+        p.relative_to(spare).as_posix() for p in (spare / "pagefind").iterdir() if p.is_dir()
+    )
     assert len(listing) > 5 and len(chunks) == SAMPLE_ARTICLES
     # what a build moves aside stays there (not deleted in the background), so no folder made
     # anew can reuse a freed inode number and pass for a kept one
     monkeypatch.setattr(publish, "remove_later", lambda folder: None)
     before = {rel: (spare / rel).stat().st_ino for rel in listing + chunks}
     path = corpus / "001_a3f09c2e7b14d6e1.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "قفزت أسعار النفط الخام"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "قفزت أسعار النفط الخام"),
+        encoding="utf-8",
+    )
     assert build(config).published
     after = {rel: (work / "site" / rel).stat().st_ino for rel in listing + chunks}
     moved = sorted(rel for rel in before if before[rel] != after[rel])
-    assert len(moved) == 1 and moved[0].startswith("pagefind/"), moved  # the edited article's chunk alone is new
+    assert len(moved) == 1 and moved[0].startswith("pagefind/"), (
+        moved
+    )  # the edited article's chunk alone is new
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, search_chunk=1)
     change_headline(corpus)
     assert build(config).published
-    assert tree_hashes(work / "site") == full_build(tmp_path, "full-headline", corpus, search_chunk=1)
+    assert tree_hashes(work / "site") == full_build(
+        tmp_path, "full-headline", corpus, search_chunk=1
+    )
 
 
-def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_a_full_build(tmp_path, monkeypatch):
+def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_a_full_build(
+    tmp_path, monkeypatch
+):
     """A settings change makes every month again, so the spare keeps nothing: its article and
     media folders are moved aside whole (one rename each, not one per article), and the site
     still equals a full build with the new settings, then and on the build after it."""
@@ -396,11 +519,18 @@ def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_
     build(config)  # the first site is the spare now
     spare = work / ".site.spare"
     folders = {name: (spare / name).stat().st_ino for name in ("articles", "media")}
-    monkeypatch.setattr(publish, "remove_later", lambda folder: None)  # what is moved aside stays to be looked at
-    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 3"), encoding="utf-8")
+    monkeypatch.setattr(
+        publish, "remove_later", lambda folder: None
+    )  # what is moved aside stays to be looked at
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 3"), encoding="utf-8"
+    )
     report = build(config)
     assert report.published and report.spare_months == 0 and report.partitions["reused"] == 0
-    aside = {p.name.removesuffix("-changed"): p.stat().st_ino for p in work.glob(".site.old-*/*.pruned/*-changed")}
+    aside = {
+        p.name.removesuffix("-changed"): p.stat().st_ino
+        for p in work.glob(".site.old-*/*.pruned/*-changed")
+    }
     assert aside == folders  # the spare's own folders, moved whole
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, per_page=3)
     assert build(config).published  # its spare is the site before the change: nothing kept again
@@ -455,7 +585,12 @@ def jsonld_listings_project(root, corpus):
     theme = root / "theme"
     shutil.copytree(REPO / "templates", theme)
     listing = theme / "listing.html"
-    listing.write_text(listing.read_text(encoding="utf-8").replace("{% block content %}", LISTING_JSONLD + "{% block content %}", 1), encoding="utf-8")
+    listing.write_text(
+        listing.read_text(encoding="utf-8").replace(
+            "{% block content %}", LISTING_JSONLD + "{% block content %}", 1
+        ),
+        encoding="utf-8",
+    )
     config = make_project(root, corpus)
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["theme"]["custom_dir"] = str(theme)
@@ -471,7 +606,9 @@ def test_reused_listing_pages_report_their_recorded_findings_unread(tmp_path, mo
     config = jsonld_listings_project(work, corpus)
     checked = []
     original = validate.check_page
-    monkeypatch.setattr(validate, "check_page", lambda html, *a: checked.append(html) or original(html, *a))
+    monkeypatch.setattr(
+        validate, "check_page", lambda html, *a: checked.append(html) or original(html, *a)
+    )
 
     def run():
         checked.clear()
@@ -480,7 +617,10 @@ def test_reused_listing_pages_report_their_recorded_findings_unread(tmp_path, mo
     def listing_pages_checked():
         """How many of the published listing pages the last run checked, and how many it did not."""
         record = json.loads((work / ".build" / "listings.json").read_text(encoding="utf-8"))
-        seen = [(work / "site" / html_path(p)).read_text(encoding="utf-8") in checked for p in record["pages"]]
+        seen = [
+            (work / "site" / html_path(p)).read_text(encoding="utf-8") in checked
+            for p in record["pages"]
+        ]
         return seen.count(True), seen.count(False)
 
     def full_findings(name):

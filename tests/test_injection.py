@@ -79,7 +79,14 @@ def hostile_site(tmp_path_factory):
             f'image = "images/oil-field.jpg"\nimage_alt = {toml_string(f"وصف {i} {p}")}\n',
             encoding="utf-8",
         )
-    for name in ("900_<script>.txt", '901_"onload=x.txt', "902_{{x}}.txt", "903_a b.txt", "904_..txt", "905_ملف.txt"):
+    for name in (
+        "900_<script>.txt",
+        '901_"onload=x.txt',
+        "902_{{x}}.txt",
+        "903_a b.txt",
+        "904_..txt",
+        "905_ملف.txt",
+    ):
         (corpus / name).write_text("عنوان\n\nتصغير\nتكبير\n\nفقرة.\n", encoding="utf-8")
     report = build(make_project(root, corpus))
     return root, report
@@ -94,7 +101,14 @@ def test_all_payload_articles_built_and_file_names_refused(hostile_site):
     assert len(PAYLOADS) >= 30
     assert len(report.built) == len(PAYLOADS) and report.errors == []
     rejected = {Path(s).name: r for s, r in report.rejected}
-    for name in ("900_<script>.txt", '901_"onload=x.txt', "902_{{x}}.txt", "903_a b.txt", "904_..txt", "905_ملف.txt"):
+    for name in (
+        "900_<script>.txt",
+        '901_"onload=x.txt',
+        "902_{{x}}.txt",
+        "903_a b.txt",
+        "904_..txt",
+        "905_ملف.txt",
+    ):
         assert rejected[name].startswith("file name gives no usable article id"), name
     assert not list(root.parent.glob("*script*"))
 
@@ -118,7 +132,9 @@ def test_article_page_is_literal(hostile_site, i):
     [block] = tree.xpath("//script[@type='application/ld+json']")
     graph = {n["@type"]: n for n in json.loads(block.text)["@graph"]}
     article = graph["NewsArticle"]
-    assert article["headline"] == expected(i, "عنوان") and article["alternativeHeadline"] == expected(i, "مقدمة")
+    assert article["headline"] == expected(i, "عنوان") and article[
+        "alternativeHeadline"
+    ] == expected(i, "مقدمة")
     assert article["articleSection"] == expected(i, "قسم")
     assert article["keywords"] == [normalize_line(PAYLOADS[i]), expected(i, "وسم")]
     assert graph["Person"]["name"] == expected(i, "كاتب")
@@ -132,15 +148,24 @@ def test_home_feeds_and_sitemaps_are_literal(hostile_site):
     headlines = {expected(i, "عنوان") for i in range(len(PAYLOADS))}
     home = lxml.html.parse(str(site / "index.html"))
     pages = [home] + [lxml.html.parse(str(p)) for p in sorted((site / "page").rglob("index.html"))]
-    listed = {t for page in pages for t in page.xpath("//article[contains(@class,'card')]//h2/a/text()")}
+    listed = {
+        t for page in pages for t in page.xpath("//article[contains(@class,'card')]//h2/a/text()")
+    }
     assert listed == headlines
     assert all(page.xpath(FORBIDDEN) == [] for page in pages)
     rss = ET.parse(site / "feed.xml").getroot()
     assert {t.text for t in rss.iter("title")} - {"أخبار المثال"} <= headlines
     summaries = [d.text or "" for d in rss.iter("description")][1:]  # after the channel's own
-    assert summaries and all("<" not in d for d in summaries)  # readers take RSS descriptions as HTML: no live tag
-    assert any("<javascript:" in html.unescape(d) for d in summaries)  # a payload with markup is there, as text
-    atom_titles = {e.text for e in ET.parse(site / "atom.xml").getroot().iter("{http://www.w3.org/2005/Atom}title")}
+    assert summaries and all(
+        "<" not in d for d in summaries
+    )  # readers take RSS descriptions as HTML: no live tag
+    assert any(
+        "<javascript:" in html.unescape(d) for d in summaries
+    )  # a payload with markup is there, as text
+    atom_titles = {
+        e.text
+        for e in ET.parse(site / "atom.xml").getroot().iter("{http://www.w3.org/2005/Atom}title")
+    }
     assert atom_titles - {"أخبار المثال"} <= headlines
     for feed in (site / "sections").rglob("*.xml"):
         ET.parse(feed)  # every per-section feed is well-formed

@@ -38,7 +38,14 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (not editable), with the pinned dependencies."""
     root = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
-    pip = [str(root / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    pip = [
+        str(root / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
     subprocess.run([*pip, "-c", str(REPO / "constraints.txt"), str(REPO)], check=True, timeout=900)
     site_packages = next((root / "lib").glob("python3.*/site-packages"))
     (site_packages / "sitecustomize.py").write_text(WATCH, encoding="utf-8")
@@ -48,15 +55,23 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_new_build_validate_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     log = tmp_path / "opened-in-checkout.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update(NASHRA_TEST_REPO=str(REPO.resolve()), NASHRA_TEST_LOG=str(log), PATH=f"{venv / 'bin'}:{env['PATH']}")
+    env.update(
+        NASHRA_TEST_REPO=str(REPO.resolve()),
+        NASHRA_TEST_LOG=str(log),
+        PATH=f"{venv / 'bin'}:{env['PATH']}",
+    )
     work = tmp_path / "newsroom"
     work.mkdir()
     made = run(["nashra", "new", "mysite"], work, env)
     assert made.returncode == 0, made.stderr
     site = work / "mysite"
-    assert {"mkdocs.yml", "docs/about.md", "docs/search.md", "input/example.txt", "input/example.toml"} <= {
-        p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
-    }
+    assert {
+        "mkdocs.yml",
+        "docs/about.md",
+        "docs/search.md",
+        "input/example.txt",
+        "input/example.toml",
+    } <= {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
 
     built = run(["nashra", "build"], site, env)
     assert built.returncode == 0, built.stdout + built.stderr
@@ -64,7 +79,9 @@ def test_new_build_validate_outside_the_checkout(venv: Path, tmp_path: Path) -> 
     report = json.loads((site / "build-report.json").read_text(encoding="utf-8"))  # beside the site
     assert report["published"] and report["built"] == 1
     assert (site / ".build").is_dir() and not (work / ".build").exists()
-    page = (site / "site" / "articles" / "new-public-library" / "index.html").read_text(encoding="utf-8")
+    page = (site / "site" / "articles" / "new-public-library" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert 'dir="rtl"' in page and "افتتاح مكتبة عامة جديدة في وسط المدينة" in page
     assert (site / "site" / "assets" / "site.css").is_file()  # the installed theme's assets
 
@@ -73,11 +90,15 @@ def test_new_build_validate_outside_the_checkout(venv: Path, tmp_path: Path) -> 
     assert "0 error(s), 0 warning(s)" in checked.stdout
 
     # From another folder, naming the config: state still beside the site, none here.
-    again = run(["python", "-m", "builder", "build", "--config", str(site / "mkdocs.yml")], work, env)
+    again = run(
+        ["python", "-m", "builder", "build", "--config", str(site / "mkdocs.yml")], work, env
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert not (work / "build-report.json").exists()
 
-    assert not log.exists(), "the installed tool read files of the checkout:\n" + log.read_text()[:2000]
+    assert not log.exists(), (
+        "the installed tool read files of the checkout:\n" + log.read_text()[:2000]
+    )
 
 
 def test_new_refuses_a_folder_in_use(venv: Path, tmp_path: Path) -> None:

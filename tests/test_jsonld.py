@@ -2,8 +2,8 @@ import dataclasses
 import json
 import shutil
 
-from builder.render.jsonld import build_graph, dumps_script_safe
 from builder.read.inputs import read_article
+from builder.render.jsonld import build_graph, dumps_script_safe
 from tests.conftest import SAMPLE, SEED
 
 
@@ -20,7 +20,15 @@ def seed_article(profile, **changes):
 def test_graph_types_and_links(profile, settings):
     graph = build_graph(seed_article(profile), settings)
     by_type = nodes(graph)
-    assert set(by_type) == {"NewsArticle", "WebPage", "WebSite", "NewsMediaOrganization", "BreadcrumbList", "ImageObject", "Organization"}
+    assert set(by_type) == {
+        "NewsArticle",
+        "WebPage",
+        "WebSite",
+        "NewsMediaOrganization",
+        "BreadcrumbList",
+        "ImageObject",
+        "Organization",
+    }
     article, page = by_type["NewsArticle"], by_type["WebPage"]
     page_url = "https://akhbar.example.org/articles/morocco-israel-security-agreement/"
     assert article["@id"] == page_url + "#article" and page["@id"] == page_url
@@ -35,8 +43,14 @@ def test_graph_types_and_links(profile, settings):
     assert article["alternativeHeadline"].startswith("يتيح للرباط")
     assert article["inLanguage"] == "ar" and article["wordCount"] > 300
     image = by_type["ImageObject"]
-    assert image["contentUrl"] == "https://akhbar.example.org/media/55425f2f31b4ad18/rabat-mausoleum.jpg"
-    assert image["caption"] == "غانتس أمام ضريح محمد الخامس في الرباط أمس" and image["creditText"] == "رويترز"
+    assert (
+        image["contentUrl"]
+        == "https://akhbar.example.org/media/55425f2f31b4ad18/rabat-mausoleum.jpg"
+    )
+    assert (
+        image["caption"] == "غانتس أمام ضريح محمد الخامس في الرباط أمس"
+        and image["creditText"] == "رويترز"
+    )
 
 
 def test_nothing_is_invented_when_metadata_is_missing(tmp_path, profile, settings):
@@ -62,5 +76,9 @@ def test_authors_with_one_name_but_different_kinds_are_different_nodes(profile, 
     from builder.core.article import Author
 
     a = seed_article(profile, authors=(Author("وكالات"), Author("وكالات", kind="Organization")))
-    ids = [n["@id"] for n in build_graph(a, settings)["@graph"] if n["@type"] in ("Person", "Organization")]
+    ids = [
+        n["@id"]
+        for n in build_graph(a, settings)["@graph"]
+        if n["@type"] in ("Person", "Organization")
+    ]
     assert len(ids) == 2 and len(set(ids)) == 2

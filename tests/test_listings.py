@@ -6,15 +6,15 @@ import io
 import json
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from builder.core.article import Article, Image
 from builder.build import build
+from builder.core.article import Article, Image
 from builder.render.links import RELATED, article_links
 from builder.render.listings import iter_listing_pages, listing_pages
 from tests.conftest import SAMPLE, make_project
@@ -26,7 +26,7 @@ def meta(page: str) -> dict:
 
 def corpus(n: int) -> list[Article]:
     """``n`` articles a day apart, alternating two sections, tagged by parity and by thirds."""
-    start = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, 12, tzinfo=UTC)
     return [
         Article(
             id=f"a{i:03d}",
@@ -50,25 +50,43 @@ def test_latest_sections_and_tags_are_capped_and_archives_list_everything(settin
     assert {"index.md", "page/2.md"} <= set(pages) and "page/3.md" not in pages  # capped at 2 pages
     last = meta(pages["page/2.md"])
     assert last["pagination"]["archive"] == "archive/" and last["pagination"]["next"] is None
-    assert [i["headline"] for i in meta(pages["index.md"])["items"]] == [f"خبر {i}" for i in range(39, 34, -1)]
+    assert [i["headline"] for i in meta(pages["index.md"])["items"]] == [
+        f"خبر {i}" for i in range(39, 34, -1)
+    ]
     sport = meta(pages["sections/رياضة/index.md"])
-    assert all(i["section"] == "رياضة" for i in sport["items"]) and sport["listing"]["kind"] == "section"
+    assert (
+        all(i["section"] == "رياضة" for i in sport["items"])
+        and sport["listing"]["kind"] == "section"
+    )
     assert "sections/رياضة/page/2.md" in pages and "sections/رياضة/page/3.md" not in pages
-    assert all("وسم 1" in a.tags for a in articles if f"/{a.id}/" in str(meta(pages["tags/وسم-1/index.md"])["items"]))
+    assert all(
+        "وسم 1" in a.tags
+        for a in articles
+        if f"/{a.id}/" in str(meta(pages["tags/وسم-1/index.md"])["items"])
+    )
     # every article is in exactly one month page, whatever the caps
     months = [p for p in pages if p.startswith("archive/2024/") and p.count("/") >= 3]
     listed = [i["url"] for p in months for i in meta(pages[p])["items"]]
     assert sorted(listed) == sorted(f"articles/{a.id}/" for a in articles)
     index = meta(pages["archive/index.md"])
-    assert sum(y["count"] for y in index["years"]) == 40 and {s["name"] for s in index["sections"]} == {"رياضة", "اقتصاد"}
-    assert meta(pages["archive/2024/index.md"])["years"][0]["months"][0]["url"] == "archive/2024/04/"  # newest first
-    assert meta(pages[months[0]])["listing"]["year"] == {"url": "archive/2024/", "label": "2024"}  # a month's crumbs lead up to its year
+    assert sum(y["count"] for y in index["years"]) == 40 and {
+        s["name"] for s in index["sections"]
+    } == {"رياضة", "اقتصاد"}
+    assert (
+        meta(pages["archive/2024/index.md"])["years"][0]["months"][0]["url"] == "archive/2024/04/"
+    )  # newest first
+    assert meta(pages[months[0]])["listing"]["year"] == {
+        "url": "archive/2024/",
+        "label": "2024",
+    }  # a month's crumbs lead up to its year
 
 
 def test_undated_articles_have_their_own_archive(settings):
     articles = corpus(3) + [Article("u1", "/in/u.txt", "بلا تاريخ", None, None, ("نص",))]
     pages = listing_pages(articles, settings)
-    assert [i["headline"] for i in meta(pages["archive/undated/index.md"])["items"]] == ["بلا تاريخ"]
+    assert [i["headline"] for i in meta(pages["archive/undated/index.md"])["items"]] == [
+        "بلا تاريخ"
+    ]
     assert meta(pages["archive/index.md"])["undated"]["count"] == 1
 
 
@@ -114,7 +132,9 @@ def test_every_link_of_the_built_sample_site_resolves(sample_build):
                 continue
             if not parts.path:
                 continue
-            base = site if parts.path.startswith("/") else page.parent  # 404.html links from the root
+            base = (
+                site if parts.path.startswith("/") else page.parent
+            )  # 404.html links from the root
             target = (base / unquote(parts.path).lstrip("/")).resolve()
             if target.is_dir():
                 target = target / "index.html"
@@ -127,9 +147,17 @@ def test_sample_listings_and_article_links(sample_build):
     root, _ = sample_build
     site = root / "site"
     sport = (site / "sections" / "رياضة" / "index.html").read_text(encoding="utf-8")
-    assert "national-team-asian-cup-camp" in sport and "kuwait-club-league-title" in sport and "oil-prices-jump" not in sport
-    assert "oil-falls-on-us-stocks" in (site / "tags" / "النفط" / "index.html").read_text(encoding="utf-8")
-    assert "book-fair-opens" in (site / "archive" / "2024" / "11" / "index.html").read_text(encoding="utf-8")
+    assert (
+        "national-team-asian-cup-camp" in sport
+        and "kuwait-club-league-title" in sport
+        and "oil-prices-jump" not in sport
+    )
+    assert "oil-falls-on-us-stocks" in (site / "tags" / "النفط" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert "book-fair-opens" in (site / "archive" / "2024" / "11" / "index.html").read_text(
+        encoding="utf-8"
+    )
     page = (site / "articles" / "oil-falls-on-us-stocks" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'rel="prev" href="\.\./oil-prices-jump/"', page)
     assert 'class="related"' in page and "قراءة في" in page
@@ -148,7 +176,12 @@ def listing_runs(tmp_path, monkeypatch):
 
     def run() -> list[tuple[int, int]]:
         build(config, out=io.StringIO())
-        return [(int(a), int(b)) for a, b in re.findall(r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue())]
+        return [
+            (int(a), int(b))
+            for a, b in re.findall(
+                r"(\d+) listing page\(s\) to render, (\d+) unchanged", err.getvalue()
+            )
+        ]
 
     return run
 
@@ -158,11 +191,17 @@ def test_unchanged_listing_pages_are_not_rendered_again(tmp_path, monkeypatch):
     run()
     run()
     body = tmp_path / "corpus" / "001_a3f09c2e7b14d6e1.txt"
-    body.write_text(body.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"),
+        encoding="utf-8",
+    )
     first, second, third = run()
     assert first[0] > 0 and first[1] == 0
     assert second == (0, first[0])  # nothing changed: every listing page linked from the site
-    assert third == (0, first[0])  # a body edit changes no listing (headline, deck, date are the same)
+    assert third == (
+        0,
+        first[0],
+    )  # a body edit changes no listing (headline, deck, date are the same)
 
 
 def test_listing_keys_of_another_site_are_not_trusted(tmp_path, monkeypatch):
@@ -186,29 +225,60 @@ def test_slim_records_make_the_same_listings_links_feeds_and_sitemaps(settings):
     """The build's own process keeps slim records (:func:`builder.pipeline.records.slim`): whatever
     it makes from them must be what the full records make. Fails when slim drops a field that
     a listing, link, feed or sitemap shows."""
-    from builder.render.discovery import discovery_files, news_sitemap
-    from builder.read.inputs import input_files, read_inputs
     from builder.pipeline.records import slim
+    from builder.read.inputs import input_files, read_inputs
     from builder.read.profile import load_profile
+    from builder.render.discovery import discovery_files, news_sitemap
 
-    read = [r.article for p in input_files([SAMPLE]) for r in read_inputs(p, load_profile()) if r.article]
-    full = [dataclasses.replace(a, dateline="الكويت - «الراي»") if i % 2 else a for i, a in enumerate(read)]
-    full = [dataclasses.replace(a, image=Image("تعليق <b>", "رويترز")) if not a.image and i % 3 == 0 else a for i, a in enumerate(full)]
+    read = [
+        r.article
+        for p in input_files([SAMPLE])
+        for r in read_inputs(p, load_profile())
+        if r.article
+    ]
+    full = [
+        dataclasses.replace(a, dateline="الكويت - «الراي»") if i % 2 else a
+        for i, a in enumerate(read)
+    ]
+    full = [
+        dataclasses.replace(a, image=Image("تعليق <b>", "رويترز"))
+        if not a.image and i % 3 == 0
+        else a
+        for i, a in enumerate(full)
+    ]
     slimmed = [slim(a) for a in full]
-    assert sum(a.alternative_headline is not None for a in full) >= 3 and sum(bool(a.image and a.image.credit) for a in full) >= 2
-    assert slimmed != full and all(s.dateline is None and not (s.image and s.image.credit) for s in slimmed)
-    assert any(a.image and not a.image.url for a in full) and all(s.image is None or s.image.url for s in slimmed)
+    assert (
+        sum(a.alternative_headline is not None for a in full) >= 3
+        and sum(bool(a.image and a.image.credit) for a in full) >= 2
+    )
+    assert slimmed != full and all(
+        s.dateline is None and not (s.image and s.image.credit) for s in slimmed
+    )
+    assert any(a.image and not a.image.url for a in full) and all(
+        s.image is None or s.image.url for s in slimmed
+    )
     now = max(a.published for a in full if a.published) + timedelta(hours=1)
     assert list(iter_listing_pages(slimmed, settings)) == list(iter_listing_pages(full, settings))
     assert article_links(slimmed) == article_links(full)
-    assert list(discovery_files(slimmed, ["about/"], settings, now)) == list(discovery_files(full, ["about/"], settings, now))
+    assert list(discovery_files(slimmed, ["about/"], settings, now)) == list(
+        discovery_files(full, ["about/"], settings, now)
+    )
     assert news_sitemap(slimmed, settings, now) == news_sitemap(full, settings, now)
 
 
 def tagged(n: int, section: str | None, *tags: str) -> Article:
     """Article ``t{n}``, ``n`` days into 2024, with a section and tags as a sidecar gives them."""
-    return Article(f"t{n}", f"/in/{n:03d}.txt", f"خبر {n}", None, None, ("نص",),
-                   published=datetime(2024, 1, 1 + n, 12, tzinfo=timezone.utc), section=section, tags=tags)
+    return Article(
+        f"t{n}",
+        f"/in/{n:03d}.txt",
+        f"خبر {n}",
+        None,
+        None,
+        ("نص",),
+        published=datetime(2024, 1, 1 + n, 12, tzinfo=UTC),
+        section=section,
+        tags=tags,
+    )
 
 
 def listed(pages: dict[str, str], base: str) -> list[str]:
@@ -243,8 +313,14 @@ def test_punctuation_only_names_do_not_share_the_section_folder(settings):
     assert all(re.fullmatch(r"_[0-9a-f]{8}", t) for t in tags if t != "section")
     assert listed(pages, "tags/section/") == ["articles/t1/"]
     assert meta(pages["tags/section/index.md"])["listing"]["heading"] == "وسم: section"
-    assert sorted(listed(pages, f"tags/{t}/") for t in tags) == [["articles/t1/"], ["articles/t1/"], ["articles/t2/"]]
-    assert len({p.split("/")[1] for p in pages if p.startswith("sections/")}) == 2  # "!!!" and "???"
+    assert sorted(listed(pages, f"tags/{t}/") for t in tags) == [
+        ["articles/t1/"],
+        ["articles/t1/"],
+        ["articles/t2/"],
+    ]
+    assert (
+        len({p.split("/")[1] for p in pages if p.startswith("sections/")}) == 2
+    )  # "!!!" and "???"
 
 
 def test_merged_spellings_are_reported_once_per_listing(tmp_path):
@@ -256,7 +332,7 @@ def test_merged_spellings_are_reported_once_per_listing(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     sidecars = {
-        "alpha": ('"<script>alert(\'s\')</script>{{7*7}}"', '["AI"]'),
+        "alpha": ("\"<script>alert('s')</script>{{7*7}}\"", '["AI"]'),
         "beta": ('"script alert s script 7 7"', '["ai", "Ai"]'),
         "gamma": ('"ثقافة"', '["section", "!!!"]'),
         "delta": ('"ثقافة"', '["---"]'),
@@ -265,35 +341,58 @@ def test_merged_spellings_are_reported_once_per_listing(tmp_path):
         body = sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8")
         (corpus / f"00{n}_{name}.txt").write_text(body, encoding="utf-8")
         (corpus / f"00{n}_{name}.toml").write_text(
-            f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = {section}\ntags = {tags}\nauthors = ["كاتب"]\n', encoding="utf-8")
+            f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = {section}\ntags = {tags}\nauthors = ["كاتب"]\n',
+            encoding="utf-8",
+        )
     config = make_project(tmp_path, corpus)
     report = build(config, out=io.StringIO())
     assert report.published and report.errors == []
     source = str(corpus / "001_beta.txt")
     merged = [w for w in report.warnings if "share one listing" in w[1]]
     assert merged == [
-        (source, "sections \"<script>alert('s')</script>{{7*7}}\", 'script alert s script 7 7' share one listing, "
-                 "sections/script-alert-s-script-7-7/, headed \"<script>alert('s')</script>{{7*7}}\""),
+        (
+            source,
+            "sections \"<script>alert('s')</script>{{7*7}}\", 'script alert s script 7 7' share one listing, "
+            "sections/script-alert-s-script-7-7/, headed \"<script>alert('s')</script>{{7*7}}\"",
+        ),
         (source, "tags 'AI', 'Ai', 'ai' share one listing, tags/ai/, headed 'AI'"),
     ]
     site = tmp_path / "site"
 
     def page(url: str):
-        return lxml.html.fromstring((site / unquote(url) / "index.html").read_text(encoding="utf-8"))
+        return lxml.html.fromstring(
+            (site / unquote(url) / "index.html").read_text(encoding="utf-8")
+        )
 
     ai = page("tags/ai/")
     assert ai.xpath("string(//h1)") == "وسم: AI"
-    assert ai.xpath("//div[@class='cards']//h2/a/@href") == ["../../articles/beta/", "../../articles/alpha/"]
-    shared_section = page("sections/script-alert-s-script-7-7/").xpath("//div[@class='cards']//h2/a/@href")
+    assert ai.xpath("//div[@class='cards']//h2/a/@href") == [
+        "../../articles/beta/",
+        "../../articles/alpha/",
+    ]
+    shared_section = page("sections/script-alert-s-script-7-7/").xpath(
+        "//div[@class='cards']//h2/a/@href"
+    )
     assert shared_section == ["../../articles/beta/", "../../articles/alpha/"]
-    assert page("tags/section/").xpath("//div[@class='cards']//h2/a/@href") == ["../../articles/gamma/"]
+    assert page("tags/section/").xpath("//div[@class='cards']//h2/a/@href") == [
+        "../../articles/gamma/"
+    ]
     folders = sorted(p.name for p in (site / "tags").iterdir())
-    assert len([f for f in folders if re.fullmatch(r"_[0-9a-f]{8}", f)]) == 2 and "section" in folders
+    assert (
+        len([f for f in folders if re.fullmatch(r"_[0-9a-f]{8}", f)]) == 2 and "section" in folders
+    )
     beta = page("articles/beta/")
     assert beta.xpath("//ul[@class='tags']//a/text()") == ["ai"]
-    assert "tags 'AI', 'Ai', 'ai' share one listing" in json.dumps(report.to_json(), ensure_ascii=False)
-    again = build(config, out=io.StringIO())  # nothing changed: listings reused, the warnings still given
-    assert again.listings["made"] == 0 and [w for w in again.warnings if "share one listing" in w[1]] == merged
+    assert "tags 'AI', 'Ai', 'ai' share one listing" in json.dumps(
+        report.to_json(), ensure_ascii=False
+    )
+    again = build(
+        config, out=io.StringIO()
+    )  # nothing changed: listings reused, the warnings still given
+    assert (
+        again.listings["made"] == 0
+        and [w for w in again.warnings if "share one listing" in w[1]] == merged
+    )
 
 
 def _linked(articles: list[Article], folder: Path) -> tuple[dict[str, str], dict[str, int]]:
@@ -301,8 +400,8 @@ def _linked(articles: list[Article], folder: Path) -> tuple[dict[str, str], dict
     kept only if its article's links are): each file's text, and its inode (a file made again
     is a new one)."""
     from builder.pipeline.listing_cache import listed_key
-    from builder.render.pages import sort_newest_first
     from builder.pipeline.tasks import link_files, partition_groups
+    from builder.render.pages import sort_newest_first
 
     ordered = sort_newest_first(articles)
     keys = [listed_key(a) for a in ordered]
@@ -311,7 +410,9 @@ def _linked(articles: list[Article], folder: Path) -> tuple[dict[str, str], dict
     made = link_files(ordered, groups, folder, listed, "code", keys.__getitem__)
     for path, digest in made.values():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
-    return {key: path.read_text(encoding="utf-8") for key, (path, _) in made.items()}, {key: path.stat().st_ino for key, (path, _) in made.items()}
+    return {key: path.read_text(encoding="utf-8") for key, (path, _) in made.items()}, {
+        key: path.stat().st_ino for key, (path, _) in made.items()
+    }
 
 
 def test_link_files_made_again_only_where_links_can_change(tmp_path):
@@ -319,27 +420,53 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
     last build and those made again are exactly the files made from nothing, and a new article
     makes only a few of them again. Tags are sparse and uneven here, so windows reach far."""
     rng = random.Random(6)
-    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
 
     def article(i: int, days: float) -> Article:
-        tags = tuple(f"وسم {t}" for t in rng.sample(range(9), rng.randint(0, 2)) if t < 6 or i % 7 == 0)
-        return Article(f"a{i:04d}", f"/in/{i:04d}.txt", f"خبر {i}", None, None, ("نص",), published=start + timedelta(days=days), section=rng.choice(["رياضة", "اقتصاد", "صحة", None]), tags=tags)
+        tags = tuple(
+            f"وسم {t}" for t in rng.sample(range(9), rng.randint(0, 2)) if t < 6 or i % 7 == 0
+        )
+        return Article(
+            f"a{i:04d}",
+            f"/in/{i:04d}.txt",
+            f"خبر {i}",
+            None,
+            None,
+            ("نص",),
+            published=start + timedelta(days=days),
+            section=rng.choice(["رياضة", "اقتصاد", "صحة", None]),
+            tags=tags,
+        )
 
     base = [article(i, rng.uniform(0, 900)) for i in range(400)]
     scenarios = {
         "newest": base + [article(900, 901)],
         "backdated": base + [article(901, 450.5)],
         "removed": base[:200] + base[201:],
-        "headline": [dataclasses.replace(a, headline="خبر معدل") if a.id == "a0100" else a for a in base],
-        "moved": [dataclasses.replace(a, published=start + timedelta(days=10)) if a.id == "a0300" else a for a in base],
-        "several": [dataclasses.replace(a, tags=("وسم 8",)) if a.id in ("a0010", "a0333") else a for a in base[1:]] + [article(902, 100), article(903, 899.9)],
+        "headline": [
+            dataclasses.replace(a, headline="خبر معدل") if a.id == "a0100" else a for a in base
+        ],
+        "moved": [
+            dataclasses.replace(a, published=start + timedelta(days=10)) if a.id == "a0300" else a
+            for a in base
+        ],
+        "several": [
+            dataclasses.replace(a, tags=("وسم 8",)) if a.id in ("a0010", "a0333") else a
+            for a in base[1:]
+        ]
+        + [article(902, 100), article(903, 899.9)],
     }
     for n in range(12):  # one article added, removed or moved, anywhere
         i = rng.randrange(len(base))
         scenarios[f"random-{n}"] = [
             base[:i] + base[i + 1 :],
             base + [article(950 + n, rng.uniform(0, 900))],
-            [dataclasses.replace(a, published=start + timedelta(days=rng.uniform(0, 900))) if j == i else a for j, a in enumerate(base)],
+            [
+                dataclasses.replace(a, published=start + timedelta(days=rng.uniform(0, 900)))
+                if j == i
+                else a
+                for j, a in enumerate(base)
+            ],
         ][n % 3]
     for name, after in scenarios.items():
         _, before_inodes = _linked(base, tmp_path / name)
@@ -365,7 +492,10 @@ def _planned(articles: list[Article], settings) -> dict[str, tuple[bytes, str]]:
 
     ordered = sort_newest_first(articles)
     keys = [listed_key(a) for a in ordered]
-    return {path: (inputs, make()) for path, inputs, make in planned_listing_pages(ordered, settings, keys.__getitem__)}
+    return {
+        path: (inputs, make())
+        for path, inputs, make in planned_listing_pages(ordered, settings, keys.__getitem__)
+    }
 
 
 def test_a_listing_page_is_made_again_only_when_its_inputs_change(settings):
@@ -373,14 +503,28 @@ def test_a_listing_page_is_made_again_only_when_its_inputs_change(settings):
     text does; after a new article only the pages it reaches get new inputs."""
     settings = dataclasses.replace(settings, per_page=5, max_pages=2)
     base = corpus(150)
-    late = dataclasses.replace(base[0], id="new", source="/in/new.txt", headline="خبر جديد", published=base[-1].published + timedelta(hours=1))
+    late = dataclasses.replace(
+        base[0],
+        id="new",
+        source="/in/new.txt",
+        headline="خبر جديد",
+        published=base[-1].published + timedelta(hours=1),
+    )
     scenarios = {
         "newest": base + [late],
-        "backdated": base + [dataclasses.replace(late, published=base[70].published + timedelta(hours=1))],
+        "backdated": base
+        + [dataclasses.replace(late, published=base[70].published + timedelta(hours=1))],
         "removed": base[:40] + base[41:],
-        "headline": [dataclasses.replace(a, headline="خبر معدل") if a.id == "a100" else a for a in base],
+        "headline": [
+            dataclasses.replace(a, headline="خبر معدل") if a.id == "a100" else a for a in base
+        ],
         "section": [dataclasses.replace(a, section="صحة") if a.id == "a101" else a for a in base],
-        "photo": [dataclasses.replace(a, image=Image("صورة", None, url="https://img.example.org/x.jpg")) if a.id == "a149" else a for a in base],
+        "photo": [
+            dataclasses.replace(a, image=Image("صورة", None, url="https://img.example.org/x.jpg"))
+            if a.id == "a149"
+            else a
+            for a in base
+        ],
     }
     before = _planned(base, settings)
     for name, articles in scenarios.items():
@@ -398,9 +542,16 @@ def test_tags_spelt_with_either_digit_set_share_one_listing(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for n, tag in enumerate(("كوفيد ١٩", "كوفيد 19")):
-        (corpus / f"00{n}_c{n}.txt").write_text(sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8"), encoding="utf-8")
-        (corpus / f"00{n}_c{n}.toml").write_text(f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = "صحة"\ntags = ["{tag}"]\n', encoding="utf-8")
+        (corpus / f"00{n}_c{n}.txt").write_text(
+            sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        (corpus / f"00{n}_c{n}.toml").write_text(
+            f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = "صحة"\ntags = ["{tag}"]\n',
+            encoding="utf-8",
+        )
     report = build(make_project(tmp_path, corpus), out=io.StringIO())
     assert report.published and report.errors == []
     assert sorted(p.name for p in (tmp_path / "site" / "tags").iterdir()) == ["كوفيد-19"]
-    assert [w for _, w in report.warnings if "share one listing" in w] == ["tags 'كوفيد 19', 'كوفيد ١٩' share one listing, tags/كوفيد-19/, headed 'كوفيد 19'"]
+    assert [w for _, w in report.warnings if "share one listing" in w] == [
+        "tags 'كوفيد 19', 'كوفيد ١٩' share one listing, tags/كوفيد-19/, headed 'كوفيد 19'"
+    ]

@@ -9,9 +9,9 @@ import lxml.html
 import pytest
 from fontTools.ttLib import TTFont
 
+from builder.core.settings import SettingsError, load_settings
 from builder.render.fonts import SITE_PATH, cached_subset, recipe_key, source_font
 from builder.render.plugin import PublisherPlugin
-from builder.core.settings import SettingsError, load_settings
 from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
 
 ARTICLE_LIMIT = 30_000  # bytes of HTML per article page (issue 7)
@@ -29,6 +29,7 @@ def _doc(path: Path) -> lxml.html.HtmlElement:
 
 # --- the font -------------------------------------------------------------------------------
 
+
 def test_font_is_a_subset_woff2_covering_arabic_latin_digits_and_punctuation(sample_build):
     path = _site(sample_build) / SITE_PATH
     data = path.read_bytes()
@@ -36,8 +37,12 @@ def test_font_is_a_subset_woff2_covering_arabic_latin_digits_and_punctuation(sam
     assert len(data) < 80_000, f"font subset grew to {len(data)} bytes"
     font = TTFont(path)
     cmap = font.getBestCmap()
-    wanted = ("ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئىة" "ًٌٍَُِّْ" + ARABIC_INDIC + "0123456789"
-              "،؛؟«»٪" "ABCXYZabcxyz-.,:;!?()%")
+    wanted = (
+        "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئىة"
+        "ًٌٍَُِّْ" + ARABIC_INDIC + "0123456789"
+        "،؛؟«»٪"
+        "ABCXYZabcxyz-.,:;!?()%"
+    )
     missing = [c for c in wanted if ord(c) not in cmap]
     assert not missing, f"subset lacks {missing}"
     assert ord("中") not in cmap  # really a subset
@@ -58,8 +63,11 @@ def test_font_subset_is_cached_by_font_hash(tmp_path):
 
 # --- CSS ------------------------------------------------------------------------------------
 
+
 def test_css_uses_logical_properties_only():
-    css = (Path(__file__).resolve().parent.parent / "templates" / "assets" / "site.css").read_text(encoding="utf-8")
+    css = (Path(__file__).resolve().parent.parent / "templates" / "assets" / "site.css").read_text(
+        encoding="utf-8"
+    )
     physical = re.findall(
         r"\b(?:margin|padding|border|inset)-(?:left|right|top|bottom)\b"
         r"|(?<![-\w])(?:left|right|top|bottom|width|height|min-width|max-width|min-height|max-height)\s*:"
@@ -74,13 +82,18 @@ def test_css_self_hosts_the_font_with_fallbacks_dark_mode_and_print(sample_build
     face = re.search(r"@font-face\s*\{([^}]*)\}", css)
     assert face and "font-display: swap" in face.group(1)
     assert 'url("fonts/noto-sans-arabic.woff2")' in face.group(1)
-    assert (_site(sample_build) / "assets" / "site.css").parent.joinpath("fonts/noto-sans-arabic.woff2").is_file()
+    assert (
+        (_site(sample_build) / "assets" / "site.css")
+        .parent.joinpath("fonts/noto-sans-arabic.woff2")
+        .is_file()
+    )
     assert re.search(r'font-family: "Noto Sans Arabic",[^;]*Tahoma[^;]*sans-serif;', css)
     assert "@media (prefers-color-scheme: dark)" in css and "@media print" in css
-    assert "http" not in css.replace("a[href^=\"http\"]", "")  # nothing from another host
+    assert "http" not in css.replace('a[href^="http"]', "")  # nothing from another host
 
 
 # --- lean pages -----------------------------------------------------------------------------
+
 
 def test_article_pages_and_css_are_small(sample_build, figures):
     site = _site(sample_build)
@@ -88,8 +101,12 @@ def test_article_pages_and_css_are_small(sample_build, figures):
     assert len(pages) == SAMPLE_ARTICLES
     sizes = {p.parent.name: p.stat().st_size for p in pages}
     css = sum(p.stat().st_size for p in site.rglob("*.css"))
-    figures.append(f"article page HTML: max {max(sizes.values()):,} B, min {min(sizes.values()):,} B (limit {ARTICLE_LIMIT:,} B)")
-    figures.append(f"site CSS total: {css:,} B (limit {CSS_LIMIT:,} B); font: {(site / SITE_PATH).stat().st_size:,} B")
+    figures.append(
+        f"article page HTML: max {max(sizes.values()):,} B, min {min(sizes.values()):,} B (limit {ARTICLE_LIMIT:,} B)"
+    )
+    figures.append(
+        f"site CSS total: {css:,} B (limit {CSS_LIMIT:,} B); font: {(site / SITE_PATH).stat().st_size:,} B"
+    )
     assert {k: v for k, v in sizes.items() if v >= ARTICLE_LIMIT} == {}
     assert css < CSS_LIMIT
 
@@ -117,11 +134,20 @@ def test_lead_photo_eager_and_sized(sample_build):
 
 def test_body_images_load_lazily():
     plugin = PublisherPlugin()
-    html = plugin.on_page_content('<p><img src="a.png" alt=""></p><img loading="eager" src="b.png">', page=None, config=None, files=None)
-    assert html == '<p><img loading="lazy" decoding="async" src="a.png" alt=""></p><img loading="eager" src="b.png">'
+    html = plugin.on_page_content(
+        '<p><img src="a.png" alt=""></p><img loading="eager" src="b.png">',
+        page=None,
+        config=None,
+        files=None,
+    )
+    assert (
+        html
+        == '<p><img loading="lazy" decoding="async" src="a.png" alt=""></p><img loading="eager" src="b.png">'
+    )
 
 
 # --- digits ---------------------------------------------------------------------------------
+
 
 def _time_texts(page: Path) -> list[str]:
     return [t.text_content() for t in _doc(page).xpath("//time")]
@@ -131,7 +157,9 @@ def test_latin_digits_by_default(sample_build):
     page = _site(sample_build) / "articles" / "morocco-israel-security-agreement" / "index.html"
     assert _time_texts(page) == ["24 نوفمبر 2021، 9:40 م", "25 نوفمبر 2021، 8:15 ص"]
     home = _time_texts(_site(sample_build) / "index.html")
-    assert home and all(re.search(r"[0-9]", t) and not re.search(f"[{ARABIC_INDIC}]", t) for t in home)
+    assert home and all(
+        re.search(r"[0-9]", t) and not re.search(f"[{ARABIC_INDIC}]", t) for t in home
+    )
 
 
 def test_arabic_indic_digits_when_set(arabic_digits_build):
@@ -140,10 +168,14 @@ def test_arabic_indic_digits_when_set(arabic_digits_build):
     site = root / "site"
     page = site / "articles" / "morocco-israel-security-agreement" / "index.html"
     assert _time_texts(page) == ["٢٤ نوفمبر ٢٠٢١، ٩:٤٠ م", "٢٥ نوفمبر ٢٠٢١، ٨:١٥ ص"]
-    assert [t.get("datetime") for t in _doc(page).xpath("//time")][0] == "2021-11-24T21:40:00+03:00"  # machines read ISO
+    assert [t.get("datetime") for t in _doc(page).xpath("//time")][
+        0
+    ] == "2021-11-24T21:40:00+03:00"  # machines read ISO
     second = _doc(site / "page" / "2" / "index.html")
     assert second.xpath("string(//h1)") == "آخر الأخبار - الصفحة ٢"
-    assert second.xpath("string(//nav[@class='pagination']/span)") == "الصفحة ٢ من ٥"  # nine articles, two a page
+    assert (
+        second.xpath("string(//nav[@class='pagination']/span)") == "الصفحة ٢ من ٥"
+    )  # nine articles, two a page
     assert second.xpath("string(//title)") == "أخبار المثال - الصفحة ٢"
     for t in _time_texts(site / "index.html"):
         assert not re.search(r"[0-9]", t) and re.search(f"[{ARABIC_INDIC}]", t)

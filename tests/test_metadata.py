@@ -1,5 +1,5 @@
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -23,7 +23,9 @@ def test_full_sidecar_is_read_into_the_article(profile):
     assert a.authors == (Author("نورة السالم"), Author("خالد الرشيد"))
     assert a.section == "ثقافة" and a.tags == ("معرض الكتاب", "النشر")
     assert a.slug == "book-fair-opens"
-    assert a.image.url.endswith("images/book-fair.jpg") and a.image.alt == "زوار بين أجنحة معرض الكتاب"
+    assert (
+        a.image.url.endswith("images/book-fair.jpg") and a.image.alt == "زوار بين أجنحة معرض الكتاب"
+    )
 
 
 def test_no_sidecar_means_nothing_is_invented(tmp_path, profile):
@@ -31,7 +33,14 @@ def test_no_sidecar_means_nothing_is_invented(tmp_path, profile):
     shutil.copy(SEED, raw)
     result = read_article(raw, profile)
     a = result.article
-    assert (a.published, a.modified, a.authors, a.section, a.tags, a.slug) == (None, None, (), None, (), None)
+    assert (a.published, a.modified, a.authors, a.section, a.tags, a.slug) == (
+        None,
+        None,
+        (),
+        None,
+        (),
+        None,
+    )
     assert a.image.url is None
     assert any("no publication date" in w and "photo URL" in w for w in result.warnings)
 
@@ -42,13 +51,16 @@ def test_no_sidecar_means_nothing_is_invented(tmp_path, profile):
         ("published = 2021-11-24T21:40:00", "'published' 2021-11-24T21:40:00 has no UTC offset"),
         ("published = 2021-11-24", "date without a time of day"),
         ('published = "yesterday"', "not an ISO 8601 date-time"),
-        ("published = 2021-11-24T21:40:00+03:00\nmodified = 2021-11-23T10:00:00+03:00", "'modified' is earlier"),
+        (
+            "published = 2021-11-24T21:40:00+03:00\nmodified = 2021-11-23T10:00:00+03:00",
+            "'modified' is earlier",
+        ),
         ('slug = "../../etc/passwd"', "'slug'"),
         ('slug = "a/b"', "'slug'"),
         ('image = "../outside.jpg"', "outside the input folder"),
         ('image = "missing.jpg"', "does not exist"),
         ('image = "javascript://alert(1)"', "not an absolute http(s) URL"),
-        ("tags = \"one\"", "'tags' must be a list"),
+        ('tags = "one"', "'tags' must be a list"),
         ('authors = [{ url = "https://x.example/" }]', "'authors' must be names"),
         ('authors = [{ name = "س", url = "ftp://x" }]', "'url' must be an absolute http(s) URL"),
         ("published = [", "not valid TOML"),
@@ -58,7 +70,9 @@ def test_bad_metadata_rejects_the_article_naming_file_and_key(tmp_path, profile,
     raw = sidecar(tmp_path, text)
     result = read_article(raw, profile)
     assert not result.ok
-    assert result.source == str(raw) and result.error.startswith("000_abc.toml: ")  # the sidecar once, the .txt as the source
+    assert result.source == str(raw) and result.error.startswith(
+        "000_abc.toml: "
+    )  # the sidecar once, the .txt as the source
     assert reason in result.error
 
 
@@ -70,7 +84,7 @@ def test_unknown_keys_are_reported_not_fatal(tmp_path):
 
 def test_iso_strings_are_accepted_like_toml_datetimes(tmp_path):
     meta, _ = parse_metadata({"published": "2021-11-24T18:40:00Z"}, base_dir=tmp_path)
-    assert meta.published == datetime(2021, 11, 24, 18, 40, tzinfo=timezone.utc)
+    assert meta.published == datetime(2021, 11, 24, 18, 40, tzinfo=UTC)
 
 
 def test_arabic_slug_is_allowed(tmp_path):

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from builder.render.jsonld import description
 from builder.read.inputs import input_files, read_all, read_inputs
+from builder.render.jsonld import description
 from tests.conftest import FIXTURES, make_project
 
 RECORDS = FIXTURES / "records"
@@ -19,8 +19,15 @@ def test_jsonl_records(profile):
     first, second = results[0].article, results[1].article
     assert first.id == "rec-1" and first.headline == "البرلمان يقر قانون الاستثمار الجديد"
     assert first.alternative_headline == "القانون يمنح حوافز للمستثمرين الأجانب"
-    assert first.paragraphs == ("أقر البرلمان، أمس، قانون الاستثمار الجديد بأغلبية الأعضاء.", "ويمنح القانون إعفاءات ضريبية لمدة خمس سنوات.")
-    assert (first.image.caption, first.image.credit, first.image.url) == ("جلسة البرلمان أمس", "رويترز", None)
+    assert first.paragraphs == (
+        "أقر البرلمان، أمس، قانون الاستثمار الجديد بأغلبية الأعضاء.",
+        "ويمنح القانون إعفاءات ضريبية لمدة خمس سنوات.",
+    )
+    assert (first.image.caption, first.image.credit, first.image.url) == (
+        "جلسة البرلمان أمس",
+        "رويترز",
+        None,
+    )
     assert first.published.isoformat() == "2024-06-02T18:30:00+03:00" and first.section == "اقتصاد"
     assert [a.name for a in first.authors] == ["سلمى يوسف"]
     # unknown keys: reported once for the file, not fatal
@@ -28,7 +35,9 @@ def test_jsonl_records(profile):
     assert unknown == ["unknown keys ignored in this file's records: lang, scraped_at"]
     assert second.dateline == "القاهرة - أ ف ب" and len(second.id) == 16
     assert second.published is None and second.authors == ()
-    assert [r.source for r in results[2:]] == [f"{RECORDS / 'scraped.jsonl'}:{n}" for n in (3, 4, 5)]  # file:line
+    assert [r.source for r in results[2:]] == [
+        f"{RECORDS / 'scraped.jsonl'}:{n}" for n in (3, 4, 5)
+    ]  # file:line
     errors = [r.error for r in results[2:]]
     assert errors[0] == "no title"
     assert errors[1].startswith("'date'") and "UTC offset" in errors[1]
@@ -36,17 +45,25 @@ def test_jsonl_records(profile):
 
 
 def test_unknown_keys_are_reported_on_an_article_not_on_a_rejected_record(tmp_path, profile):
-    (tmp_path / "batch.jsonl").write_text('{"body": "نص.", "lang": "ar"}\n{"title": "عنوان", "body": "نص."}\n', encoding="utf-8")
+    (tmp_path / "batch.jsonl").write_text(
+        '{"body": "نص.", "lang": "ar"}\n{"title": "عنوان", "body": "نص."}\n', encoding="utf-8"
+    )
     rejected, accepted = read_all(input_files([tmp_path]), profile)
     assert not rejected.ok and rejected.warnings == ()
     assert "unknown keys ignored in this file's records: lang" in accepted.warnings
 
 
 def test_json_file_with_a_list_of_records(tmp_path, profile):
-    (tmp_path / "batch.json").write_text(json.dumps([
-        {"title": "عنوان أول", "body": "فقرة أولى.\nفقرة ثانية."},
-        {"title": "عنوان ثان", "content": "نص."},
-    ], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "batch.json").write_text(
+        json.dumps(
+            [
+                {"title": "عنوان أول", "body": "فقرة أولى.\nفقرة ثانية."},
+                {"title": "عنوان ثان", "content": "نص."},
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     results = list(read_all(input_files([tmp_path]), profile))
     assert [r.article.headline for r in results] == ["عنوان أول", "عنوان ثان"]
     assert results[0].article.paragraphs == ("فقرة أولى.", "فقرة ثانية.")
@@ -55,12 +72,21 @@ def test_json_file_with_a_list_of_records(tmp_path, profile):
 
 def test_a_record_id_that_is_no_usable_id_says_so_as_a_record(tmp_path, profile):
     (tmp_path / "batch.jsonl").write_text(
-        "".join(json.dumps({"id": i, "title": "عنوان", "body": "نص."}, ensure_ascii=False) + "\n" for i in ("خبر", "index", "rec.1", "../evil", "a\\b")),
-        encoding="utf-8")
+        "".join(
+            json.dumps({"id": i, "title": "عنوان", "body": "نص."}, ensure_ascii=False) + "\n"
+            for i in ("خبر", "index", "rec.1", "../evil", "a\\b")
+        ),
+        encoding="utf-8",
+    )
     arabic, reserved, dotted, parent, back = read_all(input_files([tmp_path]), profile)
-    assert "'id' gives no usable article id: '../evil' is a path" in parent.error  # was read as 'evil', unsaid
+    assert (
+        "'id' gives no usable article id: '../evil' is a path" in parent.error
+    )  # was read as 'evil', unsaid
     assert "'id' gives no usable article id: 'a\\\\b' is a path" in back.error
-    assert "'id' gives no usable article id: 'خبر' has characters other than ASCII letters" in arabic.error
+    assert (
+        "'id' gives no usable article id: 'خبر' has characters other than ASCII letters"
+        in arabic.error
+    )
     assert "'index' is reserved" in reserved.error
     assert "file name" not in arabic.error + reserved.error
     assert dotted.article.id == "rec"  # accepted as before: what ids are accepted did not change
@@ -72,9 +98,20 @@ def test_saved_html_page(profile):
     assert a.id == "saved-page"
     assert a.headline == "وزارة التربية تعلن موعد بدء العام الدراسي"
     assert a.alternative_headline == "الدوام يبدأ في الأسبوع الثاني من سبتمبر"
-    assert a.published.isoformat() == "2024-08-20T09:15:00+03:00" and a.modified.isoformat() == "2024-08-20T11:00:00+03:00"
-    assert [x.name for x in a.authors] == ["منى العلي"] and a.section == "تعليم" and a.tags == ("التعليم", "المدارس")
-    assert (a.image.caption, a.image.credit, a.image.url) == ("طلاب في أحد الفصول", "كونا", "https://cdn.source.example/school.jpg")
+    assert (
+        a.published.isoformat() == "2024-08-20T09:15:00+03:00"
+        and a.modified.isoformat() == "2024-08-20T11:00:00+03:00"
+    )
+    assert (
+        [x.name for x in a.authors] == ["منى العلي"]
+        and a.section == "تعليم"
+        and a.tags == ("التعليم", "المدارس")
+    )
+    assert (a.image.caption, a.image.credit, a.image.url) == (
+        "طلاب في أحد الفصول",
+        "كونا",
+        "https://cdn.source.example/school.jpg",
+    )
     assert len(a.paragraphs) == 3 and a.dateline == "الكويت - «الراي»"
     text = "\n".join(a.paragraphs)
     for chrome in ("الرئيسية", "فيسبوك", "الأكثر قراءة", "خبر جانبي", "جميع الحقوق"):
@@ -94,8 +131,10 @@ def test_mixed_input_kinds_build_one_site(tmp_path):
         assert (tmp_path / "site" / "articles" / slug / "index.html").is_file(), slug
 
 
-BODY = ("أقر البرلمان، أمس، قانون الاستثمار الجديد بأغلبية كبيرة بعد نقاش استمر ساعات طويلة.",
-        "ويمنح القانون إعفاءات ضريبية للمستثمرين في القطاعات الصناعية لمدة خمس سنوات.")
+BODY = (
+    "أقر البرلمان، أمس، قانون الاستثمار الجديد بأغلبية كبيرة بعد نقاش استمر ساعات طويلة.",
+    "ويمنح القانون إعفاءات ضريبية للمستثمرين في القطاعات الصناعية لمدة خمس سنوات.",
+)
 
 
 def saved_page(path, header, body=BODY, og_title="البرلمان يقر قانون الاستثمار"):
@@ -104,17 +143,26 @@ def saved_page(path, header, body=BODY, og_title="البرلمان يقر قان
     path.write_text(
         f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>{og_title}</title>'
         f'<meta property="og:title" content="{og_title}"></head><body><article>{header}{paragraphs}</article></body></html>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("date", [
-    "5 مايو 2025", "الاثنين ٥ أيار ٢٠٢٥ - 10:30 صباحاً", "Monday, May 5, 2025 10:30 AM",
-    "الأحد 4 مايو 2025م الموافق 7 ذو القعدة 1446هـ", "05/05/2025 | 10:30",
-])
+@pytest.mark.parametrize(
+    "date",
+    [
+        "5 مايو 2025",
+        "الاثنين ٥ أيار ٢٠٢٥ - 10:30 صباحاً",
+        "Monday, May 5, 2025 10:30 AM",
+        "الأحد 4 مايو 2025م الموافق 7 ذو القعدة 1446هـ",
+        "05/05/2025 | 10:30",
+    ],
+)
 def test_saved_page_date_line_and_h1_are_not_body_text(tmp_path, profile, date):
     h1 = "البرلمان يقر قانون الاستثمار الجديد بالأغلبية"  # not the OpenGraph headline
-    [result] = read_inputs(saved_page(tmp_path / "000_page.html", f'<h1>{h1}</h1><p class="date">{date}</p>'), profile)
+    [result] = read_inputs(
+        saved_page(tmp_path / "000_page.html", f'<h1>{h1}</h1><p class="date">{date}</p>'), profile
+    )
     a = result.article
     assert a.headline == "البرلمان يقر قانون الاستثمار"
     assert a.paragraphs == BODY and description(a) == BODY[0]
@@ -123,7 +171,10 @@ def test_saved_page_date_line_and_h1_are_not_body_text(tmp_path, profile, date):
 
 def test_saved_page_date_further_down_stays(tmp_path, profile):
     body = (*BODY, "5 مايو 2025")
-    [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>البرلمان يقر قانون الاستثمار</h1>", body), profile)
+    [result] = read_inputs(
+        saved_page(tmp_path / "000_page.html", "<h1>البرلمان يقر قانون الاستثمار</h1>", body),
+        profile,
+    )
     assert result.article.paragraphs == body
 
 
@@ -132,48 +183,86 @@ def test_saved_page_date_above_the_article_element_is_not_body_text(tmp_path, pr
     path = tmp_path / "000_page.html"
     path.write_text(
         '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
-        f'<body><h1>البرلمان يقر قانون الاستثمار</h1><p>الاثنين 17 نوفمبر 2025</p><article>{"".join(f"<p>{p}</p>" for p in BODY)}</article></body></html>',
-        encoding="utf-8")
+        f"<body><h1>البرلمان يقر قانون الاستثمار</h1><p>الاثنين 17 نوفمبر 2025</p><article>{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
+        encoding="utf-8",
+    )
     [result] = read_inputs(path, profile)
     assert result.article.paragraphs == BODY
 
 
-@pytest.mark.parametrize("header, first", [
-    ("", "<b>القاهرة:</b> "),  # inline markup opening the first paragraph
-    ("<header><span>5 مايو 2025</span></header>", ""),  # the site's header prints the same day
-])
+@pytest.mark.parametrize(
+    "header, first",
+    [
+        ("", "<b>القاهرة:</b> "),  # inline markup opening the first paragraph
+        ("<header><span>5 مايو 2025</span></header>", ""),  # the site's header prints the same day
+    ],
+)
 def test_saved_page_date_printed_after_the_body_stays(tmp_path, profile, header, first):
     body = (BODY[0], BODY[1], "5 مايو 2025")
     path = tmp_path / "000_page.html"
     paragraphs = "".join(f"<p>{first if i == 0 else ''}{p}</p>" for i, p in enumerate(body))
-    path.write_text(f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
-                    f'<body>{header}<h1>البرلمان يقر قانون الاستثمار</h1><article>{paragraphs}</article></body></html>', encoding="utf-8")
+    path.write_text(
+        f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
+        f"<body>{header}<h1>البرلمان يقر قانون الاستثمار</h1><article>{paragraphs}</article></body></html>",
+        encoding="utf-8",
+    )
     [result] = read_inputs(path, profile)
     assert result.article.paragraphs[-1] == "5 مايو 2025", result.article.paragraphs
 
 
 def test_saved_page_of_a_title_and_a_date_only_is_rejected(tmp_path, profile):
-    [result] = read_inputs(saved_page(tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)), profile)
+    [result] = read_inputs(
+        saved_page(
+            tmp_path / "000_page.html", "<h1>عنوان آخر للصفحة</h1>", ("السبت 12/04/2025 - 03:15 م",)
+        ),
+        profile,
+    )
     assert not result.ok and "no article body" in result.error
 
 
 def test_a_record_s_errors_name_its_own_keys(tmp_path, profile):
     """Reasons speak of the keys the scraper wrote, not the sidecar names they map to."""
-    records = [{"title": 5, "body": "نص."}, {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00"},
-               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "updated": "2025-11-18T08:00:00+03:00"},
-               {"title": "عنوان", "body": "نص.", "date": "published"},  # a value that spells a field's name stays as written
-               {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00+03:00", "published": "2025-11-19T08:00:00"}]
-    (tmp_path / "batch.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    records = [
+        {"title": 5, "body": "نص."},
+        {"title": "عنوان", "body": "نص.", "date": "2025-11-19T08:00:00"},
+        {
+            "title": "عنوان",
+            "body": "نص.",
+            "date": "2025-11-19T08:00:00+03:00",
+            "updated": "2025-11-18T08:00:00+03:00",
+        },
+        {
+            "title": "عنوان",
+            "body": "نص.",
+            "date": "published",
+        },  # a value that spells a field's name stays as written
+        {
+            "title": "عنوان",
+            "body": "نص.",
+            "date": "2025-11-19T08:00:00+03:00",
+            "published": "2025-11-19T08:00:00",
+        },
+    ]
+    (tmp_path / "batch.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
     number, naive, backwards, named, both = read_all(input_files([tmp_path]), profile)
     assert number.error == "'title' must be text"
     assert naive.error.startswith("'date' ") and "'published'" not in naive.error, naive.error
     assert backwards.error == "'updated' is earlier than 'date'"
     assert named.error == "'date' 'published' is not an ISO 8601 date-time"
-    assert both.error.startswith("'published' 2025-11-19T08:00:00 has no UTC offset"), both.error  # the key whose value is wrong
+    assert both.error.startswith("'published' 2025-11-19T08:00:00 has no UTC offset"), (
+        both.error
+    )  # the key whose value is wrong
 
 
 def test_a_record_giving_one_field_twice_is_told_which_key_counts(tmp_path, profile):
-    record = {"title": "عنوان", "body": "نص.", "date": "2025-11-18T08:00:00+03:00", "published": "2025-11-19T08:00:00+03:00"}
+    record = {
+        "title": "عنوان",
+        "body": "نص.",
+        "date": "2025-11-18T08:00:00+03:00",
+        "published": "2025-11-19T08:00:00+03:00",
+    }
     (tmp_path / "one.json").write_text(json.dumps(record), encoding="utf-8")
     [result] = read_all(input_files([tmp_path]), profile)
     assert result.article.published.isoformat() == "2025-11-19T08:00:00+03:00"
@@ -183,13 +272,28 @@ def test_a_record_giving_one_field_twice_is_told_which_key_counts(tmp_path, prof
 def test_saved_page_photo_keeps_the_page_s_own_alt_text(tmp_path, profile):
     """A saved page has no image_alt key: its og:image:alt, else its figure's <img alt>, is the alt."""
     for name, head, figure, alt in [
-        ("001_og.html", '<meta property="og:image:alt" content="  قاعة   البرلمان ">', "", "قاعة البرلمان"),
-        ("002_img.html", "", '<figure><img src="p.jpg" alt="النواب في الجلسة"></figure>', "النواب في الجلسة"),
+        (
+            "001_og.html",
+            '<meta property="og:image:alt" content="  قاعة   البرلمان ">',
+            "",
+            "قاعة البرلمان",
+        ),
+        (
+            "002_img.html",
+            "",
+            '<figure><img src="p.jpg" alt="النواب في الجلسة"></figure>',
+            "النواب في الجلسة",
+        ),
         ("003_none.html", "", '<figure><img src="p.jpg" alt=""></figure>', None),
     ]:
         (tmp_path / name).write_text(
             f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title>'
             f'<meta property="og:image" content="https://source.example/p.jpg">{head}</head>'
-            f'<body><article><h1>البرلمان يقر قانون الاستثمار</h1>{figure}{"".join(f"<p>{p}</p>" for p in BODY)}</article></body></html>', encoding="utf-8")
+            f"<body><article><h1>البرلمان يقر قانون الاستثمار</h1>{figure}{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
+            encoding="utf-8",
+        )
         [result] = read_inputs(tmp_path / name, profile)
-        assert result.article.image.url == "https://source.example/p.jpg" and result.article.image.alt == alt, name
+        assert (
+            result.article.image.url == "https://source.example/p.jpg"
+            and result.article.image.alt == alt
+        ), name

@@ -11,7 +11,11 @@ from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 def tree_hashes(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def build_with(tmp_path, name, **options):
@@ -27,7 +31,9 @@ def build_with(tmp_path, name, **options):
 @pytest.fixture(scope="module")
 def dask_scheduler():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         yield cluster.scheduler_address
 
 
@@ -45,7 +51,6 @@ def test_local_workers_start_with_the_pool():
     task, when the parent already holds every article's record (copied pages, counted twice).
     A pool opened with one worker ends it when asked to spread and forks all of them at once,
     each collecting its cycles even when forked where the build has collection off."""
-    import gc
 
     import psutil
 
@@ -81,7 +86,10 @@ def _collecting(_):
 def edit(corpus, n=1):
     """Change the body of the first ``n`` stories of the sample corpus."""
     for story in sorted(corpus.glob("*.txt"))[:n]:
-        story.write_text(story.read_text(encoding="utf-8").replace("\n\n", "\n\nوفي آخر التطورات، ", 1), encoding="utf-8")
+        story.write_text(
+            story.read_text(encoding="utf-8").replace("\n\n", "\n\nوفي آخر التطورات، ", 1),
+            encoding="utf-8",
+        )
 
 
 def test_workers_follow_the_work(tmp_path, monkeypatch):
@@ -100,20 +108,33 @@ def test_workers_follow_the_work(tmp_path, monkeypatch):
     first = build(config, jobs=2)
     assert first.workers == 2 and first.partitions["built"] == SAMPLE_ARTICLES
     story = corpus / "001_a3f09c2e7b14d6e1.txt"
-    story.write_text(story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"), encoding="utf-8")
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("قفزت أسعار النفط", "ارتفعت أسعار النفط"),
+        encoding="utf-8",
+    )
     again = build(config, jobs=2)
     assert again.published and again.partitions["built"] == 1 and again.workers == 1
-    assert any("ارتفعت أسعار النفط" in p.read_text(encoding="utf-8") for p in (tmp_path / "site" / "articles").glob("*/index.html"))
+    assert any(
+        "ارتفعت أسعار النفط" in p.read_text(encoding="utf-8")
+        for p in (tmp_path / "site" / "articles").glob("*/index.html")
+    )
     shutil.rmtree(tmp_path / "site")
     whole = build(config, jobs=2)
     assert whole.published and whole.partitions["built"] == SAMPLE_ARTICLES and whole.workers == 2
     assert whole.to_json()["workers"] == 2
-    for module, name in ((builder.pipeline.reading, "SPREAD_FILES"), (builder.build, "SPREAD_RENDERS")):
+    for module, name in (
+        (builder.pipeline.reading, "SPREAD_FILES"),
+        (builder.build, "SPREAD_RENDERS"),
+    ):
         with monkeypatch.context() as m:
-            m.setattr(module, name, 0)  # one file, or one partition, is already more than one worker takes
+            m.setattr(
+                module, name, 0
+            )  # one file, or one partition, is already more than one worker takes
             edit(corpus)
             spread = build(config, jobs=2)
-            assert spread.published and spread.partitions["built"] == 1 and spread.workers == 2, name
+            assert spread.published and spread.partitions["built"] == 1 and spread.workers == 2, (
+                name
+            )
 
 
 def test_a_scheduler_that_cannot_be_used_is_said_in_a_line(tmp_path, capsys):
@@ -122,7 +143,11 @@ def test_a_scheduler_that_cannot_be_used_is_said_in_a_line(tmp_path, capsys):
 
     config = make_project(tmp_path, SAMPLE)
     assert main(["build", "--config", str(config), "--scheduler", "foo://bar"]) == 2
-    assert capsys.readouterr().err.startswith("error: cannot use the Dask scheduler foo://bar: unknown address scheme 'foo'")
+    assert capsys.readouterr().err.startswith(
+        "error: cannot use the Dask scheduler foo://bar: unknown address scheme 'foo'"
+    )
     with pytest.raises(SystemExit):
-        main(["build", "--config", str(config), "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+        main(
+            ["build", "--config", str(config), "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"]
+        )
     assert "argument --scheduler: not allowed with argument --jobs" in capsys.readouterr().err

@@ -3,15 +3,20 @@
 import os
 
 from builder.core.article import Article
+from builder.core.store import decode, encode
 from builder.pipeline.partitions import ReadOutcome
 from builder.pipeline.read_cache import CHUNK, INDEX, READ_CACHE, ReadCache
-from builder.core.store import decode, encode
 from builder.pipeline.records import facts_of
 
 
 def outcome(path, text="p"):
     article = Article(os.path.basename(path), path, "عنوان", None, None, (text,))
-    return ReadOutcome(blobs=[encode(article)], facts=[facts_of(article)], digests={path: "d" * 64}, stat=((1, 2), None)), (encode(article),)
+    return ReadOutcome(
+        blobs=[encode(article)],
+        facts=[facts_of(article)],
+        digests={path: "d" * 64},
+        stat=((1, 2), None),
+    ), (encode(article),)
 
 
 def filled(paths):
@@ -32,19 +37,27 @@ def test_one_changed_file_rewrites_one_chunk(tmp_path):
     first = chunk_files(tmp_path)
     assert len(first) == 3  # 1,000 + 1,000 + 500 files
     cache = ReadCache.load(tmp_path, "code")
-    assert set(cache.entries) == set(paths) and decode(cache.entries[paths[1200]][0][0]).paragraphs == ("p",)
+    assert set(cache.entries) == set(paths) and decode(
+        cache.entries[paths[1200]][0][0]
+    ).paragraphs == ("p",)
     result, records = outcome(paths[1200], "edited")
     cache.put(paths[1200], result, records, (b"k2",))
     cache.save(tmp_path)
     second = chunk_files(tmp_path)
-    assert len(set(second) - set(first)) == 1 and len(set(first) - set(second)) == 1  # the middle chunk alone
+    assert (
+        len(set(second) - set(first)) == 1 and len(set(first) - set(second)) == 1
+    )  # the middle chunk alone
     again = ReadCache.load(tmp_path, "code")
-    assert decode(again.entries[paths[1200]][0][0]).paragraphs == ("edited",) and again.entries[paths[1200]][3] == (b"k2",)
+    assert decode(again.entries[paths[1200]][0][0]).paragraphs == ("edited",) and again.entries[
+        paths[1200]
+    ][3] == (b"k2",)
     assert set(again.entries) == set(paths)
 
 
 def test_added_and_removed_files_land_in_their_chunk(tmp_path):
-    paths = [f"/in/{n:05d}.txt" for n in range(0, 4 * CHUNK, 2)]  # even numbers: 2,000 files, 2 chunks
+    paths = [
+        f"/in/{n:05d}.txt" for n in range(0, 4 * CHUNK, 2)
+    ]  # even numbers: 2,000 files, 2 chunks
     filled(paths).save(tmp_path)
     first = chunk_files(tmp_path)
     cache = ReadCache.load(tmp_path, "code")
@@ -73,13 +86,22 @@ def test_a_rejected_file_rewrites_nothing(tmp_path):
     filled(paths).save(tmp_path)
     before = chunk_files(tmp_path)
     cache = ReadCache.load(tmp_path, "code")
-    cache.put("/in/bad.txt", ReadOutcome(rejected=[("/in/bad.txt", "no headline")], stat=((1, 2), None)), (), ())
+    cache.put(
+        "/in/bad.txt",
+        ReadOutcome(rejected=[("/in/bad.txt", "no headline")], stat=((1, 2), None)),
+        (),
+        (),
+    )
     cache.save(tmp_path)
     assert chunk_files(tmp_path) == before
     cache = ReadCache.load(tmp_path, "code")
-    cache.put(paths[5], ReadOutcome(rejected=[(paths[5], "no headline")], stat=((1, 3), None)), (), ())  # was cached: now it is not
+    cache.put(
+        paths[5], ReadOutcome(rejected=[(paths[5], "no headline")], stat=((1, 3), None)), (), ()
+    )  # was cached: now it is not
     cache.save(tmp_path)
-    assert chunk_files(tmp_path) != before and paths[5] not in ReadCache.load(tmp_path, "code").entries
+    assert (
+        chunk_files(tmp_path) != before and paths[5] not in ReadCache.load(tmp_path, "code").entries
+    )
 
 
 def test_a_cache_started_empty_writes_each_full_chunk_as_it_fills(tmp_path):
@@ -89,7 +111,9 @@ def test_a_cache_started_empty_writes_each_full_chunk_as_it_fills(tmp_path):
         result, records = outcome(path)
         cache.put(path, result, records, (b"k",))
         cache.spill(tmp_path)
-        if n == CHUNK - 1:  # the first chunk is on disk and out of memory before the next file comes
+        if (
+            n == CHUNK - 1
+        ):  # the first chunk is on disk and out of memory before the next file comes
             assert len(chunk_files(tmp_path)) == 1 and not cache.entries
     assert len(chunk_files(tmp_path)) == 2 and len(cache.entries) == CHUNK // 2
     cache.save(tmp_path)
@@ -100,8 +124,12 @@ def test_a_cache_started_empty_writes_each_full_chunk_as_it_fills(tmp_path):
     result, records = outcome(paths[1500], "edited")
     loaded.put(paths[1500], result, records, (b"k2",))
     loaded.save(tmp_path)
-    assert len(set(chunk_files(tmp_path)) - set(before)) == 1  # the spilled chunks keep their ranges
-    assert decode(ReadCache.load(tmp_path, "code").entries[paths[1500]][0][0]).paragraphs == ("edited",)
+    assert (
+        len(set(chunk_files(tmp_path)) - set(before)) == 1
+    )  # the spilled chunks keep their ranges
+    assert decode(ReadCache.load(tmp_path, "code").entries[paths[1500]][0][0]).paragraphs == (
+        "edited",
+    )
 
 
 def test_files_out_of_path_order_leave_no_cache_rather_than_a_wrong_one(tmp_path):
@@ -132,7 +160,9 @@ def test_a_loaded_cache_reads_one_chunk_at_a_time_as_the_files_are_walked(tmp_pa
 
     monkeypatch.setattr(pickle, "load", counting)
     cache = ReadCache.load(tmp_path, "code")
-    assert len(loads) == 1 + 3 and len(cache.stats) == len(paths)  # the index, then each chunk's stats
+    assert len(loads) == 1 + 3 and len(cache.stats) == len(
+        paths
+    )  # the index, then each chunk's stats
     loads.clear()
     for path in paths:
         assert decode(cache.entries[path][0][0]).source == path
@@ -150,7 +180,11 @@ def test_a_damaged_run_is_declined_and_its_entries_read(tmp_path):
     assert cache.run(0) is not None and len(cache.run(0)) == 3
     chunk = tmp_path / READ_CACHE / cache.files[0]
     data = bytearray(chunk.read_bytes())
-    for damage in (b"\x8e" + (2**63 - 1).to_bytes(8, "little"), b"\x8e" + (2**40).to_bytes(8, "little"), b"\xff" * 9):
+    for damage in (
+        b"\x8e" + (2**63 - 1).to_bytes(8, "little"),
+        b"\x8e" + (2**40).to_bytes(8, "little"),
+        b"\xff" * 9,
+    ):
         data[cache.runs[0] : cache.runs[0] + len(damage)] = damage  # the run's first bytes
         chunk.write_bytes(bytes(data))
         assert cache.run(0) is None

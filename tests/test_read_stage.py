@@ -10,18 +10,17 @@ from typing import Any
 
 from mkdocs import utils as mkdocs_utils
 
+from builder.core.settings import load_settings
+from builder.core.store import decode
 from builder.pipeline.executors import InlineExecutor
 from builder.pipeline.listing_cache import listed_key
-from builder.read.inputs import input_files, scan_inputs
 from builder.pipeline.partitions import ReadTask, read_chunk
-from builder.publish.swap import render
 from builder.pipeline.read_cache import ReadCache
 from builder.pipeline.reading import read_files
-from builder.read.inputs import read_inputs
-from builder.read.profile import load_profile
-from builder.core.store import decode
 from builder.pipeline.records import facts_of, slim
-from builder.core.settings import load_settings
+from builder.publish.swap import render
+from builder.read.inputs import input_files, read_inputs, scan_inputs
+from builder.read.profile import load_profile
 from tests.conftest import SAMPLE, make_project
 
 
@@ -33,7 +32,13 @@ class InOrder(InlineExecutor):
         self.cache = cache
         self.seen_before: list[set[str]] = []
 
-    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any], timeout: float | None = None, chunksize: int = 1) -> Iterator[Any]:
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[Any]:
         for task in iterables[0]:
             self.seen_before.append(set(self.cache.changed))
             yield fn(task)
@@ -44,33 +49,53 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     files = scan_inputs([SAMPLE]).names
     cache = ReadCache("code")
     pool = InOrder(cache)
-    reading = read_files(pool, files, cache, tmp_path / "build", str(config), None, "code", workers=1)
+    reading = read_files(
+        pool, files, cache, tmp_path / "build", str(config), None, "code", workers=1
+    )
     records = list(reading.records)
     size = len(files) // 4 + 1  # at least four chunks per worker
     chunks = [set(files[i : i + size]) for i in range(0, len(files), size)]
     assert len(chunks) >= 3 and len(pool.seen_before) == len(chunks)
-    for n in range(1, len(chunks)):  # the files of every earlier chunk were in the cache before this one ran
+    for n in range(
+        1, len(chunks)
+    ):  # the files of every earlier chunk were in the cache before this one ran
         assert set().union(*chunks[:n]) <= pool.seen_before[n]
     sources = [decode(blob).source for blob, _, _, _ in records]
     assert sources == sorted(sources, key=files.index)
-    assert [key for _, _, key, _ in records] == [listed_key(decode(blob)) for blob, _, _, _ in records] and reading.stale == len(files)
-    assert [facts for _, facts, _, _ in records] == [facts_of(decode(blob)) for blob, _, _, _ in records]
+    assert [key for _, _, key, _ in records] == [
+        listed_key(decode(blob)) for blob, _, _, _ in records
+    ] and reading.stale == len(files)
+    assert [facts for _, facts, _, _ in records] == [
+        facts_of(decode(blob)) for blob, _, _, _ in records
+    ]
     assert all(len(digest) == 64 for _, _, _, digest in records)
-    again = read_files(InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1)  # all from the cache now
+    again = read_files(
+        InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1
+    )  # all from the cache now
     assert again.stale == 0 and list(again.records) == records
 
 
 def test_a_chunk_s_answers_carry_each_record_slim_and_encoded(tmp_path: Path) -> None:
     config = make_project(tmp_path, SAMPLE)
     paths = tuple(map(str, input_files([SAMPLE])))
-    answers = pickle.loads(pickle.dumps(read_chunk(ReadTask(str(config), None, paths, "code"))))  # as a worker's answer arrives
+    answers = pickle.loads(
+        pickle.dumps(read_chunk(ReadTask(str(config), None, paths, "code")))
+    )  # as a worker's answer arrives
     profile = load_profile()
     for path, outcome in answers.items():
-        expected = [slim(r.article) for r in read_inputs(Path(path), profile, load_settings(config)[0].limits) if r.article]
+        expected = [
+            slim(r.article)
+            for r in read_inputs(Path(path), profile, load_settings(config)[0].limits)
+            if r.article
+        ]
         assert [decode(blob) for blob in outcome.blobs] == expected
-        assert outcome.keys == [listed_key(a) for a in expected] and list(outcome.digests) == [a.source for a in expected]
+        assert outcome.keys == [listed_key(a) for a in expected] and list(outcome.digests) == [
+            a.source for a in expected
+        ]
         assert outcome.facts == [facts_of(a) for a in expected]
-        assert outcome.photos == tuple(a.image.url for a in expected if a.image and a.image.url and "://" not in a.image.url)
+        assert outcome.photos == tuple(
+            a.image.url for a in expected if a.image and a.image.url and "://" not in a.image.url
+        )
     assert any(outcome.photos for outcome in answers.values())  # the sample has local photos
 
 

@@ -38,13 +38,55 @@ def test_seed(profile):
 @pytest.mark.parametrize(
     "name, deck, headline, caption, credit, paragraphs",
     [
-        ("no_deck", None, "الحكومة تقر موازنة العام الجديد بعجز أقل من المتوقع", "وزير المالية خلال المؤتمر الصحافي", "كونا", 2),
+        (
+            "no_deck",
+            None,
+            "الحكومة تقر موازنة العام الجديد بعجز أقل من المتوقع",
+            "وزير المالية خلال المؤتمر الصحافي",
+            "كونا",
+            2,
+        ),
         ("no_photo", None, "ارتفاع درجات الحرارة يدفع إلى تعديل ساعات العمل", None, None, 2),
-        ("caption_without_credit", None, "افتتاح جسر جديد يربط ضفتي الخليج", "الجسر الجديد عند الافتتاح", None, 1),
-        ("caption_once", "موجز الأخبار", "الأمطار تغمر شوارع المدينة", "سيارات عالقة في أحد الشوارع", "فرانس برس", 2),
-        ("headline_only_no_chrome", None, "انطلاق بطولة الشطرنج العربية بمشاركة 120 لاعباً", None, None, 2),
-        ("deck_no_chrome", "الإقبال فاق التوقعات في اليوم الأول", "مهرجان التمور يستقطب آلاف الزوار", None, None, 2),
-        ("unknown_credit", None, "تكريم الفائزين بجائزة الإبداع", "الفائزون على المسرح", "مكتب الإعلام", 1),
+        (
+            "caption_without_credit",
+            None,
+            "افتتاح جسر جديد يربط ضفتي الخليج",
+            "الجسر الجديد عند الافتتاح",
+            None,
+            1,
+        ),
+        (
+            "caption_once",
+            "موجز الأخبار",
+            "الأمطار تغمر شوارع المدينة",
+            "سيارات عالقة في أحد الشوارع",
+            "فرانس برس",
+            2,
+        ),
+        (
+            "headline_only_no_chrome",
+            None,
+            "انطلاق بطولة الشطرنج العربية بمشاركة 120 لاعباً",
+            None,
+            None,
+            2,
+        ),
+        (
+            "deck_no_chrome",
+            "الإقبال فاق التوقعات في اليوم الأول",
+            "مهرجان التمور يستقطب آلاف الزوار",
+            None,
+            None,
+            2,
+        ),
+        (
+            "unknown_credit",
+            None,
+            "تكريم الفائزين بجائزة الإبداع",
+            "الفائزون على المسرح",
+            "مكتب الإعلام",
+            1,
+        ),
         ("stray_whitespace", None, "عنوان مع مسافات زائدة", None, None, 2),
     ],
 )
@@ -80,15 +122,22 @@ def test_unknown_credit_is_kept_and_reported(profile):
 def test_rejections_name_the_file_and_the_reason(profile, name, reason):
     result = read_article(RAW / f"{name}.txt", profile)
     assert not result.ok
-    assert result.source == str(RAW / f"{name}.txt") and result.error.startswith(reason)  # the file once: as the source
+    assert result.source == str(RAW / f"{name}.txt") and result.error.startswith(
+        reason
+    )  # the file once: as the source
 
 
 def test_a_file_with_no_blank_line_is_told_what_is_missing(tmp_path, profile):
     path = tmp_path / "001_x.txt"
     path.write_text("عنوان الخبر\nالفقرة الأولى من الخبر.\nالفقرة الثانية.\n", encoding="utf-8")
     result = read_article(path, profile)
-    assert result.error == "no body paragraphs after the headline (the file has no blank line, and blank lines are what part the headline from the body)"
-    assert read_article(RAW / "no_body.txt", profile).error == "no body paragraphs after the headline"  # blank lines there: no hint
+    assert (
+        result.error
+        == "no body paragraphs after the headline (the file has no blank line, and blank lines are what part the headline from the body)"
+    )
+    assert (
+        read_article(RAW / "no_body.txt", profile).error == "no body paragraphs after the headline"
+    )  # blank lines there: no hint
 
 
 def test_binary_file_is_rejected(tmp_path, profile):
@@ -106,12 +155,18 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
     results = list(read_all(input_files([tmp_path]), profile))
     assert [r.ok for r in results] == [True, False, False, True]
     assert results[1].source.endswith("002_empty.txt") and results[1].error == "empty file"
-    assert results[2].source.endswith("003_binary.txt") and results[2].error.startswith("binary data")
+    assert results[2].source.endswith("003_binary.txt") and results[2].error.startswith(
+        "binary data"
+    )
 
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("000_55425f2f31b4ad18.txt", "55425f2f31b4ad18"), ("story.txt", "story"), ("2021_11_24_abc.txt", "11_24_abc")],
+    [
+        ("000_55425f2f31b4ad18.txt", "55425f2f31b4ad18"),
+        ("story.txt", "story"),
+        ("2021_11_24_abc.txt", "11_24_abc"),
+    ],
 )
 def test_article_id_from_file_name(name, expected):
     assert article_id(name) == expected
@@ -128,9 +183,17 @@ def test_an_arabic_file_name_says_what_an_id_takes_and_how_to_fix_it(tmp_path, p
     shutil.copy(RAW / "no_deck.txt", path)
     result = read_article(path, profile)
     assert not result.ok
-    assert "'خبر' has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'" in result.error
-    assert "rename the file (e.g. 000_article-1.txt)" in result.error and "'slug' in its .toml sidecar" in result.error
-    with pytest.raises(ParseError, match=r"rename the file \(e.g. 000_article-1.html\)$"):  # a page has no sidecar
+    assert (
+        "'خبر' has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'"
+        in result.error
+    )
+    assert (
+        "rename the file (e.g. 000_article-1.txt)" in result.error
+        and "'slug' in its .toml sidecar" in result.error
+    )
+    with pytest.raises(
+        ParseError, match=r"rename the file \(e.g. 000_article-1.html\)$"
+    ):  # a page has no sidecar
         article_id("000_خبر.html")
     with pytest.raises(ParseError, match="must start with an ASCII letter or digit"):
         article_id("000_-x.txt")
@@ -145,7 +208,9 @@ def test_reserved_ids_are_refused(name):
 def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile):
     long_paragraph = "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة (رويترز)"
     path = tmp_path / "000_x.txt"
-    path.write_text(f"محادثات صريحة بين الجانبين\n\n{long_paragraph}\n\nفقرة ثانية.\n", encoding="utf-8")
+    path.write_text(
+        f"محادثات صريحة بين الجانبين\n\n{long_paragraph}\n\nفقرة ثانية.\n", encoding="utf-8"
+    )
     a = read_article(path, profile).article
     assert a.image is None and a.paragraphs[0] == long_paragraph
 
@@ -155,17 +220,29 @@ def test_body_text_right_after_the_buttons_is_kept_and_reported(tmp_path, profil
     them are the body's start, not more caption (they were dropped, with only a caption warning)."""
     path = tmp_path / "300_x.txt"
     caption = "زوار يتجولون بين أجنحة المعرض (رويترز)"
-    first, second, third = "افتُتحت، أمس، الدورة الجديدة لمعرض الكتاب.", "وقال رئيس اللجنة المنظمة إن الدورة أكبر.", "وأشار ناشرون إلى تزايد الطلب."
-    path.write_text(f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n{first}\n{second}\n\n{third}\n", encoding="utf-8")
+    first, second, third = (
+        "افتُتحت، أمس، الدورة الجديدة لمعرض الكتاب.",
+        "وقال رئيس اللجنة المنظمة إن الدورة أكبر.",
+        "وأشار ناشرون إلى تزايد الطلب.",
+    )
+    path.write_text(
+        f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n{first}\n{second}\n\n{third}\n",
+        encoding="utf-8",
+    )
     result = read_article(path, profile)
     assert result.article is not None and result.article.paragraphs == (first, second, third)
     assert result.article.image is not None and result.article.image.credit == "رويترز"
-    assert any("2 line(s) after the font-size buttons" in w for w in result.warnings), result.warnings
+    assert any("2 line(s) after the font-size buttons" in w for w in result.warnings), (
+        result.warnings
+    )
 
 
 def test_dropped_caption_lines_are_named(tmp_path, profile):
     path = tmp_path / "301_x.txt"
-    path.write_text("افتتاح معرض الكتاب\n\nزوار في المعرض (رويترز)\nسطر آخر\nتصغير\nتكبير\n\nفقرة.\n", encoding="utf-8")
+    path.write_text(
+        "افتتاح معرض الكتاب\n\nزوار في المعرض (رويترز)\nسطر آخر\nتصغير\nتكبير\n\nفقرة.\n",
+        encoding="utf-8",
+    )
     result = read_article(path, profile)
     assert result.article is not None and result.article.paragraphs == ("فقرة.",)
     assert any("dropped ['سطر آخر']" in w for w in result.warnings), result.warnings
@@ -186,7 +263,10 @@ def test_lone_surrogates_are_dropped():
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ('name = "x"\nchrome_line = ["شارك على فيسبوك"]\n', "unknown key(s) 'chrome_line'; a profile has chrome_lines, credits,"),
+        (
+            'name = "x"\nchrome_line = ["شارك على فيسبوك"]\n',
+            "unknown key(s) 'chrome_line'; a profile has chrome_lines, credits,",
+        ),
         ("name = 5\n", "'name' must be a string"),
         ('chrome_lines = "طباعة"\n', "'chrome_lines' must be a list of non-empty strings"),
     ],
@@ -214,7 +294,10 @@ def test_parse_reads_with_the_profile_the_config_names_as_build_does(tmp_path, c
     raw.parent.mkdir()
     raw.write_text(f"عنوان الخبر\n\nتصغير\nتكبير\n\nفقرة أولى.\n\n{chrome}\n", encoding="utf-8")
     mine = tmp_path / "my-site.toml"
-    mine.write_text(f'name = "موقعي"\nfont_size_buttons = ["تصغير", "تكبير"]\nchrome_lines = ["{chrome}"]\n', encoding="utf-8")
+    mine.write_text(
+        f'name = "موقعي"\nfont_size_buttons = ["تصغير", "تكبير"]\nchrome_lines = ["{chrome}"]\n',
+        encoding="utf-8",
+    )
     config = make_project(tmp_path / "project", raw.parent, profile=str(mine))
     assert main(["parse", str(raw), "--config", str(config)]) == 0
     assert "(1 paragraphs)" in capsys.readouterr().out
@@ -224,11 +307,19 @@ def test_parse_reads_with_the_profile_the_config_names_as_build_does(tmp_path, c
     monkeypatch.chdir(tmp_path)  # no mkdocs.yml here: the built-in profile, which keeps the line
     assert main(["parse", str(raw)]) == 0
     assert "(2 paragraphs)" in capsys.readouterr().out
-    other = tmp_path / "other-site"  # another MkDocs site's mkdocs.yml: noted, and the built-in profile
+    other = (
+        tmp_path / "other-site"
+    )  # another MkDocs site's mkdocs.yml: noted, and the built-in profile
     other.mkdir()
-    (other / "mkdocs.yml").write_text("site_name: x\nsite_url: https://x.example/\n", encoding="utf-8")
+    (other / "mkdocs.yml").write_text(
+        "site_name: x\nsite_url: https://x.example/\n", encoding="utf-8"
+    )
     monkeypatch.chdir(other)
     assert main(["parse", str(raw)]) == 0
     said = capsys.readouterr()
-    assert "(2 paragraphs)" in said.out and "note: not reading with mkdocs.yml's profile (" in said.err
-    assert main(["parse", str(raw), "--config", "mkdocs.yml"]) == 2  # asked for by name: its error stands
+    assert (
+        "(2 paragraphs)" in said.out and "note: not reading with mkdocs.yml's profile (" in said.err
+    )
+    assert (
+        main(["parse", str(raw), "--config", "mkdocs.yml"]) == 2
+    )  # asked for by name: its error stands

@@ -5,31 +5,44 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from builder.core import store as record_store
 from builder.core.article import Article, Author, Image
-from builder.render.pages import sort_newest_first
-from builder.pipeline.records import microseconds
 from builder.core.store import Brief, Picked, RecordWriter, brief, briefs, decode, encode, names_of
+from builder.pipeline.records import microseconds
+from builder.render.pages import sort_newest_first
 
 
 def full_article() -> Article:
     """An article with every field away from its default."""
     return Article(
-        "id-1", "in/a.txt", "عنوان <b>{{x}}</b>", "موجز", Image("تعليق", "وكالة", "p.jpg", "بديل", 800, 600, True), ("فقرة", "ثانية"),
-        dateline="الرباط", published=datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=3))),
-        modified=datetime(2024, 3, 1, tzinfo=timezone.utc), authors=(Author("م", "https://x.example/م", "Organization"),),
-        section="سياسة", tags=("أ", "ب"), slug="slug-1",
+        "id-1",
+        "in/a.txt",
+        "عنوان <b>{{x}}</b>",
+        "موجز",
+        Image("تعليق", "وكالة", "p.jpg", "بديل", 800, 600, True),
+        ("فقرة", "ثانية"),
+        dateline="الرباط",
+        published=datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=3))),
+        modified=datetime(2024, 3, 1, tzinfo=UTC),
+        authors=(Author("م", "https://x.example/م", "Organization"),),
+        section="سياسة",
+        tags=("أ", "ب"),
+        slug="slug-1",
     )
 
 
 def test_every_field_survives_the_round_trip():
     article = full_article()
     defaults = Article("", "", "", None, None, ())
-    untouched = [f.name for f in dataclasses.fields(Article) if getattr(article, f.name) == getattr(defaults, f.name)]
+    untouched = [
+        f.name
+        for f in dataclasses.fields(Article)
+        if getattr(article, f.name) == getattr(defaults, f.name)
+    ]
     assert untouched == [], f"give {untouched} a value here, so the codec is shown to carry them"
     back = decode(encode(article))
     assert back == article
@@ -39,7 +52,7 @@ def test_every_field_survives_the_round_trip():
 def articles(n: int, seed: int = 1) -> list[Article]:
     """Dated and undated articles with ties in time, offsets that differ, bodies of any size."""
     rng = random.Random(seed)
-    base = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2020, 1, 1, tzinfo=UTC)
     made = []
     for i in range(n):
         published = None
@@ -47,7 +60,18 @@ def articles(n: int, seed: int = 1) -> list[Article]:
             moment = base + timedelta(minutes=rng.randrange(50))  # many share a minute
             published = moment.astimezone(timezone(timedelta(hours=rng.choice([-5, 0, 3]))))
         body = ("نص " * rng.choice([1, 10, 400_000]),)  # one record larger than a read block
-        made.append(Article(f"{rng.randrange(10**6):06d}-{i}", f"in/{i:05d}.txt", f"h{i}", None, None, body, published=published, slug=f"s{i}" if i % 3 else None))
+        made.append(
+            Article(
+                f"{rng.randrange(10**6):06d}-{i}",
+                f"in/{i:05d}.txt",
+                f"h{i}",
+                None,
+                None,
+                body,
+                published=published,
+                slug=f"s{i}" if i % 3 else None,
+            )
+        )
     return made
 
 
@@ -55,7 +79,12 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
     read = articles(300)
     writer = RecordWriter(tmp_path)
     for n, a in enumerate(read):
-        assert writer.append(encode(a), microseconds(a.published) if a.published else None, a.id, brief(a)) == n
+        assert (
+            writer.append(
+                encode(a), microseconds(a.published) if a.published else None, a.id, brief(a)
+            )
+            == n
+        )
     assert writer.source(7) == read[7].source
     records = writer.finish()
     try:
@@ -66,17 +95,28 @@ def test_records_come_back_newest_first_and_in_read_order(tmp_path):
         assert [read[n] for n in records.arrival] == list(expected)
         assert sort_newest_first(records) is records  # stored in that order: not sorted again
         picked = Picked(records, [5, 2, 9])
-        assert list(picked) == [expected[5], expected[2], expected[9]] and picked[1:] == [expected[2], expected[9]]
-        assert list(records.names()) == [names_of(a) for a in expected] and list(picked.names()) == [names_of(a) for a in picked]
+        assert list(picked) == [expected[5], expected[2], expected[9]] and picked[1:] == [
+            expected[2],
+            expected[9],
+        ]
+        assert list(records.names()) == [names_of(a) for a in expected] and list(
+            picked.names()
+        ) == [names_of(a) for a in picked]
         assert list(Picked(read, [3, 1]).names()) == [names_of(read[3]), names_of(read[1])]
-        assert list(records.briefs()) == [Brief(*names_of(a), a.section, a.tags, a.published, a.modified) for a in expected]
-        assert [b.published and b.published.isoformat() for b in records.briefs()] == [a.published and a.published.isoformat() for a in expected]  # each date with its own offset (sitemaps show it)
+        assert list(records.briefs()) == [
+            Brief(*names_of(a), a.section, a.tags, a.published, a.modified) for a in expected
+        ]
+        assert [b.published and b.published.isoformat() for b in records.briefs()] == [
+            a.published and a.published.isoformat() for a in expected
+        ]  # each date with its own offset (sitemaps show it)
         assert list(briefs(read)) == read  # articles as they are
         with pytest.raises(IndexError):
             records[300]
     finally:
         records.close()
-    assert not records.path.exists() and list((tmp_path / "records").iterdir()) == []  # the names' file too
+    assert (
+        not records.path.exists() and list((tmp_path / "records").iterdir()) == []
+    )  # the names' file too
 
 
 def test_a_block_boundary_splits_no_record(tmp_path, monkeypatch):

@@ -17,7 +17,13 @@ from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "builder", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_duplicate_ids_and_slugs_are_reported_never_overwritten(tmp_path):
@@ -26,25 +32,36 @@ def test_duplicate_ids_and_slugs_are_reported_never_overwritten(tmp_path):
     sub = corpus / "later"
     sub.mkdir()
     shutil.copy(SAMPLE / "002_7c1d2e9f40ab8835.txt", sub / "999_7c1d2e9f40ab8835.txt")  # same id
-    (sub / "998_other.txt").write_text("خبر آخر تماماً\n\nتصغير\nتكبير\n\nنص مختلف.\n", encoding="utf-8")
+    (sub / "998_other.txt").write_text(
+        "خبر آخر تماماً\n\nتصغير\nتكبير\n\nنص مختلف.\n", encoding="utf-8"
+    )
     (sub / "998_other.toml").write_text('slug = "oil-prices-jump"\n', encoding="utf-8")  # same slug
     report = build(make_project(tmp_path, corpus))
     reasons = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
     assert "duplicate article id '7c1d2e9f40ab8835'" in reasons["999_7c1d2e9f40ab8835.txt"]
     assert "URL slug 'oil-prices-jump' already used by" in reasons["998_other.txt"]
-    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "site" / "articles" / "oil-prices-jump" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert "أسعار النفط تقفز" in page and "خبر آخر" not in page
 
 
 def test_oversized_files_and_absurd_lines_are_refused(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)
-    (corpus / "050_big.txt").write_text("عنوان\n\nتصغير\nتكبير\n\n" + "فقرة طويلة.\n\n" * 5000, encoding="utf-8")
-    (corpus / "051_line.txt").write_text("عنوان\n\nتصغير\nتكبير\n\n" + "كلمة " * 3000 + "\n", encoding="utf-8")
+    (corpus / "050_big.txt").write_text(
+        "عنوان\n\nتصغير\nتكبير\n\n" + "فقرة طويلة.\n\n" * 5000, encoding="utf-8"
+    )
+    (corpus / "051_line.txt").write_text(
+        "عنوان\n\nتصغير\nتكبير\n\n" + "كلمة " * 3000 + "\n", encoding="utf-8"
+    )
     report = build(make_project(tmp_path, corpus, max_file_bytes=100_000, max_line_chars=10_000))
     reasons = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
     assert "over the limit of 100,000 (max_file_bytes)" in reasons["050_big.txt"]
-    assert "a line of 14,999 characters, over the limit of 10,000 (max_line_chars)" in reasons["051_line.txt"]
+    assert (
+        "a line of 14,999 characters, over the limit of 10,000 (max_line_chars)"
+        in reasons["051_line.txt"]
+    )
     assert len(report.built) == SAMPLE_ARTICLES
 
 
@@ -60,7 +77,9 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
     (corpus / "002_bad-date.toml").write_text('published = "2024-01-01"\n', encoding="utf-8")
     (corpus / "003_empty.txt").write_bytes(b"")
     (corpus / "004_line.txt").write_text(GOOD + "كلمة " * 40 + "\n", encoding="utf-8")
-    (corpus / "005_page.html").write_text("<html><body><h1>عنوان</h1></body></html>", encoding="utf-8")
+    (corpus / "005_page.html").write_text(
+        "<html><body><h1>عنوان</h1></body></html>", encoding="utf-8"
+    )
     (corpus / "006_gone.txt").symlink_to(tmp_path / "nowhere.txt")
     (corpus / "records.jsonl").write_text('{"title": "عنوان"}\n{broken\n', encoding="utf-8")
     out = io.StringIO()
@@ -75,7 +94,10 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
         "records.jsonl:2": "not valid JSON: Expecting property name enclosed in double quotes (column 2)",
     }
     assert main(["parse", str(corpus)]) == 0
-    for printed, count in ((out.getvalue(), 7), (capsys.readouterr().out, 6)):  # parse has the default line limit
+    for printed, count in (
+        (out.getvalue(), 7),
+        (capsys.readouterr().out, 6),
+    ):  # parse has the default line limit
         lines = [line for line in printed.splitlines() if line.lstrip().startswith("rejected ")]
         assert len(lines) == count
         for line in lines:
@@ -88,15 +110,28 @@ def test_a_rejected_article_has_no_warnings_printed(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "later").mkdir(parents=True)
     (corpus / "001_good.txt").write_text(GOOD, encoding="utf-8")
-    (corpus / "001_good.toml").write_text('published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n', encoding="utf-8")
+    (corpus / "001_good.toml").write_text(
+        'published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n',
+        encoding="utf-8",
+    )
     (corpus / "002_future.txt").write_text(GOOD, encoding="utf-8")
-    (corpus / "002_future.toml").write_text("published = 2099-01-01T10:00:00+03:00\n", encoding="utf-8")  # no author, no section
-    (corpus / "later" / "003_good.txt").write_text(GOOD, encoding="utf-8")  # the id 'good' again, with no metadata
+    (corpus / "002_future.toml").write_text(
+        "published = 2099-01-01T10:00:00+03:00\n", encoding="utf-8"
+    )  # no author, no section
+    (corpus / "later" / "003_good.txt").write_text(
+        GOOD, encoding="utf-8"
+    )  # the id 'good' again, with no metadata
     out = io.StringIO()
     report = build(make_project(tmp_path, corpus), out=out)
-    assert [Path(s).name for s, _ in report.rejected] == ["003_good.txt"] and [Path(s).name for s, _ in report.held] == ["002_future.txt"]
+    assert [Path(s).name for s, _ in report.rejected] == ["003_good.txt"] and [
+        Path(s).name for s, _ in report.held
+    ] == ["002_future.txt"]
     assert report.warnings == [] and "  warning " not in out.getvalue()
-    assert "  rejected " in out.getvalue() and "  held back " in out.getvalue() and ", held back 1, in " in out.getvalue()
+    assert (
+        "  rejected " in out.getvalue()
+        and "  held back " in out.getvalue()
+        and ", held back 1, in " in out.getvalue()
+    )
 
 
 def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
@@ -105,27 +140,48 @@ def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     (empty / "sub" / "notes.md").write_text("ليس خبراً\n", encoding="utf-8")
     assert main(["parse", str(empty)]) == 1
     err = capsys.readouterr().err
-    assert f"no input files in {empty} (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)" in err
+    assert (
+        f"no input files in {empty} (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)"
+        in err
+    )
     out = io.StringIO()
-    report = build(make_project(tmp_path / "project", empty), out=out)  # build says the same, not only "no article could be built"
+    report = build(
+        make_project(tmp_path / "project", empty), out=out
+    )  # build says the same, not only "no article could be built"
     assert not report.published
-    assert f"site NOT published (the previous site, if any, is unchanged): no input files in {empty} (the readers take" in out.getvalue()
+    assert (
+        f"site NOT published (the previous site, if any, is unchanged): no input files in {empty} (the readers take"
+        in out.getvalue()
+    )
 
 
 def test_a_sidecar_left_without_its_article_is_warned_about(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     (corpus / "old").mkdir(parents=True)
     (corpus / "001_good.txt").write_text(GOOD, encoding="utf-8")
-    (corpus / "001_good.toml").write_text('published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n', encoding="utf-8")
-    (corpus / "002_gone.toml").write_text('section = "محليات"\n', encoding="utf-8")  # its .txt was deleted
+    (corpus / "001_good.toml").write_text(
+        'published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n',
+        encoding="utf-8",
+    )
+    (corpus / "002_gone.toml").write_text(
+        'section = "محليات"\n', encoding="utf-8"
+    )  # its .txt was deleted
     (corpus / "old" / "003_moved.toml").write_text('section = "محليات"\n', encoding="utf-8")
-    (corpus / "old" / "004_upper.TXT").write_text(GOOD, encoding="utf-8")  # read, with 004_upper.toml beside it
+    (corpus / "old" / "004_upper.TXT").write_text(
+        GOOD, encoding="utf-8"
+    )  # read, with 004_upper.toml beside it
     (corpus / "old" / "004_upper.toml").write_text('section = "محليات"\n', encoding="utf-8")
     out = io.StringIO()
     report = build(make_project(tmp_path, corpus), out=out)
     assert report.published and report.rejected == []
-    orphans = [(corpus / "002_gone.toml", "002_gone"), (corpus / "old" / "003_moved.toml", "003_moved")]
-    expected = [f"warning {path}: sidecar with no article file beside it (no {stem}.txt): ignored" for path, stem in orphans]
+    orphans = [
+        (corpus / "002_gone.toml", "002_gone"),
+        (corpus / "old" / "003_moved.toml", "003_moved"),
+    ]
+    expected = [
+        f"warning {path}: sidecar with no article file beside it (no {stem}.txt): ignored"
+        for path, stem in orphans
+    ]
     assert [line.strip() for line in out.getvalue().splitlines() if ".toml:" in line] == expected
     assert main(["parse", str(corpus)]) == 0
     assert [line for line in capsys.readouterr().out.splitlines() if ".toml:" in line] == expected
@@ -140,10 +196,21 @@ def test_build_report_and_strict(tmp_path):
     done = cli("build", "--config", config, "--report", report_path)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["published"] is True and report["built"] == SAMPLE_ARTICLES and report["rejected"] == 1
+    assert (
+        report["published"] is True
+        and report["built"] == SAMPLE_ARTICLES
+        and report["rejected"] == 1
+    )
     by_name = {i["source"].rsplit("/", 1)[-1]: i for i in report["inputs"]}
-    assert by_name["060_empty.txt"] == {"source": str(corpus / "060_empty.txt"), "status": "rejected", "reason": "empty file"}
-    assert by_name["001_a3f09c2e7b14d6e1.txt"]["status"] == "built" and by_name["001_a3f09c2e7b14d6e1.txt"]["url"] == "articles/oil-prices-jump/"
+    assert by_name["060_empty.txt"] == {
+        "source": str(corpus / "060_empty.txt"),
+        "status": "rejected",
+        "reason": "empty file",
+    }
+    assert (
+        by_name["001_a3f09c2e7b14d6e1.txt"]["status"] == "built"
+        and by_name["001_a3f09c2e7b14d6e1.txt"]["url"] == "articles/oil-prices-jump/"
+    )
     strict = cli("build", "--config", config, "--report", report_path, "--strict")
     assert strict.returncode == 1
 
@@ -167,9 +234,15 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
     shutil.copytree(SAMPLE, corpus)
     Image.new("RGB", (100, 100), (200, 30, 30)).save(corpus / "images" / "tiny.png")
     (corpus / "images" / "bad.jpg").write_text("not an image\n", encoding="utf-8")
-    for name, photo in (("005_4d8a0f6c2e9b1357.toml", "tiny.png"), ("004_e92f4b7a1c3d5068.toml", "bad.jpg")):  # 005: the newest, the lead story
+    for name, photo in (
+        ("005_4d8a0f6c2e9b1357.toml", "tiny.png"),
+        ("004_e92f4b7a1c3d5068.toml", "bad.jpg"),
+    ):  # 005: the newest, the lead story
         sidecar = corpus / name
-        sidecar.write_text(f'image = "images/{photo}"\nimage_alt = "صورة"\n' + sidecar.read_text(encoding="utf-8"), encoding="utf-8")
+        sidecar.write_text(
+            f'image = "images/{photo}"\nimage_alt = "صورة"\n' + sidecar.read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
     report = build(make_project(tmp_path, corpus))
     assert report.published and not report.errors and len(report.built) == SAMPLE_ARTICLES
     warned = {s.rsplit("/", 1)[-1]: w for s, w in report.warnings if w.startswith("photo ")}
@@ -180,18 +253,37 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
     site = tmp_path / "site"
     for slug in ("flu-vaccination-campaign", "small-business-ai-study"):
         page = (site / "articles" / slug / "index.html").read_text(encoding="utf-8")
-        graph = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])["@graph"]
+        graph = json.loads(
+            page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+        )["@graph"]
         assert any(n.get("@type") == "ImageObject" and "/share-" in n.get("url", "") for n in graph)
-    assert not [p for p in site.rglob("*.html") if "tiny.png" in (text := p.read_text(encoding="utf-8")) or "bad.jpg" in text]
+    assert not [
+        p
+        for p in site.rglob("*.html")
+        if "tiny.png" in (text := p.read_text(encoding="utf-8")) or "bad.jpg" in text
+    ]
     assert not list(site.rglob("tiny.png")) and not list(site.rglob("bad.jpg"))
 
 
-@pytest.mark.parametrize(("option", "value"), [("per_page", 0), ("per_page", -3), ("max_pages", 0), ("search_chunk", 0), ("partition_size", 0), ("max_file_bytes", 0), ("max_line_chars", -1)])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("per_page", 0),
+        ("per_page", -3),
+        ("max_pages", 0),
+        ("search_chunk", 0),
+        ("partition_size", 0),
+        ("max_file_bytes", 0),
+        ("max_line_chars", -1),
+    ],
+)
 def test_a_count_setting_below_one_is_refused(tmp_path, option, value):
     """per_page: 0 used to build one article a page, and max_pages: 0 was quietly made 1."""
     from builder.core.settings import SettingsError, load_settings
 
-    with pytest.raises(SettingsError, match=f"{option}.*must be a whole number of at least 1, not {value}"):
+    with pytest.raises(
+        SettingsError, match=f"{option}.*must be a whole number of at least 1, not {value}"
+    ):
         load_settings(make_project(tmp_path, SAMPLE, **{option: value}))
 
 
@@ -201,7 +293,10 @@ def test_a_bad_now_says_what_is_wanted(capsys, command, value):
     with pytest.raises(SystemExit) as stopped:
         main([command, "--now", value])
     assert stopped.value.code == 2
-    assert f"argument --now: {value!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)" in capsys.readouterr().err
+    assert (
+        f"argument --now: {value!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)"
+        in capsys.readouterr().err
+    )
 
 
 def test_jobs_below_one_is_refused(tmp_path):
@@ -226,17 +321,34 @@ def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, pr
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     meta = 'section = "اقتصاد"\npublished = 2024-05-01T10:00:00+03:00\n'
-    for stem, data in (("001_bom", codecs.BOM_UTF8 + meta.encode()), ("002_utf16", meta.encode("utf-16")), ("003_cp1256", meta.encode("cp1256"))):
+    for stem, data in (
+        ("001_bom", codecs.BOM_UTF8 + meta.encode()),
+        ("002_utf16", meta.encode("utf-16")),
+        ("003_cp1256", meta.encode("cp1256")),
+    ):
         (corpus / f"{stem}.txt").write_text(GOOD, encoding="utf-8")
         (corpus / f"{stem}.toml").write_bytes(data)
     (corpus / "004_upper.txt").write_text(GOOD, encoding="utf-8")
     (corpus / "004_upper.TOML").write_text(meta, encoding="utf-8")
     (corpus / "005_damaged.txt").write_text(GOOD, encoding="utf-8")
-    (corpus / "005_damaged.toml").write_bytes(meta.encode()[:12] + meta.encode()[13:])  # a letter of the section cut
+    (corpus / "005_damaged.toml").write_bytes(
+        meta.encode()[:12] + meta.encode()[13:]
+    )  # a letter of the section cut
     inputs = scan_inputs([corpus])
     results = {Path(r.source).stem: r for r in read_all(inputs.files, profile)}
-    assert results["005_damaged"].error == "005_damaged.toml: not valid TOML: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
+    assert (
+        results["005_damaged"].error
+        == "005_damaged.toml: not valid TOML: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
+    )
     for stem in ("001_bom", "002_utf16", "003_cp1256"):
-        assert results[stem].ok and results[stem].article.section == "اقتصاد", (stem, results[stem].error)
+        assert results[stem].ok and results[stem].article.section == "اقتصاد", (
+            stem,
+            results[stem].error,
+        )
     assert results["004_upper"].article.section is None
-    assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [("004_upper.TOML", "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_upper.toml)")]
+    assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [
+        (
+            "004_upper.TOML",
+            "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_upper.toml)",
+        )
+    ]

@@ -36,14 +36,17 @@ def fragments(site: Path) -> list[dict]:
     found = []
     for path in sorted((bundle(site) / "fragment").iterdir()):
         data = gzip.decompress(path.read_bytes())
-        found.append(json.loads(data[data.index(b"{"):]))
+        found.append(json.loads(data[data.index(b"{") :]))
     return found
 
 
 def results(page) -> list[str]:
     page.wait_for_function(DONE)
     assert page.evaluate("document.getElementById('search').dataset.state") == "done"
-    return [href.rstrip("/").rsplit("/", 1)[-1] for href in page.locator(".search-result h2 a").evaluate_all("as => as.map(a => a.href)")]
+    return [
+        href.rstrip("/").rsplit("/", 1)[-1]
+        for href in page.locator(".search-result h2 a").evaluate_all("as => as.map(a => a.href)")
+    ]
 
 
 def submit(page, query: str) -> list[str]:
@@ -73,15 +76,29 @@ def test_index_holds_folded_text_and_original_metadata(sample_build):
     records = {r["url"]: r for r in fragments(site)}
     assert sorted(records) == sorted(f"/articles/{p.name}/" for p in (site / "articles").iterdir())
     morocco = records["/articles/morocco-israel-security-agreement/"]
-    assert morocco["meta"]["title"] == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    assert (
+        morocco["meta"]["title"]
+        == "المغرب وإسرائيل يوقعان اتفاقاً أمنياً «غير مسبوق» لمواجهة التحديات"
+    )
     assert morocco["meta"]["deck"] == "يتيح للرباط اقتناء معدات أمنية عالية التكنولوجيا بسهولة"
     assert morocco["meta"]["date"] == "24 نوفمبر 2021، 9:40 م"
     content = morocco["content"]
-    assert content.startswith("يتيح للرباط اقتناء معدات امنيه عاليه التكنولوجيا بسهوله. المغرب واسرائيل يوقعان اتفاقا امنيا «غير مسبوق» لمواجهه التحديات. ")
+    assert content.startswith(
+        "يتيح للرباط اقتناء معدات امنيه عاليه التكنولوجيا بسهوله. المغرب واسرائيل يوقعان اتفاقا امنيا «غير مسبوق» لمواجهه التحديات. "
+    )
     assert content.endswith("كما التقي غانتس، مساء، وزير الخارجيه المغربي ناصر بوريطه.")
     assert "إ" not in content and "ة" not in content and "ً" not in content
     # chrome is not indexed: section kicker, byline, dates, caption, tags, masthead, footer
-    for chrome in ("سياسة", "سياسه", "بقلم", "نشر في", "رويترز", "اتفاقيات امنيه", "عن الموقع", "أخبار المثال"):
+    for chrome in (
+        "سياسة",
+        "سياسه",
+        "بقلم",
+        "نشر في",
+        "رويترز",
+        "اتفاقيات امنيه",
+        "عن الموقع",
+        "أخبار المثال",
+    ):
         assert chrome not in content, chrome
 
 
@@ -96,8 +113,14 @@ def test_search_page_finds_an_arabic_query(browser, server, width):  # noqa: F81
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "ar"
     assert results(page) == ["flu-vaccination-campaign"]
-    assert page.locator(".search-result h2").inner_text() == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
-    assert page.locator(".search-result .deck").inner_text() == "الحملة تستهدف كبار السن وأصحاب الأمراض المزمنة"
+    assert (
+        page.locator(".search-result h2").inner_text()
+        == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
+    )
+    assert (
+        page.locator(".search-result .deck").inner_text()
+        == "الحملة تستهدف كبار السن وأصحاب الأمراض المزمنة"
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"search-{width}.png"), full_page=True)
@@ -134,7 +157,9 @@ HOSTILE = [
 @pytest.mark.parametrize("query", HOSTILE)
 def test_a_query_with_markup_is_shown_literally(browser, server, query):  # noqa: F811
     for how in ("url", "form"):
-        page, seen = open_page(browser, server, "/search/?q=" + quote(query) if how == "url" else "/search/")
+        page, seen = open_page(
+            browser, server, "/search/?q=" + quote(query) if how == "url" else "/search/"
+        )
         if how == "form":
             submit(page, query)
         else:
@@ -197,7 +222,9 @@ VARIANTS = [
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("query", "slug"), VARIANTS, ids=[f"{i:02d}" for i in range(len(VARIANTS))])
+@pytest.mark.parametrize(
+    ("query", "slug"), VARIANTS, ids=[f"{i:02d}" for i in range(len(VARIANTS))]
+)
 def test_each_spelling_variant_finds_its_article(browser, variant_server, query, slug):  # noqa: F811
     page, seen = open_page(browser, variant_server.url, "/search/?q=" + quote(query))
     assert results(page) == [slug], query
@@ -214,7 +241,17 @@ def test_index_folding_matters(browser, variant_server):  # noqa: F811
     finds. (Queries as typed are stemmed well enough that fold.js mostly makes them exact
     rather than possible; tests/test_fold.py checks it matches builder/core/fold.py.)"""
     site = variant_server.site
-    subprocess.run([str(pagefind_binary()), "--site", str(site), "--output-subdir", "pagefind-raw", "--silent"], check=True)
+    subprocess.run(
+        [
+            str(pagefind_binary()),
+            "--site",
+            str(site),
+            "--output-subdir",
+            "pagefind-raw",
+            "--silent",
+        ],
+        check=True,
+    )
     page, seen = open_page(browser, variant_server.url, "/search/")
     count = """async ([bundle, queries]) => {
         const pf = await import(new URL(bundle, location.href).href);
@@ -223,7 +260,11 @@ def test_index_folding_matters(browser, variant_server):  # noqa: F811
         return out;
     }"""
     queries = ["سنه", "لغه", "سنة"]
-    assert page.evaluate(count, ["../pagefind-raw/pagefind.js", queries]) == {"سنه": 0, "لغه": 0, "سنة": 1}
+    assert page.evaluate(count, ["../pagefind-raw/pagefind.js", queries]) == {
+        "سنه": 0,
+        "لغه": 0,
+        "سنة": 1,
+    }
     ours = "../" + bundle(site).relative_to(site).as_posix() + "/pagefind.js"
     assert page.evaluate(count, [ours, queries]) == {"سنه": 1, "لغه": 1, "سنة": 1}
     assert submit(page, "سنه") == ["taa-marbuta"]
@@ -240,16 +281,30 @@ def test_a_failing_pagefind_leaves_the_previous_site(tmp_path, monkeypatch):
     config = make_project(tmp_path, corpus)
     assert build(config).published
     site = tmp_path / "site"
-    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    before = {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
     broken = tmp_path / "pagefind-broken"  # a real program: writes half a bundle, then fails
-    broken.write_text('#!/bin/sh\nfor a; do [ "$prev" = --output-path ] && mkdir -p "$a" && echo half > "$a/pagefind.js"; prev=$a; done\necho "disk full" >&2\nexit 3\n')
+    broken.write_text(
+        '#!/bin/sh\nfor a; do [ "$prev" = --output-path ] && mkdir -p "$a" && echo half > "$a/pagefind.js"; prev=$a; done\necho "disk full" >&2\nexit 3\n'
+    )
     broken.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
     (corpus / "harakat.txt").write_text("عنوان جديد تماماً\n\nنص جديد.\n", encoding="utf-8")
     report = build(config)
     assert not report.published
-    assert report.failure is not None and "Pagefind failed (exit 3)" in report.failure and "disk full" in report.failure
-    after = {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    assert (
+        report.failure is not None
+        and "Pagefind failed (exit 3)" in report.failure
+        and "disk full" in report.failure
+    )
+    after = {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
     assert after == before
     assert not list(tmp_path.glob(".site.new-*"))
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-program"))
@@ -273,10 +328,20 @@ def test_shadow_pages_follow_the_site_between_builds(tmp_path):
     (corpus / "singapore.toml").unlink()
     (corpus / "harakat.txt").write_text("مهرجان بلا تشكيل\n\nنص جديد.\n", encoding="utf-8")
     assert build(config).published
-    assert sorted(p.name for p in shadows.iterdir()) == ["alef-forms", "alef-maqsura", "harakat", "plain-alef", "taa-marbuta"]
+    assert sorted(p.name for p in shadows.iterdir()) == [
+        "alef-forms",
+        "alef-maqsura",
+        "harakat",
+        "plain-alef",
+        "taa-marbuta",
+    ]
     assert "مهرجان بلا تشكيل" in (shadows / "harakat" / "index.html").read_text(encoding="utf-8")
     titles = sorted(r["meta"]["title"] for r in fragments(tmp_path / "site"))
-    assert len(titles) == 5 and "مهرجان بلا تشكيل" in titles and "وفد تجاري يزور سنغافورة" not in titles
+    assert (
+        len(titles) == 5
+        and "مهرجان بلا تشكيل" in titles
+        and "وفد تجاري يزور سنغافورة" not in titles
+    )
     stale = tmp_path / ".build" / "shadows" / "1999-01"
     stale.mkdir()
     assert build(config).published and not stale.exists()
@@ -293,22 +358,37 @@ def test_a_month_made_whole_keeps_the_shadows_that_came_out_the_same(tmp_path):
     shadows = tmp_path / ".build" / "shadows" / "2024-03" / "articles"
     pages = {p.name: (p / "index.html").stat().st_ino for p in shadows.iterdir()}
     whole = (shadows / "taa-marbuta" / "index.html").read_text(encoding="utf-8")
-    (shadows / "taa-marbuta" / "index.html").write_text(whole[:40], encoding="utf-8")  # a killed build's half
+    (shadows / "taa-marbuta" / "index.html").write_text(
+        whole[:40], encoding="utf-8"
+    )  # a killed build's half
     (corpus / "harakat.txt").write_text("مهرجان بلا تشكيل\n\nنص جديد.\n", encoding="utf-8")
-    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 7"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 7"), encoding="utf-8"
+    )
     report = build(config)
-    assert report.published and report.partitions["built"] == 1 and report.partitions["pages_reused"] == 0  # made whole
+    assert (
+        report.published
+        and report.partitions["built"] == 1
+        and report.partitions["pages_reused"] == 0
+    )  # made whole
     after = {p.name: (p / "index.html").stat().st_ino for p in shadows.iterdir()}
-    assert after == pages  # the same files (the two rewritten in place, as an edit in a kept month is)
+    assert (
+        after == pages
+    )  # the same files (the two rewritten in place, as an edit in a kept month is)
     assert (shadows / "taa-marbuta" / "index.html").read_text(encoding="utf-8") == whole
     assert "مهرجان بلا تشكيل" in (shadows / "harakat" / "index.html").read_text(encoding="utf-8")
     assert "مهرجان بلا تشكيل" in [r["meta"]["title"] for r in fragments(tmp_path / "site")]
-    gathered = {p.parent.name: p.stat().st_ino for p in (tmp_path / ".build" / "gathered").glob("*/articles/*/index.html")}
+    gathered = {
+        p.parent.name: p.stat().st_ino
+        for p in (tmp_path / ".build" / "gathered").glob("*/articles/*/index.html")
+    }
     assert gathered == after
 
 
 @pytest.mark.browser
-def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, tmp_path, monkeypatch):  # noqa: F811
+def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(
+    browser, tmp_path, monkeypatch
+):
     """Past ``search_chunk`` articles the index is made in chunks of consecutive months (one
     Pagefind run each, bounded memory); the search page merges them; a rebuild after one edit
     runs Pagefind for that article's chunk only and links the others from the current site."""
@@ -319,29 +399,48 @@ def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(browser, t
     assert build(config).published
     site = tmp_path / "site"
     chunks = json.loads((site / "pagefind" / "chunks.json").read_text(encoding="utf-8"))
-    assert len(chunks) == 3 and chunks == sorted(chunks, reverse=True)  # nine articles, three a chunk, newest first
+    assert len(chunks) == 3 and chunks == sorted(
+        chunks, reverse=True
+    )  # nine articles, three a chunk, newest first
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        for query, slug in [("الإنفلونزا", "flu-vaccination-campaign"), ("المغرب", "morocco-israel-security-agreement"), ("معرض الكتاب", "book-fair-opens")]:
+        for query, slug in [
+            ("الإنفلونزا", "flu-vaccination-campaign"),
+            ("المغرب", "morocco-israel-security-agreement"),
+            ("معرض الكتاب", "book-fair-opens"),
+        ]:
             page, seen = open_page(browser, url, "/search/?q=" + quote(query))
-            assert results(page)[0] == slug, query  # found in whichever chunk holds it, ranked first
+            assert results(page)[0] == slug, (
+                query
+            )  # found in whichever chunk holds it, ranked first
             assert seen == {"foreign": [], "errors": [], "failed": []}
             page.close()
     finally:
         httpd.shutdown()
     before = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
-    fragments_before = {p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()}
+    fragments_before = {
+        p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()
+    }
     body = corpus / "000_55425f2f31b4ad18.txt"  # the oldest article: the oldest chunk
-    body.write_text(body.read_text(encoding="utf-8").replace("وقع المغرب وإسرائيل", "وقّع المغرب وإسرائيل رسمياً"), encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace(
+            "وقع المغرب وإسرائيل", "وقّع المغرب وإسرائيل رسمياً"
+        ),
+        encoding="utf-8",
+    )
     assert build(config).published
     after = {c: (site / "pagefind" / c / "pagefind.js").stat().st_ino for c in chunks}
     assert [c for c in chunks if before[c] != after[c]] == [chunks[-1]]
-    fragments_after = {p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()}
+    fragments_after = {
+        p.name: p.stat().st_ino for p in (site / "pagefind" / chunks[-1] / "fragment").iterdir()
+    }
     assert len(fragments_after) == len(fragments_before) == 3
-    assert len(fragments_after.items() & fragments_before.items()) == 2  # the other two pages' fragments: the published files, not written again
+    assert (
+        len(fragments_after.items() & fragments_before.items()) == 2
+    )  # the other two pages' fragments: the published files, not written again
 
 
 def test_gather_changes_only_what_changed(tmp_path):
@@ -356,7 +455,14 @@ def test_gather_changes_only_what_changed(tmp_path):
             (month / slug / "index.html").write_text(f"<p>{slug}</p>", encoding="utf-8")
     chunk = tmp_path / "gathered" / "2024-01" / "articles"
     gather(chunk, months)
-    assert sorted(p.parent.name for p in chunk.glob("*/index.html")) == ["a0", "a1", "b0", "b1", "c0", "c1"]
+    assert sorted(p.parent.name for p in chunk.glob("*/index.html")) == [
+        "a0",
+        "a1",
+        "b0",
+        "b1",
+        "c0",
+        "c1",
+    ]
     folders = {p.name: p.stat().st_ino for p in chunk.iterdir()}
     fresh = months[0] / "a0" / "index.html.new"  # rewritten as a new file (a new inode)
     fresh.write_text("<p>a0 again</p>", encoding="utf-8")
@@ -369,7 +475,9 @@ def test_gather_changes_only_what_changed(tmp_path):
     assert (chunk / "a0" / "index.html").read_text(encoding="utf-8") == "<p>a0 again</p>"
     assert (chunk / "d1" / "index.html").read_text(encoding="utf-8") == "<p>d1</p>"
     kept = {name: ino for name, ino in folders.items() if name not in ("a0", "c1")}
-    assert kept == {p.name: p.stat().st_ino for p in chunk.iterdir() if p.name in kept}  # not made again
+    assert kept == {
+        p.name: p.stat().st_ino for p in chunk.iterdir() if p.name in kept
+    }  # not made again
 
 
 def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_one(tmp_path):
@@ -382,8 +490,13 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     def page(slug: str, words: str) -> None:
         folder = tmp_path / "shadows" / "2024-01" / "articles" / slug
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.html.new").write_text(f'<html lang="ar"><body><article data-pagefind-body><h1 data-pagefind-meta="title">{slug}</h1><p>{words}</p></article></body></html>', encoding="utf-8")
-        (folder / "index.html.new").replace(folder / "index.html")  # a new file, as partitions write them
+        (folder / "index.html.new").write_text(
+            f'<html lang="ar"><body><article data-pagefind-body><h1 data-pagefind-meta="title">{slug}</h1><p>{words}</p></article></body></html>',
+            encoding="utf-8",
+        )
+        (folder / "index.html.new").replace(
+            folder / "index.html"
+        )  # a new file, as partitions write them
 
     for n in range(12):
         page(f"p{n}", " ".join(f"كلمة{n}{k} مشتركة" for k in range(40)))
@@ -395,7 +508,11 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
         return out / "2024-01"
 
     def files(root: Path) -> dict[str, bytes]:
-        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
 
     published = index(tmp_path / "first", None, "gathered")
     before = files(published)
@@ -406,14 +523,25 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
     assert files(again) == files(fresh)  # no seeded file left over, none missing
     assert files(published) == before  # the published index is untouched
     kept = [rel for rel in files(again) if inodes.get(rel) == (again / rel).stat().st_ino]
-    assert len([rel for rel in kept if rel.startswith("fragment/")]) == 11  # the unchanged pages' fragments, not written again
+    assert (
+        len([rel for rel in kept if rel.startswith("fragment/")]) == 11
+    )  # the unchanged pages' fragments, not written again
     gone = set(before) - set(files(again))
-    assert len([rel for rel in gone if rel.startswith("fragment/")]) == 1 and any(rel.endswith(".pf_meta") for rel in gone)
+    assert len([rel for rel in gone if rel.startswith("fragment/")]) == 1 and any(
+        rel.endswith(".pf_meta") for rel in gone
+    )
     entry = again / "pagefind-entry.json"  # an index another Pagefind version made seeds nothing
-    entry.write_text(entry.read_text(encoding="utf-8").replace('"version":"', '"version":"0.0.'), encoding="utf-8")
+    entry.write_text(
+        entry.read_text(encoding="utf-8").replace('"version":"', '"version":"0.0.'),
+        encoding="utf-8",
+    )
     page("p4", "نص آخر")
     other = index(tmp_path / "other", tmp_path / "again", "gathered")
-    assert not any(inode == (other / rel).stat().st_ino for rel, inode in {rel: (again / rel).stat().st_ino for rel in files(again)}.items() if (other / rel).exists())
+    assert not any(
+        inode == (other / rel).stat().st_ino
+        for rel, inode in {rel: (again / rel).stat().st_ino for rel in files(again)}.items()
+        if (other / rel).exists()
+    )
     assert files(other) == files(index(tmp_path / "fresh2", None, "gathered-fresh2"))
 
 
@@ -423,27 +551,35 @@ def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_pa
     the failed build removes."""
     import psutil
 
-    from builder.publish.swap import PublishError
     from builder.pipeline.search_index import SearchFolders, SearchPlan, index_chunks, prepare_first
+    from builder.publish.swap import PublishError
 
     for month in ("2024-01", "2024-02"):
         (tmp_path / "shadows" / month / "articles" / f"p-{month}").mkdir(parents=True)
-    (tmp_path / "shadows" / "2024-01" / "articles" / "p-2024-01" / "index.html").write_text("<p>one</p>", encoding="utf-8")
+    (tmp_path / "shadows" / "2024-01" / "articles" / "p-2024-01" / "index.html").write_text(
+        "<p>one</p>", encoding="utf-8"
+    )
     slow = tmp_path / "pagefind-slow"  # a real program that outlives the gathering
     slow.write_text("#!/bin/sh\nexec sleep 30\n")
     slow.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
-    plan = SearchPlan({"2024-01": "a", "2024-02": "b"}, {"2024-01": ["2024-01"], "2024-02": ["2024-02"]}, [])
+    plan = SearchPlan(
+        {"2024-01": "a", "2024-02": "b"}, {"2024-01": ["2024-01"], "2024-02": ["2024-02"]}, []
+    )
     folders = SearchFolders(tmp_path / "out", tmp_path / "shadows", tmp_path / "gathered", None)
     before = {p.pid for p in psutil.Process().children()}  # other tests' browsers and servers
     with pytest.raises(PublishError, match="p-2024-02/index.html is missing"):
         index_chunks(plan, folders, prepare_first(plan, folders))
-    assert [p.cmdline() for p in psutil.Process().children() if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert [
+        p.cmdline()
+        for p in psutil.Process().children()
+        if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE
+    ] == []
 
 
 def test_gather_names_a_missing_shadow_page(tmp_path):
-    from builder.publish.swap import PublishError
     from builder.pipeline.search_index import gather
+    from builder.publish.swap import PublishError
 
     month = tmp_path / "shadows" / "2024-01" / "articles"
     (month / "half-written").mkdir(parents=True)  # a build killed between the folder and its page
@@ -454,8 +590,8 @@ def test_gather_names_a_missing_shadow_page(tmp_path):
 def test_a_page_parsed_once_is_checked_and_shadowed_as_when_parsed_apart(sample_build):
     """The build parses each article page once: the checks and extruct read the tree, then the
     shadow takes it apart. Same findings and the same shadow as each parsing the page itself."""
-    from builder.render.search_shadow import shadow_of, shadow_page
     from builder.check.validate import check_page, parse_page
+    from builder.render.search_shadow import shadow_of, shadow_page
 
     root, _ = sample_build
     pages = sorted((root / "site" / "articles").glob("*/index.html"))
@@ -464,5 +600,9 @@ def test_a_page_parsed_once_is_checked_and_shadowed_as_when_parsed_apart(sample_
         data = page.read_bytes()
         tree = parse_page(data.decode("utf-8"))
         assert check_page(tree, True) == check_page(data.decode("utf-8"), True)
-        assert check_page(tree, True, {"@context": "changed"}) == check_page(data.decode("utf-8"), True, {"@context": "changed"}) != []
+        assert (
+            check_page(tree, True, {"@context": "changed"})
+            == check_page(data.decode("utf-8"), True, {"@context": "changed"})
+            != []
+        )
         assert shadow_of(tree, "ar") == shadow_page(data, "ar") is not None

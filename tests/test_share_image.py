@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from builder.render import share_image
 from builder.read.inputs import input_files, read_article
+from builder.render import share_image
 from tests.conftest import SAMPLE
 
 SITE = "أخبار المثال"
@@ -26,7 +26,9 @@ NUMBERS = [
 
 
 def headlines(profile):
-    return [a.headline for a in (read_article(p, profile).article for p in input_files([SAMPLE])) if a] + NUMBERS
+    return [
+        a.headline for a in (read_article(p, profile).article for p in input_files([SAMPLE])) if a
+    ] + NUMBERS
 
 
 def whole_lines(headline, section):
@@ -40,7 +42,15 @@ def whole_lines(headline, section):
     height = int(size * 1.55)
     top = (share_image.HEIGHT - height * len(lines[:4])) // 2
     for i, line in enumerate(lines[:4]):
-        draw.text((RIGHT, top + i * height), line, font=share_image._font(size), fill=255, anchor="ra", direction="rtl", language="ar")
+        draw.text(
+            (RIGHT, top + i * height),
+            line,
+            font=share_image._font(size),
+            fill=255,
+            anchor="ra",
+            direction="rtl",
+            language="ar",
+        )
     return image
 
 
@@ -61,7 +71,9 @@ def test_word_widths_break_lines_where_shaping_each_candidate_does(profile, size
         by_words = share_image._by_words(headline.split(), size)
         if by_words is not None:
             plain += 1
-            lines = [" ".join(word.removeprefix(share_image._ALM) for word in line) for line in by_words]
+            lines = [
+                " ".join(word.removeprefix(share_image._ALM) for word in line) for line in by_words
+            ]
             assert lines == share_image.wrap(headline, share_image._font(size), TEXT_WIDTH)
     assert plain == len(headlines(profile))  # every sample headline is plain right-to-left text
 
@@ -69,7 +81,9 @@ def test_word_widths_break_lines_where_shaping_each_candidate_does(profile, size
 def test_digits_first_on_a_line_are_drawn_without_the_context_of_the_line_before():
     lines = share_image._by_words(NUMBERS[-1].split(), 72)
     assert [line[0] for line in lines] == ["الحكومة", "في", "45%"]
-    assert share_image._ALM + "45%" in share_image._in_line(NUMBERS[-1].split())  # in the whole headline it has one
+    assert share_image._ALM + "45%" in share_image._in_line(
+        NUMBERS[-1].split()
+    )  # in the whole headline it has one
 
 
 def test_a_word_drawn_apart_lands_within_two_pixels_of_the_whole_line(profile):
@@ -93,11 +107,15 @@ def test_a_word_drawn_apart_lands_within_two_pixels_of_the_whole_line(profile):
 )
 def test_headlines_words_cannot_stand_for_are_shaped_line_by_line(headline):
     assert share_image._by_words(headline.split(), 72) is None
-    assert ImageChops.difference(drawn(headline, None), whole_lines(headline, None)).getbbox() is None
+    assert (
+        ImageChops.difference(drawn(headline, None), whole_lines(headline, None)).getbbox() is None
+    )
 
 
 def test_the_drawing_does_not_depend_on_what_the_cache_holds(profile):
     first = [share_image.render(h, SITE, "اقتصاد") for h in headlines(profile)]
     share_image._word_mask.cache_clear()
     share_image._width.cache_clear()
-    assert [share_image.render(h, SITE, "اقتصاد") for h in reversed(headlines(profile))] == first[::-1]
+    assert [share_image.render(h, SITE, "اقتصاد") for h in reversed(headlines(profile))] == first[
+        ::-1
+    ]

@@ -6,22 +6,22 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote
-from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 import lxml.html
 import pytest
 
-from builder.render.photos import place_photos
-from builder.render.discovery import NEWS_NS, SITEMAP_NS, discovery_files
 from builder.check.discovery import check_discovery
-from builder.read.inputs import input_files, read_article
 from builder.check.validate import validate_site
 from builder.pipeline.page_reuse import published_pages
+from builder.read.inputs import input_files, read_article
+from builder.render.discovery import NEWS_NS, SITEMAP_NS, discovery_files
+from builder.render.photos import place_photos
 from tests.conftest import REPO, SAMPLE
 
-NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
 PAGE = "articles/oil-prices-jump/index.html"
 
 
@@ -46,12 +46,18 @@ def edit_ld(site, change):
     match = re.search(r'(<script type="application/ld\+json">)(.*?)(</script>)', html, re.S)
     data = json.loads(match.group(2))
     change(data["@graph"])
-    path.write_text(html[: match.start(2)] + json.dumps(data, ensure_ascii=False) + html[match.end(2) :], encoding="utf-8")
+    path.write_text(
+        html[: match.start(2)] + json.dumps(data, ensure_ascii=False) + html[match.end(2) :],
+        encoding="utf-8",
+    )
 
 
 def findings(site, settings, now=NOW, docs=None):
     # no intent folder: JSON-LD edits are judged by the rules, not only as "differs from intent"
-    return [(f.level, f.page, f.message) for f in validate_site(site, docs, settings.image_hosts, settings, now)]
+    return [
+        (f.level, f.page, f.message)
+        for f in validate_site(site, docs, settings.image_hosts, settings, now)
+    ]
 
 
 def node(graph, kind):
@@ -59,47 +65,270 @@ def node(graph, kind):
 
 
 CASES = {
-    "no rtl": (lambda s: edit(s, PAGE, 'dir="rtl"', 'dir="ltr"'), "error", 'lacks lang and dir="rtl"'),
-    "invalid json": (lambda s: edit(s, PAGE, '"@graph": [', '"@graph": [,'), "error", "not valid JSON"),
-    "two blocks": (lambda s: edit(s, PAGE, "</head>", '<script type="application/ld+json">{}</script></head>'), "error", "exactly one JSON-LD block"),
-    "two articles": (lambda s: edit_ld(s, lambda g: g.append(dict(node(g, "NewsArticle"), **{"@id": "https://akhbar.example.org/x"}))), "error", "exactly one NewsArticle"),
-    "headline vs h1": (lambda s: edit(s, PAGE, 'title">أسعار', 'title">أخبار'), "error", "differs from the visible <h1>"),
-    "date without offset": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(datePublished="2022-03-08T10:05:00")), "error", "not ISO 8601 with a UTC offset"),
-    "dangling @id": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(publisher={"@id": "https://akhbar.example.org/#nobody"})), "error", "points to no node"),
-    "canonical": (lambda s: edit(s, PAGE, 'rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/"', 'rel="canonical" href="https://akhbar.example.org/"'), "error", "canonical link"),
-    "property on wrong type": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(breadcrumb={"@id": node(g, "BreadcrumbList")["@id"]})), "error", "'breadcrumb' is not defined for this type"),
-    "unknown type": (lambda s: edit_ld(s, lambda g: node(g, "WebSite").update({"@type": "WebSight"})), "error", "unknown schema.org type"),
-    "recommended missing": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").pop("author")), "warning", "no author (recommended"),
-    "long headline": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(headline="خبر " * 40)), "warning", "longer than 110"),
-    "future date": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(dateModified="2027-01-01T00:00:00+03:00")), "error", "is in the future"),
-    "modified before published": (lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(dateModified="2022-03-01T00:00:00+03:00")), "error", "dateModified is earlier"),
-    "relative url": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(contentUrl="/media/x.jpg")), "error", "is not an absolute URL"),
-    "small image": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=200, height=200)), "error", "Google needs at least 50000"),
-    "size as text": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width="1200")), "error", "width and height must both be whole numbers"),
-    "size unknown": (lambda s: edit_ld(s, lambda g: [node(g, "ImageObject").pop(k) for k in ("width", "height")]), "info", "photo size unknown"),
-    "odd aspect ratio": (lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=1000, height=300)), "info", "aspect ratio"),
-    "dates shown differ": (lambda s: edit(s, PAGE, 'datetime="2022-03-08T13:30:00+03:00"', 'datetime="2022-03-09T13:30:00+03:00"'), "error", "dates shown"),
-    "date text differs": (lambda s: edit(s, PAGE, '>8 مارس 2022، 10:05 ص</time>', '>9 مارس 2023، 10:05 ص</time>'), "error", "date shown as '9 مارس 2023، 10:05 ص', but its datetime"),
-    "broken internal link": (lambda s: edit(s, PAGE, 'href="../oil-falls-on-us-stocks/"', 'href="../oil-falls-on-us-stockz/"'), "error", "link to '../oil-falls-on-us-stockz/': no such file in the site"),
-    "broken root link": (lambda s: edit(s, "404.html", "</main>", '<a href="/nowhere/">x</a></main>'), "error", "link to '/nowhere/': no such file in the site"),
-    "no canonical": (lambda s: edit(s, PAGE, '<link rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/">', ""), "error", "no canonical link (the article's page is"),
-    "byline differs": (lambda s: edit(s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'), "error", "byline"),
-    "foreign script": (lambda s: edit(s, PAGE, "</head>", '<script src="https://cdn.example.com/x.js"></script></head>'), "error", "loads from another host"),
-    "sitemap misses article": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>", "<loc>https://akhbar.example.org/x/</loc>"), "error", "missing from the sitemap"),
-    "sitemap bad lastmod": (lambda s: edit(s, "sitemap.xml", "<lastmod>2022-03-08T13:30:00+03:00</lastmod>", "<lastmod>8 March 2022</lastmod>"), "error", "not a W3C date-time"),
-    "sitemap relative loc": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>/about/</loc>"), "error", "not an absolute URL on the site"),
-    "sitemap raw arabic loc": (lambda s: edit(s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>https://akhbar.example.org/عن/</loc>"), "error", "is not URL-escaped"),
-    "sitemap broken xml": (lambda s: edit(s, "sitemap.xml", "</urlset>", ""), "error", "not well-formed XML"),
-    "robots without sitemap": (lambda s: edit(s, "robots.txt", "Sitemap: https://akhbar.example.org/news-sitemap.xml", ""), "error", "does not name"),
-    "rss bad date": (lambda s: edit(s, "feed.xml", "<pubDate>Sun, 12 Oct 2025 09:00:00 +0300</pubDate>", "<pubDate>yesterday</pubDate>"), "error", "not an RFC 822 date"),
-    "rss relative link": (lambda s: edit(s, "feed.xml", "<link>https://akhbar.example.org/articles/oil-prices-jump/</link>", "<link>/articles/oil-prices-jump/</link>"), "error", "absolute link"),
-    "rss no title": (lambda s: edit(s, "feed.xml", "<title>أخبار المثال</title>", "<title></title>"), "error", "channel has no <title>"),
-    "atom no updated": (lambda s: edit(s, "atom.xml", "<atom:updated>2022-03-08T13:30:00+03:00</atom:updated>", "<atom:updated>soon</atom:updated>"), "error", "updated with offset"),
+    "no rtl": (
+        lambda s: edit(s, PAGE, 'dir="rtl"', 'dir="ltr"'),
+        "error",
+        'lacks lang and dir="rtl"',
+    ),
+    "invalid json": (
+        lambda s: edit(s, PAGE, '"@graph": [', '"@graph": [,'),
+        "error",
+        "not valid JSON",
+    ),
+    "two blocks": (
+        lambda s: edit(s, PAGE, "</head>", '<script type="application/ld+json">{}</script></head>'),
+        "error",
+        "exactly one JSON-LD block",
+    ),
+    "two articles": (
+        lambda s: edit_ld(
+            s,
+            lambda g: g.append(
+                dict(node(g, "NewsArticle"), **{"@id": "https://akhbar.example.org/x"})
+            ),
+        ),
+        "error",
+        "exactly one NewsArticle",
+    ),
+    "headline vs h1": (
+        lambda s: edit(s, PAGE, 'title">أسعار', 'title">أخبار'),
+        "error",
+        "differs from the visible <h1>",
+    ),
+    "date without offset": (
+        lambda s: edit_ld(
+            s, lambda g: node(g, "NewsArticle").update(datePublished="2022-03-08T10:05:00")
+        ),
+        "error",
+        "not ISO 8601 with a UTC offset",
+    ),
+    "dangling @id": (
+        lambda s: edit_ld(
+            s,
+            lambda g: node(g, "NewsArticle").update(
+                publisher={"@id": "https://akhbar.example.org/#nobody"}
+            ),
+        ),
+        "error",
+        "points to no node",
+    ),
+    "canonical": (
+        lambda s: edit(
+            s,
+            PAGE,
+            'rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/"',
+            'rel="canonical" href="https://akhbar.example.org/"',
+        ),
+        "error",
+        "canonical link",
+    ),
+    "property on wrong type": (
+        lambda s: edit_ld(
+            s,
+            lambda g: node(g, "NewsArticle").update(
+                breadcrumb={"@id": node(g, "BreadcrumbList")["@id"]}
+            ),
+        ),
+        "error",
+        "'breadcrumb' is not defined for this type",
+    ),
+    "unknown type": (
+        lambda s: edit_ld(s, lambda g: node(g, "WebSite").update({"@type": "WebSight"})),
+        "error",
+        "unknown schema.org type",
+    ),
+    "recommended missing": (
+        lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").pop("author")),
+        "warning",
+        "no author (recommended",
+    ),
+    "long headline": (
+        lambda s: edit_ld(s, lambda g: node(g, "NewsArticle").update(headline="خبر " * 40)),
+        "warning",
+        "longer than 110",
+    ),
+    "future date": (
+        lambda s: edit_ld(
+            s, lambda g: node(g, "NewsArticle").update(dateModified="2027-01-01T00:00:00+03:00")
+        ),
+        "error",
+        "is in the future",
+    ),
+    "modified before published": (
+        lambda s: edit_ld(
+            s, lambda g: node(g, "NewsArticle").update(dateModified="2022-03-01T00:00:00+03:00")
+        ),
+        "error",
+        "dateModified is earlier",
+    ),
+    "relative url": (
+        lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(contentUrl="/media/x.jpg")),
+        "error",
+        "is not an absolute URL",
+    ),
+    "small image": (
+        lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=200, height=200)),
+        "error",
+        "Google needs at least 50000",
+    ),
+    "size as text": (
+        lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width="1200")),
+        "error",
+        "width and height must both be whole numbers",
+    ),
+    "size unknown": (
+        lambda s: edit_ld(
+            s, lambda g: [node(g, "ImageObject").pop(k) for k in ("width", "height")]
+        ),
+        "info",
+        "photo size unknown",
+    ),
+    "odd aspect ratio": (
+        lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=1000, height=300)),
+        "info",
+        "aspect ratio",
+    ),
+    "dates shown differ": (
+        lambda s: edit(
+            s, PAGE, 'datetime="2022-03-08T13:30:00+03:00"', 'datetime="2022-03-09T13:30:00+03:00"'
+        ),
+        "error",
+        "dates shown",
+    ),
+    "date text differs": (
+        lambda s: edit(s, PAGE, ">8 مارس 2022، 10:05 ص</time>", ">9 مارس 2023، 10:05 ص</time>"),
+        "error",
+        "date shown as '9 مارس 2023، 10:05 ص', but its datetime",
+    ),
+    "broken internal link": (
+        lambda s: edit(
+            s, PAGE, 'href="../oil-falls-on-us-stocks/"', 'href="../oil-falls-on-us-stockz/"'
+        ),
+        "error",
+        "link to '../oil-falls-on-us-stockz/': no such file in the site",
+    ),
+    "broken root link": (
+        lambda s: edit(s, "404.html", "</main>", '<a href="/nowhere/">x</a></main>'),
+        "error",
+        "link to '/nowhere/': no such file in the site",
+    ),
+    "no canonical": (
+        lambda s: edit(
+            s,
+            PAGE,
+            '<link rel="canonical" href="https://akhbar.example.org/articles/oil-prices-jump/">',
+            "",
+        ),
+        "error",
+        "no canonical link (the article's page is",
+    ),
+    "byline differs": (
+        lambda s: edit(
+            s, PAGE, '<bdi class="author">ليلى العنزي</bdi>', '<bdi class="author">شخص آخر</bdi>'
+        ),
+        "error",
+        "byline",
+    ),
+    "foreign script": (
+        lambda s: edit(
+            s, PAGE, "</head>", '<script src="https://cdn.example.com/x.js"></script></head>'
+        ),
+        "error",
+        "loads from another host",
+    ),
+    "sitemap misses article": (
+        lambda s: edit(
+            s,
+            "sitemap.xml",
+            "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>",
+            "<loc>https://akhbar.example.org/x/</loc>",
+        ),
+        "error",
+        "missing from the sitemap",
+    ),
+    "sitemap bad lastmod": (
+        lambda s: edit(
+            s,
+            "sitemap.xml",
+            "<lastmod>2022-03-08T13:30:00+03:00</lastmod>",
+            "<lastmod>8 March 2022</lastmod>",
+        ),
+        "error",
+        "not a W3C date-time",
+    ),
+    "sitemap relative loc": (
+        lambda s: edit(
+            s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>/about/</loc>"
+        ),
+        "error",
+        "not an absolute URL on the site",
+    ),
+    "sitemap raw arabic loc": (
+        lambda s: edit(
+            s,
+            "sitemap.xml",
+            "<loc>https://akhbar.example.org/about/</loc>",
+            "<loc>https://akhbar.example.org/عن/</loc>",
+        ),
+        "error",
+        "is not URL-escaped",
+    ),
+    "sitemap broken xml": (
+        lambda s: edit(s, "sitemap.xml", "</urlset>", ""),
+        "error",
+        "not well-formed XML",
+    ),
+    "robots without sitemap": (
+        lambda s: edit(s, "robots.txt", "Sitemap: https://akhbar.example.org/news-sitemap.xml", ""),
+        "error",
+        "does not name",
+    ),
+    "rss bad date": (
+        lambda s: edit(
+            s,
+            "feed.xml",
+            "<pubDate>Sun, 12 Oct 2025 09:00:00 +0300</pubDate>",
+            "<pubDate>yesterday</pubDate>",
+        ),
+        "error",
+        "not an RFC 822 date",
+    ),
+    "rss relative link": (
+        lambda s: edit(
+            s,
+            "feed.xml",
+            "<link>https://akhbar.example.org/articles/oil-prices-jump/</link>",
+            "<link>/articles/oil-prices-jump/</link>",
+        ),
+        "error",
+        "absolute link",
+    ),
+    "rss no title": (
+        lambda s: edit(s, "feed.xml", "<title>أخبار المثال</title>", "<title></title>"),
+        "error",
+        "channel has no <title>",
+    ),
+    "atom no updated": (
+        lambda s: edit(
+            s,
+            "atom.xml",
+            "<atom:updated>2022-03-08T13:30:00+03:00</atom:updated>",
+            "<atom:updated>soon</atom:updated>",
+        ),
+        "error",
+        "updated with offset",
+    ),
 }
 
 
 def test_the_sample_site_passes_strict(site, settings, sample_build):
-    assert [f for f in findings(site, settings, docs=published_pages(sample_build[0] / ".build" / "partitions")) if f[0] in ("error", "warning")] == []
+    assert [
+        f
+        for f in findings(
+            site, settings, docs=published_pages(sample_build[0] / ".build" / "partitions")
+        )
+        if f[0] in ("error", "warning")
+    ] == []
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -113,14 +342,27 @@ def test_each_rule_is_caught(site, settings, case):
 def test_foreign_css_is_caught_naming_the_file(site, settings):
     """The site's own stylesheets are read too: a url() or @import there loads on every page."""
     css = site / "assets" / "site.css"
-    css.write_text('@import "https://evil.example/y.css";\n' + css.read_text(encoding="utf-8") + "\nbody { background: url(https://evil.example/x.png) }\n"
-                   "@font-face { font-family: X; src: url(//cdn.example/f.woff2) }\n", encoding="utf-8")
-    edit(site, PAGE, "</head>", "<style>h1 { background: URL( 'https://evil.example/s.png' ) }</style></head>")
+    css.write_text(
+        '@import "https://evil.example/y.css";\n'
+        + css.read_text(encoding="utf-8")
+        + "\nbody { background: url(https://evil.example/x.png) }\n"
+        "@font-face { font-family: X; src: url(//cdn.example/f.woff2) }\n",
+        encoding="utf-8",
+    )
+    edit(
+        site,
+        PAGE,
+        "</head>",
+        "<style>h1 { background: URL( 'https://evil.example/s.png' ) }</style></head>",
+    )
     edit(site, "index.html", "<body", '<body style="background:url(https://evil.example/b.png)"')
     errors = [(page, msg) for level, page, msg in findings(site, settings) if level == "error"]
     assert errors == [
         (PAGE, "<style> loads from another host: https://evil.example/s.png"),
-        ("index.html", "style attribute of <body> loads from another host: https://evil.example/b.png"),
+        (
+            "index.html",
+            "style attribute of <body> loads from another host: https://evil.example/b.png",
+        ),
         ("assets/site.css", "stylesheet loads from another host: https://evil.example/y.css"),
         ("assets/site.css", "stylesheet loads from another host: https://evil.example/x.png"),
         ("assets/site.css", "stylesheet loads from another host: //cdn.example/f.woff2"),
@@ -128,33 +370,51 @@ def test_foreign_css_is_caught_naming_the_file(site, settings):
 
 
 def test_news_sitemap_takes_the_last_two_days(settings, profile):
-    articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
+    articles, _, _ = place_photos(
+        [read_article(p, profile).article for p in input_files([SAMPLE])], settings
+    )
     now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
     news = ET.fromstring(dict(discovery_files(articles, [""], settings, now))["news-sitemap.xml"])
     s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
-    assert [u.findtext(f"{s}loc") for u in news] == ["https://akhbar.example.org/articles/flu-vaccination-campaign/"]
-    assert news.find(f"{s}url/{n}news/{n}title").text == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
-    later = ET.fromstring(dict(discovery_files(articles, [""], settings, now + timedelta(days=3)))["news-sitemap.xml"])
+    assert [u.findtext(f"{s}loc") for u in news] == [
+        "https://akhbar.example.org/articles/flu-vaccination-campaign/"
+    ]
+    assert (
+        news.find(f"{s}url/{n}news/{n}title").text
+        == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
+    )
+    later = ET.fromstring(
+        dict(discovery_files(articles, [""], settings, now + timedelta(days=3)))["news-sitemap.xml"]
+    )
     assert len(later) == 0
 
 
 def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
-    (site / "news-sitemap.xml").write_text(f'<urlset xmlns="{SITEMAP_NS}"><url><loc>https://akhbar.example.org/articles/oil-prices-jump/</loc><news:news xmlns:news="{NEWS_NS}"><news:publication><news:name>x</news:name><news:language>ar</news:language></news:publication><news:publication_date>2022-03-08T10:05:00+03:00</news:publication_date><news:title>t</news:title></news:news></url></urlset>', encoding="utf-8")
+    (site / "news-sitemap.xml").write_text(
+        f'<urlset xmlns="{SITEMAP_NS}"><url><loc>https://akhbar.example.org/articles/oil-prices-jump/</loc><news:news xmlns:news="{NEWS_NS}"><news:publication><news:name>x</news:name><news:language>ar</news:language></news:publication><news:publication_date>2022-03-08T10:05:00+03:00</news:publication_date><news:title>t</news:title></news:news></url></urlset>',
+        encoding="utf-8",
+    )
     assert any("outside the two days" in m for _, _, m in findings(site, settings))
 
 
 def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
-    articles, _, _ = place_photos([read_article(p, profile).article for p in input_files([SAMPLE])], settings)
+    articles, _, _ = place_photos(
+        [read_article(p, profile).article for p in input_files([SAMPLE])], settings
+    )
     files = dict(discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3))
     parts = -(-(len(articles) + 2) // 3)  # articles and two other pages, three per sitemap
-    assert sorted(k for k in files if k.startswith("sitemap")) == [f"sitemap-{n}.xml" for n in range(1, parts + 1)] + ["sitemap.xml"]
+    assert sorted(k for k in files if k.startswith("sitemap")) == [
+        f"sitemap-{n}.xml" for n in range(1, parts + 1)
+    ] + ["sitemap.xml"]
     index = ET.fromstring(files["sitemap.xml"])
     assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex" and len(index) == parts > 1
     for rel, data in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(data)
     names = [a.url_slug for a in articles]
-    assert [p for p in check_discovery(tmp_path, settings.site_url, NOW, names) if p[0] == "error"] == []
+    assert [
+        p for p in check_discovery(tmp_path, settings.site_url, NOW, names) if p[0] == "error"
+    ] == []
 
 
 def _write(folder, files):
@@ -168,9 +428,18 @@ def _urls(n, per_file=1000):
     from builder.render.discovery import _document
 
     base = "https://akhbar.example.org/"
-    lines = [f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n" for i in range(n)]
-    files = {f"sitemap-{k + 1}.xml": _document("urlset", lines[i : i + per_file]) for k, i in enumerate(range(0, n, per_file))}
-    files["sitemap.xml"] = _document("sitemapindex", [f"  <sitemap>\n    <loc>{base}{name}</loc>\n  </sitemap>\n" for name in files])
+    lines = [
+        f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n"
+        for i in range(n)
+    ]
+    files = {
+        f"sitemap-{k + 1}.xml": _document("urlset", lines[i : i + per_file])
+        for k, i in enumerate(range(0, n, per_file))
+    }
+    files["sitemap.xml"] = _document(
+        "sitemapindex",
+        [f"  <sitemap>\n    <loc>{base}{name}</loc>\n  </sitemap>\n" for name in files],
+    )
     return files, [f"a-{i}" for i in range(n)]
 
 
@@ -178,18 +447,43 @@ def test_sitemap_index_children_are_checked(tmp_path, settings):
     from builder.check.discovery import check_lasting
 
     files, names = _urls(2500)
-    files["sitemap-2.xml"] = files["sitemap-2.xml"].replace(b"<loc>https://akhbar.example.org/articles/a-1500/</loc>", b"<loc>http://elsewhere.example/x/</loc>")
+    files["sitemap-2.xml"] = files["sitemap-2.xml"].replace(
+        b"<loc>https://akhbar.example.org/articles/a-1500/</loc>",
+        b"<loc>http://elsewhere.example/x/</loc>",
+    )
     files["sitemap-3.xml"] = files["sitemap-3.xml"][:-40]  # cut short: not well-formed
     _write(tmp_path, files)
-    problems = [p for p in check_lasting(tmp_path, settings.site_url, names + ["not-listed"]) if p[1].startswith("sitemap")]
-    assert ("error", "sitemap-2.xml", "<loc> 'http://elsewhere.example/x/' is not an absolute URL on the site") in problems
+    problems = [
+        p
+        for p in check_lasting(tmp_path, settings.site_url, names + ["not-listed"])
+        if p[1].startswith("sitemap")
+    ]
+    assert (
+        "error",
+        "sitemap-2.xml",
+        "<loc> 'http://elsewhere.example/x/' is not an absolute URL on the site",
+    ) in problems
     assert any(p[1] == "sitemap-3.xml" and "not well-formed XML" in p[2] for p in problems)
     missing = {p[2] for p in problems if "missing from the sitemap" in p[2]}
-    assert "article https://akhbar.example.org/articles/a-1500/ is missing from the sitemap" in missing
-    assert "article https://akhbar.example.org/articles/not-listed/ is missing from the sitemap" in missing
-    assert "article https://akhbar.example.org/articles/a-1499/ is missing from the sitemap" not in missing
-    (tmp_path / "sitemap-1.xml").write_text(f'<sitemapindex xmlns="{SITEMAP_NS}"/>', encoding="utf-8")
-    assert ("error", "sitemap-1.xml", f"root element {{{SITEMAP_NS}}}sitemapindex is not urlset") in check_lasting(tmp_path, settings.site_url, names)
+    assert (
+        "article https://akhbar.example.org/articles/a-1500/ is missing from the sitemap" in missing
+    )
+    assert (
+        "article https://akhbar.example.org/articles/not-listed/ is missing from the sitemap"
+        in missing
+    )
+    assert (
+        "article https://akhbar.example.org/articles/a-1499/ is missing from the sitemap"
+        not in missing
+    )
+    (tmp_path / "sitemap-1.xml").write_text(
+        f'<sitemapindex xmlns="{SITEMAP_NS}"/>', encoding="utf-8"
+    )
+    assert (
+        "error",
+        "sitemap-1.xml",
+        f"root element {{{SITEMAP_NS}}}sitemapindex is not urlset",
+    ) in check_lasting(tmp_path, settings.site_url, names)
 
 
 def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
@@ -217,6 +511,7 @@ def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
 
 def _tree_sitemaps(entries, limit, index_loc):
     """The sitemaps as ElementTree writes them (what the text writer must match byte for byte)."""
+
     def xml(root):
         ET.indent(root)
         return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
@@ -238,7 +533,9 @@ def _tree_sitemaps(entries, limit, index_loc):
             ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = index_loc(number)
             dates = [lastmod for _, lastmod in chunk if lastmod]
             if dates:
-                ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(dates, key=datetime.fromisoformat)
+                ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(
+                    dates, key=datetime.fromisoformat
+                )
         files["sitemap.xml"] = xml(index)
     return files
 
@@ -247,29 +544,42 @@ def _tree_sitemaps(entries, limit, index_loc):
 def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
     from dataclasses import replace
 
+    from builder.core.urls import article_path
     from builder.render.discovery import sitemaps
     from builder.render.pages import sort_newest_first
-    from builder.core.urls import article_path
 
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
     articles[0] = replace(articles[0], slug="a&b<c>d'e\"f")  # markup in a URL stays text
     articles[1] = replace(articles[1], published=None, modified=None)  # no lastmod
-    articles[2] = replace(articles[2], slug="خبر-عاجل")  # URL-escaped, as the page's canonical link has it
+    articles[2] = replace(
+        articles[2], slug="خبر-عاجل"
+    )  # URL-escaped, as the page's canonical link has it
     ordered = sort_newest_first(articles)
     for pages, items in ((["", "page/", "about/"], ordered), ([], ordered), ([], []), ([""], [])):
         newest = (ordered[0].modified or ordered[0].published).isoformat() if items else None
         entries = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in pages]
-        entries += [(settings.absolute(quote(article_path(a))), (a.modified or a.published).isoformat() if (a.modified or a.published) else None) for a in items]
+        entries += [
+            (
+                settings.absolute(quote(article_path(a))),
+                (a.modified or a.published).isoformat() if (a.modified or a.published) else None,
+            )
+            for a in items
+        ]
         expected = _tree_sitemaps(entries, limit, lambda n: settings.absolute(f"sitemap-{n}.xml"))
         assert dict(sitemaps(items, pages, settings, limit)) == expected
-        assert not items or any(b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in x for x in expected.values())
+        assert not items or any(
+            b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in x
+            for x in expected.values()
+        )
 
 
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):
     root, _ = sample_build
     for feed in list((root / "site").rglob("feed.xml")) + list((root / "site").rglob("atom.xml")):
         tree = ET.parse(feed)  # well-formed
-        links = [e.text for e in tree.iter() if e.tag == "link" and e.text] + [e.get("href") for e in tree.iter() if e.tag.endswith("}link")]
+        links = [e.text for e in tree.iter() if e.tag == "link" and e.text] + [
+            e.get("href") for e in tree.iter() if e.tag.endswith("}link")
+        ]
         assert links and all(link.startswith("https://akhbar.example.org/") for link in links)
 
 
@@ -277,20 +587,53 @@ def test_strict_turns_warnings_into_errors(site, sample_build):
     root, _ = sample_build
     edit_ld(site, lambda g: node(g, "NewsArticle").pop("dateModified"))
     edit(site, PAGE, '<span>آخر تحديث <time datetime="2022-03-08T13:30:00+03:00">', "<span>")
-    run = lambda *extra: subprocess.run([sys.executable, "-m", "builder", "validate", str(site), "--config", str(root / "mkdocs.yml"), "--now", "2026-11-29T00:00:00+00:00", *extra], cwd=REPO, capture_output=True, text=True, timeout=300)
+    run = lambda *extra: subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "validate",
+            str(site),
+            "--config",
+            str(root / "mkdocs.yml"),
+            "--now",
+            "2026-11-29T00:00:00+00:00",
+            *extra,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lenient, strict = run(), run("--strict")
     assert "no dateModified" in lenient.stdout
-    assert strict.returncode == 1 and "error: articles/oil-prices-jump/index.html: NewsArticle has no dateModified" in strict.stdout
+    assert (
+        strict.returncode == 1
+        and "error: articles/oil-prices-jump/index.html: NewsArticle has no dateModified"
+        in strict.stdout
+    )
 
 
 def test_head_tags(sample_build):
     root, _ = sample_build
-    tree = lxml.html.parse(str(root / "site" / "articles" / "kuwait-club-league-title" / "index.html"))
-    meta = {m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")}
-    assert meta["og:type"] == "article" and meta["article:published_time"] == "2023-05-14T23:10:00+03:00"
-    assert re.fullmatch(r"https://akhbar\.example\.org/media/7c1d2e9f40ab8835/share-[0-9a-f]{16}\.png", meta["og:image"])
+    tree = lxml.html.parse(
+        str(root / "site" / "articles" / "kuwait-club-league-title" / "index.html")
+    )
+    meta = {
+        m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")
+    }
+    assert (
+        meta["og:type"] == "article"
+        and meta["article:published_time"] == "2023-05-14T23:10:00+03:00"
+    )
+    assert re.fullmatch(
+        r"https://akhbar\.example\.org/media/7c1d2e9f40ab8835/share-[0-9a-f]{16}\.png",
+        meta["og:image"],
+    )
     assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "675")
     assert meta["twitter:card"] == "summary_large_image" and meta["og:image:alt"]
     assert meta["article:section"] == "رياضة" and meta["description"]
     assert not tree.xpath("//figure")  # the drawn share image is not shown as a photo
-    assert (root / "site" / meta["og:image"].removeprefix("https://akhbar.example.org/")).stat().st_size > 10_000
+    assert (
+        root / "site" / meta["og:image"].removeprefix("https://akhbar.example.org/")
+    ).stat().st_size > 10_000

@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from builder.render.jsonld import build_graph
-from builder.read.inputs import input_files, read_article
 from builder.check.vocabulary import check_node
+from builder.read.inputs import input_files, read_article
+from builder.render.jsonld import build_graph
 from tests.conftest import SAMPLE
 
 
@@ -23,12 +23,21 @@ def test_sample_graphs_use_only_allowed_properties(graphs):
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda g: g["@graph"][0].update(breadcrumb={"@id": "x"}), "property 'breadcrumb' is not defined"),
-        (lambda g: g["@graph"][0].update(primaryImageOfPage={"@id": "x"}), "property 'primaryImageOfPage' is not defined"),
+        (
+            lambda g: g["@graph"][0].update(breadcrumb={"@id": "x"}),
+            "property 'breadcrumb' is not defined",
+        ),
+        (
+            lambda g: g["@graph"][0].update(primaryImageOfPage={"@id": "x"}),
+            "property 'primaryImageOfPage' is not defined",
+        ),
         (lambda g: g["@graph"][1].update(dateline="الرباط"), "property 'dateline' is not defined"),
         (lambda g: g["@graph"][0].update(headLine="x"), "unknown schema.org property 'headLine'"),
         (lambda g: g["@graph"][0].update({"@type": "NewsArtikel"}), "unknown schema.org type"),
-        (lambda g: g["@graph"][3]["logo"].update(creditTxt="x"), "unknown schema.org property 'creditTxt'"),
+        (
+            lambda g: g["@graph"][3]["logo"].update(creditTxt="x"),
+            "unknown schema.org property 'creditTxt'",
+        ),
     ],
 )
 def test_misplaced_properties_are_caught(graphs, mutate, expected):

@@ -5,7 +5,10 @@ import pytest
 from builder.publish.writer import write_files
 
 
-@pytest.mark.parametrize("rel", ["../escape.md", "articles/../../escape.md", "/tmp/escape.md", "articles/..", "articles/"])
+@pytest.mark.parametrize(
+    "rel",
+    ["../escape.md", "articles/../../escape.md", "/tmp/escape.md", "articles/..", "articles/"],
+)
 def test_a_path_leading_outside_is_refused(tmp_path, rel):
     root = tmp_path / "docs"
     with pytest.raises(ValueError, match="refusing to write outside"):
@@ -30,7 +33,15 @@ def test_a_symlink_inside_is_not_followed_out(tmp_path):
 def test_text_bytes_and_copies_land_in_their_folders(tmp_path):
     source = tmp_path / "photo.jpg"
     source.write_bytes(b"\xff\xd8jpeg")
-    write_files(tmp_path / "site", {"a.md": "نص", "media/x/p.png": b"png", "media/x/photo.jpg": source, "articles/s/index.md": "y"})
+    write_files(
+        tmp_path / "site",
+        {
+            "a.md": "نص",
+            "media/x/p.png": b"png",
+            "media/x/photo.jpg": source,
+            "articles/s/index.md": "y",
+        },
+    )
     assert (tmp_path / "site" / "a.md").read_text(encoding="utf-8") == "نص"
     assert (tmp_path / "site" / "media" / "x" / "p.png").read_bytes() == b"png"
     assert (tmp_path / "site" / "media" / "x" / "photo.jpg").read_bytes() == b"\xff\xd8jpeg"

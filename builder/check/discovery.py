@@ -11,14 +11,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
-from builder.render.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
 from builder.core.urls import ARTICLES, uri
+from builder.render.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
 
 Problem = tuple[str, str, str]  # (level, file, message)
 SITEMAP_MAX = 50_000
 
 
-def check_discovery(site_dir: Path, site_url: str, now: datetime, articles: Iterable[str]) -> list[Problem]:
+def check_discovery(
+    site_dir: Path, site_url: str, now: datetime, articles: Iterable[str]
+) -> list[Problem]:
     return check_lasting(site_dir, site_url, articles) + check_news(site_dir, site_url, now)
 
 
@@ -26,13 +28,17 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
     """The sitemaps (every article in them: ``articles`` are the article folders' names),
     robots.txt and the feeds: all but the news sitemap, whose window moves with "now"."""
     problems: list[Problem] = []
-    site_url = uri(site_url)  # as the sitemaps and feeds write it: an Arabic host in IDNA, a path escaped
+    site_url = uri(
+        site_url
+    )  # as the sitemaps and feeds write it: an Arabic host in IDNA, a path escaped
     host = urlsplit(site_url).netloc
     prefix = f"{site_url}{ARTICLES}/"
     unlisted = set(articles)
     _check_sitemaps(site_dir, host, prefix, unlisted, problems)
     for name in sorted(unlisted):
-        problems.append(("error", "sitemap.xml", f"article {prefix}{name}/ is missing from the sitemap"))
+        problems.append(
+            ("error", "sitemap.xml", f"article {prefix}{name}/ is missing from the sitemap")
+        )
     _check_robots(site_dir, site_url, problems)
     for feed in [site_dir / "feed.xml", *sorted(site_dir.glob("sections/*/feed.xml"))]:
         _check_rss(feed, site_dir, host, problems)
@@ -79,7 +85,9 @@ def _iso_with_offset(value: str | None) -> bool:
         return False
 
 
-def _check_sitemaps(site_dir: Path, host: str, prefix: str, unlisted: set[str], problems: list[Problem]) -> None:
+def _check_sitemaps(
+    site_dir: Path, host: str, prefix: str, unlisted: set[str], problems: list[Problem]
+) -> None:
     """Each sitemap is read as a stream, one entry at a time, and each article it lists is
     struck off ``unlisted`` (article folder names): at 100,000 articles, a parsed tree of
     50,000 URLs and a set of every URL listed took 124 MB beside the search indexer."""
@@ -92,7 +100,9 @@ def _check_sitemaps(site_dir: Path, host: str, prefix: str, unlisted: set[str], 
         _check_urlset("sitemap.xml", entries, host, prefix, unlisted, problems)
         return
     if tag != f"{s}sitemapindex":
-        problems.append(("error", "sitemap.xml", f"root element {tag} is neither urlset nor sitemapindex"))
+        problems.append(
+            ("error", "sitemap.xml", f"root element {tag} is neither urlset nor sitemapindex")
+        )
         return
     names = []
     for entry in entries:
@@ -100,7 +110,13 @@ def _check_sitemaps(site_dir: Path, host: str, prefix: str, unlisted: set[str], 
         if _absolute_on(loc, host):
             names.append(urlsplit(loc or "").path.rsplit("/", 1)[-1])
         else:
-            problems.append(("error", "sitemap.xml", f"sitemap index entry {loc!r} is not an absolute URL on the site"))
+            problems.append(
+                (
+                    "error",
+                    "sitemap.xml",
+                    f"sitemap index entry {loc!r} is not an absolute URL on the site",
+                )
+            )
     for name in names:
         stream = _stream(site_dir / name, site_dir, problems)
         if stream is not None and stream[0] != f"{s}urlset":
@@ -109,7 +125,14 @@ def _check_sitemaps(site_dir: Path, host: str, prefix: str, unlisted: set[str], 
             _check_urlset(name, stream[1], host, prefix, unlisted, problems)
 
 
-def _check_urlset(name: str, entries: Iterator[ET.Element], host: str, prefix: str, unlisted: set[str], problems: list[Problem]) -> None:
+def _check_urlset(
+    name: str,
+    entries: Iterator[ET.Element],
+    host: str,
+    prefix: str,
+    unlisted: set[str],
+    problems: list[Problem],
+) -> None:
     s = f"{{{SITEMAP_NS}}}"
     count = 0
     for url in entries:
@@ -120,16 +143,26 @@ def _check_urlset(name: str, entries: Iterator[ET.Element], host: str, prefix: s
         if not _absolute_on(loc, host):
             problems.append(("error", name, f"<loc> {loc!r} is not an absolute URL on the site"))
         elif not (loc or "").isascii():
-            problems.append(("error", name, f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)"))
+            problems.append(
+                (
+                    "error",
+                    name,
+                    f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)",
+                )
+            )
         if lastmod is not None and not _iso_with_offset(lastmod):
-            problems.append(("error", name, f"<lastmod> {lastmod!r} is not a W3C date-time with offset"))
+            problems.append(
+                ("error", name, f"<lastmod> {lastmod!r} is not a W3C date-time with offset")
+            )
         if loc and loc.startswith(prefix) and loc.endswith("/"):
             unlisted.discard(unquote(loc[len(prefix) : -1]))
     if count > SITEMAP_MAX:
         problems.append(("error", name, f"{count} URLs: a sitemap holds at most {SITEMAP_MAX}"))
 
 
-def _stream(path: Path, site_dir: Path, problems: list[Problem]) -> tuple[str, Iterator[ET.Element]] | None:
+def _stream(
+    path: Path, site_dir: Path, problems: list[Problem]
+) -> tuple[str, Iterator[ET.Element]] | None:
     """The root's tag, and its children as each one ends (then dropped from the tree)."""
     rel = path.relative_to(site_dir).as_posix()
     if not path.is_file():
@@ -144,7 +177,9 @@ def _stream(path: Path, site_dir: Path, problems: list[Problem]) -> tuple[str, I
     return root.tag, _children(root, events, rel, problems)
 
 
-def _children(root: ET.Element, events: Iterator[tuple[str, Any]], rel: str, problems: list[Problem]) -> Iterator[ET.Element]:
+def _children(
+    root: ET.Element, events: Iterator[tuple[str, Any]], rel: str, problems: list[Problem]
+) -> Iterator[ET.Element]:
     depth = 1
     try:
         for event, element in events:
@@ -163,20 +198,56 @@ def _check_news(site_dir: Path, host: str, now: datetime, problems: list[Problem
         return
     urls = root.findall(f"{s}url")
     if len(urls) > NEWS_MAX:
-        problems.append(("error", "news-sitemap.xml", f"{len(urls)} articles: a news sitemap holds at most {NEWS_MAX}"))
+        problems.append(
+            (
+                "error",
+                "news-sitemap.xml",
+                f"{len(urls)} articles: a news sitemap holds at most {NEWS_MAX}",
+            )
+        )
     for url in urls:
         loc = url.findtext(f"{s}loc")
         date = url.findtext(f"{n}news/{n}publication_date")
         if not _absolute_on(loc, host):
-            problems.append(("error", "news-sitemap.xml", f"<loc> {loc!r} is not an absolute URL on the site"))
+            problems.append(
+                ("error", "news-sitemap.xml", f"<loc> {loc!r} is not an absolute URL on the site")
+            )
         elif not (loc or "").isascii():
-            problems.append(("error", "news-sitemap.xml", f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)"))
-        if not (url.findtext(f"{n}news/{n}publication/{n}name") and url.findtext(f"{n}news/{n}publication/{n}language") and url.findtext(f"{n}news/{n}title")):
-            problems.append(("error", "news-sitemap.xml", f"{loc}: news:publication name/language or news:title missing"))
+            problems.append(
+                (
+                    "error",
+                    "news-sitemap.xml",
+                    f"<loc> {loc!r} is not URL-escaped (sitemaps take Arabic letters percent-encoded)",
+                )
+            )
+        if not (
+            url.findtext(f"{n}news/{n}publication/{n}name")
+            and url.findtext(f"{n}news/{n}publication/{n}language")
+            and url.findtext(f"{n}news/{n}title")
+        ):
+            problems.append(
+                (
+                    "error",
+                    "news-sitemap.xml",
+                    f"{loc}: news:publication name/language or news:title missing",
+                )
+            )
         if not _iso_with_offset(date):
-            problems.append(("error", "news-sitemap.xml", f"{loc}: publication_date {date!r} is not ISO 8601 with offset"))
+            problems.append(
+                (
+                    "error",
+                    "news-sitemap.xml",
+                    f"{loc}: publication_date {date!r} is not ISO 8601 with offset",
+                )
+            )
         elif not now - NEWS_WINDOW <= datetime.fromisoformat(date or "") <= now:
-            problems.append(("error", "news-sitemap.xml", f"{loc}: published {date}, outside the two days before {now.isoformat()}"))
+            problems.append(
+                (
+                    "error",
+                    "news-sitemap.xml",
+                    f"{loc}: published {date}, outside the two days before {now.isoformat()}",
+                )
+            )
 
 
 def _check_robots(site_dir: Path, site_url: str, problems: list[Problem]) -> None:
@@ -202,7 +273,9 @@ def _check_rss(path: Path, site_dir: Path, host: str, problems: list[Problem]) -
     for item in channel.findall("item"):
         link = item.findtext("link")
         if not item.findtext("title") or not _absolute_on(link, host):
-            problems.append(("error", rel, f"item {link!r}: needs a title and an absolute link on the site"))
+            problems.append(
+                ("error", rel, f"item {link!r}: needs a title and an absolute link on the site")
+            )
         try:
             parsedate_to_datetime(item.findtext("pubDate") or "")
         except (TypeError, ValueError):
@@ -224,7 +297,17 @@ def _check_atom(path: Path, site_dir: Path, host: str, problems: list[Problem]) 
     has_feed_author = root.find(f"{a}author/{a}name") is not None
     for entry in root.findall(f"{a}entry"):
         entry_id = entry.findtext(f"{a}id")
-        if not (entry.findtext(f"{a}title") and _absolute_on(entry_id, host) and _iso_with_offset(entry.findtext(f"{a}updated"))):
-            problems.append(("error", rel, f"entry {entry_id!r}: needs title, absolute id and updated with offset"))
+        if not (
+            entry.findtext(f"{a}title")
+            and _absolute_on(entry_id, host)
+            and _iso_with_offset(entry.findtext(f"{a}updated"))
+        ):
+            problems.append(
+                (
+                    "error",
+                    rel,
+                    f"entry {entry_id!r}: needs title, absolute id and updated with offset",
+                )
+            )
         if not has_feed_author and entry.find(f"{a}author/{a}name") is None:
             problems.append(("error", rel, f"entry {entry_id!r}: no author (and no feed author)"))

@@ -17,13 +17,32 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 import tinycss2
-from tinycss2.ast import AtRule, CurlyBracketsBlock, FunctionBlock, Node, ParenthesesBlock, QualifiedRule, SquareBracketsBlock, StringToken, URLToken
+from tinycss2.ast import (
+    AtRule,
+    CurlyBracketsBlock,
+    FunctionBlock,
+    Node,
+    ParenthesesBlock,
+    QualifiedRule,
+    SquareBracketsBlock,
+    StringToken,
+    URLToken,
+)
 
 # The attributes of each element whose value is one URL the browser fetches on its own.
 LOADS = {
-    "script": ("src",), "img": ("src",), "iframe": ("src",), "link": ("href",), "source": ("src",),
-    "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "embed": ("src",), "object": ("data",),
-    "input": ("src",), "image": ("href", "xlink:href"),  # SVG's <image>, inline in a page
+    "script": ("src",),
+    "img": ("src",),
+    "iframe": ("src",),
+    "link": ("href",),
+    "source": ("src",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "input": ("src",),
+    "image": ("href", "xlink:href"),  # SVG's <image>, inline in a page
 }
 # The attribute of each element whose value is a srcset: comma-separated candidates, each a URL and descriptors.
 _SRCSETS = {"img": "srcset", "source": "srcset", "link": "imagesrcset"}
@@ -67,7 +86,9 @@ def is_foreign(url: str, allowed_hosts: frozenset[str]) -> bool:
         port = parts.port
     except ValueError:  # not a port a browser would take: not one of ours either
         return True
-    host = (parts.hostname or "") + (f":{port}" if port not in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else "")
+    host = (parts.hostname or "") + (
+        f":{port}" if port not in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else ""
+    )
     return host not in {h.lower() for h in allowed_hosts}
 
 
@@ -77,11 +98,17 @@ def foreign_requests(tree: Any, allowed_hosts: frozenset[str]) -> list[tuple[str
     requests: list[tuple[str, str]] = []  # (what asks, URL)
     for node in tree.iter(*_TAGS):
         if node.tag == "style":
-            requests.extend(("<style>", url) for url in stylesheet_urls(tinycss2.parse_stylesheet(node.text or "")))
+            requests.extend(
+                ("<style>", url)
+                for url in stylesheet_urls(tinycss2.parse_stylesheet(node.text or ""))
+            )
         else:
             requests.extend(_element_urls(node))
     for node in _STYLED(tree):
-        requests.extend((f"style attribute of <{node.tag}>", url) for url in css_urls(tinycss2.parse_component_value_list(node.get("style"))))
+        requests.extend(
+            (f"style attribute of <{node.tag}>", url)
+            for url in css_urls(tinycss2.parse_component_value_list(node.get("style")))
+        )
     return _errors(requests, allowed_hosts)
 
 
@@ -97,9 +124,13 @@ def _element_urls(node: Any) -> list[tuple[str, str]]:
     tag = node.tag
     if not _loads(node):
         return []
-    found = [(f"<{tag}>", node.get(attr)) for attr in LOADS.get(tag, ()) if node.get(attr) is not None]
+    found = [
+        (f"<{tag}>", node.get(attr)) for attr in LOADS.get(tag, ()) if node.get(attr) is not None
+    ]
     if tag in _SRCSETS and node.get(_SRCSETS[tag]) is not None:
-        found.extend((f"<{tag} {_SRCSETS[tag]}>", url) for url in srcset_urls(node.get(_SRCSETS[tag])))
+        found.extend(
+            (f"<{tag} {_SRCSETS[tag]}>", url) for url in srcset_urls(node.get(_SRCSETS[tag]))
+        )
     return found
 
 
@@ -114,9 +145,15 @@ def _loads(node: Any) -> bool:
     return True
 
 
-def _errors(requests: Iterable[tuple[str, str]], allowed_hosts: frozenset[str]) -> list[tuple[str, str]]:
+def _errors(
+    requests: Iterable[tuple[str, str]], allowed_hosts: frozenset[str]
+) -> list[tuple[str, str]]:
     """One error for each foreign request: each is a promise broken on every reader's visit."""
-    return [("error", f"{what} loads from another host: {url}") for what, url in requests if is_foreign(url, allowed_hosts)]
+    return [
+        ("error", f"{what} loads from another host: {url}")
+        for what, url in requests
+        if is_foreign(url, allowed_hosts)
+    ]
 
 
 def stylesheet_urls(rules: Iterable[Node]) -> list[str]:

@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # What a browser follows or loads from a page: links, images, scripts, stylesheets, icons, feeds.
-_LINKS = "//a/@href | //img/@src | //script/@src | //link[not(@rel='canonical')]/@href | //source/@src"
+_LINKS = (
+    "//a/@href | //img/@src | //script/@src | //link[not(@rel='canonical')]/@href | //source/@src"
+)
 
 
 def broken_links(tree: Any, page: str, files: Collection[str], root: str | None = "/") -> list[str]:
@@ -37,10 +39,14 @@ def broken_links(tree: Any, page: str, files: Collection[str], root: str | None 
         if path.startswith("/"):
             if root is None:
                 continue
-            target = path[len(root):] if path.startswith(root) else None
+            target = path[len(root) :] if path.startswith(root) else None
         else:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-            target = None if target == ".." or target.startswith("../") else ("" if target == "." else target)
+            target = (
+                None
+                if target == ".." or target.startswith("../")
+                else ("" if target == "." else target)
+            )
         if target is None or not _exists(target, path.endswith("/"), files):
             broken.append(link)
     return broken

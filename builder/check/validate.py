@@ -13,8 +13,8 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,13 +25,15 @@ from mkdocs.utils.meta import get_data
 
 from builder.check.discovery import check_discovery
 from builder.check.other_hosts import foreign_in_stylesheet, foreign_requests
-from builder.core.settings import Settings
 from builder.check.site_links import broken_links
-from builder.core.urls import ARTICLES
-from builder.core.article import MIN_IMAGE_PIXELS
 from builder.check.vocabulary import check_node
+from builder.core.article import MIN_IMAGE_PIXELS
+from builder.core.settings import Settings
+from builder.core.urls import ARTICLES
 
-_ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+_ISO_WITH_OFFSET = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$"
+)
 _DATE_PROPERTIES = ("datePublished", "dateModified")
 _URL_KEYS = ("url", "contentUrl", "item", "@id")
 RECOMMENDED = ("headline", "image", "datePublished", "dateModified", "author")
@@ -68,18 +70,32 @@ def validate_site(
     checked when they were published (a build's reused listing pages): those pages are not read,
     their findings are taken as found. A page's notes are folded into counts unless
     ``fold=False`` (the build records each listing page's own findings, and folds them itself)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     findings: list[Finding] = []
     if not site_dir.is_dir():
         return [Finding("error", str(site_dir), "site folder does not exist")]
-    whole = [Finding("info", str(site_dir), "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)")] if intents is None and article_pages else []
+    whole = (
+        [
+            Finding(
+                "info",
+                str(site_dir),
+                "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)",
+            )
+        ]
+        if intents is None and article_pages
+        else []
+    )
     intents = intents or {}
     shows = date_shown(settings) if settings is not None else None
-    article_dirs = sorted(os.listdir(site_dir / ARTICLES)) if (site_dir / ARTICLES).is_dir() else []  # names, not 20,000 Paths
+    article_dirs = (
+        sorted(os.listdir(site_dir / ARTICLES)) if (site_dir / ARTICLES).is_dir() else []
+    )  # names, not 20,000 Paths
     seen_articles = len(article_dirs)
     known = known or {}
     pages, stylesheets, files = _site_files(site_dir, article_pages)
-    root = (urlsplit(settings.site_url).path or "/") if settings is not None else None  # where links from "/" start
+    root = (
+        (urlsplit(settings.site_url).path or "/") if settings is not None else None
+    )  # where links from "/" start
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
@@ -88,23 +104,34 @@ def validate_site(
         else:
             intent = _intent(intents, rel) if is_article else None
             text = path.read_text(encoding="utf-8")
-            if files:  # the whole site walked: its links can be followed, in the tree the checks read too
+            if (
+                files
+            ):  # the whole site walked: its links can be followed, in the tree the checks read too
                 tree = parse_page(text)
                 found = check_page(tree, is_article, intent, allowed_hosts, now, shows)
-                found += [("error", f"link to {link!r}: no such file in the site") for link in broken_links(tree, rel, files, root)]
+                found += [
+                    ("error", f"link to {link!r}: no such file in the site")
+                    for link in broken_links(tree, rel, files, root)
+                ]
             else:
                 found = check_page(text, is_article, intent, allowed_hosts, now, shows)
         findings.extend(Finding(level, rel, msg) for level, msg in found)
     for path in stylesheets:  # a few files, read every time: a url() in one loads on every page
         rel = path.relative_to(site_dir).as_posix()
-        findings.extend(Finding(level, rel, msg) for level, msg in foreign_in_stylesheet(path.read_bytes(), allowed_hosts))
+        findings.extend(
+            Finding(level, rel, msg)
+            for level, msg in foreign_in_stylesheet(path.read_bytes(), allowed_hosts)
+        )
     if fold:
         findings = fold_notes(findings)
     findings = whole + findings  # a note on the whole site, not counted as one page's
     if seen_articles == 0:
         findings.append(Finding("error", str(site_dir), "no article pages found"))
     if settings is not None:
-        findings.extend(Finding(level, rel, msg) for level, rel, msg in check_discovery(site_dir, settings.site_url, now, article_dirs))
+        findings.extend(
+            Finding(level, rel, msg)
+            for level, rel, msg in check_discovery(site_dir, settings.site_url, now, article_dirs)
+        )
     return findings
 
 
@@ -183,7 +210,7 @@ def check_page(
     tree = parse_page(html) if isinstance(html, str) else html
     root = tree.getroottree().getroot()
     if root.get("lang") is None or root.get("dir") != "rtl":
-        problems.append(("error", "<html> lacks lang and dir=\"rtl\""))
+        problems.append(("error", '<html> lacks lang and dir="rtl"'))
     problems.extend(foreign_requests(tree, allowed_hosts))
     blocks = tree.xpath('//script[@type="application/ld+json"]')
     strict: list[Any] = []
@@ -193,7 +220,9 @@ def check_page(
         except json.JSONDecodeError as exc:
             problems.append(("error", f"JSON-LD is not valid JSON: {exc}"))
     for data in strict:
-        problems.extend(check_node(data) if isinstance(data, dict) else [("error", "JSON-LD is not an object")])
+        problems.extend(
+            check_node(data) if isinstance(data, dict) else [("error", "JSON-LD is not an object")]
+        )
     if not is_article:
         return problems
     if len(blocks) != 1:
@@ -212,13 +241,18 @@ def check_page(
         problems.append(("error", "JSON-LD differs from what the builder emitted"))
     graph = data.get("@graph", [data]) if isinstance(data, dict) else []
     problems.extend(_check_graph(graph, tree))
-    problems.extend(google_rules(graph, tree, now or datetime.now(timezone.utc)))
+    problems.extend(google_rules(graph, tree, now or datetime.now(UTC)))
     if shows is not None:
         for time in tree.xpath('//p[@class="dates"]//time[@datetime]'):
             moment = _parse_date(time.get("datetime"))
             seen = " ".join(time.text_content().split())
             if moment is not None and seen != shows(moment):
-                problems.append(("error", f"date shown as {seen!r}, but its datetime {time.get('datetime')} reads {shows(moment)!r}"))
+                problems.append(
+                    (
+                        "error",
+                        f"date shown as {seen!r}, but its datetime {time.get('datetime')} reads {shows(moment)!r}",
+                    )
+                )
     return problems
 
 
@@ -233,7 +267,12 @@ def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     if len(h1) != 1:
         problems.append(("error", f"expected exactly one <h1>, found {len(h1)}"))
     elif visible != article.get("headline"):
-        problems.append(("error", f"headline {article.get('headline')!r} differs from the visible <h1> {visible!r}"))
+        problems.append(
+            (
+                "error",
+                f"headline {article.get('headline')!r} differs from the visible <h1> {visible!r}",
+            )
+        )
     for prop in _DATE_PROPERTIES:
         value = article.get(prop)
         if value is not None and not _ISO_WITH_OFFSET.match(str(value)):
@@ -246,8 +285,12 @@ def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     main = (article.get("mainEntityOfPage") or {}).get("@id")
     if not canonical:
         problems.append(("error", f"no canonical link (the article's page is {main!r})"))
-    elif [unquote(c) for c in canonical] != [unquote(main or "")]:  # MkDocs percent-encodes an Arabic slug; JSON-LD keeps the IRI: one URL
-        problems.append(("error", f"canonical link {canonical} differs from the article's page {main!r}"))
+    elif [unquote(c) for c in canonical] != [
+        unquote(main or "")
+    ]:  # MkDocs percent-encodes an Arabic slug; JSON-LD keeps the IRI: one URL
+        problems.append(
+            ("error", f"canonical link {canonical} differs from the article's page {main!r}")
+        )
     return problems
 
 
@@ -259,14 +302,22 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
     article = next(n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle")
     for prop in RECOMMENDED:
         if prop not in article:
-            problems.append(("warning", f"NewsArticle has no {prop} (recommended; no input gave it)"))
+            problems.append(
+                ("warning", f"NewsArticle has no {prop} (recommended; no input gave it)")
+            )
     if len(article.get("headline", "")) > HEADLINE_MAX:
         problems.append(("warning", f"headline longer than {HEADLINE_MAX} characters"))
     dates = {p: _parse_date(article.get(p)) for p in _DATE_PROPERTIES}
     for prop, moment in dates.items():
         if moment and moment > now:
-            problems.append(("error", f"{prop} {article[prop]} is in the future (now {now.isoformat()})"))
-    if dates["datePublished"] and dates["dateModified"] and dates["dateModified"] < dates["datePublished"]:
+            problems.append(
+                ("error", f"{prop} {article[prop]} is in the future (now {now.isoformat()})")
+            )
+    if (
+        dates["datePublished"]
+        and dates["dateModified"]
+        and dates["dateModified"] < dates["datePublished"]
+    ):
         problems.append(("error", "dateModified is earlier than datePublished"))
     for key, value in _url_values(graph):
         if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
@@ -276,18 +327,43 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
             width, height = node.get("width"), node.get("height")
             if isinstance(width, int) and isinstance(height, int):
                 if width * height < MIN_IMAGE_PIXELS:
-                    problems.append(("error", f"image {node.get('url')} has {width * height} pixels; Google needs at least {MIN_IMAGE_PIXELS}"))
+                    problems.append(
+                        (
+                            "error",
+                            f"image {node.get('url')} has {width * height} pixels; Google needs at least {MIN_IMAGE_PIXELS}",
+                        )
+                    )
                 if not any(abs(width / height - r) < 0.02 for r in (16 / 9, 4 / 3, 1.0)):
-                    problems.append(("info", "image aspect ratio is not 16:9, 4:3 or 1:1 (Google's preferred ratios)"))
-            elif width is None and height is None:  # a photo given as a URL: nothing here fetches it
-                problems.append(("info", "photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked"))
+                    problems.append(
+                        (
+                            "info",
+                            "image aspect ratio is not 16:9, 4:3 or 1:1 (Google's preferred ratios)",
+                        )
+                    )
+            elif (
+                width is None and height is None
+            ):  # a photo given as a URL: nothing here fetches it
+                problems.append(
+                    (
+                        "info",
+                        "photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked",
+                    )
+                )
             else:
-                problems.append(("error", f"image {node.get('url')}: width and height must both be whole numbers (found {width!r}, {height!r})"))
+                problems.append(
+                    (
+                        "error",
+                        f"image {node.get('url')}: width and height must both be whole numbers (found {width!r}, {height!r})",
+                    )
+                )
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')
     declared = [article[p] for p in _DATE_PROPERTIES if p in article]
     if shown != declared:
         problems.append(("error", f"dates shown {shown} differ from the JSON-LD dates {declared}"))
-    byline = [" ".join(b.text_content().split()) for b in tree.xpath('//p[@class="byline"]//*[@class="author"]')]
+    byline = [
+        " ".join(b.text_content().split())
+        for b in tree.xpath('//p[@class="byline"]//*[@class="author"]')
+    ]
     authors = [nodes.get(ref.get("@id"), {}).get("name") for ref in article.get("author", [])]
     if byline != authors:
         problems.append(("error", f"byline {byline} differs from the JSON-LD authors {authors}"))
@@ -299,7 +375,9 @@ def _parse_date(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return moment if moment and moment.utcoffset() is not None else None  # naive: reported by the format check
+    return (
+        moment if moment and moment.utcoffset() is not None else None
+    )  # naive: reported by the format check
 
 
 def _url_values(value: Any, key: str = "") -> list[tuple[str, str]]:

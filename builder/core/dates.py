@@ -32,7 +32,9 @@ def with_digits(text: str, digits: Digits) -> str:
     return text.translate(_ARABIC_INDIC) if digits == "arabic" else text
 
 
-def display_datetime(moment: datetime, zone: ZoneInfo, locale: str = "ar", digits: Digits = "latin") -> str:
+def display_datetime(
+    moment: datetime, zone: ZoneInfo, locale: str = "ar", digits: Digits = "latin"
+) -> str:
     """The date and time in the site's zone, in Arabic.
 
     >>> from datetime import timezone, timedelta
@@ -41,10 +43,14 @@ def display_datetime(moment: datetime, zone: ZoneInfo, locale: str = "ar", digit
     >>> display_datetime(datetime(2021, 11, 24, 17, 15, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"), digits="arabic")
     '٢٤ نوفمبر ٢٠٢١، ٨:١٥ م'
     """
-    return with_digits(str(format_datetime(moment.astimezone(zone), "d MMMM y، h:mm a", locale=locale)), digits)
+    return with_digits(
+        str(format_datetime(moment.astimezone(zone), "d MMMM y، h:mm a", locale=locale)), digits
+    )
 
 
-def display_date(moment: datetime, zone: ZoneInfo, locale: str = "ar", digits: Digits = "latin") -> str:
+def display_date(
+    moment: datetime, zone: ZoneInfo, locale: str = "ar", digits: Digits = "latin"
+) -> str:
     """The calendar date alone, for listings.
 
     >>> from datetime import timezone
@@ -53,7 +59,9 @@ def display_date(moment: datetime, zone: ZoneInfo, locale: str = "ar", digits: D
     >>> display_date(datetime(2021, 11, 24, 23, 0, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"), digits="arabic")
     '٢٥ نوفمبر ٢٠٢١'
     """
-    return with_digits(str(format_datetime(moment.astimezone(zone), "d MMMM y", locale=locale)), digits)
+    return with_digits(
+        str(format_datetime(moment.astimezone(zone), "d MMMM y", locale=locale)), digits
+    )
 
 
 def display_number(number: int | float, locale: str = "ar", digits: Digits = "latin") -> str:

@@ -43,7 +43,9 @@ _MAP = {
 _PAIRS = tuple(_MAP.items())
 # Tatweel; Quranic marks U+0610-061A; harakat and hamza/madda marks U+064B-065F; superscript
 # alef U+0670; Quranic annotation marks U+06D6-06DC, U+06DF-06E4, U+06E7-06E8, U+06EA-06ED.
-REMOVED = "\u0640\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+REMOVED = (
+    "\u0640\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+)
 _REMOVE = re.compile(f"[{REMOVED}]+")
 
 

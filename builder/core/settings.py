@@ -74,7 +74,9 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
     if site_dir is not None:
         overrides["site_dir"] = str(site_dir)
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    said = _Said()  # MkDocs logs what is wrong with each option, then aborts with "configuration error!"
+    said = (
+        _Said()
+    )  # MkDocs logs what is wrong with each option, then aborts with "configuration error!"
     logging.getLogger("mkdocs.config").addHandler(said)
     try:
         cfg = load_config(config_file=str(config_file), **overrides)
@@ -88,7 +90,9 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
     pc = plugin.config
     site_url = cfg.site_url or ""
     if urlsplit(site_url).scheme not in ("http", "https"):
-        raise SettingsError(f"{config_file}: 'site_url' must be the site's absolute http(s) URL (canonical URLs need it)")
+        raise SettingsError(
+            f"{config_file}: 'site_url' must be the site's absolute http(s) URL (canonical URLs need it)"
+        )
     base = config_file.resolve().parent
     return (
         Settings(

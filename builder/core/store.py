@@ -28,6 +28,7 @@ from typing import Any, NamedTuple, Protocol, overload
 
 from builder.core.article import Article, Author, Image
 
+
 class Run(Protocol):
     """Records laid end to end, column by column (:class:`builder.pipeline.cached_runs.Run`):
     what :meth:`RecordWriter.append_run` takes, said here so the store needs nothing above it."""
@@ -66,7 +67,17 @@ def encode(article: Article) -> bytes:
             article.source,
             article.headline,
             article.alternative_headline,
-            None if image is None else (image.caption, image.credit, image.url, image.alt, image.width, image.height, image.generated),
+            None
+            if image is None
+            else (
+                image.caption,
+                image.credit,
+                image.url,
+                image.alt,
+                image.width,
+                image.height,
+                image.generated,
+            ),
             article.paragraphs,
             article.dateline,
             article.published.isoformat() if article.published else None,
@@ -79,7 +90,21 @@ def encode(article: Article) -> bytes:
     )
 
 
-_FIELDS = ("id", "source", "headline", "alternative_headline", "image", "paragraphs", "dateline", "published", "modified", "authors", "section", "tags", "slug")
+_FIELDS = (
+    "id",
+    "source",
+    "headline",
+    "alternative_headline",
+    "image",
+    "paragraphs",
+    "dateline",
+    "published",
+    "modified",
+    "authors",
+    "section",
+    "tags",
+    "slug",
+)
 
 
 def names_of(article: Article) -> tuple[str, str, str]:
@@ -112,13 +137,22 @@ def brief(article: Article) -> bytes:
     True
     """
     names = marshal.dumps(names_of(article))
-    when = (article.published.isoformat() if article.published else None, article.modified.isoformat() if article.modified else None)
-    return names + marshal.dumps((article.section, article.tags, *when)) + len(names).to_bytes(4, "little")
+    when = (
+        article.published.isoformat() if article.published else None,
+        article.modified.isoformat() if article.modified else None,
+    )
+    return (
+        names
+        + marshal.dumps((article.section, article.tags, *when))
+        + len(names).to_bytes(4, "little")
+    )
 
 
 def _brief(value: bytes) -> Brief:
     source, aid, slug = marshal.loads(value)
-    section, tags, published, modified = marshal.loads(memoryview(value)[int.from_bytes(value[-4:], "little") : -4])
+    section, tags, published, modified = marshal.loads(
+        memoryview(value)[int.from_bytes(value[-4:], "little") : -4]
+    )
     return Brief(source, aid, slug, section, tags, _date(published), _date(modified))
 
 
@@ -152,7 +186,21 @@ def briefs(articles: Sequence[Article]) -> Iterable[Listed]:
 
 def decode(blob: bytes) -> Article:
     """The record :func:`encode` was given."""
-    aid, source, headline, deck, image, paragraphs, dateline, published, modified, authors, section, tags, slug = marshal.loads(blob)
+    (
+        aid,
+        source,
+        headline,
+        deck,
+        image,
+        paragraphs,
+        dateline,
+        published,
+        modified,
+        authors,
+        section,
+        tags,
+        slug,
+    ) = marshal.loads(blob)
     return Article(
         aid,
         source,
@@ -339,11 +387,15 @@ class RecordWriter:
 
     def __init__(self, build_dir: Path) -> None:
         self.folder = build_dir / RECORDS
-        shutil.rmtree(self.folder, ignore_errors=True)  # a killed build's; the build lock keeps other builds out
+        shutil.rmtree(
+            self.folder, ignore_errors=True
+        )  # a killed build's; the build lock keeps other builds out
         self.folder.mkdir(parents=True)
         self._records = _ColumnWriter(self.folder / f"arrived-{secrets.token_hex(4)}")
         self._names = _ColumnWriter(self.folder / f"names-arrived-{secrets.token_hex(4)}")
-        self._dated: list[tuple[int, str, int]] = []  # (published, in µs since 1970: exact, id, position)
+        self._dated: list[
+            tuple[int, str, int]
+        ] = []  # (published, in µs since 1970: exact, id, position)
         self._undated: list[tuple[str, int]] = []
 
     def __len__(self) -> int:
@@ -388,5 +440,7 @@ class RecordWriter:
         order = array("I", [p for *_, p in self._dated] + [p for _, p in self._undated])
         self._dated, self._undated = [], []
         records = self._records.reorder(order, self.folder / f"newest-first-{secrets.token_hex(4)}")
-        names = self._names.reorder(order, self.folder / f"names-newest-first-{secrets.token_hex(4)}")
+        names = self._names.reorder(
+            order, self.folder / f"names-newest-first-{secrets.token_hex(4)}"
+        )
         return Records(records, names, order)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from urllib.parse import quote, urlsplit, urlunsplit
 from collections.abc import Iterable
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from builder.core.article import Article
 
@@ -42,10 +42,14 @@ def media_path(article: Article, file_name: str) -> str:
     return f"media/{article.id}/{safe}{dot}{suffix.lower() if dot else ''}"
 
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")  # Arabic-Indic and Eastern Arabic-Indic
+_DIGITS = str.maketrans(
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"
+)  # Arabic-Indic and Eastern Arabic-Indic
 
 
-@functools.lru_cache(maxsize=8192)  # listings, links and sitemaps ask for the same few names N times each
+@functools.lru_cache(
+    maxsize=8192
+)  # listings, links and sitemaps ask for the same few names N times each
 def section_slug(section: str) -> str:
     """A folder name for a section or tag; Arabic letters stay (URLs percent-encode them),
     Latin ones are case-folded (``COVID`` and ``covid`` share one page).
@@ -66,7 +70,9 @@ def section_slug(section: str) -> str:
     >>> section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19") == "كوفيد-19"
     True
     """
-    slug = re.sub(r"[^\w]+", "-", section.casefold().translate(_DIGITS)).strip("-_")  # one folder on case-blind disks
+    slug = re.sub(r"[^\w]+", "-", section.casefold().translate(_DIGITS)).strip(
+        "-_"
+    )  # one folder on case-blind disks
     if slug:
         return slug
     return "_" + hashlib.sha256("".join(section.casefold().split()).encode()).hexdigest()[:8]
@@ -109,6 +115,15 @@ def uri(iri: str) -> str:
     parts = urlsplit(iri)
     netloc = parts.netloc
     if not netloc.isascii() and parts.hostname:
-        netloc = parts.hostname.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%"), quote(parts.query, safe="=&%"), quote(parts.fragment, safe="%")))
-
+        netloc = parts.hostname.encode("idna").decode("ascii") + (
+            f":{parts.port}" if parts.port else ""
+        )
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe="/%"),
+            quote(parts.query, safe="=&%"),
+            quote(parts.fragment, safe="%"),
+        )
+    )

@@ -27,9 +27,9 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from builder.build import build
+from builder.core.settings import load_settings
 from builder.offline.index import Entry, build_index
 from builder.offline.pages import Site, ascii_path, offline_search_page, rewrite_page
-from builder.core.settings import load_settings
 
 MANIFEST = "MANIFEST.sha256"
 INDEX_DIR = "search-index"
@@ -39,11 +39,26 @@ FOLD_JS = "assets/offline-fold.js"
 # Hosted-only files: Pagefind (cannot run from file://) and its page script, what only a web
 # server uses (404 page, robots.txt, sitemaps) and the builder's marker.
 _DROPPED_DIRS = ("pagefind/",)
-_DROPPED = {"assets/search.js", "404.html", "robots.txt", "sitemap.xml", "sitemap.xml.gz", "news-sitemap.xml", ".builder-site"}
+_DROPPED = {
+    "assets/search.js",
+    "404.html",
+    "robots.txt",
+    "sitemap.xml",
+    "sitemap.xml.gz",
+    "news-sitemap.xml",
+    ".builder-site",
+}
 _DROPPED_PATTERN = re.compile(r"sitemap-\d+\.xml")
 _STORED = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff2", ".gz", ".zip"}  # already compressed
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 _ASSETS = Path(__file__).resolve().parent / "assets"
 
 
@@ -83,27 +98,42 @@ def fold_script(fold_js: str) -> str:
     """``assets/fold.js`` (an ES module) as a classic script defining ``window.OfflineFold``:
     module scripts do not load from ``file://``; the folding code itself is the same text."""
     if fold_js.count("export ") != 1 or "export function fold(" not in fold_js:
-        raise BundleError("assets/fold.js changed shape: expected exactly one `export function fold(`")
+        raise BundleError(
+            "assets/fold.js changed shape: expected exactly one `export function fold(`"
+        )
     body = fold_js.replace("export function fold(", "function fold(")
     return f"// Made by `python -m builder bundle` from assets/fold.js (the mirror of builder/core/fold.py).\n(function () {{\n{body}\nwindow.OfflineFold = fold;\n}})();\n"
 
 
-def make_bundle(config: Path, out_dir: Path = Path("dist"), input_dir: Path | None = None, profile_file: Path | None = None,
-                now: datetime | None = None, jobs: int | None = None, out: TextIO = sys.stdout) -> BundleReport:
+def make_bundle(
+    config: Path,
+    out_dir: Path = Path("dist"),
+    input_dir: Path | None = None,
+    profile_file: Path | None = None,
+    now: datetime | None = None,
+    jobs: int | None = None,
+    out: TextIO = sys.stdout,
+) -> BundleReport:
     """Build the site for offline use and write ``out_dir/<name>-offline/`` and its zip."""
     settings, _ = load_settings(config)
     out_dir = out_dir.resolve()
     name = f"{bundle_name(settings.site_url)}-offline"
     folder = out_dir / name
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).is_file():
-        raise BundleError(f"{folder} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it")
+        raise BundleError(
+            f"{folder} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it"
+        )
     if folder.exists() and not folder.is_dir():
         raise BundleError(f"{folder} is a file, not a folder: refusing to replace it")
     work = out_dir / ".work"
     site = work / "site"
-    report = build(config, input_dir, site, profile_file, out=out, now=now, jobs=jobs, search=False)  # Pagefind cannot run from file://
+    report = build(
+        config, input_dir, site, profile_file, out=out, now=now, jobs=jobs, search=False
+    )  # Pagefind cannot run from file://
     if not report.published:
-        raise BundleError(f"the site could not be built: {report.failure or 'see the errors above'}")
+        raise BundleError(
+            f"the site could not be built: {report.failure or 'see the errors above'}"
+        )
     staging = work / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -115,8 +145,11 @@ def make_bundle(config: Path, out_dir: Path = Path("dist"), input_dir: Path | No
     staging.rename(folder)
     os.replace(partial, zip_path)
     result.folder, result.zip_path = folder, zip_path
-    print(f"bundle: {zip_path} ({_size(result.zip_bytes)}); unpacked {folder}: {result.files} files, {_size(result.bytes)}; "
-          f"{result.articles} articles; search index {result.index_files} files, {_size(result.index_bytes)}", file=out)
+    print(
+        f"bundle: {zip_path} ({_size(result.zip_bytes)}); unpacked {folder}: {result.files} files, {_size(result.bytes)}; "
+        f"{result.articles} articles; search index {result.index_files} files, {_size(result.index_bytes)}",
+        file=out,
+    )
     return result
 
 
@@ -132,16 +165,27 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
     """Rewrite the built ``site`` into the bundle folder ``target`` (existing and empty)."""
     originals = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     kept = [rel for rel in originals if _kept(rel)]
-    added = {SEARCH_JS: (_ASSETS / "offline-search.js").read_bytes(),
-             FOLD_JS: fold_script((site / "assets" / "fold.js").read_text(encoding="utf-8")).encode("utf-8")}
-    index_names = {"manifest.js"}  # pages only link to the manifest's folder; its files are loaded by script
+    added = {
+        SEARCH_JS: (_ASSETS / "offline-search.js").read_bytes(),
+        FOLD_JS: fold_script((site / "assets" / "fold.js").read_text(encoding="utf-8")).encode(
+            "utf-8"
+        ),
+    }
+    index_names = {
+        "manifest.js"
+    }  # pages only link to the manifest's folder; its files are loaded by script
     names: dict[str, str] = {}  # bundle path -> original path, to refuse two mapping to one
     for rel in [*kept, *added]:
         new = ascii_path(rel)
         if new.casefold() in names:
-            raise BundleError(f"{rel} and {names[new.casefold()]} would be one file in the bundle ({new})")
+            raise BundleError(
+                f"{rel} and {names[new.casefold()]} would be one file in the bundle ({new})"
+            )
         names[new.casefold()] = rel
-    info = Site(files=frozenset([*kept, *added, *(f"{INDEX_DIR}/{n}" for n in index_names)]), site_url=site_url)
+    info = Site(
+        files=frozenset([*kept, *added, *(f"{INDEX_DIR}/{n}" for n in index_names)]),
+        site_url=site_url,
+    )
     search = offline_search_page(INDEX_DIR, [FOLD_JS, SEARCH_JS])
     entries: list[Entry] = []
     unresolved: list[str] = []
@@ -149,7 +193,9 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
         dest = target / ascii_path(rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if rel.endswith(".html"):
-            page = rewrite_page((site / rel).read_bytes(), rel, info, search if rel == SEARCH_PAGE else None)
+            page = rewrite_page(
+                (site / rel).read_bytes(), rel, info, search if rel == SEARCH_PAGE else None
+            )
             unresolved.extend(f"{rel}: {url}" for url in page.unresolved)
             if page.entry is not None:
                 entries.append(page.entry)
@@ -157,7 +203,9 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
         else:
             shutil.copyfile(site / rel, dest)
     if unresolved:
-        raise BundleError(f"{len(unresolved)} link(s) point to no file of the bundle, e.g. {unresolved[:5]}")
+        raise BundleError(
+            f"{len(unresolved)} link(s) point to no file of the bundle, e.g. {unresolved[:5]}"
+        )
     for rel, data in added.items():
         (target / rel).write_bytes(data)
     index = build_index(entries)
@@ -167,8 +215,15 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
     manifest = manifest_text(target)
     (target / MANIFEST).write_text(manifest, encoding="utf-8")
     files = [p for p in target.rglob("*") if p.is_file()]
-    return BundleReport(folder=target, zip_path=target, files=len(files), bytes=sum(p.stat().st_size for p in files),
-                        index_files=len(index.files), index_bytes=sum(map(len, index.files.values())), articles=len(entries))
+    return BundleReport(
+        folder=target,
+        zip_path=target,
+        files=len(files),
+        bytes=sum(p.stat().st_size for p in files),
+        index_files=len(index.files),
+        index_bytes=sum(map(len, index.files.values())),
+        articles=len(entries),
+    )
 
 
 def manifest_text(folder: Path) -> str:
@@ -211,12 +266,18 @@ class Verification:
 def read_bundle(path: Path) -> dict[str, bytes]:
     """Every file of a bundle folder or zip, by path inside the bundle folder."""
     if path.is_dir():
-        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(path).as_posix(): p.read_bytes()
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        }
     with zipfile.ZipFile(path) as archive:
         names = [n for n in archive.namelist() if not n.endswith("/")]
         tops = {n.split("/", 1)[0] for n in names}
         if len(tops) != 1 or any("/" not in n for n in names):
-            raise BundleError(f"{path}: expected one top folder holding every file, found {sorted(tops)[:5]}")
+            raise BundleError(
+                f"{path}: expected one top folder holding every file, found {sorted(tops)[:5]}"
+            )
         return {n.split("/", 1)[1]: archive.read(n) for n in names}
 
 

@@ -34,7 +34,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from builder.core.fold import fold
 
@@ -103,7 +103,7 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
             return (1, 0.0, e.path)
         moment = datetime.fromisoformat(e.published)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return (0, -moment.timestamp(), e.path)
 
     return sorted(entries, key=key)
@@ -143,7 +143,13 @@ def script_json(value: object) -> str:
     {"h":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\u2028"}
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
@@ -162,10 +168,12 @@ def display_file(chunk: int) -> str:
 
 
 def _call(kind: str, key: str, data: object) -> bytes:
-    return f"{REGISTER}({script_json(kind)},{script_json(key)},{script_json(data)});\n".encode("utf-8")
+    return f"{REGISTER}({script_json(kind)},{script_json(key)},{script_json(data)});\n".encode()
 
 
-def _groups(encoded: dict[str, str], keys: Sequence[str], depth: int) -> list[tuple[str, list[str]]]:
+def _groups(
+    encoded: dict[str, str], keys: Sequence[str], depth: int
+) -> list[tuple[str, list[str]]]:
     """Cut the sorted ``keys`` (all sharing their first ``depth`` letters) into shards."""
     size = sum(len(t.encode()) + len(encoded[t]) + 6 for t in keys)
     prefix = keys[0][:depth]
@@ -201,8 +209,17 @@ def build_index(entries: Iterable[Entry]) -> Index:
         keys.append(key)
         files[shard_file(key)] = _call("t", key, {t: encoded[t] for t in members})
     for start in range(0, len(ordered), CHUNK):
-        rows = [[e.path, e.headline, e.deck or e.summary, e.date, e.published] for e in ordered[start : start + CHUNK]]
+        rows = [
+            [e.path, e.headline, e.deck or e.summary, e.date, e.published]
+            for e in ordered[start : start + CHUNK]
+        ]
         files[display_file(start // CHUNK)] = _call("d", str(start // CHUNK), rows)
-    manifest = {"version": 1, "count": len(ordered), "chunk": CHUNK, "fields": list(FIELDS), "terms": keys}
+    manifest = {
+        "version": 1,
+        "count": len(ordered),
+        "chunk": CHUNK,
+        "fields": list(FIELDS),
+        "terms": keys,
+    }
     files[MANIFEST] = _call("m", "", manifest)
     return Index(files=files, terms=len(encoded), shards=len(keys))

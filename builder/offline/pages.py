@@ -25,11 +25,20 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import lxml.html
 from lxml.html import HtmlElement
 
-from builder.offline.index import Entry
 from builder.check.other_hosts import LOADS
+from builder.offline.index import Entry
 
 DOCTYPE = "<!doctype html>"
-_LINK_FETCHED = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "apple-touch-icon", "shortcut"}
+_LINK_FETCHED = {
+    "stylesheet",
+    "icon",
+    "preload",
+    "modulepreload",
+    "prefetch",
+    "manifest",
+    "apple-touch-icon",
+    "shortcut",
+}
 
 
 def ascii_path(path: str) -> str:
@@ -41,7 +50,9 @@ def ascii_path(path: str) -> str:
     >>> ascii_path("articles/oil-prices/index.html")
     'articles/oil-prices/index.html'
     """
-    return "/".join(s if s.isascii() else "xn--" + s.encode("punycode").decode("ascii") for s in path.split("/"))
+    return "/".join(
+        s if s.isascii() else "xn--" + s.encode("punycode").decode("ascii") for s in path.split("/")
+    )
 
 
 @dataclass
@@ -64,7 +75,11 @@ class Site:
         parts = urlsplit(url)
         base = urlsplit(self.site_url)
         if parts.scheme or parts.netloc:
-            if (parts.scheme, parts.netloc) not in {("http", base.netloc), ("https", base.netloc), ("", base.netloc)}:
+            if (parts.scheme, parts.netloc) not in {
+                ("http", base.netloc),
+                ("https", base.netloc),
+                ("", base.netloc),
+            }:
                 return None
             if not parts.path.startswith(base.path):
                 return None
@@ -104,7 +119,9 @@ def relative(page: str, target: str) -> str:
     return quote(posixpath.relpath(target, posixpath.dirname(page) or "."), safe="/-._~")
 
 
-def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlElement, str], None] | None = None) -> Rewritten:
+def rewrite_page(
+    data: bytes, page: str, site: Site, transform: Callable[[HtmlElement, str], None] | None = None
+) -> Rewritten:
     """The bundle's version of the published page ``page`` (original path)."""
     tree = lxml.html.document_fromstring(data)
     out = Rewritten(b"")
@@ -132,7 +149,9 @@ def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlEl
                     break
                 continue
             target, rest = found
-            if target is None and (parts.scheme or parts.netloc):  # the site's own address, but no file of the bundle: named by the input (a photo, an author's page)
+            if (
+                target is None and (parts.scheme or parts.netloc)
+            ):  # the site's own address, but no file of the bundle: named by the input (a photo, an author's page)
                 if _fetches(element, tag, name):
                     element.drop_tree()  # as a photo on another host: nothing is fetched offline
                     break
@@ -144,7 +163,9 @@ def rewrite_page(data: bytes, page: str, site: Site, transform: Callable[[HtmlEl
         if tag in ("img", "source") and element.get("srcset"):
             element.attrib.pop("srcset")  # the plain src is enough offline (and always local)
     out.entry = article_entry(tree, new_page)
-    out.html = (DOCTYPE + "\n" + lxml.html.tostring(tree, encoding="unicode") + "\n").encode("utf-8")
+    out.html = (DOCTYPE + "\n" + lxml.html.tostring(tree, encoding="unicode") + "\n").encode(
+        "utf-8"
+    )
     return out
 
 
@@ -174,7 +195,9 @@ def article_entry(tree: HtmlElement, page: str) -> Entry | None:
         date=_text(dates[0]) if dates else "",
         published=(dates[0].get("datetime") or "") if dates else "",
         body=" ".join(_text(t) for t in texts),
-        summary="" if decks else " ".join(str(tree.xpath("string(//meta[@name='description']/@content)")).split()),
+        summary=""
+        if decks
+        else " ".join(str(tree.xpath("string(//meta[@name='description']/@content)")).split()),
     )
 
 
@@ -198,6 +221,11 @@ def offline_search_page(index_dir: str, scripts: list[str]) -> Callable[[HtmlEle
         section.set("data-index", quote(posixpath.relpath(index_dir, here), safe="/-._~") + "/")
         head = tree.find("head")
         for src in scripts:
-            head.append(lxml.html.Element("script", {"src": quote(posixpath.relpath(src, here), safe="/-._~"), "defer": ""}))
+            head.append(
+                lxml.html.Element(
+                    "script",
+                    {"src": quote(posixpath.relpath(src, here), safe="/-._~"), "defer": ""},
+                )
+            )
 
     return transform

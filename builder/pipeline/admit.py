@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from builder.pipeline.cached_runs import Run, line_of
-from builder.render.listings import Spellings
 from builder.core.store import RecordWriter, decode, encode
+from builder.pipeline.cached_runs import Run, line_of
 from builder.pipeline.records import Facts, as_of, facts_of, microseconds
+from builder.render.listings import Spellings
 
 
 class Admission:
@@ -37,16 +37,24 @@ class Admission:
         self._ids: dict[str, int] = {}
         self._slugs: dict[str, int] = {}
         self._month: dict[str, str] = {}
-        self._listed = hashlib.sha256(f"{code}\0".encode())  # builder.pipeline.listing_cache.listed_digest of the admitted
+        self._listed = hashlib.sha256(
+            f"{code}\0".encode()
+        )  # builder.pipeline.listing_cache.listed_digest of the admitted
         # Of each admitted record, by its place in the store: its partition's month, and the
         # hash of its source, inputs' digest and URL slug (builder.pipeline.tasks.partition_digest).
         self.months: list[str] = []
         self.lines = bytearray()
-        self.keys = bytearray()  # each one's listed key (16 bytes), for builder.pipeline.tasks.link_files
+        self.keys = (
+            bytearray()
+        )  # each one's listed key (16 bytes), for builder.pipeline.tasks.link_files
         self.digests = Digests()  # each one's inputs' digest
         self.spellings = Spellings()  # for builder.render.listings.merged_names
-        self._dated = hashlib.sha256()  # of every admitted record's builder.pipeline.records.dated, in path order
-        self.told = bytearray()  # each one's builder.pipeline.records.told (16 bytes), by its place in the store
+        self._dated = (
+            hashlib.sha256()
+        )  # of every admitted record's builder.pipeline.records.dated, in path order
+        self.told = (
+            bytearray()
+        )  # each one's builder.pipeline.records.told (16 bytes), by its place in the store
         self._now = microseconds(moment)
 
     def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
@@ -54,25 +62,47 @@ class Admission:
         by; ``key``: its listed key; ``digest``: its inputs', sha256 in hex)."""
         slug = facts.slug.casefold()
         if facts.id in self._ids:
-            self.rejected.append((facts.source, f"duplicate article id {facts.id!r} (also {self._source(self._ids[facts.id])})"))
+            self.rejected.append(
+                (
+                    facts.source,
+                    f"duplicate article id {facts.id!r} (also {self._source(self._ids[facts.id])})",
+                )
+            )
             return
         if slug in self._slugs:
-            self.rejected.append((facts.source, f"URL slug {facts.slug!r} already used by {self._source(self._slugs[slug])}"))
+            self.rejected.append(
+                (
+                    facts.source,
+                    f"URL slug {facts.slug!r} already used by {self._source(self._slugs[slug])}",
+                )
+            )
             return
         if facts.published is not None and facts.published > self._now:
             published = decode(blob).published
             assert published is not None
             self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
-            self.held.append((facts.source, f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)"))
+            self.held.append(
+                (
+                    facts.source,
+                    f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)",
+                )
+            )
             return
         if facts.modified is not None and facts.modified > self._now:
             article = decode(blob)
             assert article.modified is not None
-            self.warnings.append((facts.source, f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"))
+            self.warnings.append(
+                (
+                    facts.source,
+                    f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)",
+                )
+            )
             digest += LATER
             now = as_of(article, self.moment)
             blob, facts = encode(now), facts_of(now)
-        self._ids[facts.id] = self._slugs[slug] = self.store.append(blob, facts.published, facts.id, facts.brief)
+        self._ids[facts.id] = self._slugs[slug] = self.store.append(
+            blob, facts.published, facts.id, facts.brief
+        )
         self.digests.append(digest)
         self._listed.update(key)
         self.keys += key
@@ -140,7 +170,9 @@ class Digests:
         return chunk[:32].hex() + (LATER if chunk[32] else "")
 
 
-def of_kept(warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def of_kept(
+    warnings: list[tuple[str, str]], rejected: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """The warnings of inputs not rejected: an article held back or refused as a duplicate was
     read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
 

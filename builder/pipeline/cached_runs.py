@@ -16,10 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from builder.render.listings import Spellings
 from builder.pipeline.records import Facts
+from builder.render.listings import Spellings
 
-Entry = tuple[tuple[bytes, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[bytes, ...], tuple[Facts, ...]]  # what builder.pipeline.read_cache keeps of a file: records (encoded), warnings, digests, listed keys, facts
+Entry = tuple[
+    tuple[bytes, ...],
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str, str], ...],
+    tuple[bytes, ...],
+    tuple[Facts, ...],
+]  # what builder.pipeline.read_cache keeps of a file: records (encoded), warnings, digests, listed keys, facts
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,9 @@ class Run:
     months: tuple[str, ...]
     dated: bytes  # each one's builder.pipeline.records.dated (16 bytes), end to end
     told: bytes  # each one's builder.pipeline.records.told (16 bytes), end to end
-    pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]]  # builder.render.listings.Spellings.pairs of them alone
+    pairs: dict[
+        tuple[str | None, tuple[str, ...]], list[Any]
+    ]  # builder.render.listings.Spellings.pairs of them alone
     warnings: tuple[tuple[str, str], ...]  # the files' warnings, in order
 
     def __len__(self) -> int:
@@ -62,7 +70,14 @@ def run_of(entries: Sequence[Entry]) -> Run:
     >>> r.blobs, r.slugs, r.latest, r.distinct, r.pairs, r.warnings, len(r.digests), len(r)
     (b'rec', ('s',), 9, True, {('s', ('t',)): ['a.txt', 1]}, (('a.txt', 'w'),), 33, 1)
     """
-    blobs, briefs, digests, lines, dated, told = bytearray(), bytearray(), bytearray(), bytearray(), bytearray(), bytearray()
+    blobs, briefs, digests, lines, dated, told = (
+        bytearray(),
+        bytearray(),
+        bytearray(),
+        bytearray(),
+        bytearray(),
+        bytearray(),
+    )
     blob_sizes: list[int] = []
     brief_sizes: list[int] = []
     facts_all: list[Facts] = []

@@ -32,8 +32,12 @@ class Crawl:
 
     key: str = ""  # what they are made from (:func:`discovery_key`)
     files: list[str] = field(default_factory=list)  # their site-relative paths
-    problems: list[tuple[str, str, str]] | None = None  # what checking them found; None: not checked yet
-    feeds: list[int] = field(default_factory=list)  # the articles the feeds show, by newest-first position
+    problems: list[tuple[str, str, str]] | None = (
+        None  # what checking them found; None: not checked yet
+    )
+    feeds: list[int] = field(
+        default_factory=list
+    )  # the articles the feeds show, by newest-first position
 
 
 def discovery_key(listed: str, dated: str, told: str, other_pages: list[str]) -> str:
@@ -74,13 +78,22 @@ def recorded(build_dir: Path, target: Path) -> Crawl | None:
         data = json.loads((build_dir / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("marker") != marker_key(target) or not isinstance(data.get("key"), str):
+    if (
+        not isinstance(data, dict)
+        or data.get("marker") != marker_key(target)
+        or not isinstance(data.get("key"), str)
+    ):
         return None
     files = [str(f) for f in data.get("files", [])]
     if not all((target / f).is_file() for f in files):
         return None
     feeds = [n for n in data.get("feeds", []) if isinstance(n, int)]
-    return Crawl(data["key"], files, [(str(a), str(b), str(c)) for a, b, c in data.get("problems", [])], feeds)
+    return Crawl(
+        data["key"],
+        files,
+        [(str(a), str(b), str(c)) for a, b, c in data.get("problems", [])],
+        feeds,
+    )
 
 
 def link(record: Crawl, target: Path, fresh: Path) -> None:
@@ -94,6 +107,12 @@ def link(record: Crawl, target: Path, fresh: Path) -> None:
 def remember(build_dir: Path, crawl: Crawl, target: Path) -> None:
     """After the swap: what the published site's lasting files were made from and gave."""
     temp = build_dir / (RECORD + ".tmp")
-    data = {"key": crawl.key, "marker": marker_key(target), "files": crawl.files, "problems": crawl.problems, "feeds": crawl.feeds}
+    data = {
+        "key": crawl.key,
+        "marker": marker_key(target),
+        "files": crawl.files,
+        "problems": crawl.problems,
+        "feeds": crawl.feeds,
+    }
     temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     temp.replace(build_dir / RECORD)

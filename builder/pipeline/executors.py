@@ -54,7 +54,10 @@ class LocalWorkers(Executor):
         stages, when no task is pending."""
         if self.size < self.workers:
             self.pool.shutdown(wait=True)
-            self.size, self.pool = self.workers, _pool(self.workers)  # held before forking: an interrupt still shuts it down
+            self.size, self.pool = (
+                self.workers,
+                _pool(self.workers),
+            )  # held before forking: an interrupt still shuts it down
             _fork_all(self.pool, self.workers)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
@@ -82,17 +85,24 @@ class SchedulerError(RuntimeError):
 
 
 @contextmanager
-def make_executor(jobs: int | None = None, scheduler: str | None = None, all_workers: bool = True) -> Iterator[Executor]:
+def make_executor(
+    jobs: int | None = None, scheduler: str | None = None, all_workers: bool = True
+) -> Iterator[Executor]:
     """The build's executor: a Dask cluster's, this process (``jobs=1``), or local processes
     (:class:`LocalWorkers`: all of them now, or one until :func:`spread` asks for all)."""
     if scheduler:
         try:
             from distributed import Client
         except ImportError:
-            raise SchedulerError("--scheduler needs dask.distributed: pip install -e '.[dask]' in this repository") from None
+            raise SchedulerError(
+                "--scheduler needs dask.distributed: pip install -e '.[dask]' in this repository"
+            ) from None
         try:
             client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
-        except (OSError, ValueError) as exc:  # unreachable, or not an address: said in a line, not a traceback
+        except (
+            OSError,
+            ValueError,
+        ) as exc:  # unreachable, or not an address: said in a line, not a traceback
             raise SchedulerError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
         with client:
             yield client.get_executor()  # type: ignore[no-untyped-call]

@@ -57,7 +57,9 @@ def remember(task: PartitionTask, digest: str, record: Stored, built: bool) -> N
         page_reuse.commit(Path(task.docs_dir))
     (Path(task.docs_dir) / DIGEST).write_text(digest, encoding="utf-8")
     data = {"findings": record.findings, "warnings": record.warnings, "search": record.search}
-    (Path(task.docs_dir) / FINDINGS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (Path(task.docs_dir) / FINDINGS).write_text(
+        json.dumps(data, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def reused_names(groups: Iterable[Iterable[tuple[str, str, str]]]) -> tuple[set[str], set[str]]:

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from builder.core.article import Article
-from builder.render.listings import ListingPage
-from builder.publish.recycle import marker_key
 from builder.check.validate import Finding
+from builder.core.article import Article
+from builder.publish.recycle import marker_key
 from builder.publish.writer import write_files
+from builder.render.listings import ListingPage
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
 MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
@@ -47,8 +47,12 @@ class ListingPlan:
     reuse: list[str]  # docs paths to link from the current site
     home: str = ""  # the home page's Markdown (docs/index.md, rendered with the hand-written pages)
     listed: str = ""  # listed_digest() of the articles the pages were made from
-    findings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # docs path -> recorded (level, message) pairs, reused pages that have any
-    chunks: tuple[Path, ...] = ()  # docs folders of at most CHUNK pages to render, one MkDocs run each
+    findings: dict[str, list[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # docs path -> recorded (level, message) pairs, reused pages that have any
+    chunks: tuple[
+        Path, ...
+    ] = ()  # docs folders of at most CHUNK pages to render, one MkDocs run each
 
     def known(self) -> dict[str, list[tuple[str, str]]]:
         """The findings of every reused page, by site path: validation reports them instead of
@@ -68,7 +72,12 @@ def listed_key(article: Article) -> bytes:
     >>> listed_key(a) == listed_key(replace(a, paragraphs=("q",))) != listed_key(replace(a, headline="h2"))
     True
     """
-    return hashlib.blake2b(repr([getattr(article, f.name) for f in fields(article) if f.name not in _UNLISTED]).encode(), digest_size=16).digest()
+    return hashlib.blake2b(
+        repr(
+            [getattr(article, f.name) for f in fields(article) if f.name not in _UNLISTED]
+        ).encode(),
+        digest_size=16,
+    ).digest()
 
 
 def listed_digest(keys: Iterable[bytes], code: str) -> str:
@@ -89,7 +98,12 @@ def unchanged(listed: str, build_dir: Path, target: Path, site_ok: bool) -> List
     same listed fields; else None (the pages are made and planned)."""
     record = _record(build_dir, target) if site_ok else {}
     pages = record.get("pages", {})
-    if not (listed and record.get("listed") == listed and record.get("home") and all((target / html_path(p)).is_file() for p in pages)):
+    if not (
+        listed
+        and record.get("listed") == listed
+        and record.get("home")
+        and all((target / html_path(p)).is_file() for p in pages)
+    ):
         return None
     shutil.rmtree(build_dir / LISTINGS, ignore_errors=True)  # nothing to render
     return ListingPlan(pages, [], sorted(pages), record["home"], listed, _findings(record, pages))
@@ -121,7 +135,14 @@ def html_path(docs_path: str) -> str:
     return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
 
 
-def plan(pages: Iterable[ListingPage], listed: str, code: str, build_dir: Path, target: Path, site_ok: bool) -> ListingPlan:
+def plan(
+    pages: Iterable[ListingPage],
+    listed: str,
+    code: str,
+    build_dir: Path,
+    target: Path,
+    site_ok: bool,
+) -> ListingPlan:
     """Split the listing pages, as they are made, into those the current site already has and
     those to render, written at once into chunk folders: no more than a chunk of pages is held
     (at 100,000 articles, all of them would be about 100 MB). The home page is kept aside."""
@@ -167,7 +188,13 @@ def in_spare(listing: ListingPlan, build_dir: Path, spare: Path) -> frozenset[st
     return frozenset(html_path(p) for p, key in listing.keys.items() if held.get(p) == key)
 
 
-def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path, kept: frozenset[str] = frozenset()) -> None:
+def merge(
+    listing: ListingPlan,
+    rendered: list[Path],
+    target: Path,
+    fresh: Path,
+    kept: frozenset[str] = frozenset(),
+) -> None:
     """Put every listing page into the new site: reused ones linked (unless ``kept`` there from
     the spare), rendered ones moved."""
     for path in listing.reuse:
@@ -185,7 +212,9 @@ def merge(listing: ListingPlan, rendered: list[Path], target: Path, fresh: Path,
         source.rename(fresh / rel)
 
 
-def remember(build_dir: Path, listing: ListingPlan, target: Path, findings: Iterable[Finding] = ()) -> None:
+def remember(
+    build_dir: Path, listing: ListingPlan, target: Path, findings: Iterable[Finding] = ()
+) -> None:
     """Record the keys of the published listing pages, and which site they are in, for the next
     build; with the site's unfolded ``findings``, each listing page's own (only pages that have
     any get an entry), so the next build can report them without checking the page again."""
@@ -197,6 +226,12 @@ def remember(build_dir: Path, listing: ListingPlan, target: Path, findings: Iter
     if (build_dir / MANIFEST).exists():  # it describes the replaced site, now the spare
         (build_dir / MANIFEST).replace(build_dir / SPARE_MANIFEST)
     temp = build_dir / (MANIFEST + ".tmp")
-    record = {"marker": marker_key(target), "pages": listing.keys, "home": listing.home, "listed": listing.listed, "findings": found}
+    record = {
+        "marker": marker_key(target),
+        "pages": listing.keys,
+        "home": listing.home,
+        "listed": listing.listed,
+        "findings": found,
+    }
     temp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     temp.replace(build_dir / MANIFEST)

@@ -28,7 +28,9 @@ from builder.core.urls import ARTICLES
 RECORD, NEXT = ".pages.json", ".pages.next.json"  # in a partition's docs folder
 
 
-def page_keys(sources: Sequence[str], digests: Sequence[str], links: dict[str, Any], context: str) -> dict[str, str]:
+def page_keys(
+    sources: Sequence[str], digests: Sequence[str], links: dict[str, Any], context: str
+) -> dict[str, str]:
     """Each page's key: its source, the hash of its inputs, the links it shows, and ``context``
     (code and settings, the site built for, whether search shadows are made).
 
@@ -39,7 +41,9 @@ def page_keys(sources: Sequence[str], digests: Sequence[str], links: dict[str, A
     keys = {}
     for source, digest in zip(sources, digests, strict=True):
         shown = json.dumps(links.get(source), ensure_ascii=False, sort_keys=True)
-        keys[source] = hashlib.sha256(f"{context}\0{source}\0{digest}\0{shown}".encode()).hexdigest()
+        keys[source] = hashlib.sha256(
+            f"{context}\0{source}\0{digest}\0{shown}".encode()
+        ).hexdigest()
     return keys
 
 
@@ -57,7 +61,9 @@ def take_record(docs: Path) -> dict[str, dict[str, Any]]:
     return pages if isinstance(pages, dict) else {}
 
 
-def reusable_pages(record: dict[str, dict[str, Any]], keys: dict[str, str], current: Path, shadows: Path | None) -> dict[str, dict[str, Any]]:
+def reusable_pages(
+    record: dict[str, dict[str, Any]], keys: dict[str, str], current: Path, shadows: Path | None
+) -> dict[str, dict[str, Any]]:
     """The recorded pages whose key is unchanged and whose files are all still there: the
     page in ``current``, its media folder, its search shadow."""
     kept = {}
@@ -68,14 +74,20 @@ def reusable_pages(record: dict[str, dict[str, Any]], keys: dict[str, str], curr
         page = current / ARTICLES / entry["slug"] / "index.html"
         media = current / "media" / entry["id"]
         shadow = shadows / ARTICLES / entry["slug"] / "index.html" if shadows else None
-        if page.is_file() and (not entry["media"] or media.is_dir()) and (not entry["shadow"] or (shadow and shadow.is_file())):
+        if (
+            page.is_file()
+            and (not entry["media"] or media.is_dir())
+            and (not entry["shadow"] or (shadow and shadow.is_file()))
+        ):
             kept[source] = entry
     return kept
 
 
 def save_next(docs: Path, pages: dict[str, dict[str, Any]]) -> None:
     temp = docs / (NEXT + ".tmp")
-    temp.write_text(json.dumps({"pages": pages}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    temp.write_text(
+        json.dumps({"pages": pages}, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    )
     temp.replace(docs / NEXT)
 
 
@@ -89,5 +101,9 @@ def published_pages(partitions: Path) -> dict[str, Path]:
     """Article pages the builder wrote, by slug, in its month partitions; only of partitions
     whose pages are those of the published site (they hold its page record: a build that
     rewrote a partition's pages and then failed has taken the record away)."""
-    published = [folder for folder in partitions.iterdir() if (folder / RECORD).is_file()] if partitions.is_dir() else []
+    published = (
+        [folder for folder in partitions.iterdir() if (folder / RECORD).is_file()]
+        if partitions.is_dir()
+        else []
+    )
     return {p.stem: p for folder in published for p in folder.glob(f"{ARTICLES}/*.md")}

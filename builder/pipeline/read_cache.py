@@ -104,12 +104,18 @@ class ReadCache:
     files: list[str] = field(default_factory=list)  # the chunk files, in path order, as loaded
     paths: list[list[str]] = field(default_factory=list)  # each chunk's paths, in order, as loaded
     runs: list[int] = field(default_factory=list)  # where each chunk's run starts in its file
-    starts: list[list[str]] = field(default_factory=list)  # each chunk's first path (as _order), as loaded
+    starts: list[list[str]] = field(
+        default_factory=list
+    )  # each chunk's first path (as _order), as loaded
     changed: set[str] = field(default_factory=set)  # paths put or forgotten since loading
     complete: bool = False  # loaded from an index of this code: else every chunk is written
-    spilled: list[str] = field(default_factory=list)  # chunks of a cache started empty, written as it filled
+    spilled: list[str] = field(
+        default_factory=list
+    )  # chunks of a cache started empty, written as it filled
     spilling: bool = True  # while the files put so far came in path order
-    spilled_to: list[str] = field(default_factory=list)  # the last spilled path (as _order): the next chunk starts past it
+    spilled_to: list[str] = field(
+        default_factory=list
+    )  # the last spilled path (as _order): the next chunk starts past it
 
     def __post_init__(self) -> None:
         self.entries = _Entries(self.stats)
@@ -127,14 +133,25 @@ class ReadCache:
             cache.entries.folder = folder
             for name in index[2]:
                 with open(folder / name, "rb") as handle:
-                    stats, run_size = pickle.load(handle)  # the run and entries after them are read as the build walks the files
+                    stats, run_size = pickle.load(
+                        handle
+                    )  # the run and entries after them are read as the build walks the files
                     cache.runs.append(handle.tell())
                     cache.entries.chunks.append((name, handle.tell() + run_size))
                 cache.files.append(name)
                 cache.paths.append(list(stats))
                 cache.starts.append(_order(next(iter(stats))))
                 cache.stats.update(stats)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, StopIteration):
+        except (
+            OSError,
+            pickle.PickleError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            ValueError,
+            TypeError,
+            StopIteration,
+        ):
             return cls(code)
         cache.complete = True
         return cache
@@ -156,18 +173,40 @@ class ReadCache:
             with open(self.entries.folder / self.files[n], "rb") as handle:
                 handle.seek(self.runs[n])
                 run = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, OverflowError, MemoryError):
+        except (
+            OSError,
+            pickle.PickleError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            ValueError,
+            TypeError,
+            OverflowError,
+            MemoryError,
+        ):
             return None  # (a damaged pickle can claim a length too large to hold)
         return run if isinstance(run, Run) else None
 
-    def put(self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]) -> Entry:
+    def put(
+        self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]
+    ) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their
         :func:`builder.pipeline.listing_cache.listed_key`), under the stat taken before it was read, and
         return it as an entry. Rejections are not cached: their cause (a missing photo, say)
         may lie outside what the stat covers."""
-        entry = (records, tuple(outcome.warnings), tuple(outcome.digests.items()), listed, tuple(outcome.facts))
-        if not outcome.stat or outcome.rejected:  # read again every build: its chunk changes only if it held the file
-            if self.entries.pop(path, None) is not None:  # (before its stat: the entries' paths are the stats')
+        entry = (
+            records,
+            tuple(outcome.warnings),
+            tuple(outcome.digests.items()),
+            listed,
+            tuple(outcome.facts),
+        )
+        if (
+            not outcome.stat or outcome.rejected
+        ):  # read again every build: its chunk changes only if it held the file
+            if (
+                self.entries.pop(path, None) is not None
+            ):  # (before its stat: the entries' paths are the stats')
                 self.changed.add(path)
             self.stats.pop(path, None)
             return entry
@@ -183,7 +222,9 @@ class ReadCache:
         if self.complete or not self.spilling or len(self.entries) < CHUNK:
             return
         group = list(self.entries)
-        if group != sorted(group, key=_order) or (self.spilled and _order(group[0]) <= self.spilled_to):
+        if group != sorted(group, key=_order) or (
+            self.spilled and _order(group[0]) <= self.spilled_to
+        ):
             self.spilling = False  # chunks must hold ranges of paths: the rest waits for save()
             return
         try:
@@ -202,7 +243,11 @@ class ReadCache:
         entries = {k: self.entries[k] for k in group}
         run = pickle.dumps(run_of(list(entries.values())), protocol=pickle.HIGHEST_PROTOCOL)
         with open(folder / name, "wb") as handle:
-            pickle.dump(({k: self.stats[k] for k in group}, len(run)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                ({k: self.stats[k] for k in group}, len(run)),
+                handle,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
             handle.write(run)
             pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return name
@@ -223,8 +268,12 @@ class ReadCache:
             return
         order = sorted(self.entries, key=_order)
         if self.spilled and (not self.spilling or (order and _order(order[0]) <= self.spilled_to)):
-            print("  warning: read cache not written: files came out of path order", file=sys.stderr)
-            for name in self.spilled:  # (unnamed by any index: the next save would remove them anyway)
+            print(
+                "  warning: read cache not written: files came out of path order", file=sys.stderr
+            )
+            for (
+                name
+            ) in self.spilled:  # (unnamed by any index: the next save would remove them anyway)
                 (folder / name).unlink(missing_ok=True)
             return
         if self.complete and self.starts:  # each path goes to the chunk whose range holds it
@@ -232,18 +281,24 @@ class ReadCache:
             for path in order:
                 groups[max(0, bisect.bisect_right(self.starts, _order(path)) - 1)].append(path)
             names = list(self.files)
-            touched = {max(0, bisect.bisect_right(self.starts, _order(p)) - 1) for p in self.changed}
+            touched = {
+                max(0, bisect.bisect_right(self.starts, _order(p)) - 1) for p in self.changed
+            }
         else:
             groups, names, touched = [order], [""], {0}
         chunks: list[tuple[list[str], str]] = []  # (paths, existing file or "" to write)
         for n, (group, name) in enumerate(zip(groups, names, strict=True)):
-            if len(group) > 2 * CHUNK or (n in touched and len(group) > CHUNK and not self.complete):
+            if len(group) > 2 * CHUNK or (
+                n in touched and len(group) > CHUNK and not self.complete
+            ):
                 chunks.extend((group[i : i + CHUNK], "") for i in range(0, len(group), CHUNK))
             elif group:
                 chunks.append((group, "" if n in touched else name))
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            (build_dir / "read-cache.pickle").unlink(missing_ok=True)  # the single file of earlier versions
+            (build_dir / "read-cache.pickle").unlink(
+                missing_ok=True
+            )  # the single file of earlier versions
             written = list(self.spilled)
             for group, name in chunks:
                 written.append(name or self._write(folder, group))

@@ -21,7 +21,6 @@ from builder.pipeline.partitions import ReadOutcome, ReadTask, read_chunk
 from builder.pipeline.read_cache import ReadCache
 from builder.pipeline.records import Facts
 
-
 SPREAD_FILES = 100  # changed files that one worker reads alone (about 1.3 ms each)
 
 
@@ -32,13 +31,25 @@ class Reading:
     ``records`` as it is read (the build process keeps none of them itself); the warnings and
     rejections gather here as they are walked."""
 
-    records: Iterator[tuple[bytes, Facts, bytes, str]] = iter(())  # (encoded record, its facts, listed key, inputs' digest)
+    records: Iterator[tuple[bytes, Facts, bytes, str]] = iter(
+        ()
+    )  # (encoded record, its facts, listed key, inputs' digest)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     stale: int = 0  # files read now (the rest came from the cache)
 
 
-def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Path, config: str, profile: str | None, code: str, workers: int, take_run: Callable[[Run], bool] = lambda run: False) -> Reading:
+def read_files(
+    pool: Executor,
+    files: list[str],
+    cache: ReadCache,
+    build_dir: Path,
+    config: str,
+    profile: str | None,
+    code: str,
+    workers: int,
+    take_run: Callable[[Run], bool] = lambda run: False,
+) -> Reading:
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
     take the rest from ``cache``. Nothing is read until ``records`` is walked. More than
@@ -52,11 +63,31 @@ def read_files(pool: Executor, files: list[str], cache: ReadCache, build_dir: Pa
     if len(stale) > SPREAD_FILES:
         spread(pool)
     reading = Reading(stale=len(stale))
-    reading.records = _records(pool, files, stale, cache, build_dir, ReadTask(config, profile, (), code), workers, reading, take_run)
+    reading.records = _records(
+        pool,
+        files,
+        stale,
+        cache,
+        build_dir,
+        ReadTask(config, profile, (), code),
+        workers,
+        reading,
+        take_run,
+    )
     return reading
 
 
-def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCache, build_dir: Path, base: ReadTask, workers: int, reading: Reading, take_run: Callable[[Run], bool]) -> Iterator[tuple[bytes, Facts, bytes, str]]:
+def _records(
+    pool: Executor,
+    files: list[str],
+    stale: list[str],
+    cache: ReadCache,
+    build_dir: Path,
+    base: ReadTask,
+    workers: int,
+    reading: Reading,
+    take_run: Callable[[Run], bool],
+) -> Iterator[tuple[bytes, Facts, bytes, str]]:
     size = max(1, min(500, len(stale) // (4 * workers) + 1))
     tasks = [replace(base, paths=tuple(stale[i : i + size])) for i in range(0, len(stale), size)]
     arriving = _in_order(pool.map(read_chunk, tasks), len(stale))
@@ -68,7 +99,9 @@ def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCach
     while i < len(files):
         path = files[i]
         n = chunk_at.get(path)
-        if n is not None:  # a cached chunk starts here: whole, if its files are all here and unchanged
+        if (
+            n is not None
+        ):  # a cached chunk starts here: whole, if its files are all here and unchanged
             paths = cache.paths[n]
             if files[i : i + len(paths)] == paths and changed.isdisjoint(paths):
                 run = cache.run(n)
@@ -77,22 +110,30 @@ def _records(pool: Executor, files: list[str], stale: list[str], cache: ReadCach
                     i += len(paths)
                     continue
         i += 1
-        if path == due:  # its answer is waited for only now: the cached files before it are walked while a worker starts
+        if (
+            path == due
+        ):  # its answer is waited for only now: the cached files before it are walked while a worker starts
             answer, outcome = next(arriving)
             assert answer == path, (answer, path)
             reading.rejected.extend(outcome.rejected)
-            records, warned, hashed, keyed, facts = cache.put(path, outcome, tuple(outcome.blobs), tuple(outcome.keys))
+            records, warned, hashed, keyed, facts = cache.put(
+                path, outcome, tuple(outcome.blobs), tuple(outcome.keys)
+            )
             cache.spill(build_dir)
             due = next(waiting, None)
         else:
             records, warned, hashed, keyed, facts = cache.entries[path]
         reading.warnings.extend(warned)
-        for record, fact, key, (_, digest) in zip(records, facts, keyed, hashed, strict=True):  # one digest per record, in order
+        for record, fact, key, (_, digest) in zip(
+            records, facts, keyed, hashed, strict=True
+        ):  # one digest per record, in order
             yield record, fact, key, digest
     cache.keep_only(set(files))
 
 
-def _in_order(chunks: Iterable[dict[str, ReadOutcome]], total: int) -> Iterator[tuple[str, ReadOutcome]]:
+def _in_order(
+    chunks: Iterable[dict[str, ReadOutcome]], total: int
+) -> Iterator[tuple[str, ReadOutcome]]:
     """Each file's outcome as its chunk arrives, with progress every ten chunks."""
     done = 0
     for n, chunk in enumerate(chunks, start=1):

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from builder.core.article import Article
-from builder.render.jsonld import DESCRIPTION_CHARS, description
 from builder.core.store import brief
+from builder.render.jsonld import DESCRIPTION_CHARS, description
 
 UNDATED = "undated"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -28,7 +28,9 @@ def as_of(article: Article, now: datetime) -> Article:
     >>> as_of(a, datetime(2029, 1, 1, tzinfo=timezone.utc)).modified, as_of(a, datetime(2031, 1, 1, tzinfo=timezone.utc)) is a
     (None, True)
     """
-    return replace(article, modified=None) if article.modified and article.modified > now else article
+    return (
+        replace(article, modified=None) if article.modified and article.modified > now else article
+    )
 
 
 def slim(article: Article) -> Article:
@@ -49,16 +51,22 @@ def slim(article: Article) -> Article:
     >>> slim(replace(full, image=Image("تعليق", None))).image is None
     True
     """
-    image = article.image if article.image and article.image.url else None  # a caption alone shows nowhere but the page
+    image = (
+        article.image if article.image and article.image.url else None
+    )  # a caption alone shows nowhere but the page
     image = replace(image, credit=None) if image and image.credit else image
-    first = () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
+    first = (
+        () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
+    )
     return replace(article, paragraphs=first, dateline=None, image=image)
 
 
 def partition_key(article: Article) -> str:
     """The month an article was published in ("2021-11"), or "undated"."""
     published = article.published
-    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED  # strftime: 3x slower
+    return (
+        f"{published.year:04d}-{published.month:02d}" if published else UNDATED
+    )  # strftime: 3x slower
 
 
 def dated(article: Article) -> bytes:

@@ -21,17 +21,25 @@ import os
 import shutil
 import subprocess
 import tempfile
-from importlib import metadata
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from builder.publish.swap import PublishError
 from builder.core.urls import ARTICLES
+from builder.publish.swap import PublishError
 
 BUNDLE = "pagefind"
 # Files of Pagefind's own UIs, which the site does not use (search.js talks to the JS API).
-_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+_UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
 
 
 def pagefind_binary() -> Path:
@@ -65,7 +73,9 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
             name, size = month, 0
         size += months[month]
         chunks[month] = name
-    chunks.update((key, key.split(".")[0]) for key in sorted(k for k in months if not k[:4].isdigit()))
+    chunks.update(
+        (key, key.split(".")[0]) for key in sorted(k for k in months if not k[:4].isdigit())
+    )
     return chunks
 
 
@@ -79,7 +89,9 @@ class SearchPlan:
     same: list[str]  # chunks unchanged in the published site
 
 
-def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None) -> SearchPlan:
+def plan_search(
+    months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None
+) -> SearchPlan:
     """``months``: each partition's shadow digest and page count, as the partitions gave them
     (nothing here reads the site's pages); ``chunks``: partition -> chunk (:func:`search_chunks`)."""
     pages = sum(count for _, count in months.values())
@@ -90,10 +102,16 @@ def plan_search(months: dict[str, tuple[str, int]], chunks: dict[str, str], curr
     members: dict[str, list[str]] = {}
     for month, (digest, count) in sorted(months.items()):
         if count:
-            digests.setdefault(chunks[month], hashlib.sha256(version.encode())).update(f"{month}\0{digest}\0".encode())
+            digests.setdefault(chunks[month], hashlib.sha256(version.encode())).update(
+                f"{month}\0{digest}\0".encode()
+            )
             members.setdefault(chunks[month], []).append(month)
     wanted = {chunk: hashed.hexdigest() for chunk, hashed in digests.items()}
-    same = [chunk for chunk, digest in sorted(wanted.items()) if current and _recorded(current / BUNDLE / chunk) == digest]
+    same = [
+        chunk
+        for chunk, digest in sorted(wanted.items())
+        if current and _recorded(current / BUNDLE / chunk) == digest
+    ]
     return SearchPlan(wanted, members, same)
 
 
@@ -144,7 +162,10 @@ def index_chunks(plan: SearchPlan, folders: SearchFolders, seeded: dict[str, set
 
 def _ready(plan: SearchPlan, chunk: str, folders: SearchFolders) -> set[str]:
     """Gather the chunk's pages and seed its output; returns what was seeded."""
-    gather(folders.work / chunk / ARTICLES, [folders.shadows / m / ARTICLES for m in plan.members[chunk]])
+    gather(
+        folders.work / chunk / ARTICLES,
+        [folders.shadows / m / ARTICLES for m in plan.members[chunk]],
+    )
     return seed(folders.current / chunk, folders.out / chunk) if folders.current else set()
 
 
@@ -168,7 +189,9 @@ def seed(last: Path, new: Path) -> set[str]:
     seeded: set[str] = set()
     if _made_by(last) != metadata.version("pagefind_bin_extended"):
         return seeded
-    for folder, names in [(".", [n for n in _listed(last) if n.endswith(".pf_meta")])] + [(f, _listed(last / f)) for f in _HASHED]:
+    for folder, names in [(".", [n for n in _listed(last) if n.endswith(".pf_meta")])] + [
+        (f, _listed(last / f)) for f in _HASHED
+    ]:
         if names:
             (new / folder).mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -197,10 +220,14 @@ def prune(index: Path, seeded: set[str]) -> None:
             named.add(meta)
             named.update(_strings(cbor2.loads(data[len(_DCD) :])))
     except (OSError, ValueError, KeyError, TypeError, cbor2.CBORDecodeError) as exc:
-        raise PublishError(f"search: cannot read the index Pagefind made in {index}: {exc}") from exc
+        raise PublishError(
+            f"search: cannot read the index Pagefind made in {index}: {exc}"
+        ) from exc
     for rel in seeded:
         folder, name = os.path.split(rel)
-        if (name if not folder else name.split(".")[0]) not in named:  # <hash>.pf_index; pagefind.<hash>.pf_meta by its whole name
+        if (
+            name if not folder else name.split(".")[0]
+        ) not in named:  # <hash>.pf_index; pagefind.<hash>.pf_meta by its whole name
             os.unlink(index / rel)
 
 
@@ -250,7 +277,10 @@ def gather(folder: Path, sources: list[Path]) -> None:
     for gone in present - set(wanted):
         shutil.rmtree(folder / gone)
     for slug, source in wanted.items():
-        page, link = os.path.join(source, slug, "index.html"), os.path.join(folder, slug, "index.html")
+        page, link = (
+            os.path.join(source, slug, "index.html"),
+            os.path.join(folder, slug, "index.html"),
+        )
         if slug in present:
             try:
                 if os.stat(page).st_ino == os.stat(link).st_ino:
@@ -262,13 +292,19 @@ def gather(folder: Path, sources: list[Path]) -> None:
         try:
             os.link(page, link)
         except FileNotFoundError as exc:
-            raise PublishError(f"search: shadow page {page} is missing (a build killed while writing it?); delete {source.parent} and build again") from exc
+            raise PublishError(
+                f"search: shadow page {page} is missing (a build killed while writing it?); delete {source.parent} and build again"
+            ) from exc
 
 
 def in_spare(plan: SearchPlan, spare: Path) -> frozenset[str]:
     """The unchanged chunks (site paths) the spare holds as the new site needs them: left in
     place when the spare is recycled (:func:`builder.publish.recycle.prune`)."""
-    return frozenset(f"{BUNDLE}/{chunk}" for chunk in plan.same if _recorded(spare / BUNDLE / chunk) == plan.wanted[chunk])
+    return frozenset(
+        f"{BUNDLE}/{chunk}"
+        for chunk in plan.same
+        if _recorded(spare / BUNDLE / chunk) == plan.wanted[chunk]
+    )
 
 
 def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None:
@@ -278,7 +314,10 @@ def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None
     bundle.mkdir(parents=True, exist_ok=True)
     missing = [chunk for chunk in plan.same if not (bundle / chunk).is_dir()]
     if missing and current:
-        subprocess.run(["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in missing), str(bundle)], check=True)
+        subprocess.run(
+            ["cp", "-al", *(str(current / BUNDLE / chunk) for chunk in missing), str(bundle)],
+            check=True,
+        )
 
 
 def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> None:

@@ -11,11 +11,11 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from builder.publish import recycle
-from builder.pipeline.incremental import reused_names
-from builder.pipeline.partitions import PartitionTask
 from builder.core.store import Picked
 from builder.core.urls import ARTICLES
+from builder.pipeline.incremental import reused_names
+from builder.pipeline.partitions import PartitionTask
+from builder.publish import recycle
 
 
 def search_dir(target: Path) -> Path:
@@ -68,8 +68,13 @@ def assemble(
     else:
         slugs, ids = reused_names([groups[k].names() for k in kept])
         recycle.prune(fresh, slugs, ids, target, keep)
-    linked: list[Iterable[tuple[str, str, str]]] = [groups[t.key].names() for t in reused if t.key not in kept]
-    linked += [[n for n in groups[key].names() if n[0] in sources] for key, sources in (kept_pages or {}).items()]
+    linked: list[Iterable[tuple[str, str, str]]] = [
+        groups[t.key].names() for t in reused if t.key not in kept
+    ]
+    linked += [
+        [n for n in groups[key].names() if n[0] in sources]
+        for key, sources in (kept_pages or {}).items()
+    ]
     slugs, ids = reused_names(linked)
     recycle.link_entries(target / ARTICLES, fresh / ARTICLES, slugs)
     recycle.link_entries(target / "media", fresh / "media", ids)

@@ -17,22 +17,26 @@ from datetime import datetime
 from pathlib import Path
 
 from builder.core.article import Article
+from builder.core.settings import Settings
+from builder.core.store import Picked
+from builder.pipeline.partitions import PARTITIONS, PartitionTask
+from builder.pipeline.records import UNDATED, partition_key
+from builder.pipeline.site_parts import parts_dir
+from builder.publish.swap import MARKER
 from builder.render.links import ArticleLinks
 from builder.render.pages import sort_newest_first
-from builder.pipeline.partitions import PARTITIONS, PartitionTask
-from builder.publish.swap import MARKER
-from builder.core.store import Picked
-from builder.pipeline.records import UNDATED, partition_key
-from builder.core.settings import Settings
-from builder.pipeline.site_parts import parts_dir
 
 SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
-GATHERED = "gathered"  # inside Settings.build_dir: each search chunk's shadow pages, hard-linked together
+GATHERED = (
+    "gathered"  # inside Settings.build_dir: each search chunk's shadow pages, hard-linked together
+)
 LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
 MEMBERS = "members"  # inside Settings.build_dir: each partition's sources, paths and input digests (JSON), for the partitions built
 
 
-def partition_groups(articles: Sequence[Article], size: int, keys: Sequence[str] | None = None) -> dict[str, Picked]:
+def partition_groups(
+    articles: Sequence[Article], size: int, keys: Sequence[str] | None = None
+) -> dict[str, Picked]:
     """Articles by partition: their month, and a month of more than ``size`` articles cut in
     date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
     an article joins or leaves that month; an edit rebuilds one run. Each group holds its
@@ -54,7 +58,9 @@ def partition_groups(articles: Sequence[Article], size: int, keys: Sequence[str]
         if len(members) <= size:
             groups[month] = Picked(ordered, members)
             continue
-        if month != UNDATED:  # oldest first, as (date, id) ascending; undated ones are in id order already
+        if (
+            month != UNDATED
+        ):  # oldest first, as (date, id) ascending; undated ones are in id order already
             members.reverse()
         runs = math.ceil(len(members) / size)
         step = math.ceil(len(members) / runs)
@@ -105,7 +111,9 @@ def partition_tasks(
             members_file=str(lists / f"{key}.json"),
         )
         tasks.append(task)
-        wanted[key] = partition_digest(code, key, [line(n) for n in group.positions], target, links[key][1], task.shadow_dir)
+        wanted[key] = partition_digest(
+            code, key, [line(n) for n in group.positions], target, links[key][1], task.shadow_dir
+        )
     return tasks, wanted
 
 
@@ -117,10 +125,15 @@ def write_members(task: PartitionTask, group: Picked, digest: Callable[[int], st
         sources.append(source)
         paths.append(source.rsplit(":", 1)[0] if is_record(source) else source)
     digests = [digest(n) for n in group.positions]
-    Path(task.members_file).write_text(json.dumps({"sources": sources, "paths": paths, "digests": digests}, ensure_ascii=False), encoding="utf-8")
+    Path(task.members_file).write_text(
+        json.dumps({"sources": sources, "paths": paths, "digests": digests}, ensure_ascii=False),
+        encoding="utf-8",
+    )
 
 
-def partition_digest(code: str, key: str, lines: list[bytes], target: Path, links: str = "", shadows: str = "") -> str:
+def partition_digest(
+    code: str, key: str, lines: list[bytes], target: Path, links: str = "", shadows: str = ""
+) -> str:
     """What one month's pages are made from (``lines``: each article's hash of its source,
     inputs' digest and URL slug), including the links to other articles they show (``links``:
     the sha256 of its links file); the target site is part of it, since reuse links from that
@@ -132,7 +145,12 @@ def partition_digest(code: str, key: str, lines: list[bytes], target: Path, link
 
 
 def link_files(
-    articles: Sequence[Article], groups: dict[str, Picked], folder: Path, listed: str, code: str = "", key_of: Callable[[int], bytes] | None = None
+    articles: Sequence[Article],
+    groups: dict[str, Picked],
+    folder: Path,
+    listed: str,
+    code: str = "",
+    key_of: Callable[[int], bytes] | None = None,
 ) -> dict[str, tuple[Path, str]]:
     """Each partition's article links, a JSON file the task reads (the parent holds no
     partition's links while the pages render), with the sha256 of its text for the partition's
@@ -143,15 +161,23 @@ def link_files(
     a new article makes the links of a few partitions again, not of all (at 20,000 articles,
     1.9 s for all of them), when the code and settings (``code``) are those they were made with."""
     files = {key: folder / f"{key}.json" for key in groups}
-    stamp = folder / "listed.json"  # what the files were made from, and their hashes; written after them
+    stamp = (
+        folder / "listed.json"
+    )  # what the files were made from, and their hashes; written after them
     try:
         made = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         made = {}
-    if made.get("listed") == listed and set(made.get("files", {})) == set(files) and all(f.is_file() for f in files.values()):
+    if (
+        made.get("listed") == listed
+        and set(made.get("files", {})) == set(files)
+        and all(f.is_file() for f in files.values())
+    ):
         return {key: (files[key], made["files"][key]) for key in files}
     order = [key_of(n) for n in range(len(articles))] if key_of else []
-    before = _order(folder / ORDER, made.get("order")) if order and made.get("code") == code else None
+    before = (
+        _order(folder / ORDER, made.get("order")) if order and made.get("code") == code else None
+    )
     stamp.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.json"):
@@ -159,21 +185,46 @@ def link_files(
             stale.unlink()
     links = ArticleLinks(articles)  # each partition's entries made as its file is written
     added, removed = change_points(before, order) if before is not None else ([], [])
-    dirty = links.affected(added, removed) if before is not None and len(added) + len(removed) <= max(16, len(order) // 20) else None
+    dirty = (
+        links.affected(added, removed)
+        if before is not None and len(added) + len(removed) <= max(16, len(order) // 20)
+        else None
+    )
     hashes, members = {}, {}
     for key, group in groups.items():  # each file whole or not at all: the stamp vouches for them
-        members[key] = hashlib.sha256(b"".join(order[n] for n in group.positions)).hexdigest() if order else ""
-        if dirty is not None and dirty.isdisjoint(group.positions) and key in made.get("files", {}) and made.get("members", {}).get(key) == members[key] and files[key].is_file():
+        members[key] = (
+            hashlib.sha256(b"".join(order[n] for n in group.positions)).hexdigest() if order else ""
+        )
+        if (
+            dirty is not None
+            and dirty.isdisjoint(group.positions)
+            and key in made.get("files", {})
+            and made.get("members", {}).get(key) == members[key]
+            and files[key].is_file()
+        ):
             hashes[key] = made["files"][key]  # same members, none of whose links can have changed
             continue
-        text = json.dumps(dict(links.at(n) for n in group.positions), ensure_ascii=False, sort_keys=True)
+        text = json.dumps(
+            dict(links.at(n) for n in group.positions), ensure_ascii=False, sort_keys=True
+        )
         hashes[key] = hashlib.sha256(text.encode()).hexdigest()
         temp = files[key].with_suffix(".tmp")
         temp.write_text(text, encoding="utf-8")
         temp.replace(files[key])
     keys = b"".join(order)
     (folder / ORDER).write_bytes(keys)
-    stamp.write_text(json.dumps({"listed": listed, "code": code, "files": hashes, "members": members, "order": hashlib.sha256(keys).hexdigest()}), encoding="utf-8")
+    stamp.write_text(
+        json.dumps(
+            {
+                "listed": listed,
+                "code": code,
+                "files": hashes,
+                "members": members,
+                "order": hashlib.sha256(keys).hexdigest(),
+            }
+        ),
+        encoding="utf-8",
+    )
     return {key: (files[key], hashes[key]) for key in files}
 
 

@@ -20,8 +20,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from builder.publish.swap import MARKER, discard
 from builder.core.urls import ARTICLES
+from builder.publish.swap import MARKER, discard
 
 SITE_RECORD, SPARE_RECORD = "site.json", "spare.json"  # inside the build folder
 KEPT = (ARTICLES, "media")  # the folders a spare contributes; all else is made anew
@@ -52,7 +52,11 @@ def describes(build_dir: Path, site: Path) -> bool:
     from it replaced that very folder (a build into another folder, or a later failed one
     whose pages never replaced it, leaves the record of the published one)."""
     record = _read(build_dir / SITE_RECORD)
-    return record is not None and marker_key(site) is not None and record.get("marker") == marker_key(site)
+    return (
+        record is not None
+        and marker_key(site) is not None
+        and record.get("marker") == marker_key(site)
+    )
 
 
 def take(target: Path, build_dir: Path, fresh: Path) -> dict[str, str] | None:
@@ -62,7 +66,11 @@ def take(target: Path, build_dir: Path, fresh: Path) -> dict[str, str] | None:
     record = _read(build_dir / SPARE_RECORD)
     if not spare.is_dir():
         return None
-    if record is None or record.get("marker") != marker_key(spare) or not isinstance(record.get("partitions"), dict):
+    if (
+        record is None
+        or record.get("marker") != marker_key(spare)
+        or not isinstance(record.get("partitions"), dict)
+    ):
         discard(spare, target)
         return None
     spare.rename(fresh)
@@ -72,7 +80,9 @@ def take(target: Path, build_dir: Path, fresh: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in partitions.items()}
 
 
-def prune(fresh: Path, slugs: set[str], ids: set[str], target: Path, keep: frozenset[str] = frozenset()) -> None:
+def prune(
+    fresh: Path, slugs: set[str], ids: set[str], target: Path, keep: frozenset[str] = frozenset()
+) -> None:
     """Leave in the recycled folder only the article folders in ``slugs``, media in ``ids``, and
     the site-relative files and folders in ``keep`` (listing pages and search chunks the new
     site has as they are); the rest is moved aside and deleted in the background, as the
@@ -80,7 +90,9 @@ def prune(fresh: Path, slugs: set[str], ids: set[str], target: Path, keep: froze
     and a link each (about 0.9 s at 20,000 articles, on the critical path of one change)."""
     trash = fresh.parent / f"{fresh.name}.pruned"
     trash.mkdir()
-    on_way = {"/".join(parts[:n]) for parts in (k.split("/") for k in keep) for n in range(1, len(parts))}
+    on_way = {
+        "/".join(parts[:n]) for parts in (k.split("/") for k in keep) for n in range(1, len(parts))
+    }
     for entry in fresh.iterdir():
         if entry.name in keep:
             continue
@@ -159,5 +171,8 @@ def remember(build_dir: Path, target: Path, partitions: dict[str, str]) -> None:
     else:
         (build_dir / SPARE_RECORD).unlink(missing_ok=True)
     temp = build_dir / (SITE_RECORD + ".tmp")
-    temp.write_text(json.dumps({"marker": marker_key(target), "partitions": partitions}, sort_keys=True), encoding="utf-8")
+    temp.write_text(
+        json.dumps({"marker": marker_key(target), "partitions": partitions}, sort_keys=True),
+        encoding="utf-8",
+    )
     temp.replace(site)

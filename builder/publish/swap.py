@@ -38,22 +38,34 @@ def check_site_dir(site_dir: Path, inputs: Iterable[Path], homes: Iterable[Path]
     site_dir = site_dir.resolve()
     for other in (p.resolve() for p in inputs):
         if site_dir == other or site_dir in other.parents or other in site_dir.parents:
-            raise PublishError(f"site folder {site_dir} overlaps {other}: choose a separate output folder")
+            raise PublishError(
+                f"site folder {site_dir} overlaps {other}: choose a separate output folder"
+            )
     for home in (p.resolve() for p in homes):
         if site_dir == home or site_dir in home.parents:
-            raise PublishError(f"site folder {site_dir} would replace {home}: choose a separate output folder")
+            raise PublishError(
+                f"site folder {site_dir} would replace {home}: choose a separate output folder"
+            )
     if site_dir.is_dir() and any(site_dir.iterdir()) and not (site_dir / MARKER).exists():
-        raise PublishError(f"{site_dir} is not empty and was not made by this builder: refusing to replace it")
+        raise PublishError(
+            f"{site_dir} is not empty and was not made by this builder: refusing to replace it"
+        )
     if site_dir.exists() and not site_dir.is_dir():
         raise PublishError(f"{site_dir} is a file, not a folder")
 
 
 def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | None = None) -> None:
     """One strict MkDocs run (any warning fails) of ``docs_dir`` into ``site_dir``."""
-    overrides: dict[str, Any] = {"strict": True, "docs_dir": str(docs_dir), "site_dir": str(site_dir)}
+    overrides: dict[str, Any] = {
+        "strict": True,
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+    }
     if nav is not None:
         overrides["nav"] = nav
-    from mkdocs.commands.build import build as mkdocs_build  # here: the build's own process never renders (66 ms of its start)
+    from mkdocs.commands.build import (
+        build as mkdocs_build,
+    )  # here: the build's own process never renders (66 ms of its start)
 
     _show_mkdocs_messages()
     try:
@@ -77,7 +89,10 @@ def _forget_urls() -> None:
 
 
 def publish(
-    site_dir: Path, make: Callable[[Path], None], check: Callable[[Path], list[Finding]], keep: Path | None = None
+    site_dir: Path,
+    make: Callable[[Path], None],
+    check: Callable[[Path], list[Finding]],
+    keep: Path | None = None,
 ) -> tuple[bool, list[Finding]]:
     """Let ``make`` fill a fresh folder beside ``site_dir``; swap it in if ``check`` finds no
     error. The replaced site is deleted, or kept at ``keep`` for the next build to start from."""
@@ -85,7 +100,9 @@ def publish(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     for stale in site_dir.parent.glob(f".{site_dir.name}.new-*"):  # left by a build that died
         discard(stale, site_dir)
-    for stale in site_dir.parent.glob(f".{site_dir.name}.old-*"):  # being deleted, or left by a reboot
+    for stale in site_dir.parent.glob(
+        f".{site_dir.name}.old-*"
+    ):  # being deleted, or left by a reboot
         remove_later(stale)
     fresh = site_dir.parent / f".{site_dir.name}.new-{os.getpid()}"
     try:
@@ -97,7 +114,9 @@ def publish(
     if any(f.level == "error" for f in findings):
         shutil.rmtree(fresh, ignore_errors=True)
         return False, findings
-    (fresh / MARKER).write_text("made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8")
+    (fresh / MARKER).write_text(
+        "made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8"
+    )
     swap(fresh, site_dir)
     if fresh.exists():  # now holds the previous site (none on the first build)
         if keep is None:
@@ -124,7 +143,12 @@ def remove_later(folder: Path) -> None:
     """A detached ``rm -rf``: tens of thousands of folders take seconds, which no build should
     wait for (a second one on a folder being removed does no harm)."""
     if shutil.which("rm"):
-        subprocess.Popen(["rm", "-rf", str(folder)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            ["rm", "-rf", str(folder)],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     else:  # pragma: no cover
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -142,11 +166,18 @@ def swap(fresh: Path, site_dir: Path) -> None:
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is not None:
         at_fdcwd = -100
-        if renameat2(at_fdcwd, os.fsencode(fresh), at_fdcwd, os.fsencode(site_dir), _RENAME_EXCHANGE) == 0:
+        if (
+            renameat2(
+                at_fdcwd, os.fsencode(fresh), at_fdcwd, os.fsencode(site_dir), _RENAME_EXCHANGE
+            )
+            == 0
+        ):
             return
     # no renameat2 (not Linux, old libc, or a file system without it): two renames, a short gap
     # (through a folder of its own, as discard's: no aside still being removed can clash)
-    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent)) / site_dir.name
+    old = (
+        Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent)) / site_dir.name
+    )
     site_dir.rename(old)
     fresh.rename(site_dir)
     old.rename(fresh)

@@ -38,7 +38,11 @@ _FILLERS = "يوم الموافق الساعة ص م صباحا مساء ظهر�
 def _names(groups: tuple[str, ...]) -> str:
     """One alternation of the folded names, longest first (so "تشرين الأول" wins over a prefix);
     a group lists one-word names split by spaces, or names of several words split by ``|``."""
-    names = {fold(name).casefold() for group in groups for name in (group.split("|") if "|" in group else group.split())}
+    names = {
+        fold(name).casefold()
+        for group in groups
+        for name in (group.split("|") if "|" in group else group.split())
+    }
     return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
@@ -50,7 +54,9 @@ _SEPARATORS = re.compile(r"[\s,،|–—()\[\]]+")
 # ("2025م", "1446هـ").
 _NUMBER = re.compile(r"^[+-]?\d{1,4}(?::\d{2}){0,2}(?:ه|هـ|م)?$")
 # A whole date in digits: "05/05/2025", "5.5.2025", "2025-05-05", "2025-05-05T10:30:00+03:00".
-_NUMERIC_DATE = re.compile(r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?:t[\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?)$")  # casefolded: "t", "z"
+_NUMERIC_DATE = re.compile(
+    r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?:t[\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?)$"
+)  # casefolded: "t", "z"
 
 
 def is_date_line(line: str) -> bool:

@@ -17,7 +17,18 @@ from builder.core.article import Article, ReadResult
 from builder.read.inputs import read_article
 from builder.read.profile import Profile
 
-FIELDS = ("outcome", "headline", "deck", "caption", "credit", "dateline", "paragraphs", "first", "last", "must_not_contain")
+FIELDS = (
+    "outcome",
+    "headline",
+    "deck",
+    "caption",
+    "credit",
+    "dateline",
+    "paragraphs",
+    "first",
+    "last",
+    "must_not_contain",
+)
 LABEL_SUFFIX = ".expected.toml"
 GATE_FILE = "gate.toml"
 
@@ -71,9 +82,13 @@ def _score_file(result: Evaluation, name: str, label: dict[str, Any], read: Read
         return
     got = _fields(a)
     for key in ("headline", "deck", "caption", "credit", "dateline", "paragraphs"):
-        result.score(name, key, label.get(key, "") if key != "paragraphs" else label.get(key), got[key])
+        result.score(
+            name, key, label.get(key, "") if key != "paragraphs" else label.get(key), got[key]
+        )
     for key in ("first", "last"):
-        result.score(name, key, label[key], got[key][: len(label[key]) + 20], got[key].startswith(label[key]))
+        result.score(
+            name, key, label[key], got[key][: len(label[key]) + 20], got[key].startswith(label[key])
+        )
     text = "\n".join(str(v) for v in got.values())
     leaked = [s for s in label.get("must_not_contain", []) if s in text]
     result.score(name, "must_not_contain", [], leaked)
@@ -96,7 +111,9 @@ def _fields(a: Article) -> dict[str, Any]:
 def corpus_hash(corpus: Path) -> str:
     """SHA-256 over every raw and label file (names and bytes), in name order."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in corpus.iterdir() if p.suffix == ".txt" or p.name.endswith(LABEL_SUFFIX)):
+    for path in sorted(
+        p for p in corpus.iterdir() if p.suffix == ".txt" or p.name.endswith(LABEL_SUFFIX)
+    ):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -132,7 +149,9 @@ def check_gate(corpus: Path, evaluation: Evaluation) -> list[str]:
         return [f"{corpus / GATE_FILE} is missing: pin a floor with `eval {corpus} --raise-floor`"]
     problems = []
     if corpus_hash(corpus) != gate.corpus_sha256:
-        problems.append("the corpus changed since the floor was pinned: re-pin with `--raise-floor` (or `--lower-floor X`)")
+        problems.append(
+            "the corpus changed since the floor was pinned: re-pin with `--raise-floor` (or `--lower-floor X`)"
+        )
     if evaluation.accuracy < gate.floor:
         problems.append(f"accuracy {evaluation.accuracy:.2%} is below the floor {gate.floor:.2%}")
     return problems
@@ -143,8 +162,15 @@ def format_table(evaluation: Evaluation) -> str:
     for name in FIELDS:
         total = evaluation.total[name]
         if total:
-            lines.append(f"{name:<18}{evaluation.right[name]:>7}{total:>7}{evaluation.right[name] / total:>10.1%}")
-    lines.append(f"{'all fields':<18}{sum(evaluation.right.values()):>7}{sum(evaluation.total.values()):>7}{evaluation.accuracy:>10.2%}")
+            lines.append(
+                f"{name:<18}{evaluation.right[name]:>7}{total:>7}{evaluation.right[name] / total:>10.1%}"
+            )
+    lines.append(
+        f"{'all fields':<18}{sum(evaluation.right.values()):>7}{sum(evaluation.total.values()):>7}{evaluation.accuracy:>10.2%}"
+    )
     lines.append(f"{evaluation.files} labelled files, {len(evaluation.misses)} miss(es)")
-    lines.extend(f"  miss {m.file} {m.field}: expected {m.expected!r}, got {m.got!r}" for m in evaluation.misses)
+    lines.extend(
+        f"  miss {m.file} {m.field}: expected {m.expected!r}, got {m.got!r}"
+        for m in evaluation.misses
+    )
     return "\n".join(lines)

@@ -12,18 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import lxml.html
-from lxml import etree
 import trafilatura
+from lxml import etree
 
 from builder.core.article import Article, Image, ReadResult
 from builder.read.date_line import is_date_line
 from builder.read.decode import DecodeError, decode
-from builder.read.sidecar import MetadataError, gaps, parse_metadata, why, with_metadata
 from builder.read.normalize import normalize_line, normalize_text
 from builder.read.profile import Profile
 from builder.read.raw_text import ParseError, article_id, clean_body, dateline, split_credit
+from builder.read.sidecar import MetadataError, gaps, parse_metadata, why, with_metadata
 
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "OpinionNewsArticle"}
+_ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "OpinionNewsArticle",
+}
 
 
 def read_html(path: Path, profile: Profile) -> ReadResult:
@@ -33,15 +40,22 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
         article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source, None, why(exc))
-    except (etree.ParserError, etree.XMLSyntaxError) as exc:  # lxml on text that is no HTML document
+    except (
+        etree.ParserError,
+        etree.XMLSyntaxError,
+    ) as exc:  # lxml on text that is no HTML document
         return ReadResult(source, None, f"not an HTML page: {exc}")
     return ReadResult(source, article, warnings=warnings + gaps(article))
 
 
-def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+def html_article(
+    html: str, aid: str, source: str, base_dir: Path, profile: Profile
+) -> tuple[Article, tuple[str, ...]]:
     import extruct  # 0.2 s to import, needed only for saved HTML pages
 
-    data = extruct.extract(html, syntaxes=["json-ld", "opengraph", "microdata"], uniform=True, errors="ignore")
+    data = extruct.extract(
+        html, syntaxes=["json-ld", "opengraph", "microdata"], uniform=True, errors="ignore"
+    )
     ld = _article_node(data.get("json-ld", []) + data.get("microdata", []))
     og = _opengraph(data.get("opengraph", []))
     tree = lxml.html.fromstring(html)
@@ -49,9 +63,18 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     headline = _first(ld.get("headline"), og.get("og:title"), h1, _text(tree, "//title"))
     if not headline:
         raise ParseError("no headline in the page (JSON-LD, OpenGraph, <h1> or <title>)")
-    body = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
+    body = (
+        trafilatura.extract(
+            html, include_comments=False, include_tables=False, favor_precision=True
+        )
+        or ""
+    )
     lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
-    paragraphs = _without_page_header([p for p in clean_body(lines, profile) if p != headline], {normalize_line(headline), h1}, tree)
+    paragraphs = _without_page_header(
+        [p for p in clean_body(lines, profile) if p != headline],
+        {normalize_line(headline), h1},
+        tree,
+    )
     if not paragraphs:
         raise ParseError("no article body found in the page")
     caption_text = _text(tree, "//figure//figcaption")
@@ -61,15 +84,23 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
         image = Image(caption=caption, credit=credit)
     photo = _image_url(ld.get("image"), og.get("og:image"))
     metadata, warnings = parse_metadata(
-        {k: v for k, v in {
-            "published": _first(ld.get("datePublished"), og.get("article:published_time")),
-            "modified": _first(ld.get("dateModified"), og.get("article:modified_time")),
-            "authors": _authors(ld.get("author")),
-            "section": _first(ld.get("articleSection"), og.get("article:section")),
-            "tags": _tags(ld.get("keywords"), og.get("article:tag")),
-            "image": photo,
-            "image_alt": normalize_line(_first(og.get("og:image:alt"), *tree.xpath("//figure//img/@alt")) or "") if photo else None,
-        }.items() if v},
+        {
+            k: v
+            for k, v in {
+                "published": _first(ld.get("datePublished"), og.get("article:published_time")),
+                "modified": _first(ld.get("dateModified"), og.get("article:modified_time")),
+                "authors": _authors(ld.get("author")),
+                "section": _first(ld.get("articleSection"), og.get("article:section")),
+                "tags": _tags(ld.get("keywords"), og.get("article:tag")),
+                "image": photo,
+                "image_alt": normalize_line(
+                    _first(og.get("og:image:alt"), *tree.xpath("//figure//img/@alt")) or ""
+                )
+                if photo
+                else None,
+            }.items()
+            if v
+        },
         base_dir=base_dir,
     )
     article = Article(
@@ -84,7 +115,9 @@ def html_article(html: str, aid: str, source: str, base_dir: Path, profile: Prof
     return with_metadata(article, metadata), warnings
 
 
-def _without_page_header(paragraphs: list[str], titles: set[str | None], tree: Any = None) -> list[str]:
+def _without_page_header(
+    paragraphs: list[str], titles: set[str | None], tree: Any = None
+) -> list[str]:
     """The body without what the page prints above it: the page's title (its ``<h1>`` may
     differ from the headline its JSON-LD or OpenGraph gives) and its date line. Leading lines
     go. trafilatura can also move a date printed above the article's element to the end of its
@@ -102,7 +135,12 @@ def _without_page_header(paragraphs: list[str], titles: set[str | None], tree: A
     start, end = 0, len(paragraphs)
     while start < end and (paragraphs[start] in titles or is_date_line(paragraphs[start])):
         start += 1
-    while tree is not None and end > start + 1 and is_date_line(paragraphs[end - 1]) and _only_before(tree, paragraphs[end - 1], paragraphs[start]):
+    while (
+        tree is not None
+        and end > start + 1
+        and is_date_line(paragraphs[end - 1])
+        and _only_before(tree, paragraphs[end - 1], paragraphs[start])
+    ):
         end -= 1
     return paragraphs[start:end]
 
@@ -174,7 +212,10 @@ def _authors(value: Any) -> list[dict[str, str]]:
             authors.append({"name": item})
         elif isinstance(item, dict) and isinstance(item.get("name"), str):
             kind = "Organization" if "Organization" in str(item.get("@type", "")) else "Person"
-            authors.append({"name": item["name"], "type": kind} | ({"url": item["url"]} if isinstance(item.get("url"), str) else {}))
+            authors.append(
+                {"name": item["name"], "type": kind}
+                | ({"url": item["url"]} if isinstance(item.get("url"), str) else {})
+            )
     return authors
 
 

@@ -9,19 +9,18 @@ shows it shows the source beside it, so a reason naming the file again repeated 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.core.article import Article, Image, ReadResult
-from builder.read.decode import DecodeError, decode
-from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_metadata
+from builder.core.article import ReadResult
 from builder.core.settings import Limits
+from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_text
 from builder.read.profile import Profile
 from builder.read.raw_text import ParseError, article_id, parse_text
+from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_metadata
 
 REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
@@ -63,8 +62,21 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
             names: list[str] = []
             for folder, _, files in os.walk(path):
                 names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
-                stems = {n[:-4] for n in files if n.lower().endswith(".txt")}  # sidecar_for: X.TXT -> X.toml too
-                orphans.extend(Path(folder, n) for n in files if n[-5:].lower() == ".toml" and (n[:-5] not in stems or not (n.endswith(".toml") or os.path.exists(os.path.join(folder, n[:-5] + ".toml")))))  # X.TOML: read on a case-blind disk only
+                stems = {
+                    n[:-4] for n in files if n.lower().endswith(".txt")
+                }  # sidecar_for: X.TXT -> X.toml too
+                orphans.extend(
+                    Path(folder, n)
+                    for n in files
+                    if n[-5:].lower() == ".toml"
+                    and (
+                        n[:-5] not in stems
+                        or not (
+                            n.endswith(".toml")
+                            or os.path.exists(os.path.join(folder, n[:-5] + ".toml"))
+                        )
+                    )
+                )  # X.TOML: read on a case-blind disk only
             found.extend(sorted(names, key=path_order))
             if not names:
                 empty.append(path)
@@ -108,7 +120,13 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list
     except OSError as exc:
         return [ReadResult(str(path), None, why(exc))]
     if size > limits.max_file_bytes and suffix != ".jsonl":
-        return [ReadResult(str(path), None, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)")]
+        return [
+            ReadResult(
+                str(path),
+                None,
+                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)",
+            )
+        ]
     if suffix in (".json", ".jsonl"):
         from builder.read.json_records import read_records
 
@@ -126,14 +144,25 @@ def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
     a = result.article
     if a is None:
         return result
-    texts = [a.headline, a.alternative_headline or "", (a.image.caption or "") if a.image else "", *a.paragraphs]
+    texts = [
+        a.headline,
+        a.alternative_headline or "",
+        (a.image.caption or "") if a.image else "",
+        *a.paragraphs,
+    ]
     longest = max(len(t) for t in texts)
     if longest <= limit:
         return result
-    return ReadResult(result.source, None, f"a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)")
+    return ReadResult(
+        result.source,
+        None,
+        f"a line of {longest:,} characters, over the limit of {limit:,} (max_line_chars)",
+    )
 
 
-def read_all(paths: Iterable[Path], profile: Profile, limits: Limits = Limits()) -> Iterator[ReadResult]:
+def read_all(
+    paths: Iterable[Path], profile: Profile, limits: Limits = Limits()
+) -> Iterator[ReadResult]:
     for path in paths:
         yield from read_inputs(path, profile, limits)
 
@@ -148,5 +177,13 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=why(exc))
     article = with_metadata(parsed.article, metadata)
-    damaged = (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",) if REPLACEMENT in text else ()
-    return ReadResult(source=source, article=article, warnings=damaged + parsed.warnings + meta_warnings + gaps(article))
+    damaged = (
+        (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",)
+        if REPLACEMENT in text
+        else ()
+    )
+    return ReadResult(
+        source=source,
+        article=article,
+        warnings=damaged + parsed.warnings + meta_warnings + gaps(article),
+    )

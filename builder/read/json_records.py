@@ -15,28 +15,67 @@ from typing import Any
 
 from builder.core.article import Article, Image, ReadResult
 from builder.read.decode import DecodeError, decode
-from builder.read.sidecar import MetadataError, gaps, parse_metadata, why, with_metadata
 from builder.read.normalize import normalize_line, normalize_text
 from builder.read.profile import Profile
-from builder.read.raw_text import ParseError, article_id, clean_body, dateline, id_problem, split_credit
+from builder.read.raw_text import (
+    ParseError,
+    article_id,
+    clean_body,
+    dateline,
+    id_problem,
+    split_credit,
+)
+from builder.read.sidecar import MetadataError, gaps, parse_metadata, why, with_metadata
 
-TEXT_KEYS = {"title": "headline", "headline": "headline", "subtitle": "deck", "deck": "deck", "body": "body", "text": "body", "content": "body", "caption": "caption"}
-META_KEYS = {"date": "published", "published": "published", "modified": "modified", "updated": "modified", "author": "authors",
-             "authors": "authors", "section": "section", "category": "section", "tags": "tags", "image": "image", "image_alt": "image_alt", "slug": "slug"}
+TEXT_KEYS = {
+    "title": "headline",
+    "headline": "headline",
+    "subtitle": "deck",
+    "deck": "deck",
+    "body": "body",
+    "text": "body",
+    "content": "body",
+    "caption": "caption",
+}
+META_KEYS = {
+    "date": "published",
+    "published": "published",
+    "modified": "modified",
+    "updated": "modified",
+    "author": "authors",
+    "authors": "authors",
+    "section": "section",
+    "category": "section",
+    "tags": "tags",
+    "image": "image",
+    "image_alt": "image_alt",
+    "slug": "slug",
+}
 OTHER_KEYS = {"id", "url"}
 
 
-def read_records(path: Path, profile: Profile, max_record_bytes: int = 5_000_000) -> list[ReadResult]:
+def read_records(
+    path: Path, profile: Profile, max_record_bytes: int = 5_000_000
+) -> list[ReadResult]:
     source = str(path)
     try:
         text = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return [ReadResult(source, None, why(exc))]
-    records: list[tuple[int, Any]] = []  # (position: line of a .jsonl, place in a .json list, record)
+    records: list[
+        tuple[int, Any]
+    ] = []  # (position: line of a .jsonl, place in a .json list, record)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if len(line) > max_record_bytes:
-                records.append((number, ValueError(f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)")))
+                records.append(
+                    (
+                        number,
+                        ValueError(
+                            f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)"
+                        ),
+                    )
+                )
             elif line.strip():
                 records.append((number, _loads(line)))
     else:
@@ -46,11 +85,22 @@ def read_records(path: Path, profile: Profile, max_record_bytes: int = 5_000_000
     results = [_record(position, item, path, profile) for position, item in records]
     if not results:
         return [ReadResult(source, None, "no records")]
-    unknown = sorted({k for _, item in records if isinstance(item, dict) for k in item} - set(TEXT_KEYS) - set(META_KEYS) - OTHER_KEYS)
+    unknown = sorted(
+        {k for _, item in records if isinstance(item, dict) for k in item}
+        - set(TEXT_KEYS)
+        - set(META_KEYS)
+        - OTHER_KEYS
+    )
     accepted = [i for i, r in enumerate(results) if r.article is not None]
     if unknown and accepted:  # said once, on an article: a rejected record's warnings are not shown
         first = results[accepted[0]]
-        results[accepted[0]] = ReadResult(first.source, first.article, first.error, first.warnings + (f"unknown keys ignored in this file's records: {', '.join(unknown)}",))
+        results[accepted[0]] = ReadResult(
+            first.source,
+            first.article,
+            first.error,
+            first.warnings
+            + (f"unknown keys ignored in this file's records: {', '.join(unknown)}",),
+        )
     return results
 
 
@@ -62,7 +112,9 @@ def _loads(text: str) -> Any:
 
 
 def _record(position: int, item: Any, path: Path, profile: Profile) -> ReadResult:
-    source = f"{path}:{position}"  # the file to reopen, and which record: reasons need not say either
+    source = (
+        f"{path}:{position}"  # the file to reopen, and which record: reasons need not say either
+    )
     if isinstance(item, json.JSONDecodeError):
         return ReadResult(source, None, f"not valid JSON: {item.msg} (column {item.colno})")
     if isinstance(item, ValueError):
@@ -76,12 +128,24 @@ def _record(position: int, item: Any, path: Path, profile: Profile) -> ReadResul
     return ReadResult(source, article, warnings=warnings + gaps(article))
 
 
-def record_article(item: dict[str, Any], position: int, path: Path, profile: Profile) -> tuple[Article, tuple[str, ...]]:
+def record_article(
+    item: dict[str, Any], position: int, path: Path, profile: Profile
+) -> tuple[Article, tuple[str, ...]]:
     """One scraper record -> Article (pure apart from checking a local image file exists)."""
     values = {TEXT_KEYS[k]: v for k, v in item.items() if k in TEXT_KEYS}
     for given, value in item.items():
-        if given in TEXT_KEYS and not (isinstance(value, str) or (TEXT_KEYS[given] == "body" and isinstance(value, list) and all(isinstance(v, str) for v in value))):
-            raise ParseError(f"'{given}' must be text" + (" or a list of texts" if TEXT_KEYS[given] == "body" else ""))
+        if given in TEXT_KEYS and not (
+            isinstance(value, str)
+            or (
+                TEXT_KEYS[given] == "body"
+                and isinstance(value, list)
+                and all(isinstance(v, str) for v in value)
+            )
+        ):
+            raise ParseError(
+                f"'{given}' must be text"
+                + (" or a list of texts" if TEXT_KEYS[given] == "body" else "")
+            )
     headline = normalize_line(values.get("headline", ""))
     if not headline:
         raise ParseError("no title")
@@ -132,7 +196,7 @@ def _as_given(message: str, given_as: dict[str, str]) -> str:
         return f"'{given_as.get('modified', 'modified')}' is earlier than '{given_as.get('published', 'published')}'"
     for field, given in given_as.items():
         if message.startswith(f"'{field}' "):
-            return f"'{given}' {message[len(field) + 3:]}"
+            return f"'{given}' {message[len(field) + 3 :]}"
     return message
 
 
@@ -141,12 +205,19 @@ def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
     if isinstance(item.get("id"), (str, int)):
         given = str(item["id"])
         if "/" in given or "\\" in given:  # a path, not a name: never cut down to its last part
-            raise ParseError(f"'id' gives no usable article id: {given!r} is a path; ids are ASCII letters, digits, '-' and '_'")
+            raise ParseError(
+                f"'id' gives no usable article id: {given!r} is a path; ids are ASCII letters, digits, '-' and '_'"
+            )
         try:
             return article_id(f"_{given}")
         except ParseError:  # its message speaks of a file name
-            problem = id_problem(given) or f"{given!r} is reserved (MkDocs makes it a folder's index page)"
-            raise ParseError(f"'id' gives no usable article id: {problem}; change it, or leave it out to take one from 'url' (a 'slug' can give the page an Arabic URL)") from None
+            problem = (
+                id_problem(given)
+                or f"{given!r} is reserved (MkDocs makes it a folder's index page)"
+            )
+            raise ParseError(
+                f"'id' gives no usable article id: {problem}; change it, or leave it out to take one from 'url' (a 'slug' can give the page an Arabic URL)"
+            ) from None
     if isinstance(item.get("url"), str) and item["url"].strip():
         return hashlib.sha256(item["url"].strip().encode()).hexdigest()[:16]
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-_") or "record"

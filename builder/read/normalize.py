@@ -14,7 +14,9 @@ import unicodedata
 # templates do the bidi isolation themselves; stray overrides in data can reorder a headline).
 _INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # C0/C1 controls except newline (tab becomes a space below).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates (from JSON escapes)
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
+)  # and lone surrogates (from JSON escapes)
 _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x85")
 # Arabic presentation forms A and B: legacy glyph codes; NFKC maps them to letters.
@@ -23,7 +25,9 @@ _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 # is an abbreviation mark and stays.
 # Curly double quotes (either order: RTL scrapes often reverse them) around a phrase become
 # the Arabic guillemets the rest of the text uses; straight quotes are left as written.
-_CURLY_QUOTED = re.compile("[\u201c\u201d\u201e\u201f]([^\u201c\u201d\u201e\u201f\n]{1,400}?)[\u201c\u201d\u201e\u201f]")
+_CURLY_QUOTED = re.compile(
+    "[\u201c\u201d\u201e\u201f]([^\u201c\u201d\u201e\u201f\n]{1,400}?)[\u201c\u201d\u201e\u201f]"
+)
 _TATWEEL = re.compile("(?<=[\u0620-\u064a])\u0640+(?=[\u0620-\u064a])")
 
 

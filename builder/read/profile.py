@@ -69,7 +69,9 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from exc
     unknown = sorted(set(data) - _KEYS)
     if unknown:  # a misspelt key would silently publish the chrome it was meant to remove
-        raise ProfileError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a profile has {', '.join(sorted(_KEYS))}")
+        raise ProfileError(
+            f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a profile has {', '.join(sorted(_KEYS))}"
+        )
     if not isinstance(data.get("name", ""), str):
         raise ProfileError(f"{path}: 'name' must be a string")
     credits: dict[str, str] = {}
@@ -79,16 +81,35 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         credits[credit_key(canonical)] = canonical
     return Profile(
         name=str(data.get("name", path.stem)),
-        font_size_buttons=frozenset(_strings(path, "font_size_buttons", data.get("font_size_buttons", []))),
+        font_size_buttons=frozenset(
+            _strings(path, "font_size_buttons", data.get("font_size_buttons", []))
+        ),
         chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
-        trailing_widgets=frozenset(_strings(path, "trailing_widgets", data.get("trailing_widgets", []))),
+        trailing_widgets=frozenset(
+            _strings(path, "trailing_widgets", data.get("trailing_widgets", []))
+        ),
         credits=credits,
-        read_also=frozenset(marker_key(m) for m in _strings(path, "read_also", data.get("read_also", []))),
-        dateline_sources=frozenset(credit_key(s) for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))),
+        read_also=frozenset(
+            marker_key(m) for m in _strings(path, "read_also", data.get("read_also", []))
+        ),
+        dateline_sources=frozenset(
+            credit_key(s)
+            for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))
+        ),
     )
 
 
-_KEYS = frozenset({"name", "font_size_buttons", "chrome_lines", "trailing_widgets", "credits", "read_also", "dateline_sources"})
+_KEYS = frozenset(
+    {
+        "name",
+        "font_size_buttons",
+        "chrome_lines",
+        "trailing_widgets",
+        "credits",
+        "read_also",
+        "dateline_sources",
+    }
+)
 
 
 def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from builder.core.article import Article, Image
-from builder.read.profile import Profile
 from builder.core.urls import RESERVED_NAMES
+from builder.read.profile import Profile
 
 # A credit in parentheses (or brackets) closing a caption: "... أمس (رويترز)".
 _TRAILING_CREDIT = re.compile(r"\s*[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]\s*$")
@@ -58,8 +58,14 @@ def article_id(file_name: str) -> str:
     if problem:
         # The id names the article's media folder and tells two inputs apart even when a
         # sidecar gives a slug, so the fix is a new name; the URL can still be Arabic.
-        slug = "; a 'slug' in its .toml sidecar can still give the page an Arabic URL" if suffix.lower() == "txt" else ""
-        raise ParseError(f"file name gives no usable article id: {problem}; rename the file (e.g. 000_article-1{dot}{suffix}){slug}")
+        slug = (
+            "; a 'slug' in its .toml sidecar can still give the page an Arabic URL"
+            if suffix.lower() == "txt"
+            else ""
+        )
+        raise ParseError(
+            f"file name gives no usable article id: {problem}; rename the file (e.g. 000_article-1{dot}{suffix}){slug}"
+        )
     if candidate.casefold() in RESERVED_NAMES:
         raise ParseError(f"file name gives the reserved article id {candidate!r}")
     return candidate
@@ -84,7 +90,9 @@ def id_problem(candidate: str) -> str | None:
     if not candidate:
         return "it is empty"
     if not _ID_CHARS.match(candidate):
-        return f"{candidate!r} has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'"
+        return (
+            f"{candidate!r} has characters other than ASCII letters (A-Z, a-z), digits, '-' and '_'"
+        )
     if len(candidate) > _ID_MAX:
         return f"{candidate!r} is longer than {_ID_MAX} characters"
     return f"{candidate!r} must start with an ASCII letter or digit"
@@ -109,18 +117,29 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
         if caption_lines:
             warnings.append("no font-size buttons: photo caption recognised by its shape")
         if len(header) > 1:
-            warnings.append("no font-size buttons: first block taken as the deck, second as the headline")
+            warnings.append(
+                "no font-size buttons: first block taken as the deck, second as the headline"
+            )
 
     if not header:
         raise ParseError("no headline: the photo-caption block comes first")
     header_lines = [" ".join(block) for block in header]
     if len(header_lines) > 2:
-        warnings.append(f"dropped {len(header_lines) - 2} unrecognised header block(s): {header_lines[:-2]!r}")
+        warnings.append(
+            f"dropped {len(header_lines) - 2} unrecognised header block(s): {header_lines[:-2]!r}"
+        )
     headline = header_lines[-1]
     deck = header_lines[-2] if len(header_lines) > 1 else None
     paragraphs = tuple(line for block in body for line in block)
     if not paragraphs:
-        raise ParseError("no body paragraphs after the headline" + (" (the file has no blank line, and blank lines are what part the headline from the body)" if one_block else ""))
+        raise ParseError(
+            "no body paragraphs after the headline"
+            + (
+                " (the file has no blank line, and blank lines are what part the headline from the body)"
+                if one_block
+                else ""
+            )
+        )
     image = _image(caption_lines, profile, warnings)
     article = Article(
         id=article_id,
@@ -178,7 +197,9 @@ def _cut_trailing_widget(blocks: list[list[str]], profile: Profile) -> list[list
     return blocks
 
 
-def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] | None = None) -> tuple[int | None, list[list[str]]]:
+def _drop_chrome(
+    blocks: list[list[str]], profile: Profile, warnings: list[str] | None = None
+) -> tuple[int | None, list[list[str]]]:
     """Remove chrome lines; return the index (in the result) of the font-size-button block.
 
     The buttons close the caption block: lines after them in the same block are body text
@@ -222,7 +243,9 @@ def _drop_chrome(blocks: list[list[str]], profile: Profile, warnings: list[str] 
             anchor = len(kept)
             kept.append(caption)  # may be empty: buttons without a photo
             if lines and warnings is not None:
-                warnings.append(f"{len(lines)} line(s) after the font-size buttons, with no blank line between, taken as the start of the body")
+                warnings.append(
+                    f"{len(lines)} line(s) after the font-size buttons, with no blank line between, taken as the start of the body"
+                )
         if lines:
             kept.append(lines)
     if not any(kept):
@@ -255,7 +278,11 @@ def _looks_like_caption(block: list[str], profile: Profile) -> bool:
 
 
 def _headline_like(block: list[str]) -> bool:
-    return len(block) == 1 and len(block[0].split()) <= _MAX_HEADER_WORDS and not _SENTENCE_END.search(block[0])
+    return (
+        len(block) == 1
+        and len(block[0].split()) <= _MAX_HEADER_WORDS
+        and not _SENTENCE_END.search(block[0])
+    )
 
 
 def _image(lines: list[str], profile: Profile, warnings: list[str]) -> Image | None:
@@ -267,12 +294,16 @@ def _image(lines: list[str], profile: Profile, warnings: list[str]) -> Image | N
     line = (with_credit or unique)[0]
     if len(unique) > 1:
         dropped = [ln for ln in unique if ln != line]
-        warnings.append(f"caption block has {len(unique)} different lines; kept {line!r} ({'the one with a credit' if with_credit else 'the first'}), dropped {dropped!r}")
+        warnings.append(
+            f"caption block has {len(unique)} different lines; kept {line!r} ({'the one with a credit' if with_credit else 'the first'}), dropped {dropped!r}"
+        )
     caption, credit = split_credit(line, profile, warnings)
     return Image(caption=caption, credit=credit)
 
 
-def split_credit(line: str, profile: Profile, warnings: list[str] | None = None) -> tuple[str | None, str | None]:
+def split_credit(
+    line: str, profile: Profile, warnings: list[str] | None = None
+) -> tuple[str | None, str | None]:
     """Split "caption (credit)" into its caption and the agency's canonical name.
 
     A short parenthetical that no profile spelling matches is kept as written.

@@ -8,7 +8,6 @@ publishing late.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import re
 import tomllib
@@ -20,13 +19,15 @@ from urllib.parse import urlsplit
 
 from PIL import Image as PILImage
 
-from builder.read.decode import DecodeError, decode
 from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Image
-from builder.read.normalize import normalize_line
 from builder.core.urls import RESERVED_NAMES
+from builder.read.decode import DecodeError, decode
+from builder.read.normalize import normalize_line
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
-KNOWN_KEYS = frozenset({"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"})
+KNOWN_KEYS = frozenset(
+    {"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"}
+)
 # Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
 # could leave the output folder or need escaping in a path.
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -46,7 +47,9 @@ class Metadata:
     tags: tuple[str, ...] = ()
     image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
     image_alt: str | None = None
-    image_size: tuple[int, int] | None = None  # a local photo's pixels, read once when it was judged
+    image_size: tuple[int, int] | None = (
+        None  # a local photo's pixels, read once when it was judged
+    )
     slug: str | None = None
 
 
@@ -90,14 +93,20 @@ def _sidecar_text(raw: bytes) -> str:
     except UnicodeDecodeError:
         pass
     text = decode(raw)
-    if "\ufffd" in text or (_UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")):
-        raise DecodeError("damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8")
+    if "\ufffd" in text or (
+        _UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")
+    ):
+        raise DecodeError(
+            "damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
+        )
     return text
 
 
 def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
     """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
-    warnings = tuple(f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS))
+    warnings = tuple(
+        f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS)
+    )
     if data.get("image_alt") and not data.get("image"):
         warnings += ("'image_alt' without 'image' ignored",)
     published = _datetime(data, "published")
@@ -105,7 +114,9 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
     image = _image(data, base_dir)
-    size, unusable = _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
+    size, unusable = (
+        _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
+    )
     if unusable:  # judged here, so the listings (made from what reading gave) never show it either
         warnings += (f"photo {image} {unusable}: left out, a drawn share image stands in",)
         image = None
@@ -113,7 +124,9 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     if slug is not None and not _SLUG.match(slug):
         raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
     if slug is not None and slug.casefold() in RESERVED_NAMES:
-        raise MetadataError(f"'slug' {slug!r} is reserved (MkDocs makes it the folder's index page)")
+        raise MetadataError(
+            f"'slug' {slug!r} is reserved (MkDocs makes it the folder's index page)"
+        )
     return (
         Metadata(
             published=published,
@@ -144,12 +157,18 @@ def _datetime(data: dict[str, Any], key: str) -> datetime | None:
     if isinstance(value, datetime):
         offset = value.utcoffset()
         if offset is None:
-            raise MetadataError(f"'{key}' {value.isoformat()} has no UTC offset (write e.g. +03:00)")
+            raise MetadataError(
+                f"'{key}' {value.isoformat()} has no UTC offset (write e.g. +03:00)"
+            )
         if offset.total_seconds() % 60:
-            raise MetadataError(f"'{key}' {value.isoformat()} has an offset with seconds; use hours and minutes")
+            raise MetadataError(
+                f"'{key}' {value.isoformat()} has an offset with seconds; use hours and minutes"
+            )
         return value
     if isinstance(value, date):
-        raise MetadataError(f"'{key}' {value.isoformat()} is a date without a time of day and offset")
+        raise MetadataError(
+            f"'{key}' {value.isoformat()} is a date without a time of day and offset"
+        )
     raise MetadataError(f"'{key}' must be a date-time with a UTC offset")
 
 
@@ -178,7 +197,9 @@ def _authors(value: Any) -> tuple[Author, ...]:
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise MetadataError("'authors' must be names or tables with 'name' (and optional 'url', 'type')")
+            raise MetadataError(
+                "'authors' must be names or tables with 'name' (and optional 'url', 'type')"
+            )
         name = normalize_line(item["name"])
         if not name:
             raise MetadataError("'authors' has an empty name")
@@ -187,7 +208,7 @@ def _authors(value: Any) -> tuple[Author, ...]:
             raise MetadataError(f"author {name!r}: 'url' must be an absolute http(s) URL")
         kind = item.get("type", "Person")
         if kind not in ("Person", "Organization"):
-            raise MetadataError(f"author {name!r}: 'type' must be \"Person\" or \"Organization\"")
+            raise MetadataError(f'author {name!r}: \'type\' must be "Person" or "Organization"')
         authors.append(Author(name=name, url=url, kind=kind))
     return tuple(dict.fromkeys(authors))
 
@@ -206,7 +227,9 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
     if not path.is_file():
         raise MetadataError(f"'image' file {value!r} does not exist")
     if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise MetadataError(f"'image' file {value!r} is not a photo ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise MetadataError(
+            f"'image' file {value!r} is not a photo ({', '.join(sorted(IMAGE_SUFFIXES))})"
+        )
     return value  # as written: relative to the raw file's folder
 
 
@@ -219,13 +242,20 @@ def _judge_photo(path: Path) -> tuple[tuple[int, int] | None, str | None]:
     if width is None or height is None:
         return None, "is not an image that can be read (or is too large for Pillow to open)"
     if width * height < MIN_IMAGE_PIXELS:
-        return (width, height), f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need"
+        return (
+            (width, height),
+            f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need",
+        )
     return (width, height), None
 
 
 def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(c.isspace() for c in url)
+    )
 
 
 def why(exc: Exception) -> str:
@@ -243,7 +273,13 @@ def with_metadata(article: Article, metadata: Metadata) -> Article:
     image = article.image
     if metadata.image:
         width, height = metadata.image_size or (None, None)
-        image = dataclasses.replace(image or Image(caption=None, credit=None), url=metadata.image, alt=metadata.image_alt, width=width, height=height)
+        image = dataclasses.replace(
+            image or Image(caption=None, credit=None),
+            url=metadata.image,
+            alt=metadata.image_alt,
+            width=width,
+            height=height,
+        )
     return dataclasses.replace(
         article,
         image=image,

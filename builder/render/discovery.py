@@ -18,12 +18,11 @@ from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
 from builder.core.article import Article
+from builder.core.settings import Settings
+from builder.core.store import briefs
+from builder.core.urls import article_path, section_slug, slug_path, slug_url
 from builder.render.jsonld import description
 from builder.render.pages import sort_newest_first
-from builder.core.urls import section_slug
-from builder.core.settings import Settings
-from builder.core.urls import article_path, slug_path, slug_url
-from builder.core.store import briefs
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -70,14 +69,24 @@ def feed_items(ordered: Sequence[Article]) -> FeedItems:
     return FeedItems(newest, by_section)
 
 
-def discovery_files(articles: Sequence[Article], other_pages: list[str], settings: Settings, now: datetime, sitemap_max: int = 50_000, items: FeedItems | None = None) -> Iterator[tuple[str, bytes]]:
+def discovery_files(
+    articles: Sequence[Article],
+    other_pages: list[str],
+    settings: Settings,
+    now: datetime,
+    sitemap_max: int = 50_000,
+    items: FeedItems | None = None,
+) -> Iterator[tuple[str, bytes]]:
     """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds.
     The articles are walked in order, and only a feed's items are held (``items``: the
     :func:`feed_items` of ``articles``, when the caller has them)."""
     ordered = sort_newest_first(articles)
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
-    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {settings.escaped('sitemap.xml')}\nSitemap: {settings.escaped('news-sitemap.xml')}\n".encode()
+    yield (
+        "robots.txt",
+        f"User-agent: *\nAllow: /\n\nSitemap: {settings.escaped('sitemap.xml')}\nSitemap: {settings.escaped('news-sitemap.xml')}\n".encode(),
+    )
     items = items or feed_items(ordered)
     newest, by_section = items.newest, items.by_section
     at = {n: ordered[n] for n in items.positions()}  # each read once, in order
@@ -88,8 +97,14 @@ def discovery_files(articles: Sequence[Article], other_pages: list[str], setting
         section = feed[0].section or ""  # the newest article's spelling
         title = f"{settings.site_name} - {section}"
         page = slug_url("sections", section)
-        yield unquote(section_feed_path(section)), rss(feed, settings, title, section_feed_path(section), page)
-        yield unquote(section_feed_path(section, atom=True)), atom(feed, settings, title, section_feed_path(section, atom=True), page)
+        yield (
+            unquote(section_feed_path(section)),
+            rss(feed, settings, title, section_feed_path(section), page),
+        )
+        yield (
+            unquote(section_feed_path(section, atom=True)),
+            atom(feed, settings, title, section_feed_path(section, atom=True), page),
+        )
 
 
 def _xml(root: ET.Element) -> bytes:
@@ -97,7 +112,9 @@ def _xml(root: ET.Element) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
-def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Settings, limit: int) -> Iterator[tuple[str, bytes]]:
+def sitemaps(
+    ordered: Sequence[Article], other_pages: list[str], settings: Settings, limit: int
+) -> Iterator[tuple[str, bytes]]:
     """``sitemap.xml``; past ``limit`` URLs, an index of ``sitemap-N.xml`` files. Each file is
     written as text, one URL at a time, as ElementTree would write it: a tree of 50,000 URLs,
     with every URL's entry made first, took about 75 MB at 100,000 articles, and a list of
@@ -115,7 +132,9 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
                 rel, when = slug_path(article.url_slug), article.modified or article.published
             if when and (not newest or when > newest[0]):  # the first of the latest, as max() picks
                 newest[:] = [when]
-            yield _entry("url", settings.escaped(rel), when)  # URL-escaped, as sitemaps (and the pages' canonical links) have it
+            yield _entry(
+                "url", settings.escaped(rel), when
+            )  # URL-escaped, as sitemaps (and the pages' canonical links) have it
 
     starts = range(0, count, limit) if count else range(1)
     latest: list[datetime | None] = []
@@ -125,7 +144,10 @@ def sitemaps(ordered: Sequence[Article], other_pages: list[str], settings: Setti
         latest.append(newest[0] if newest else None)
         yield "sitemap.xml" if len(starts) == 1 else f"sitemap-{number}.xml", document
     if len(starts) > 1:
-        entries = (_entry("sitemap", settings.escaped(f"sitemap-{number}.xml"), lastmod) for number, lastmod in enumerate(latest, start=1))
+        entries = (
+            _entry("sitemap", settings.escaped(f"sitemap-{number}.xml"), lastmod)
+            for number, lastmod in enumerate(latest, start=1)
+        )
         yield "sitemap.xml", _document("sitemapindex", entries)
 
 
@@ -192,9 +214,15 @@ def rss(items: list[Article], settings: Settings, title: str, path: str, page: s
     ET.SubElement(channel, "link").text = settings.escaped(page)
     ET.SubElement(channel, "description").text = f"آخر الأخبار من {title}"
     ET.SubElement(channel, "language").text = settings.language
-    ET.SubElement(channel, f"{{{ATOM_NS}}}link", {"href": settings.escaped(path), "rel": "self", "type": "application/rss+xml"})
+    ET.SubElement(
+        channel,
+        f"{{{ATOM_NS}}}link",
+        {"href": settings.escaped(path), "rel": "self", "type": "application/rss+xml"},
+    )
     if items and items[0].published:
-        ET.SubElement(channel, "lastBuildDate").text = format_datetime(max(a.modified or a.published for a in items if a.published))
+        ET.SubElement(channel, "lastBuildDate").text = format_datetime(
+            max(a.modified or a.published for a in items if a.published)
+        )
     for article in items:
         assert article.published is not None
         link = settings.escaped(article_path(article))
@@ -203,7 +231,9 @@ def rss(items: list[Article], settings: Settings, title: str, path: str, page: s
         ET.SubElement(item, "link").text = link
         ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = link
         ET.SubElement(item, "pubDate").text = format_datetime(article.published)
-        ET.SubElement(item, "description").text = html.escape(description(article), quote=False)  # RSS readers take it as HTML: escaped, it shows as text
+        ET.SubElement(item, "description").text = html.escape(
+            description(article), quote=False
+        )  # RSS readers take it as HTML: escaped, it shows as text
         if article.section:
             ET.SubElement(item, "category").text = article.section
     return _xml(root)
@@ -217,9 +247,17 @@ def atom(items: list[Article], settings: Settings, title: str, path: str, page: 
     ET.SubElement(root, f"{a}id").text = settings.escaped(path)
     ET.SubElement(root, f"{a}title").text = title
     updated = max(((x.modified or x.published) for x in items if x.published), default=None)
-    ET.SubElement(root, f"{a}updated").text = (updated or datetime.fromtimestamp(0).astimezone(settings.timezone)).isoformat()
-    ET.SubElement(root, f"{a}link", {"href": settings.escaped(path), "rel": "self", "type": "application/atom+xml"})
-    ET.SubElement(root, f"{a}link", {"href": settings.escaped(page), "rel": "alternate", "type": "text/html"})
+    ET.SubElement(root, f"{a}updated").text = (
+        updated or datetime.fromtimestamp(0).astimezone(settings.timezone)
+    ).isoformat()
+    ET.SubElement(
+        root,
+        f"{a}link",
+        {"href": settings.escaped(path), "rel": "self", "type": "application/atom+xml"},
+    )
+    ET.SubElement(
+        root, f"{a}link", {"href": settings.escaped(page), "rel": "alternate", "type": "text/html"}
+    )
     ET.SubElement(ET.SubElement(root, f"{a}author"), f"{a}name").text = settings.publisher_name
     for article in items:
         assert article.published is not None
@@ -227,7 +265,9 @@ def atom(items: list[Article], settings: Settings, title: str, path: str, page: 
         entry = ET.SubElement(root, f"{a}entry")
         ET.SubElement(entry, f"{a}id").text = link
         ET.SubElement(entry, f"{a}title").text = article.headline
-        ET.SubElement(entry, f"{a}updated").text = (article.modified or article.published).isoformat()
+        ET.SubElement(entry, f"{a}updated").text = (
+            article.modified or article.published
+        ).isoformat()
         ET.SubElement(entry, f"{a}published").text = article.published.isoformat()
         ET.SubElement(entry, f"{a}link", {"href": link, "rel": "alternate", "type": "text/html"})
         for author in article.authors:

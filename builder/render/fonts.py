@@ -56,7 +56,9 @@ def source_font() -> Path:
 def recipe_key(font: bytes) -> str:
     """Cache key: what the subset's bytes depend on (source font, fontTools, characters, axes)."""
     digest = hashlib.sha256(font)
-    digest.update(f"\0fonttools=={metadata.version('fonttools')}\0{UNICODES!r}\0{sorted(AXES.items())!r}".encode())
+    digest.update(
+        f"\0fonttools=={metadata.version('fonttools')}\0{UNICODES!r}\0{sorted(AXES.items())!r}".encode()
+    )
     return digest.hexdigest()[:32]
 
 
@@ -68,12 +70,16 @@ def subset_woff2(font: bytes) -> bytes:
 
     ttf = TTFont(io.BytesIO(font), recalcTimestamp=False)
     options = subset.Options()
-    options.layout_features = ["*"]  # keep every shaping feature: Arabic joining needs init/medi/fina, ligatures, marks
+    options.layout_features = [
+        "*"
+    ]  # keep every shaping feature: Arabic joining needs init/medi/fina, ligatures, marks
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[c for r in UNICODES for c in r])
     subsetter.subset(ttf)
-    ttf = instancer.instantiateVariableFont(ttf, AXES)  # after subsetting: the instancer is slow on all glyphs
+    ttf = instancer.instantiateVariableFont(
+        ttf, AXES
+    )  # after subsetting: the instancer is slow on all glyphs
     ttf.flavor = "woff2"
     out = io.BytesIO()
     ttf.save(out)
@@ -106,7 +112,10 @@ def cached_subset(build_dir: Path, font: Path | None = None) -> Path:
             scratch = folder / f".{target.name}.{os.getpid()}"
             scratch.write_bytes(subset_woff2(data))
             scratch.rename(target)
-            for old in [*folder.glob("*.woff2"), *folder.glob(".*.woff2.*")]:  # earlier recipes; scratch of killed builds
+            for old in [
+                *folder.glob("*.woff2"),
+                *folder.glob(".*.woff2.*"),
+            ]:  # earlier recipes; scratch of killed builds
                 if old != target:
                     old.unlink(missing_ok=True)
     return target

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from builder.core.article import Article
-from builder.render.pages import sort_newest_first
 from builder.core.store import briefs
 from builder.core.urls import article_path, slug_url
+from builder.render.pages import sort_newest_first
 
 RELATED = 4  # related articles under each article
 NEAR = 12  # candidates looked at on each side, per tag and section, nearest in time first
@@ -36,10 +36,17 @@ class ArticleLinks:
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self.ordered = sort_newest_first(articles)
-        self.groups: dict[str, array[int]] = defaultdict(lambda: array("I"))  # by listing URL: positions in ``ordered``, newest first, ascending
-        self.urls: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's listing URL, made once
+        self.groups: dict[str, array[int]] = defaultdict(
+            lambda: array("I")
+        )  # by listing URL: positions in ``ordered``, newest first, ascending
+        self.urls: dict[str, dict[str, str]] = {
+            "sections": {},
+            "tags": {},
+        }  # each name's listing URL, made once
         groups, sections, tags = self.groups, self.urls["sections"], self.urls["tags"]
-        for n, a in enumerate(briefs(self.ordered)):  # what _keys gives, without its lists: this runs N times in the parent
+        for n, a in enumerate(
+            briefs(self.ordered)
+        ):  # what _keys gives, without its lists: this runs N times in the parent
             if a.section:
                 groups[sections.get(a.section) or self._url("sections", a.section)].append(n)
             for tag in a.tags:
@@ -47,7 +54,9 @@ class ArticleLinks:
                 if not members or members[-1] != n:  # another spelling of a tag it is already in
                     members.append(n)
         self._place: dict[str, int] | None = None
-        self._recent: dict[int, Article] = {}  # records read back lately, by position: neighbours' neighbours overlap
+        self._recent: dict[
+            int, Article
+        ] = {}  # records read back lately, by position: neighbours' neighbours overlap
 
     def _near(self, n: int) -> Article:
         """The article at ``n``; the build's records are on disk, and an article is among the
@@ -72,8 +81,14 @@ class ArticleLinks:
         if a.section and a.published:
             members = self.groups[keys[0][0]]
             i = bisect_left(members, here)
-            entry["next"] = _link(near(members[i - 1])) if i > 0 else None  # newer (dated come first)
-            entry["previous"] = _link(near(members[i + 1])) if i + 1 < len(members) and near(members[i + 1]).published else None
+            entry["next"] = (
+                _link(near(members[i - 1])) if i > 0 else None
+            )  # newer (dated come first)
+            entry["previous"] = (
+                _link(near(members[i + 1]))
+                if i + 1 < len(members) and near(members[i + 1]).published
+                else None
+            )
         score: dict[int, int] = {}
         for key, weight in keys:
             members = self.groups[key]
@@ -125,7 +140,9 @@ class ArticleLinks:
         [('sections/s/', 1), ('tags/ai/', 2), ('tags/x/', 2)]
         """
         keys = [(self._url("sections", article.section), 1)] if article.section else []
-        return keys + [(url, 2) for url in dict.fromkeys(self._url("tags", t) for t in article.tags)]
+        return keys + [
+            (url, 2) for url in dict.fromkeys(self._url("tags", t) for t in article.tags)
+        ]
 
     def _url(self, prefix: str, name: str) -> str:
         known = self.urls[prefix]

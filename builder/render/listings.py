@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections import Counter, defaultdict
 from array import array
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,11 +30,10 @@ from babel.dates import format_date
 
 from builder.core.article import Article
 from builder.core.dates import display_date, with_digits
-from builder.render.pages import front_matter, sort_newest_first
-from builder.core.store import Picked, briefs
 from builder.core.settings import Settings
+from builder.core.store import Picked, briefs
 from builder.core.urls import article_path, listed_urls, media_path, slug_url
-
+from builder.render.pages import front_matter, sort_newest_first
 
 
 @dataclass(frozen=True)
@@ -76,13 +75,24 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
     name = settings.site_name
     cap = settings.max_pages
     ordered = sort_newest_first(articles)
-    found = [Listing("", "home", "آخر الأخبار", f"آخر الأخبار من {name}", Picked(ordered, range(len(ordered))), cap)]
+    found = [
+        Listing(
+            "",
+            "home",
+            "آخر الأخبار",
+            f"آخر الأخبار من {name}",
+            Picked(ordered, range(len(ordered))),
+            cap,
+        )
+    ]
     by_section: dict[str, array[int]] = defaultdict(lambda: array("I"))
     by_tag: dict[str, array[int]] = defaultdict(lambda: array("I"))
     by_month: dict[tuple[int, int], array[int]] = defaultdict(lambda: array("I"))
     undated: array[int] = array("I")
     names: dict[str, Counter[str]] = defaultdict(Counter)
-    fed: set[str] = set()  # sections with a feed (builder.render.discovery.feed_items: dated articles)
+    fed: set[str] = (
+        set()
+    )  # sections with a feed (builder.render.discovery.feed_items: dated articles)
     for n, a in enumerate(briefs(ordered)):
         if a.section:
             url = slug_url("sections", a.section)
@@ -90,7 +100,9 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
             names[url][a.section] += 1
             if a.published:
                 fed.add(url)
-        for url, tag in listed_urls("tags", a.tags).items():  # by URL: "AI" and "ai" list an article once
+        for url, tag in listed_urls(
+            "tags", a.tags
+        ).items():  # by URL: "AI" and "ai" list an article once
             by_tag[url].append(n)
             names[url][tag] += 1
         if a.published:
@@ -100,15 +112,52 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
             undated.append(n)
     for base, items in sorted(by_section.items()):
         label = _label(names[base])
-        found.append(Listing(base, "section", label, f"أخبار {label} من {name}", Picked(ordered, items), cap, base in fed))
+        found.append(
+            Listing(
+                base,
+                "section",
+                label,
+                f"أخبار {label} من {name}",
+                Picked(ordered, items),
+                cap,
+                base in fed,
+            )
+        )
     for base, items in sorted(by_tag.items()):
         label = _label(names[base])
-        found.append(Listing(base, "tag", f"وسم: {label}", f"أخبار عن {label} من {name}", Picked(ordered, items), cap))
+        found.append(
+            Listing(
+                base,
+                "tag",
+                f"وسم: {label}",
+                f"أخبار عن {label} من {name}",
+                Picked(ordered, items),
+                cap,
+            )
+        )
     for (year, month), items in sorted(by_month.items()):
         label = with_digits(month_name(year, month), settings.digits)
-        found.append(Listing(f"archive/{year}/{month:02d}/", "month", f"أرشيف {label}", f"أخبار {label} من {name}", Picked(ordered, items), None))
+        found.append(
+            Listing(
+                f"archive/{year}/{month:02d}/",
+                "month",
+                f"أرشيف {label}",
+                f"أخبار {label} من {name}",
+                Picked(ordered, items),
+                None,
+            )
+        )
     if undated:
-        found.append(Listing("archive/undated/", "undated", "أخبار بلا تاريخ", f"أخبار بلا تاريخ نشر من {name}", Picked(ordered, undated), None))
+        found.append(
+            Listing(
+                "archive/undated/",
+                "undated",
+                "أخبار بلا تاريخ",
+                f"أخبار بلا تاريخ نشر من {name}",
+                Picked(ordered, undated),
+                None,
+            )
+        )
     return found
 
 
@@ -151,7 +200,9 @@ class Spellings:
     pair, at the end (the same result: a pair's first input is the first to bring its names)."""
 
     def __init__(self) -> None:
-        self.pairs: dict[tuple[str | None, tuple[str, ...]], list[Any]] = {}  # (section, tags) -> [first source, count]
+        self.pairs: dict[
+            tuple[str | None, tuple[str, ...]], list[Any]
+        ] = {}  # (section, tags) -> [first source, count]
 
     def add(self, article: Article) -> None:
         self.add_names(article.section, article.tags, article.source)
@@ -174,15 +225,22 @@ class Spellings:
                 pair[1] += count
 
     def merged(self) -> list[tuple[str, str]]:
-        url_of: dict[str, dict[str, str]] = {"sections": {}, "tags": {}}  # each name's URL, made once (slug_url's cache is small)
+        url_of: dict[str, dict[str, str]] = {
+            "sections": {},
+            "tags": {},
+        }  # each name's URL, made once (slug_url's cache is small)
         first: dict[str, str] = {}  # URL -> the first spelling met
         names: dict[str, set[str]] = {}  # URL -> its spellings, once a second one came
         source: dict[str, str] = {}  # URL -> the first input with a second spelling
-        counts: dict[str, Counter[str]] = defaultdict(Counter)  # as listings() counts them, for the heading
+        counts: dict[str, Counter[str]] = defaultdict(
+            Counter
+        )  # as listings() counts them, for the heading
         for (section, tags), (pair_source, count) in self.pairs.items():
             for prefix, spelt in (("sections", (section,) if section else ()), ("tags", tags)):
                 known = url_of[prefix]
-                seen: set[str] = set()  # as listed_urls: an article counts once per URL, with its first spelling
+                seen: set[str] = (
+                    set()
+                )  # as listed_urls: an article counts once per URL, with its first spelling
                 for name in spelt:
                     url = known.get(name) or known.setdefault(name, slug_url(prefix, name))
                     earliest = first.setdefault(url, name)
@@ -193,7 +251,10 @@ class Spellings:
                         seen.add(url)
                         counts[url][name] += count
         return [
-            (source[url], f"{url.split('/')[0]} {', '.join(map(repr, sorted(names[url])))} share one listing, {url}, headed {_label(counts[url])!r}")
+            (
+                source[url],
+                f"{url.split('/')[0]} {', '.join(map(repr, sorted(names[url])))} share one listing, {url}, headed {_label(counts[url])!r}",
+            )
             for url in sorted(names, key=lambda u: (source[u], u))
         ]
 
@@ -212,7 +273,9 @@ def listing_pages(articles: Sequence[Article], settings: Settings) -> dict[str, 
     return dict(iter_listing_pages(articles, settings))
 
 
-def iter_listing_pages(articles: Sequence[Article], settings: Settings) -> Iterator[tuple[str, str]]:
+def iter_listing_pages(
+    articles: Sequence[Article], settings: Settings
+) -> Iterator[tuple[str, str]]:
     """The same pages one at a time (home first), for a build that writes each out at once."""
     for path, _, make in planned_listing_pages(articles, settings, lambda n: b""):
         yield path, make()
@@ -221,7 +284,9 @@ def iter_listing_pages(articles: Sequence[Article], settings: Settings) -> Itera
 ListingPage = tuple[str, bytes, Callable[[], str]]
 
 
-def planned_listing_pages(articles: Sequence[Article], settings: Settings, key_of: Callable[[int], bytes]) -> Iterator[ListingPage]:
+def planned_listing_pages(
+    articles: Sequence[Article], settings: Settings, key_of: Callable[[int], bytes]
+) -> Iterator[ListingPage]:
     """Each listing page (home first) as its docs path, what its text is made from besides the
     code and settings (its own fields, and the listed key, ``key_of`` each position, of every
     article it shows), and a function that makes the text. A build makes the text only of
@@ -235,7 +300,9 @@ def planned_listing_pages(articles: Sequence[Article], settings: Settings, key_o
         yield path, text.encode(), functools.partial(str, text)  # made already: a few pages
 
 
-def _paginated(listing: Listing, settings: Settings, cards: _Cards, key_of: Callable[[int], bytes]) -> Iterator[ListingPage]:
+def _paginated(
+    listing: Listing, settings: Settings, cards: _Cards, key_of: Callable[[int], bytes]
+) -> Iterator[ListingPage]:
     per_page = max(1, settings.per_page)
     count = max(1, math.ceil(len(listing.items) / per_page))
     shown = min(count, listing.max_pages) if listing.max_pages else count
@@ -249,20 +316,35 @@ def _paginated(listing: Listing, settings: Settings, cards: _Cards, key_of: Call
             "template": "listing.html",
             "title": settings.site_name if lead else title,
             "description": listing.description,
-            "listing": {"kind": listing.kind, "heading": listing.heading, "base": listing.base, "feed": listing.feed, **_year_of(listing, settings)},
+            "listing": {
+                "kind": listing.kind,
+                "heading": listing.heading,
+                "base": listing.base,
+                "feed": listing.feed,
+                **_year_of(listing, settings),
+            },
             "items": [],
             "pagination": {
                 "number": number,
                 "count": shown,
                 "previous": page_url(listing.base, number - 1) if number > 1 else None,
                 "next": page_url(listing.base, number + 1) if number < shown else None,
-                "archive": "archive/" if number == shown and shown < count else None,  # older than the cap
+                "archive": "archive/"
+                if number == shown and shown < count
+                else None,  # older than the cap
             },
         }
-        inputs = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode() + b"\0" + b"".join(map(key_of, positions[span]))
+        inputs = (
+            json.dumps(meta, ensure_ascii=False, sort_keys=True).encode()
+            + b"\0"
+            + b"".join(map(key_of, positions[span]))
+        )
 
         def make(meta: dict[str, Any] = meta, span: slice = span, lead: bool = lead) -> str:
-            meta["items"] = [cards.lead(a) if lead and i == 0 else cards.item(a) for i, a in enumerate(listing.items[span])]
+            meta["items"] = [
+                cards.lead(a) if lead and i == 0 else cards.item(a)
+                for i, a in enumerate(listing.items[span])
+            ]
             return front_matter(meta)
 
         yield docs_path(page_url(listing.base, number)), inputs, make
@@ -273,18 +355,38 @@ def archive_pages(found: Sequence[Listing], settings: Settings) -> dict[str, str
     from the :func:`listings`, not from another walk of the records)."""
     undated = sum(len(listing.items) for listing in found if listing.kind == "undated")
     years: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for listing in sorted((item for item in found if item.kind == "month"), key=lambda item: item.base, reverse=True):
+    for listing in sorted(
+        (item for item in found if item.kind == "month"), key=lambda item: item.base, reverse=True
+    ):
         year, month = map(int, listing.base.split("/")[1:3])
-        years[year].append({"name": with_digits(month_name(year, month), settings.digits), "url": listing.base, "count": len(listing.items)})
+        years[year].append(
+            {
+                "name": with_digits(month_name(year, month), settings.digits),
+                "url": listing.base,
+                "count": len(listing.items),
+            }
+        )
     index = {
         "template": "archive.html",
         "title": "الأرشيف",
         "description": f"كل أخبار {settings.site_name} حسب القسم والشهر",
         "sections": [
             {"name": listing.heading, "url": listing.base, "count": len(listing.items)}
-            for listing in sorted((item for item in found if item.kind == "section"), key=lambda item: (-len(item.items), item.base))
+            for listing in sorted(
+                (item for item in found if item.kind == "section"),
+                key=lambda item: (-len(item.items), item.base),
+            )
         ],
-        "years": [{"year": y, "year_display": with_digits(str(y), settings.digits), "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms} for y, ms in years.items()],
+        "years": [
+            {
+                "year": y,
+                "year_display": with_digits(str(y), settings.digits),
+                "url": f"archive/{y}/",
+                "count": sum(m["count"] for m in ms),
+                "months": ms,
+            }
+            for y, ms in years.items()
+        ],
         "undated": {"url": "archive/undated/", "count": undated} if undated else None,
     }
     pages = {"archive/index.md": front_matter(index)}
@@ -293,7 +395,15 @@ def archive_pages(found: Sequence[Listing], settings: Settings) -> dict[str, str
             "template": "archive.html",
             "title": f"أرشيف {with_digits(str(y), settings.digits)}",
             "description": f"أخبار {settings.site_name} في {y} حسب الشهر",
-            "years": [{"year": y, "year_display": with_digits(str(y), settings.digits), "url": f"archive/{y}/", "count": sum(m["count"] for m in ms), "months": ms}],
+            "years": [
+                {
+                    "year": y,
+                    "year_display": with_digits(str(y), settings.digits),
+                    "url": f"archive/{y}/",
+                    "count": sum(m["count"] for m in ms),
+                    "months": ms,
+                }
+            ],
             "sections": [],
             "undated": None,
         }
@@ -322,7 +432,9 @@ class _Cards:
             day = article.published.astimezone(self.settings.timezone).date()
             shown = self.days.get(day)
             if shown is None:
-                shown = self.days[day] = display_date(article.published, self.settings.timezone, digits=self.settings.digits)
+                shown = self.days[day] = display_date(
+                    article.published, self.settings.timezone, digits=self.settings.digits
+                )
         return {
             "headline": article.headline,
             "deck": article.alternative_headline,
@@ -358,4 +470,7 @@ def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
         src = image.url
     else:
         src = media_path(article, PurePosixPath(image.url).name)
-    return {"src": src, "alt": image.alt or image.caption or ""}  # as its page: never the headline for a photo
+    return {
+        "src": src,
+        "alt": image.alt or image.caption or "",
+    }  # as its page: never the headline for a photo

@@ -16,10 +16,10 @@ from typing import Any
 
 from builder.core.article import Article
 from builder.core.dates import display_datetime, with_digits
-from builder.render.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
-from builder.render.markdown_text import escape_markdown
 from builder.core.settings import Settings
 from builder.core.urls import listed_urls, slug_url
+from builder.render.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
+from builder.render.markdown_text import escape_markdown
 
 # Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -48,7 +48,9 @@ def read_front_matter(page: str) -> dict[str, Any]:
     """
     split = split_front_matter(page)
     if split is None:
-        raise ValueError("the page does not start with the front matter builder.render.pages writes")
+        raise ValueError(
+            "the page does not start with the front matter builder.render.pages writes"
+        )
     return split[0]
 
 
@@ -93,7 +95,9 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
                 "src": image.url,  # site-relative when published with the site: <img src>
                 "caption": image.caption,
                 "credit": image.credit,
-                "alt": image.alt or image.caption or "",  # a drawn share image's alt is its headline (builder.render.photos); a photo nothing describes gets alt="" (reported), never a guess
+                "alt": image.alt
+                or image.caption
+                or "",  # a drawn share image's alt is its headline (builder.render.photos); a photo nothing describes gets alt="" (reported), never a guess
                 "width": image.width,
                 "height": image.height,
                 "generated": image.generated,
@@ -101,13 +105,19 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             if image
             else None,
             "published": article.published.isoformat() if article.published else None,
-            "published_display": display_datetime(article.published, zone, digits=settings.digits) if article.published else None,
+            "published_display": display_datetime(article.published, zone, digits=settings.digits)
+            if article.published
+            else None,
             "modified": article.modified.isoformat() if article.modified else None,
-            "modified_display": display_datetime(article.modified, zone, digits=settings.digits) if article.modified else None,
+            "modified_display": display_datetime(article.modified, zone, digits=settings.digits)
+            if article.modified
+            else None,
             "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,
-            "tags": [{"name": t, "url": url} for url, t in listed_urls("tags", article.tags).items()],  # a tag once, in its first spelling
+            "tags": [
+                {"name": t, "url": url} for url, t in listed_urls("tags", article.tags).items()
+            ],  # a tag once, in its first spelling
             "reading_time": with_digits(reading_time(word_count(article)), settings.digits),
         },
         "links": links or {"previous": None, "next": None, "related": []},
@@ -122,7 +132,9 @@ def sort_newest_first(articles: Sequence[Article]) -> Sequence[Article]:
     The build's records (:class:`builder.core.store.Records`) are stored in this order."""
     if getattr(articles, "newest_first", False):
         return articles
-    dated = sorted((a for a in articles if a.published), key=lambda a: (a.published, a.id), reverse=True)
+    dated = sorted(
+        (a for a in articles if a.published), key=lambda a: (a.published, a.id), reverse=True
+    )
     undated = sorted((a for a in articles if not a.published), key=lambda a: a.id)
     return dated + undated
 

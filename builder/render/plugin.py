@@ -6,22 +6,22 @@ types when it loads the file, so a typo fails before any page is written.
 
 from __future__ import annotations
 
-import re
 import os
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2.bccache import BytecodeCache, Bucket
+from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from builder.core.dates import DIGITS, Digits, display_number
+from builder.core.urls import ARTICLES
 from builder.render.fonts import SITE_PATH, cached_subset
 from builder.render.pages import split_front_matter
-from builder.core.urls import ARTICLES
 
 
 class _TimeZone(c.Type[str]):
@@ -33,7 +33,9 @@ class _TimeZone(c.Type[str]):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise base.ValidationError(f"unknown time zone {name!r} (use an IANA name such as 'Asia/Kuwait')") from exc
+            raise base.ValidationError(
+                f"unknown time zone {name!r} (use an IANA name such as 'Asia/Kuwait')"
+            ) from exc
         return name
 
 

@@ -36,7 +36,9 @@ _MARGIN = 80
 _BACKGROUND = (140, 20, 30)
 _INK = (255, 255, 255)
 _MUTED_LEVEL = 215  # secondary text: 215/255 of the way from background to ink
-_PALETTE = bytes(round(b + (i - b) * level / 255) for level in range(256) for b, i in zip(_BACKGROUND, _INK))
+_PALETTE = bytes(
+    round(b + (i - b) * level / 255) for level in range(256) for b, i in zip(_BACKGROUND, _INK)
+)
 
 
 class ShareImageError(RuntimeError):
@@ -92,8 +94,24 @@ def _base(site_name: str, section: str | None) -> Image.Image:
     image = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(image)
     right = WIDTH - _MARGIN
-    draw.text((right, 50), section or "", font=_font(34, bold=False), fill=_MUTED_LEVEL, anchor="ra", direction="rtl", language="ar")
-    draw.text((right, HEIGHT - 50), site_name, font=_font(38), fill=255, anchor="rd", direction="rtl", language="ar")
+    draw.text(
+        (right, 50),
+        section or "",
+        font=_font(34, bold=False),
+        fill=_MUTED_LEVEL,
+        anchor="ra",
+        direction="rtl",
+        language="ar",
+    )
+    draw.text(
+        (right, HEIGHT - 50),
+        site_name,
+        font=_font(38),
+        fill=255,
+        anchor="rd",
+        direction="rtl",
+        language="ar",
+    )
     draw.line((_MARGIN, HEIGHT - 110, right, HEIGHT - 110), fill=_MUTED_LEVEL, width=2)
     return image
 
@@ -108,7 +126,11 @@ def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     words = headline.split()
     for size in (72, 64, 56, 48, 42, 36):
         by_words = _by_words(words, size)
-        lines = by_words if by_words is not None else [line.split(" ") for line in wrap(headline, _font(size), WIDTH - 2 * _MARGIN)]
+        lines = (
+            by_words
+            if by_words is not None
+            else [line.split(" ") for line in wrap(headline, _font(size), WIDTH - 2 * _MARGIN)]
+        )
         if len(lines) <= 4:
             break
     whole, lines = by_words is None, lines[:4]
@@ -117,7 +139,15 @@ def render(headline: str, site_name: str, section: str | None = None) -> bytes:
     for i, line in enumerate(lines):
         y = top + i * line_height
         if whole:
-            draw.text((right, y), " ".join(line), font=_font(size), fill=255, anchor="ra", direction="rtl", language="ar")
+            draw.text(
+                (right, y),
+                " ".join(line),
+                font=_font(size),
+                fill=255,
+                anchor="ra",
+                direction="rtl",
+                language="ar",
+            )
             continue
         x = float(right)
         for word in line:  # right to left, each word's right edge where the shaped line has it
@@ -139,10 +169,14 @@ def _by_words(words: list[str], size: int) -> list[list[str]] | None:
     right-to-left text that shapes as its words do apart: no character that can reorder words,
     and the whole headline exactly as wide as its words and spaces (so no kerning or mark
     joins across a space). Widths are sums of 1/64 px: exact in a float."""
-    if not words or any(unicodedata.bidirectional(c) in _REORDERING for word in words for c in word):
+    if not words or any(
+        unicodedata.bidirectional(c) in _REORDERING for word in words for c in word
+    ):
         return None
     space = _width(" ", size)
-    if _font(size).getlength(" ".join(words), direction="rtl", language="ar") != sum(map(_width, _in_line(words), [size] * len(words))) + space * (len(words) - 1):
+    if _font(size).getlength(" ".join(words), direction="rtl", language="ar") != sum(
+        map(_width, _in_line(words), [size] * len(words))
+    ) + space * (len(words) - 1):
         return None
     lines: list[list[str]] = []
     width = 0.0
@@ -200,10 +234,18 @@ def png(mask: Image.Image, palette: bytes) -> bytes:
     width, height = mask.size
     rows = Image.new("L", (width + 1, height), 0)  # every row led by its filter type, 0 (none)
     rows.paste(mask, (1, 0))
-    deflate = zlib_ng.compressobj(6, zlib_ng.DEFLATED, 15, 9, zlib_ng.Z_RLE)  # runs of one level are most of it
+    deflate = zlib_ng.compressobj(
+        6, zlib_ng.DEFLATED, 15, 9, zlib_ng.Z_RLE
+    )  # runs of one level are most of it
     pixels = deflate.compress(rows.tobytes()) + deflate.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)  # 8 bits, palette, no interlace
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", palette) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"PLTE", palette)
+        + _chunk(b"IDAT", pixels)
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -1,1 +1,0 @@
-"""Arabic-first static news publisher: raw articles -> Markdown + JSON-LD -> RTL MkDocs site."""

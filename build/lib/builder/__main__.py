@@ -1,5 +1,0 @@
-import sys
-
-from builder.cli import main
-
-sys.exit(main())
