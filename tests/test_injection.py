@@ -8,7 +8,9 @@ hold no live markup from it, show it literally, and carry it exactly in the JSON
 import html
 import json
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
 import lxml.html
@@ -57,7 +59,19 @@ PAYLOADS = [
     "``` alert(1) ```",
     "\\<b\\> \\\\ \\*",
 ]
+# Every payload article is published within the two days before the build's "now" (30 minutes
+# apart from FIRST, the first payloads newest: the site's feed shows those with markup), so the
+# Google News sitemap lists every hostile headline.
+FIRST = datetime(2025, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=3)))
+NOW = FIRST + timedelta(days=1)
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
 FORBIDDEN = "//script[not(@type='application/ld+json')] | //iframe | //svg | //style | //base | //meta[@http-equiv] | //img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //strong | //em | //del | //table | //pre | //code | //h2[ancestor::article[contains(@class,'article')]] | //ul[ancestor::div[@class='article-body']] | //*[@onload or @onmouseover]"
+
+
+def published(i):
+    return FIRST + timedelta(minutes=30 * (len(PAYLOADS) - 1 - i))
 
 
 def toml_string(text):
@@ -74,7 +88,7 @@ def hostile_site(tmp_path_factory):
         raw = f"مقدمة {i} {p}\n\nعنوان {i} {p}\n\nصورة {i} {p} (رويترز)\nصورة {i} {p} (رويترز)\nتصغير\nتكبير\n\nفقرة {i} {p}\n\n{p}\n"
         (corpus / f"{i:03d}_payload{i}.txt").write_text(raw, encoding="utf-8")
         (corpus / f"{i:03d}_payload{i}.toml").write_text(
-            f"published = 2025-01-{i % 28 + 1:02d}T10:00:00+03:00\nsection = {toml_string(f'قسم {i} {p}')}\n"
+            f"published = {published(i).isoformat()}\nsection = {toml_string(f'قسم {i} {p}')}\n"
             f"tags = [{toml_string(p)}, {toml_string(f'وسم {i} {p}')}]\nauthors = [{toml_string(f'كاتب {i} {p}')}]\n"
             f'image = "images/oil-field.jpg"\nimage_alt = {toml_string(f"وصف {i} {p}")}\n',
             encoding="utf-8",
@@ -88,7 +102,8 @@ def hostile_site(tmp_path_factory):
         "905_ملف.txt",
     ):
         (corpus / name).write_text("عنوان\n\nتصغير\nتكبير\n\nفقرة.\n", encoding="utf-8")
-    report = build(make_project(root, corpus))
+    assert published(0) < NOW
+    report = build(make_project(root, corpus), now=NOW)
     return root, report
 
 
@@ -171,3 +186,68 @@ def test_home_feeds_and_sitemaps_are_literal(hostile_site):
         ET.parse(feed)  # every per-section feed is well-formed
     ET.parse(site / "sitemap.xml")
     assert len(list((site / "sections").iterdir())) == len(PAYLOADS)
+
+
+def test_news_sitemap_titles_are_the_hostile_headlines_escaped(hostile_site):
+    """The news sitemap lists every payload article (all within its two days), and each
+    <news:title> is well-formed XML whose text is the headline exactly: escaped, not dropped,
+    not escaped twice."""
+    root, report = hostile_site
+    assert report.published, (
+        f"the hostile site was not published: {report.failure or report.errors}"
+    )
+    raw = (root / "site" / "news-sitemap.xml").read_bytes()
+    titles = {}
+    for url in ET.fromstring(raw).iter(f"{SITEMAP_NS}url"):
+        slug = urlsplit(url.findtext(f"{SITEMAP_NS}loc")).path.strip("/").split("/")[-1]
+        [title] = url.iter(f"{NEWS_NS}title")
+        titles[slug] = title.text
+    assert titles == {f"payload{i}": expected(i, "عنوان") for i in range(len(PAYLOADS))}
+    assert b"<script" not in raw and b"<!--" not in raw and b"<![CDATA[" not in raw
+
+
+def section_feeds(site, i):
+    """The RSS and Atom feeds of payload ``i``'s section, found as a reader finds them: the
+    article's section link, then that page's own feed links (not the whole site's)."""
+    page = f"articles/payload{i}/index.html"
+    [section] = lxml.html.parse(str(site / page)).xpath("//p[@class='kicker']/a/@href")
+    section_page = unquote(urlsplit(urljoin("/" + page, section)).path).lstrip("/") + "index.html"
+    links = lxml.html.parse(str(site / section_page)).xpath("//link[@rel='alternate']")
+    feeds = {}
+    for link in links:
+        target = unquote(urlsplit(urljoin("/" + section_page, link.get("href"))).path).lstrip("/")
+        if target not in ("feed.xml", "atom.xml"):
+            feeds[link.get("type")] = site / target
+    assert sorted(feeds) == ["application/atom+xml", "application/rss+xml"], links
+    return feeds["application/rss+xml"], feeds["application/atom+xml"]
+
+
+@pytest.mark.parametrize("i", range(len(PAYLOADS)))
+def test_section_feeds_carry_the_hostile_text_escaped(hostile_site, i):
+    """Each payload's section has its own RSS and Atom feed: well-formed, with the headline,
+    section and author exactly as written, and no live markup in the raw bytes."""
+    root, report = hostile_site
+    assert report.published, (
+        f"the hostile site was not published: {report.failure or report.errors}"
+    )
+    site = root / "site"
+    rss_path, atom_path = section_feeds(site, i)
+    for path in (rss_path, atom_path):
+        raw = path.read_bytes()
+        assert b"<script" not in raw and b"<!--" not in raw and b"<![CDATA[" not in raw, path
+    channel = ET.parse(rss_path).getroot().find("channel")
+    assert channel.findtext("title") == f"أخبار المثال - {expected(i, 'قسم')}"
+    [item] = channel.findall("item")
+    assert item.findtext("title") == expected(i, "عنوان")
+    assert item.findtext("category") == expected(i, "قسم")
+    assert "<" not in item.findtext(
+        "description"
+    )  # readers take RSS descriptions as HTML: no live tag
+    feed = ET.parse(atom_path).getroot()
+    assert feed.findtext(f"{ATOM_NS}title") == f"أخبار المثال - {expected(i, 'قسم')}"
+    [entry] = feed.findall(f"{ATOM_NS}entry")
+    assert entry.findtext(f"{ATOM_NS}title") == expected(i, "عنوان")
+    assert [c.get("term") for c in entry.findall(f"{ATOM_NS}category")] == [expected(i, "قسم")]
+    assert [a.findtext(f"{ATOM_NS}name") for a in entry.findall(f"{ATOM_NS}author")] == [
+        expected(i, "كاتب")
+    ]

@@ -68,7 +68,9 @@ class LocalWorkers(Executor):
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)
+    )
 
 
 def _fork_all(pool: ProcessPoolExecutor, workers: int) -> None:
@@ -157,25 +159,36 @@ def no_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     """Ready a local worker: tie its life to the build's, collect its cycles (a worker forked
     inside :func:`no_collection` would inherit it off, and keep every MkDocs run's garbage),
     and import what rendering and checking pages need that the build's own process leaves
     out (MkDocs's build and extruct: 0.25 s, beside the build's reading when forked first)."""
-    _die_with_parent()
+    die_with_parent(parent)
     gc.enable()
     import extruct  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
 
 
-def _die_with_parent() -> None:
-    """A worker of a killed build must not live on and write into the next build's folders:
-    on Linux, ask the kernel to kill it when its parent dies."""
+def _libc_prctl() -> Any:
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+        return None
+
+
+# Looked up once here: a child between fork and exec (Pagefind's preexec_fn) loads nothing.
+_prctl = _libc_prctl()
+
+
+def die_with_parent(parent: int) -> None:
+    """A child of a killed build (a worker, Pagefind) must not live on and write into the next
+    build's folders: on Linux, ask the kernel to kill it when its parent dies. A parent that
+    died before the request (the child already has another parent) ends the child now."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def worker_count(jobs: int | None, scheduler: str | None) -> int:

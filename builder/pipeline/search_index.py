@@ -15,6 +15,7 @@ build time.
 from __future__ import annotations
 
 import gzip
+import functools
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from builder.core.urls import ARTICLES
+from builder.pipeline.executors import die_with_parent
 from builder.publish.swap import PublishError
 
 BUNDLE = "pagefind"
@@ -341,7 +343,13 @@ def _start_pagefind(source: Path, out: Path) -> tuple[subprocess.Popen[bytes], I
     command = [str(pagefind_binary()), "--site", str(source), "--output-path", str(out), "--silent"]
     said = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_pagefind
     try:
-        return subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT), said
+        # Killed with the build. The kernel ties this to the thread that starts Pagefind, which
+        # waits for it to end (index_chunks).
+        parent = os.getpid()
+        tie = functools.partial(die_with_parent, parent)
+        return subprocess.Popen(
+            command, stdout=said, stderr=subprocess.STDOUT, preexec_fn=tie
+        ), said
     except OSError as exc:
         said.close()
         raise PublishError(f"search: Pagefind could not run: {exc}") from exc

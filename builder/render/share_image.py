@@ -19,6 +19,7 @@ headline is shaped whole, line by line, as before.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import struct
@@ -58,9 +59,11 @@ def _font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
 
 @functools.cache
 def _drawing_version() -> bytes:
-    """What a drawing depends on besides its text: this code, Pillow and the font."""
+    """What a drawing depends on besides its text: this code (its syntax tree, so that a change
+    of layout or comments renames no image), Pillow and the font."""
     versions = f"{metadata.version('pillow')}\0{metadata.version('fontpkg-amiri')}\0{metadata.version('zlib-ng')}\0"
-    return Path(__file__).read_bytes() + versions.encode()
+    code = ast.dump(ast.parse(Path(__file__).read_text(encoding="utf-8")))
+    return code.encode() + versions.encode()
 
 
 def file_name(headline: str, site_name: str, section: str | None = None) -> str:
