@@ -59,11 +59,16 @@ def _font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
 
 @functools.cache
 def _drawing_version() -> bytes:
-    """What a drawing depends on besides its text: this code (its syntax tree, so that a change
-    of layout or comments renames no image), Pillow and the font."""
+    """What a drawing depends on besides its text: this code (its syntax tree without
+    docstrings, so that layout, comments or prose rename no image), Pillow and the font."""
     versions = f"{metadata.version('pillow')}\0{metadata.version('fontpkg-amiri')}\0{metadata.version('zlib-ng')}\0"
-    code = ast.dump(ast.parse(Path(__file__).read_text(encoding="utf-8")))
-    return code.encode() + versions.encode()
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and ast.get_docstring(
+            node
+        ):
+            node.body = node.body[1:]
+    return ast.dump(tree).encode() + versions.encode()
 
 
 def file_name(headline: str, site_name: str, section: str | None = None) -> str:
