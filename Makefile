@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site bundle bytecode test typecheck accuracy chromium java fuzz bench bench-floor hugo bench-offline clean distclean
+.PHONY: site bundle bytecode test check lint typecheck accuracy chromium java fuzz bench bench-floor hugo bench-offline clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,12 +56,25 @@ node_modules/.installed: package.json package-lock.json
 typecheck: $(VENV)/.test-deps
 	$(BIN)/python -m mypy
 
+# Style and architecture: ruff (format and lint, pyproject.toml) and the import layers
+# (import-linter: a circle or an upward import between the stage packages fails).
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-cache
+
+# The developer's loop (about two minutes): lint, types, the accuracy gate and the tests not
+# marked slow (tests/conftest.py names the slow files, from pytest --durations).
+check: lint typecheck accuracy
+	$(BIN)/python -m pytest -q -m "not slow"; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
 # The reader's accuracy gate over the labelled corpus (floor and corpus hash in tests/corpus/gate.toml).
 accuracy: $(VENV)/.deps
 	$(BIN)/python -m builder eval tests/corpus --gate
 
 # pytest exits 5 when it collected no tests: that must fail the run, not pass it.
-test: $(VENV)/.test-deps bytecode chromium java node_modules/.installed typecheck accuracy
+test: $(VENV)/.test-deps bytecode chromium java node_modules/.installed lint typecheck accuracy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
@@ -87,7 +100,7 @@ bench-offline: $(VENV)/.test-deps bytecode chromium
 	$(BIN)/python bench/offline_search.py $(N)
 
 clean:
-	rm -rf site .site.* dist build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* .build \
+	rm -rf site .site.* dist build build-report.json docs/index.md docs/articles docs/page docs/media docs/.staging-* .build \
 	  .pytest_cache .mypy_cache .hypothesis test-results
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 

@@ -534,7 +534,7 @@ class SiteWork:
             futures = [self.pool.submit(build_partition, task) for task in plan.todo]
             others = [
                 self.pool.submit(render_docs, RenderTask(config, str(c), str(r)))
-                for c, r in zip(plan.listing.chunks, self.rendered)
+                for c, r in zip(plan.listing.chunks, self.rendered, strict=True)
             ]
             others.append(
                 self.pool.submit(
@@ -569,7 +569,8 @@ class SiteWork:
             pages_rendered=sum(len(plan.groups[k]) - len(v) for k, v in self.old_pages.items()),
             pages_reused=sum(map(len, self.old_pages.values())),
         )
-        self._start_search()  # after the listing pages' MkDocs runs, whose memory would sit beside Pagefind's
+        # after the listing pages' MkDocs runs, whose memory would sit beside Pagefind's
+        self._start_search()
 
     def _start_search(self) -> None:
         """Pagefind (another process) runs while this one assembles, writes and checks the site."""
@@ -632,7 +633,8 @@ class SiteWork:
         shutil.rmtree(self.parts, ignore_errors=True)
 
     def _collect(self, fresh: Path) -> None:
-        """The partitions' findings and warnings into the report; every built article has its page."""
+        """The partitions' findings and warnings into the report; every built article has its
+        page."""
         for _, record in sorted(self.records.items()):
             self.report.findings.extend(Finding(*f) for f in record.findings)
             self.report.warnings.extend((source, message) for source, message in record.warnings)
@@ -722,7 +724,8 @@ def _lock(build_dir: Path) -> Iterator[None]:
 def print_summary(report: BuildReport, out: TextIO) -> None:
     held = f", held back {len(report.held)}" if report.held else ""
     print(
-        f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, in {report.seconds:.1f} s",
+        f"built {len(report.built)} article(s), rejected {len(report.rejected)}{held}, "
+        f"in {report.seconds:.1f} s",
         file=out,
     )
     if (
@@ -730,12 +733,15 @@ def print_summary(report: BuildReport, out: TextIO) -> None:
     ):  # how much work that was: a rebuild after one edit renders one page
         rendered = report.partitions["pages_rendered"]
         print(
-            f"article pages: {rendered} rendered, {len(report.built) - rendered} unchanged from the last site",
+            f"article pages: {rendered} rendered, "
+            f"{len(report.built) - rendered} unchanged from the last site",
             file=out,
         )
+    why_not = "see errors below" if report.built else "no article could be built"
     if not report.published:
         print(
-            f"site NOT published (the previous site, if any, is unchanged): {report.failure or ('see errors below' if report.built else 'no article could be built')}",
+            "site NOT published (the previous site, if any, is unchanged): "
+            + (report.failure or why_not),
             file=out,
         )
     for source, reason in report.rejected:

@@ -1,4 +1,5 @@
-"""Command line: ``nashra`` (or ``python -m builder``) ``new|parse|build|validate|eval|bundle|verify-bundle``."""
+"""Command line: ``nashra`` (or ``python -m builder``) with the commands ``new``, ``parse``,
+``build``, ``validate``, ``eval``, ``bundle`` and ``verify-bundle``."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def _main(argv: list[str] | None = None) -> int:
 
     n = commands.add_parser(
         "new",
-        help="make a new site folder that builds on its own (mkdocs.yml, docs/, input/ with an example)",
+        help="make a new site folder that builds on its own "
+        "(mkdocs.yml, docs/, input/ with an example)",
     )
     n.add_argument(
         "folder",
@@ -68,12 +70,14 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--profile",
         type=Path,
-        help=f"source profile (default: 'profile' in the config, else built-in {DEFAULT_PROFILE.name})",
+        help="source profile "
+        f"(default: 'profile' in the config, else built-in {DEFAULT_PROFILE.name})",
     )
     p.add_argument(
         "--config",
         type=Path,
-        help="mkdocs.yml whose 'profile' to read with, as build does (default: mkdocs.yml if there is one here)",
+        help="mkdocs.yml whose 'profile' to read with, as build does "
+        "(default: mkdocs.yml if there is one here)",
     )
 
     b = commands.add_parser(
@@ -98,23 +102,27 @@ def _main(argv: list[str] | None = None) -> int:
     where.add_argument(
         "--jobs",
         type=_positive,
-        help="worker processes for the partitions (default: all cores; 1 runs them in this process)",
+        help="worker processes for the partitions "
+        "(default: all cores; 1 runs them in this process)",
     )
     where.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="run the partitions on this Dask cluster (needs: pip install -e '.[dask]' in this repository)",
+        help="run the partitions on this Dask cluster "
+        "(needs: pip install -e '.[dask]' in this repository)",
     )
     b.add_argument(
         "--report",
         type=Path,
-        help="where to write the JSON report of every input (default: build-report.json beside the config)",
+        help="where to write the JSON report of every input "
+        "(default: build-report.json beside the config)",
     )
     b.add_argument("--strict", action="store_true", help="exit non-zero if any input was rejected")
     b.add_argument(
         "--now",
         type=_moment,
-        help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back, and the news sitemap's two days end at it; default SOURCE_DATE_EPOCH or the clock",
+        help="the build's 'now' (ISO 8601 with offset): articles dated after it are held "
+        "back, and the news sitemap's two days end at it; default SOURCE_DATE_EPOCH or the clock",
     )
 
     v = commands.add_parser("validate", help="check the JSON-LD and pages of a built site")
@@ -248,7 +256,8 @@ def _new(folder: Path) -> int:
         print(f"  {path.relative_to(folder)}")
     config = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
     print(
-        f"next: put your articles in {folder / 'input'}, set site_url in {folder / 'mkdocs.yml'}, then: {config}nashra build"
+        f"next: put your articles in {folder / 'input'}, "
+        f"set site_url in {folder / 'mkdocs.yml'}, then: {config}nashra build"
     )
     return 0
 
@@ -265,7 +274,8 @@ def _configured_profile(config: Path | None) -> Path | None:
         return load_settings(Path("mkdocs.yml"))[0].profile
     except SettingsError as exc:
         print(
-            f"note: not reading with mkdocs.yml's profile ({exc}); using the built-in {DEFAULT_PROFILE.name}",
+            f"note: not reading with mkdocs.yml's profile ({exc}); "
+            f"using the built-in {DEFAULT_PROFILE.name}",
             file=sys.stderr,
         )
         return None
@@ -342,7 +352,8 @@ def _eval(
             new = lower_floor
         elif evaluation.accuracy < old:
             print(
-                f"accuracy {evaluation.accuracy:.2%} is below the floor {old:.2%}: not raised (use --lower-floor to lower it)"
+                f"accuracy {evaluation.accuracy:.2%} is below the floor {old:.2%}: "
+                "not raised (use --lower-floor to lower it)"
             )
             return 1
         else:
@@ -377,7 +388,8 @@ def _moment(text: str) -> datetime:
         value = None
     if value is None or value.utcoffset() is None:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)"
+            f"{text!r} is not an ISO 8601 date-time with a UTC offset "
+            "(e.g. 2025-06-01T12:00:00+03:00)"
         )
     return value
 
@@ -450,6 +462,7 @@ def _verify_bundle(path: Path) -> int:
         print(f"{path}: every file matches its MANIFEST.sha256")
         return 0
     print(
-        f"{path}: FAILED ({len(result.missing)} missing, {len(result.changed)} changed, {len(result.extra)} extra, {len(result.problems)} error(s))"
+        f"{path}: FAILED ({len(result.missing)} missing, {len(result.changed)} changed, "
+        f"{len(result.extra)} extra, {len(result.problems)} error(s))"
     )
     return 1

@@ -81,3 +81,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures measured")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+# Left out of `make check` (all run in `make test`): the files whose tests build many sites,
+# start browsers or install the tool, picked from `pytest --durations=0` (each over 10 s).
+SLOW_FILES = frozenset(
+    {
+        "test_atomic.py",
+        "test_browser.py",
+        "test_build_site.py",
+        "test_bundle.py",
+        "test_checkers.py",
+        "test_discovery_reuse.py",
+        "test_incremental.py",
+        "test_install.py",
+        "test_listings.py",
+        "test_page_reuse.py",
+        "test_parallel.py",
+        "test_promises.py",
+        "test_robustness.py",
+        "test_search.py",
+        "test_validate_rules.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

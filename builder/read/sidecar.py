@@ -80,6 +80,7 @@ def _sidecar_text(raw: bytes) -> str:
     damaged: a raw file's few bad bytes cost a letter of a paragraph, a sidecar's would be
     a section's or an author's name, published wrong on every page that shows it.
 
+    >>> import codecs
     >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
     'section = "سياسة"'
     >>> _sidecar_text('section = "سياسة"\n'.encode()[:-3] + b'"\n')
