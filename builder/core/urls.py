@@ -67,7 +67,8 @@ def section_slug(section: str) -> str:
 
     Digits are one set, as search folds them: ``كوفيد ١٩`` and ``كوفيد 19`` are one tag.
 
-    >>> section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19") == "كوفيد-19"
+    >>> (section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19")
+    ...  == "كوفيد-19")
     True
     """
     slug = re.sub(r"[^\w]+", "-", section.casefold().translate(_DIGITS)).strip(

@@ -7,8 +7,9 @@ record file (:mod:`builder.core.store`) at once.
   early, and a page dated in the future is one search engines distrust. It still claims its
   id and slug (collisions are settled before holding, as a full build at its time would).
 - One only modified after the build time (a correction dated in the wrong time zone, say) is
-  published without that date until it comes (:func:`builder.pipeline.records.as_of`; the worker drops
-  it the same way), and its digest says so, so the build after that date makes its page again.
+  published without that date until it comes (:func:`builder.pipeline.records.as_of`; the
+  worker drops it the same way), and its digest says so, so the build after that date makes its
+  page again.
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ class Admission:
             self.held.append(
                 (
                     facts.source,
-                    f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)",
+                    f"published date {published.isoformat()} is after the build time "
+                    f"{self.moment.isoformat(timespec='seconds')}: held back, the first build "
+                    "after it publishes it (an embargo, or a date given in the wrong time zone?)",
                 )
             )
             return
@@ -94,7 +97,9 @@ class Admission:
             self.warnings.append(
                 (
                     facts.source,
-                    f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)",
+                    f"modified date {article.modified.isoformat()} is after the build time "
+                    f"{self.moment.isoformat(timespec='seconds')}: left out of its page, "
+                    "sitemap and feeds until then (a date given in the wrong time zone?)",
                 )
             )
             digest += LATER
@@ -122,8 +127,8 @@ class Admission:
             return False
         start = self.store.append_run(run)
         positions = range(start, start + len(run))
-        self._ids.update(zip(run.ids, positions))
-        self._slugs.update(zip(run.slugs, positions))
+        self._ids.update(zip(run.ids, positions, strict=True))
+        self._slugs.update(zip(run.slugs, positions, strict=True))
         self.digests.data += run.digests
         self._listed.update(run.keys)
         self.keys += run.keys
@@ -140,7 +145,8 @@ class Admission:
         return self._dated.hexdigest()
 
     def listed_digest(self) -> str:
-        """:func:`builder.pipeline.listing_cache.listed_digest` of the admitted records' keys, in order."""
+        """:func:`builder.pipeline.listing_cache.listed_digest` of the admitted records' keys, in
+        order."""
         return self._listed.hexdigest()
 
     def _source(self, claim: int) -> str:
@@ -176,7 +182,9 @@ def of_kept(
     """The warnings of inputs not rejected: an article held back or refused as a duplicate was
     read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
 
-    >>> of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
+    >>> of_kept(
+    ...     [("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")]
+    ... )
     [('a.txt', 'no author')]
     """
     if not rejected:

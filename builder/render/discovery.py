@@ -85,7 +85,11 @@ def discovery_files(
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
     yield (
         "robots.txt",
-        f"User-agent: *\nAllow: /\n\nSitemap: {settings.escaped('sitemap.xml')}\nSitemap: {settings.escaped('news-sitemap.xml')}\n".encode(),
+        (
+            "User-agent: *\nAllow: /\n\n"
+            f"Sitemap: {settings.escaped('sitemap.xml')}\n"
+            f"Sitemap: {settings.escaped('news-sitemap.xml')}\n"
+        ).encode(),
     )
     items = items or feed_items(ordered)
     newest, by_section = items.newest, items.by_section

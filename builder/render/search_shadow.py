@@ -33,7 +33,7 @@ def shadow_page(html: bytes, default_language: str) -> str | None:
     <h1>اسرائيل &lt;b&gt;</h1><p>مدرسه <b>اولي</b> هنا</p></article><div data-pagefind-ignore=""><meta name="description" content="وصفٌ" data-pagefind-meta="description[content]"><h1 data-pagefind-meta="title">إسرائيلُ &lt;b&gt;</h1></div></body></html>
     >>> shadow_page(b"<html><body><p>no body marker</p></body></html>", "ar") is None
     True
-    """
+    """  # noqa: E501 - a doctest's expected output is one line: it cannot be wrapped
     return shadow_of(lxml.html.document_fromstring(html), default_language)
 
 
