@@ -158,11 +158,11 @@ def fold_notes(findings: list[Finding]) -> list[Finding]:
     """The same note on many pages is said once, with the count; notes folded before (by a
     partition) add their counts.
 
-    >>> fold_notes(
-    ...     [Finding("info", "a/", "x"), Finding("info", "2 page(s)", "x"), Finding("error", "b/", "y")]
-    ... )
-    [Finding(level='error', page='b/', message='y'), Finding(level='info', page='3 page(s)', message='x')]
-    """  # noqa: E501 - a doctest's expected output is one line: it cannot be wrapped
+    >>> notes = [Finding("info", "a/", "x"), Finding("info", "2 page(s)", "x")]
+    >>> folded = fold_notes([*notes, Finding("error", "b/", "y")])
+    >>> [(f.level, f.page, f.message) for f in folded]
+    [('error', 'b/', 'y'), ('info', '3 page(s)', 'x')]
+    """
     notes: Counter[str] = Counter()
     for f in findings:
         if f.level == "info":

@@ -215,13 +215,16 @@ def _drop_chrome(
     ...     said,
     ... )
     (1, [['عنوان'], ['تعليق'], ['فقرة أولى'], ['فقرة ثانية']])
-    >>> said
-    ['1 line(s) after the font-size buttons, with no blank line between, taken as the start of the body']
+    >>> said == [
+    ...     "1 line(s) after the font-size buttons, with no blank line between, "
+    ...     "taken as the start of the body"
+    ... ]
+    True
     >>> _drop_chrome(
     ...     [["عنوان"], ["تصغير", "تكبير", "زوار في المعرض (رويترز)"], ["فقرة."]], load_profile()
     ... )
     (1, [['عنوان'], ['زوار في المعرض (رويترز)'], ['فقرة.']])
-    """  # noqa: E501 - a doctest's expected output is one line: it cannot be wrapped
+    """
     anchor: int | None = None
     kept: list[list[str]] = []
     drop_title = False  # the line after a lone "read also" marker is the linked title
