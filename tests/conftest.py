@@ -22,7 +22,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Path:
-    """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns mkdocs.yml."""
+    """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns
+    mkdocs.yml."""
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(root / "docs")
     config["site_dir"] = str(root / "site")

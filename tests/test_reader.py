@@ -131,9 +131,9 @@ def test_a_file_with_no_blank_line_is_told_what_is_missing(tmp_path, profile):
     path = tmp_path / "001_x.txt"
     path.write_text("عنوان الخبر\nالفقرة الأولى من الخبر.\nالفقرة الثانية.\n", encoding="utf-8")
     result = read_article(path, profile)
-    assert (
-        result.error
-        == "no body paragraphs after the headline (the file has no blank line, and blank lines are what part the headline from the body)"
+    assert result.error == (
+        "no body paragraphs after the headline (the file has no blank line, "
+        "and blank lines are what part the headline from the body)"
     )
     assert (
         read_article(RAW / "no_body.txt", profile).error == "no body paragraphs after the headline"
@@ -206,7 +206,11 @@ def test_reserved_ids_are_refused(name):
 
 
 def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile):
-    long_paragraph = "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة (رويترز)"
+    long_paragraph = (
+        "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد "
+        "الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة "
+        "(رويترز)"
+    )
     path = tmp_path / "000_x.txt"
     path.write_text(
         f"محادثات صريحة بين الجانبين\n\n{long_paragraph}\n\nفقرة ثانية.\n", encoding="utf-8"
@@ -226,7 +230,8 @@ def test_body_text_right_after_the_buttons_is_kept_and_reported(tmp_path, profil
         "وأشار ناشرون إلى تزايد الطلب.",
     )
     path.write_text(
-        f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n{first}\n{second}\n\n{third}\n",
+        f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n"
+        f"{first}\n{second}\n\n{third}\n",
         encoding="utf-8",
     )
     result = read_article(path, profile)
