@@ -19,8 +19,9 @@ query needs. Pure: article records in, file names and bytes out.
   is over :data:`SHARD_BYTES`), so a prefix query loads only the shards whose key is a prefix
   of the query word or starts with it. A group that is split keeps the terms equal to its key
   in a shard of its own under that key.
-- **Display shards**: headline, deck (else the page's description), date and link of :data:`CHUNK` articles by number, so a
-  query loads only the display data of the results it shows.
+- **Display shards**: headline, deck (else the page's description), date and link of
+  :data:`CHUNK` articles by number, so a query loads only the display data of the results it
+  shows.
 - **Manifest**: the shard keys and counts (``manifest.js``), loaded first.
 
 Article text is untrusted: every shard is JSON inside a JS call, with ``<``, ``>``, ``&``,

@@ -185,7 +185,8 @@ def swap(fresh: Path, site_dir: Path) -> None:
 
 
 def _show_mkdocs_messages() -> None:
-    """MkDocs logs its warnings; without a handler they would vanish and strict mode would fail mutely."""
+    """MkDocs logs its warnings; without a handler they would vanish and strict mode would fail
+    mutely."""
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING)
     if not any(getattr(h, "_builder", False) for h in logger.handlers):

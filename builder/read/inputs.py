@@ -24,6 +24,7 @@ from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_me
 
 REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
+_DEFAULT_LIMITS = Limits()  # the settings' defaults, for a caller that gives none
 
 
 @dataclass(frozen=True)
@@ -95,24 +96,32 @@ def orphan_warning(sidecar: Path) -> str:
 
     >>> orphan_warning(Path("in/003_old.toml"))
     'sidecar with no article file beside it (no 003_old.txt): ignored'
-    >>> orphan_warning(Path("in/004_new.TOML"))
-    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_new.toml)'
+    >>> orphan_warning(Path("in/004_new.TOML"))  # doctest: +NORMALIZE_WHITESPACE
+    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt
+    (rename it 004_new.toml)'
     """
     if sidecar.suffix != ".toml":
-        return f"sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it {sidecar.stem}.toml)"
+        return (
+            "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt "
+            f"(rename it {sidecar.stem}.toml)"
+        )
     return f"sidecar with no article file beside it (no {sidecar.stem}.txt): ignored"
 
 
 def no_inputs(folder: Path) -> str:
     """Why a folder gave nothing: it holds no file of a kind the readers take.
 
-    >>> no_inputs(Path("dumps/empty"))
-    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)'
+    >>> no_inputs(Path("dumps/empty"))  # doctest: +NORMALIZE_WHITESPACE
+    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files,
+    in subfolders too)'
     """
-    return f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} and {SUFFIXES[-1]} files, in subfolders too)"
+    return (
+        f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} "
+        f"and {SUFFIXES[-1]} files, in subfolders too)"
+    )
 
 
-def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list[ReadResult]:
+def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) -> list[ReadResult]:
     """Every article one input file holds (a JSON Lines file holds many)."""
     suffix = path.suffix.lower()
     try:
@@ -124,7 +133,8 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list
             ReadResult(
                 str(path),
                 None,
-                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)",
+                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "
+                "(max_file_bytes)",
             )
         ]
     if suffix in (".json", ".jsonl"):
@@ -161,7 +171,7 @@ def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
 
 
 def read_all(
-    paths: Iterable[Path], profile: Profile, limits: Limits = Limits()
+    paths: Iterable[Path], profile: Profile, limits: Limits = _DEFAULT_LIMITS
 ) -> Iterator[ReadResult]:
     for path in paths:
         yield from read_inputs(path, profile, limits)

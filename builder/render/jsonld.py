@@ -42,7 +42,8 @@ def dumps_script_safe(data: Any) -> str:
 
 
 def description(article: Article) -> str:
-    """A summary for meta description and JSON-LD: the deck, else the first paragraph, cut at a word.
+    """A summary for meta description and JSON-LD: the deck, else the first paragraph, cut at a
+    word.
 
     >>> from builder.core.article import Article
     >>> description(Article("a", "a.txt", "h", None, None, ("كلمة " * 50,)))[-11:]

@@ -125,11 +125,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         self._front: dict[str, Any] = {}  # article page -> its front matter, read as JSON
 
     def on_page_read_source(self, /, *, page: Any, config: Any) -> str | None:
-        # An article page's front matter is the one line of JSON ``builder.render.pages.front_matter``
-        # writes. YAML's (pure-Python) constructor took about 0.4 ms a page to read it, 3-4% of
-        # building one; JSON reads the same mapping (a property test checks that) at a
-        # fraction of that. MkDocs is handed an empty front matter, so the body is never taken for
-        # metadata, and the data joins the page in on_page_markdown.
+        # An article page's front matter is the one line of JSON
+        # ``builder.render.pages.front_matter`` writes. YAML's (pure-Python) constructor took
+        # about 0.4 ms a page to read it, 3-4% of building one; JSON reads the same mapping (a
+        # property test checks that) at a fraction of that. MkDocs is handed an empty front
+        # matter, so the body is never taken for metadata, and the data joins the page in
+        # on_page_markdown.
         if not page.file.src_uri.startswith(f"{ARTICLES}/"):
             return None
         split = split_front_matter(page.file.content_string)
