@@ -71,7 +71,8 @@ def test_css_uses_logical_properties_only():
     )
     physical = re.findall(
         r"\b(?:margin|padding|border|inset)-(?:left|right|top|bottom)\b"
-        r"|(?<![-\w])(?:left|right|top|bottom|width|height|min-width|max-width|min-height|max-height)\s*:"
+        r"|(?<![-\w])(?:left|right|top|bottom|width|height"
+        r"|min-width|max-width|min-height|max-height)\s*:"
         r"|\b(?:text-align|float|clear)\s*:\s*(?:left|right)",
         re.sub(r"@media[^{]*\{", "", css),  # media queries name the viewport's width on purpose
     )

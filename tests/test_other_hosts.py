@@ -235,7 +235,8 @@ def test_markup_loading_from_another_host_is_caught(case):
 def test_markup_loading_nothing_from_elsewhere_passes():
     head = (
         '<link rel="canonical" href="https://akhbar.example.org/a/">'
-        '<link rel="alternate" type="application/rss+xml" href="https://akhbar.example.org/feed.xml">'
+        '<link rel="alternate" type="application/rss+xml" '
+        'href="https://akhbar.example.org/feed.xml">'
         '<link rel="stylesheet" href="assets/site.css">'
         "<style>@font-face { src: url(fonts/f.woff2) }</style>"
     )

@@ -511,7 +511,10 @@ def test_a_kill_during_the_final_swap_leaves_a_whole_site(tmp_path):
     # the build after such kills succeeds and leaves nothing of them behind
     assert build("b") == expected["b"]
     deadline = time.monotonic() + 30  # leftovers are removed by a detached rm -rf
-    leftovers = lambda: sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")  # noqa: E731
+
+    def leftovers() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")
+
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []

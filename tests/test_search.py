@@ -226,7 +226,12 @@ VARIANTS = [
 @pytest.mark.parametrize(
     ("query", "slug"), VARIANTS, ids=[f"{i:02d}" for i in range(len(VARIANTS))]
 )
-def test_each_spelling_variant_finds_its_article(browser, variant_server, query, slug):  # noqa: F811
+def test_each_spelling_variant_finds_its_article(
+    browser,  # noqa: F811
+    variant_server,
+    query,
+    slug,
+):
     page, seen = open_page(browser, variant_server.url, "/search/?q=" + quote(query))
     assert results(page) == [slug], query
     assert submit(page, query) == [slug], query
