@@ -207,6 +207,25 @@ def test_a_folder_gets_only_what_changed_and_never_an_internal_file(tmp_path):
     assert sent(again) == [] and deleted(again) == []
 
 
+def test_a_page_changed_in_the_same_second_as_the_last_deploy_is_sent(built, tmp_path):
+    """Two builds within one second (watch mode) can leave a page the same size with a time
+    in the same second: times are compared to the nanosecond."""
+    site, www = tmp_path / "site", tmp_path / "www"
+    shutil.copytree(built.parent / "site", site)  # with its times
+    deploy(built, to=str(www), site_dir=site, out=io.StringIO())
+    rel = "articles/kuwait-club-league-title/index.html"
+    page = site / rel
+    then = page.stat().st_mtime_ns
+    edited = page.read_bytes().replace("الدقيقة 23".encode(), "الدقيقة 24".encode())
+    assert len(edited) == page.stat().st_size and edited != page.read_bytes()
+    page.write_bytes(edited)
+    same_second = then - then % 10**9 + (then % 10**9 + 5 * 10**8) % 10**9
+    os.utime(page, ns=(same_second, same_second))
+    report = deploy(built, to=str(www), site_dir=site, out=io.StringIO())
+    assert sent(report) == [rel]
+    assert (www / rel).read_bytes() == edited
+
+
 # --- (b) the order of the passes, seen from the destination ------------------------------------
 
 
@@ -402,11 +421,12 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SSHServer]:
 
 
 def shared_connections() -> list[str]:
-    """ssh processes of a deploy's shared connection still running."""
+    """ssh processes of a deploy's shared connection still running (a master names itself
+    ``ssh: CONTROL_PATH [mux]``)."""
     found = []
-    for process in psutil.process_iter(["cmdline"]):
+    for process in psutil.process_iter(["name", "cmdline"]):
         line = " ".join(process.info["cmdline"] or [])
-        if "ControlPath=" in line and "nashra-ssh-" in line:
+        if process.info["name"] == "ssh" and "nashra-ssh-" in line:
             found.append(line)
     return found
 

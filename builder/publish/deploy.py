@@ -287,9 +287,10 @@ def ssh_shell(target: HostTarget, command: str | None, control: Path | None) -> 
     shell = command or "ssh"
     if target.port is not None:
         shell += f" -p {target.port}"
-    shell += f" -o ConnectTimeout={SSH_CONNECT_SECONDS}"
-    if control is not None and _is_openssh(shell):
-        shell += f" -o ControlMaster=auto -o ControlPath={control}/%C -o ControlPersist=60"
+    if _is_openssh(shell):
+        shell += f" -o ConnectTimeout={SSH_CONNECT_SECONDS}"
+        if control is not None:
+            shell += f" -o ControlMaster=auto -o ControlPath={control}/%C -o ControlPersist=60"
     return shell
 
 
@@ -365,7 +366,7 @@ def foreign_files(present: Sequence[str], site_names: Sequence[str]) -> list[str
     """
     if "index.html" in present:
         return []
-    ours = set(site_names)
+    ours = {*site_names, ".~tmp~"}  # rsync's --delay-updates folder, left by a killed deploy
     return sorted(name for name in present if name not in ours)
 
 
