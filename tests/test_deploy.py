@@ -558,8 +558,11 @@ def test_errors_are_one_line_and_exit_2(built, tmp_path):
         ("ssh://example.org", "give a host and a folder"),
         ("ssh://example.org:99999/x", "port"),
         ("https://example.org/news/", "give a folder"),
+        ("-oProxyCommand=id:/x", "cannot start with '-'"),
+        ("ssh://me@-oProxyCommand=x/y", "cannot start with '-'"),
+        ("git:--upload-pack=x:y#gh-pages", "cannot start with '-'"),
     ):
-        said = one_error_line(nashra("deploy", "--config", config, "--to", target))
+        said = one_error_line(nashra("deploy", "--config", config, f"--to={target}"))
         assert said.startswith("error: --to: ") and reason in said, (target, said)
 
     closed = free_port()  # nothing listens there

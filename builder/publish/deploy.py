@@ -121,7 +121,7 @@ def parse_target(text: str, base: Path) -> Target:
             raise ValueError(f"{text!r}: a query or fragment is not part of an SSH target")
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         user = f"{parts.username}@" if parts.username else ""
-        return HostTarget(user + host, port, parts.path)
+        return _host(text, user + host, port, parts.path)
     if _URL.match(text):
         raise ValueError(
             f"{text!r}: give a folder, [user@]host:/path, ssh://[user@]host[:port]/path, "
@@ -135,8 +135,16 @@ def parse_target(text: str, base: Path) -> Target:
             raise ValueError(f"{text!r}: rsync daemon targets (host::module) are not supported")
         if not scp["path"]:
             raise ValueError(f"{text!r}: give the folder on the host, [user@]host:/path")
-        return HostTarget(scp["host"], None, scp["path"])
+        return _host(text, scp["host"], None, scp["path"])
     return FolderTarget((base / Path(text).expanduser()).resolve())
+
+
+def _host(text: str, host: str, port: int | None, path: str) -> HostTarget:
+    """A host target, unless its host would reach ssh as an option (``-oProxyCommand=...``
+    in a shared mkdocs.yml would run a command)."""
+    if host.startswith("-") or "@-" in host:
+        raise ValueError(f"{text!r}: a host name cannot start with '-'")
+    return HostTarget(host, port, path)
 
 
 def _git_target(rest: str, base: Path) -> GitTarget:
@@ -151,6 +159,8 @@ def _git_target(rest: str, base: Path) -> GitTarget:
         raise ValueError(f"git:{rest!r}: the repository before '#' is empty")
     if not repo:
         return GitTarget(None, branch)
+    if repo.startswith("-"):  # git would read it as an option
+        raise ValueError(f"git:{rest!r}: a repository cannot start with '-'")
     if "://" in repo or _SCP_LIKE.match(repo):  # a URL, or user@host:path
         return GitTarget(repo, branch)
     return GitTarget(str((base / Path(repo).expanduser()).resolve()), branch)
@@ -433,11 +443,16 @@ class DeployReport:
 
     @property
     def deleted(self) -> int:
-        return sum(len(p.deleted) for p in self.passes)
+        """Files deleted (folders emptied by the deletion are not counted)."""
+        return sum(_files(p.deleted) for p in self.passes)
 
     @property
     def bytes(self) -> int:
         return sum(p.bytes for p in self.passes)
+
+
+def _files(paths: Sequence[str]) -> int:
+    return sum(not path.endswith("/") for path in paths)
 
 
 def summary(report: DeployReport) -> list[str]:
@@ -445,7 +460,7 @@ def summary(report: DeployReport) -> list[str]:
     lines = []
     for p in report.passes:
         done = [f"{len(p.sent)} sent ({p.bytes} bytes)"] if p.sent else []
-        done += [f"{len(p.deleted)} deleted"] if p.deleted else []
+        done += [f"{_files(p.deleted)} deleted"] if _files(p.deleted) else []
         lines.append(f"  {p.name}: {', '.join(done) or 'nothing to do'} ({p.seconds:.1f} s)")
     if report.note:
         lines.append(report.note)
@@ -489,10 +504,11 @@ def deploy(
             raise DeployError(
                 f"{site} is not a complete published site (no {MARKER}): run `nashra build` first"
             )
+        print(f"deploying {site} to {describe(target)}", file=out)
         if isinstance(target, GitTarget):
             passes, note = _git_deploy(site, target, settings)
         else:
-            passes, note = _rsync_deploy(site, target, ssh or settings.deploy_ssh, out)
+            passes, note = _rsync_deploy(site, target, ssh or settings.deploy_ssh)
     report = DeployReport(describe(target), passes, time.monotonic() - started, note)
     for line in summary(report):
         print(line, file=out)
@@ -500,26 +516,25 @@ def deploy(
 
 
 def _rsync_deploy(
-    site: Path, target: FolderTarget | HostTarget, ssh: str | None, out: TextIO
+    site: Path, target: FolderTarget | HostTarget, ssh: str | None
 ) -> tuple[tuple[PassResult, ...], str]:
     if isinstance(target, HostTarget):
         control = Path(tempfile.mkdtemp(prefix="nashra-ssh-"))
         shell = ssh_shell(target, ssh, control)
         try:
-            return _rsync_passes(site, rsync_destination(target), shell, describe(target), out)
+            return _rsync_passes(site, rsync_destination(target), shell, describe(target))
         finally:
             _close_shared_connection(target, shell, control)
     there = target.path
     if there == site or site in there.parents or there in site.parents:
         raise DeployError(f"the target {there} overlaps the site {site}: deploy elsewhere")
-    return _rsync_passes(site, rsync_destination(target), None, describe(target), out)
+    return _rsync_passes(site, rsync_destination(target), None, describe(target))
 
 
 def _rsync_passes(
-    site: Path, destination: str, shell: str | None, name: str, out: TextIO
+    site: Path, destination: str, shell: str | None, name: str
 ) -> tuple[tuple[PassResult, ...], str]:
     _check_destination(site, destination, shell, name)
-    print(f"deploying {site} to {name}", file=out)
     results = []
     for step in PASSES:
         began = time.monotonic()
