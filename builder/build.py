@@ -6,7 +6,6 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
@@ -71,6 +70,7 @@ from builder.pipeline.tasks import (
     write_members,
 )
 from builder.publish import recycle
+from builder.publish.lock import project_lock as _lock
 from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
 from builder.publish.writer import write_generated
 from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
@@ -703,22 +703,6 @@ def _by_position(data: bytearray, width: int, arrival: array[int]) -> Callable[[
     """Each record's value of ``width`` bytes (``data``: in the order read) by its place in the
     newest-first order."""
     return lambda n: bytes(data[width * arrival[n] : width * (arrival[n] + 1)])
-
-
-@contextmanager
-def _lock(build_dir: Path) -> Iterator[None]:
-    """One build at a time per project: a second one would remove the first one's work folders."""
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / "lock", "w") as handle:  # closing it unlocks
-        try:
-            fcntl.lockf(
-                handle, fcntl.LOCK_EX | fcntl.LOCK_NB
-            )  # POSIX lock: not inherited by forked workers
-        except BlockingIOError as exc:
-            raise SettingsError(
-                f"another build of this project is running (lock: {build_dir / 'lock'})"
-            ) from exc
-        yield
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:

@@ -1,5 +1,5 @@
 """Command line: ``nashra`` (or ``python -m builder``) with the commands ``new``, ``parse``,
-``build``, ``validate``, ``eval``, ``bundle`` and ``verify-bundle``."""
+``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle`` and ``deploy``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from builder.offline.bundle import BundleError, make_bundle, verify_bundle
 from builder.pipeline.executors import SchedulerError
 from builder.pipeline.page_reuse import published_pages
 from builder.pipeline.partitions import PARTITIONS
+from builder.publish.deploy import deploy
 from builder.publish.recycle import describes
 from builder.publish.swap import PublishError
 from builder.read.evaluate import (
@@ -200,6 +201,31 @@ def _main(argv: list[str] | None = None) -> int:
         help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back",
     )
 
+    d = commands.add_parser(
+        "deploy",
+        help="publish the built site with rsync (a folder, or a host over SSH) "
+        "or to a git branch (GitHub Pages)",
+    )
+    d.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    d.add_argument(
+        "--to",
+        metavar="TARGET",
+        help="a folder, [user@]host:/path, ssh://[user@]host[:port]/path, git:BRANCH "
+        "or git:REPO#BRANCH (default: deploy_to in mkdocs.yml)",
+    )
+    d.add_argument("--site-dir", type=Path, help="the built site (default: site_dir of mkdocs.yml)")
+    d.add_argument(
+        "--ssh",
+        metavar="COMMAND",
+        help='the SSH command for a host, e.g. "ssh -i ~/.ssh/deploy" '
+        "(default: deploy_ssh in mkdocs.yml, else ssh)",
+    )
+
     y = commands.add_parser(
         "verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256"
     )
@@ -233,6 +259,9 @@ def _main(argv: list[str] | None = None) -> int:
             make_bundle(
                 args.config, args.out, args.input, args.profile, now=args.now, jobs=args.jobs
             )
+            return 0
+        if args.command == "deploy":
+            deploy(args.config, args.to, args.site_dir, args.ssh)
             return 0
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)

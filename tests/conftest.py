@@ -93,6 +93,7 @@ SLOW_FILES = frozenset(
         "test_build_site.py",
         "test_bundle.py",
         "test_checkers.py",
+        "test_deploy.py",
         "test_discovery_reuse.py",
         "test_incremental.py",
         "test_install.py",

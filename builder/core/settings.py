@@ -50,6 +50,8 @@ class Settings:
     docs_dir: Path
     build_dir: Path  # the builder's own work files (partition pages, caches), beside mkdocs.yml
     site_dir: Path
+    deploy_to: str | None  # `nashra deploy`'s target when no --to is given
+    deploy_ssh: str | None  # the SSH command rsync runs for a host target
 
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
@@ -118,6 +120,8 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",
             site_dir=Path(cfg.site_dir),
+            deploy_to=pc.deploy_to,
+            deploy_ssh=pc.deploy_ssh,
         ),
         cfg,
     )

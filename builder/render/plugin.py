@@ -86,6 +86,11 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
     max_line_chars = _Count(default=20_000)
+    # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
+    # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
+    deploy_to = c.Optional(c.Type(str))
+    # The SSH command rsync runs for a host target (rsync's -e), e.g. "ssh -i ~/.ssh/deploy".
+    deploy_ssh = c.Optional(c.Type(str))
 
 
 class _MemoryBytecode(BytecodeCache):
