@@ -75,7 +75,7 @@ from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
 from builder.publish.writer import write_generated
 from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
 from builder.read.profile import load_profile
-from builder.render.discovery import discovery_files, feed_items, news_sitemap
+from builder.render.discovery import discovery_files, feed_items, news_leaves, news_sitemap
 from builder.render.listings import planned_listing_pages
 
 SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
@@ -113,6 +113,9 @@ class BuildReport:
     workers: int = (
         0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
     )
+    # when the site would next change with time alone (an embargo ends, a modified date comes,
+    # an article leaves the news sitemap): the moment `nashra watch` builds again unprompted
+    next_change: datetime | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -149,6 +152,7 @@ class BuildReport:
             "spare_months": self.spare_months,
             "discovery": self.discovery,
             "workers": self.workers,
+            "next_change": self.next_change.isoformat() if self.next_change else None,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "held": len(self.held),
@@ -331,6 +335,9 @@ def read_inputs(
             cache.save(settings.build_dir)
             saving = []
         articles = gate.store.finish()  # newest first, on disk
+        report.next_change = min(
+            filter(None, (gate.later, news_leaves(articles, project.moment))), default=None
+        )
         arrival, digests = articles.arrival, gate.digests
         read = Read(
             articles=articles,

@@ -1,5 +1,5 @@
 """Command line: ``nashra`` (or ``python -m builder``) with the commands ``new``, ``parse``,
-``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle`` and ``deploy``."""
+``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle``, ``deploy`` and ``watch``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from builder.read.evaluate import (
 from builder.read.inputs import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
 from builder.read.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.scaffold import ScaffoldError, new_site
+from builder.watch import watch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,6 +232,39 @@ def _main(argv: list[str] | None = None) -> int:
     )
     y.add_argument("bundle", type=Path, metavar="FILE")
 
+    w = commands.add_parser(
+        "watch",
+        help="publish the input folder continuously: build when it settles after changes, "
+        "and when an embargo ends or the news sitemap's window moves",
+    )
+    w.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    w.add_argument(
+        "--quiet-seconds",
+        type=_seconds,
+        default=1.0,
+        metavar="S",
+        help="build once no file changed for this long (default 1)",
+    )
+    w.add_argument(
+        "--max-wait-seconds",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="while changes go on without a pause, build at least this often (default 30)",
+    )
+    w.add_argument(
+        "--then",
+        metavar="COMMAND",
+        help="shell command run after each published build, in the config's folder "
+        '(e.g. "nashra deploy"); a failure is logged and watching goes on',
+    )
+    w.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "new":
@@ -263,6 +297,14 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "deploy":
             deploy(args.config, args.to, args.site_dir, args.ssh)
             return 0
+        if args.command == "watch":
+            return watch(
+                args.config,
+                args.quiet_seconds,
+                args.max_wait_seconds,
+                args.then,
+                args.jobs,
+            )
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
@@ -430,6 +472,16 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
     return value
 
 

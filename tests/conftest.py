@@ -104,6 +104,7 @@ SLOW_FILES = frozenset(
         "test_robustness.py",
         "test_search.py",
         "test_validate_rules.py",
+        "test_watch.py",
     }
 )
 

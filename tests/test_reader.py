@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from builder.read.inputs import input_files, read_all, read_article
+from builder.read.inputs import input_files, read_all, read_article, scan_inputs
 from builder.read.raw_text import ParseError, article_id
 from tests.conftest import FIXTURES, SEED
 
@@ -158,6 +158,24 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
     assert results[2].source.endswith("003_binary.txt") and results[2].error.startswith(
         "binary data"
     )
+
+
+def test_names_starting_with_a_dot_are_not_inputs(tmp_path):
+    """A copy being written under a hidden name (rsync's ``.NAME.txt.XXXXXX``, a scraper's
+    ``.NAME.txt``) is never read half written; nor a macOS ``._NAME`` or a ``.git`` folder."""
+    shutil.copy(SEED, tmp_path / SEED.name)
+    shutil.copy(SEED, tmp_path / f".{SEED.name}")
+    (tmp_path / "._001_x.txt").write_bytes(b"\x00\x05\x16\x07")
+    (tmp_path / ".git").mkdir()
+    shutil.copy(SEED, tmp_path / ".git" / "002_y.txt")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SEED, tmp_path / "sub" / "003_z.txt")
+    (tmp_path / "sub" / ".003_z.toml").write_text("published = [", encoding="utf-8")
+    inputs = scan_inputs([tmp_path])
+    assert inputs.files == [tmp_path / SEED.name, tmp_path / "sub" / "003_z.txt"]
+    assert inputs.orphans == []
+    # a file named on the command line is read as given
+    assert scan_inputs([tmp_path / f".{SEED.name}"]).files == [tmp_path / f".{SEED.name}"]
 
 
 @pytest.mark.parametrize(

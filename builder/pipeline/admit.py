@@ -10,6 +10,10 @@ record file (:mod:`builder.core.store`) at once.
   published without that date until it comes (:func:`builder.pipeline.records.as_of`; the
   worker drops it the same way), and its digest says so, so the build after that date makes its
   page again.
+
+Both dates still to come are moments the site changes by time alone: the earliest is kept
+(:attr:`Admission.later`), for ``nashra watch`` to build again then
+(:attr:`builder.build.BuildReport.next_change`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from datetime import datetime
 
 from builder.core.store import RecordWriter, decode, encode
 from builder.pipeline.cached_runs import Run, line_of
-from builder.pipeline.records import Facts, as_of, facts_of, microseconds
+from builder.pipeline.records import Facts, as_of, facts_of, microseconds, moment_of
 from builder.render.listings import Spellings
 
 
@@ -57,6 +61,7 @@ class Admission:
             bytearray()
         )  # each one's builder.pipeline.records.told (16 bytes), by its place in the store
         self._now = microseconds(moment)
+        self._later: int | None = None  # microseconds() of the earliest date still to come
 
     def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
         """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
@@ -82,6 +87,7 @@ class Admission:
             published = decode(blob).published
             assert published is not None
             self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
+            self._comes(facts.published)
             self.held.append(
                 (
                     facts.source,
@@ -103,6 +109,7 @@ class Admission:
                 )
             )
             digest += LATER
+            self._comes(facts.modified)
             now = as_of(article, self.moment)
             blob, facts = encode(now), facts_of(now)
         self._ids[facts.id] = self._slugs[slug] = self.store.append(
@@ -138,6 +145,17 @@ class Admission:
         self._dated.update(run.dated)
         self.told += run.told
         return True
+
+    @property
+    def later(self) -> datetime | None:
+        """The earliest published date of a held-back article or modified date left out, both
+        after the build time: when a build would next publish something new without any input
+        changing (None: no such date)."""
+        return None if self._later is None else moment_of(self._later)
+
+    def _comes(self, micros: int) -> None:
+        if self._later is None or micros < self._later:
+            self._later = micros
 
     def dated_digest(self) -> str:
         """What the sitemaps show of the admitted records that no listing does

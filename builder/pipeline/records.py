@@ -100,6 +100,15 @@ def microseconds(when: datetime) -> int:
     return (when - _EPOCH) // _MICROSECOND
 
 
+def moment_of(micros: int) -> datetime:
+    """The UTC moment :func:`microseconds` gave ``micros`` for.
+
+    >>> moment_of(microseconds(datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=UTC)))
+    datetime.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+    """
+    return _EPOCH + micros * _MICROSECOND
+
+
 class Facts(NamedTuple):
     """What the build process admits, sorts and groups a record by, made by the read worker
     beside the encoded record and kept with it in the read cache: the build decodes a record

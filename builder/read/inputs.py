@@ -54,6 +54,10 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     """Input files named by ``paths`` (files as given, folders searched recursively, sorted),
     with the sidecars left without their ``.txt`` (renamed or deleted) found in the same
     listing: a second walk would cost as much again at 100,000 files.
+
+    Inside a folder, names starting with "." are left out, files and folders alike: a copy
+    being written (rsync's, many scrapers'), a macOS ``._NAME`` companion, ``.git``. A half
+    written file must never be read as an article (``nashra watch`` ignores them too).
     """
     found: list[str] = []
     orphans: list[Path] = []
@@ -61,7 +65,9 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     for path in paths:
         if path.is_dir():  # os.walk: file types come with the listing, no stat per file
             names: list[str] = []
-            for folder, _, files in os.walk(path):
+            for folder, folders, listed in os.walk(path):
+                folders[:] = [n for n in folders if not n.startswith(".")]
+                files = [n for n in listed if not n.startswith(".")]
                 names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
                 stems = {
                     n[:-4] for n in files if n.lower().endswith(".txt")
