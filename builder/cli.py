@@ -1,5 +1,6 @@
 """Command line: ``nashra`` (or ``python -m builder``) with the commands ``new``, ``parse``,
-``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle``, ``deploy`` and ``watch``."""
+``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle``, ``deploy``, ``serve`` and
+``watch``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from builder.read.evaluate import (
 from builder.read.inputs import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
 from builder.read.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.scaffold import ScaffoldError, new_site
+from builder.serve import serve
 from builder.watch import watch
 
 
@@ -227,6 +229,19 @@ def _main(argv: list[str] | None = None) -> int:
         "(default: deploy_ssh in mkdocs.yml, else ssh)",
     )
 
+    s = commands.add_parser(
+        "serve",
+        help="preview: build, serve on 127.0.0.1, rebuild on every edit and reload open pages",
+    )
+    s.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    s.add_argument("--port", type=_port, default=8000, help="port to serve on (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+
     y = commands.add_parser(
         "verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256"
     )
@@ -307,6 +322,8 @@ def _main(argv: list[str] | None = None) -> int:
             )
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
+        if args.command == "serve":
+            return _serve(args.config, args.host, args.port)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
     except (
         SettingsError,
@@ -527,6 +544,24 @@ def _validate(
             print(finding)
         print(f"validated {pages} page(s) in {site_dir}: {summary_counts(findings)}")
     return 1 if errors else 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return value
+
+
+def _serve(config: Path, host: str, port: int) -> int:
+    try:
+        return serve(config, host, port)
+    except OSError as exc:  # the address: in use, or not this machine's
+        print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def _verify_bundle(path: Path) -> int:

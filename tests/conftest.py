@@ -103,6 +103,7 @@ SLOW_FILES = frozenset(
         "test_promises.py",
         "test_robustness.py",
         "test_search.py",
+        "test_serve.py",
         "test_validate_rules.py",
         "test_watch.py",
     }
