@@ -1,4 +1,5 @@
-"""The raw-text reader on the real seed and on one fixture per scenario of DESIGN.md section 2."""
+"""The raw-text reader on the real seed, and on one fixture per case of the raw format
+(ARCHITECTURE.md)."""
 
 import shutil
 

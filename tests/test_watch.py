@@ -476,7 +476,10 @@ def test_killed_watch_leaves_the_old_or_the_new_site_and_the_next_watch_builds(t
     watch_once("a")
     assert site_hash(site) == expected["a"]
     deadline = time.monotonic() + 30  # leftovers are removed by a detached rm -rf
-    leftovers = lambda: sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")  # noqa: E731
+
+    def leftovers() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")
+
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []

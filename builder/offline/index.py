@@ -1,7 +1,7 @@
 """The offline bundle's search index: small JavaScript shards, loaded on demand with <script>.
 
 Why this shape: Pagefind does not run from ``file://`` (it fetches its index), and one JSON
-index of every article does not scale (DESIGN.md section 3: 27 MB at 1,000 articles). A page
+index of every article does not scale (MkDocs's own: 27 MB at 1,000 articles). A page
 opened from ``file://`` can still run classic ``<script src>`` files next to it, so the index
 is cut into many small scripts, each of which calls one global registration function
 (``__offlineSearch(kind, key, data)``); ``builder/assets/offline-search.js`` adds the few a

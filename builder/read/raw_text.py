@@ -1,4 +1,4 @@
-"""Reader for the raw scraped text format (DESIGN.md section 2).
+"""Reader for the raw scraped text format (ARCHITECTURE.md, "The raw format").
 
 Structure, not position, carries the meaning: blocks are runs of non-blank lines; the block
 that holds the font-size buttons is the photo-caption block; the headline is the last header

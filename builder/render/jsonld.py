@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for an article page: one ``@graph`` of linked nodes (DESIGN.md section 4).
+"""schema.org JSON-LD for an article page: one ``@graph`` of linked nodes.
 
 Pure functions: the graph is data built from the ``Article`` and the site settings; each
 property sits on a type schema.org allows it on (``primaryImageOfPage`` and ``breadcrumb`` on
