@@ -108,6 +108,7 @@ SLOW_FILES = frozenset(
         "test_bundle.py",
         "test_checkers.py",
         "test_discovery_reuse.py",
+        "test_hosting.py",
         "test_incremental.py",
         "test_install.py",
         "test_listings.py",
