@@ -196,6 +196,7 @@ def build(
                 work = make_and_publish(project, read, plan, pool, report)
                 if report.published:
                     remember_site(project, plan, work)
+                    write_host_files(project, work, report)
             report.built = [(src, slug_path(slug)) for src, _, slug in read.articles.names()]
             report.workers = local_workers(pool)
             read.articles.close()
@@ -437,8 +438,6 @@ def make_and_publish(
             report.published, report.findings = publish(
                 project.target, work.make, work.check, keep=recycle.spare_dir(project.target)
             )
-            if report.published and project.hosted:
-                host.write(project.target, work.beside, hosting.MADE.encode())
         except PublishError as exc:
             report.failure = str(exc)
         finally:
@@ -462,6 +461,18 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
     discovery_cache.remember(build_dir, work.crawl, target)
     recycle.remember(build_dir, target, plan.wanted)
     precompress.remember(build_dir, recycle.marker_key(target), project.hosted)
+
+
+def write_host_files(project: Project, work: SiteWork, report: BuildReport) -> None:
+    """The host's files beside the published site (:mod:`builder.publish.host`). The site is
+    published whatever happens here: a failure is a warning, and the next build tries again."""
+    if not project.hosted:
+        return
+    try:
+        host.write(project.target, work.beside, hosting.MADE.encode())
+    except OSError as exc:
+        where = str(host.host_dir(project.target))
+        report.warnings.append((where, f"the host's files were not written: {exc}"))
 
 
 class SiteWork:
