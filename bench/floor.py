@@ -145,7 +145,8 @@ def table(results: dict[str, object]) -> str:
         for part in ("hugo", *PARTS):
             r = row[part]
             lines.append(
-                f"| {k} | {part} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['wall_s'] / hugo:.2f}x |"
+                f"| {k} | {part} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} "
+                f"| {r['wall_s'] / hugo:.2f}x |"
             )
     return "\n".join(lines)
 

@@ -53,9 +53,10 @@ def generate(n: int, out: Path, seed: int = 2026) -> None:
         stem = f"{i:07d}_{rng.getrandbits(64):016x}"
         (out / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         published = start + timedelta(seconds=rng.uniform(0, span))
+        modified = published + timedelta(minutes=rng.randint(5, 600))
         meta = [
             f"published = {published.replace(microsecond=0).isoformat()}",
-            f"modified = {(published + timedelta(minutes=rng.randint(5, 600))).replace(microsecond=0).isoformat()}",
+            f"modified = {modified.replace(microsecond=0).isoformat()}",
             f'section = "{rng.choice(sections)}"',
             'tags = ["أرشيف", "وسم ' + str(i % 50) + '"]',
             'authors = ["محرر ' + str(i % 40) + '"]',

@@ -125,22 +125,26 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     (mk / "index.md").write_text("# الأخبار\n", encoding="utf-8")
     (work / "mkdocs" / "mkdocs.yml").write_text(
-        "site_name: bench\nsite_url: https://bench.example.org/\ntheme: mkdocs\nplugins: []\nnav:\n  - index.md\nnot_in_nav: |\n  /articles/\n",
+        "site_name: bench\nsite_url: https://bench.example.org/\ntheme: mkdocs\nplugins: []\n"
+        "nav:\n  - index.md\nnot_in_nav: |\n  /articles/\n",
         encoding="utf-8",
     )
     (hugo / "hugo.toml").write_text(
-        'baseURL = "https://bench.example.org/"\nlanguageCode = "ar"\ndisableKinds = ["taxonomy", "term"]\n',
+        'baseURL = "https://bench.example.org/"\nlanguageCode = "ar"\n'
+        'disableKinds = ["taxonomy", "term"]\n',
         encoding="utf-8",
     )
     (hugo / "layouts" / "_default" / "baseof.html").write_text(
-        '<!doctype html><html lang="ar" dir="rtl"><head><title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n',
+        '<!doctype html><html lang="ar" dir="rtl"><head><title>{{ .Title }}</title></head>'
+        '<body>{{ block "main" . }}{{ end }}</body></html>\n',
         encoding="utf-8",
     )
     (hugo / "layouts" / "_default" / "single.html").write_text(
         '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n', encoding="utf-8"
     )
     (hugo / "layouts" / "_default" / "list.html").write_text(
-        '{{ define "main" }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
+        '{{ define "main" }}<ul>{{ range .Paginator.Pages }}'
+        '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
         encoding="utf-8",
     )
     for path in input_files([corpus]):
@@ -151,7 +155,8 @@ def reference_inputs(work: Path, corpus: Path) -> None:
         (mk / "articles" / f"{a.id}.md").write_text(f"# {a.headline}\n\n{body}\n", encoding="utf-8")
         date = a.published.isoformat() if a.published else "2020-01-01T00:00:00+03:00"
         (hugo / "content" / "articles" / f"{a.id}.md").write_text(
-            f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\ndate: {date}\n---\n\n{body}\n",
+            f"---\ntitle: {json.dumps(a.headline, ensure_ascii=False)}\n"
+            f"date: {date}\n---\n\n{body}\n",
             encoding="utf-8",
         )
 
@@ -163,7 +168,10 @@ def add_newest(corpus: Path, n: int) -> None:
     text = first.read_text(encoding="utf-8").replace(" (0)\n", f" (جديد {n})\n", 1)
     stem = f"{n:07d}_{n:016x}"
     (corpus / f"{stem}.txt").write_text(text, encoding="utf-8")
-    meta = 'published = 2026-11-01T09:00:00+03:00\nsection = "صحة"\ntags = ["أرشيف", "وسم 7"]\nauthors = ["محرر 3"]\n'
+    meta = (
+        'published = 2026-11-01T09:00:00+03:00\nsection = "صحة"\n'
+        'tags = ["أرشيف", "وسم 7"]\nauthors = ["محرر 3"]\n'
+    )
     (corpus / f"{stem}.toml").write_text(meta, encoding="utf-8")
 
 
@@ -180,7 +188,8 @@ def table(results: dict[str, object]) -> str:
     refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
     lines = [
         f"{results['articles']:,} articles, {results['cores']} cores",
-        "| run | wall s | CPU s | peak RSS MB | peak PSS MB | wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |",
+        "| run | wall s | CPU s | peak RSS MB | peak PSS MB "
+        "| wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |",
         "|---|---|---|---|---|---|---|---|",
     ]
 
@@ -193,7 +202,9 @@ def table(results: dict[str, object]) -> str:
         if not isinstance(r, dict):
             continue
         lines.append(
-            f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} | {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} | {ratio(r, 'hugo', 'peak_rss_mb')} |"
+            f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} "
+            f"| {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} "
+            f"| {ratio(r, 'hugo', 'peak_rss_mb')} |"
         )
     return "\n".join(lines)
 

@@ -6,7 +6,6 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
@@ -71,6 +70,7 @@ from builder.pipeline.tasks import (
     write_members,
 )
 from builder.publish import host, precompress, recycle
+from builder.publish.lock import project_lock as _lock
 from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
 from builder.publish.writer import write_generated
 from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
@@ -80,6 +80,7 @@ from builder.render.discovery import (
     at_host_root,
     discovery_files,
     feed_items,
+    news_leaves,
     news_sitemap,
     robots_txt,
 )
@@ -120,6 +121,9 @@ class BuildReport:
     workers: int = (
         0  # local worker processes the build ended with (0: this process alone, or a Dask cluster)
     )
+    # when the site would next change with time alone (an embargo ends, a modified date comes,
+    # an article leaves the news sitemap): the moment `nashra watch` builds again unprompted
+    next_change: datetime | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -156,6 +160,7 @@ class BuildReport:
             "spare_months": self.spare_months,
             "discovery": self.discovery,
             "workers": self.workers,
+            "next_change": self.next_change.isoformat() if self.next_change else None,
             "built": len(self.built),
             "rejected": len(self.rejected),
             "held": len(self.held),
@@ -350,6 +355,9 @@ def read_inputs(
             cache.save(settings.build_dir)
             saving = []
         articles = gate.store.finish()  # newest first, on disk
+        report.next_change = min(
+            filter(None, (gate.later, news_leaves(articles, project.moment))), default=None
+        )
         arrival, digests = articles.arrival, gate.digests
         read = Read(
             articles=articles,
@@ -787,22 +795,6 @@ def _by_position(data: bytearray, width: int, arrival: array[int]) -> Callable[[
     """Each record's value of ``width`` bytes (``data``: in the order read) by its place in the
     newest-first order."""
     return lambda n: bytes(data[width * arrival[n] : width * (arrival[n] + 1)])
-
-
-@contextmanager
-def _lock(build_dir: Path) -> Iterator[None]:
-    """One build at a time per project: a second one would remove the first one's work folders."""
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / "lock", "w") as handle:  # closing it unlocks
-        try:
-            fcntl.lockf(
-                handle, fcntl.LOCK_EX | fcntl.LOCK_NB
-            )  # POSIX lock: not inherited by forked workers
-        except BlockingIOError as exc:
-            raise SettingsError(
-                f"another build of this project is running (lock: {build_dir / 'lock'})"
-            ) from exc
-        yield
 
 
 def print_summary(report: BuildReport, out: TextIO) -> None:

@@ -1,5 +1,6 @@
 """Command line: ``nashra`` (or ``python -m builder``) with the commands ``new``, ``parse``,
-``build``, ``validate``, ``eval``, ``bundle`` and ``verify-bundle``."""
+``build``, ``validate``, ``eval``, ``bundle``, ``verify-bundle``, ``deploy``, ``serve`` and
+``watch``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from builder.offline.bundle import BundleError, make_bundle, verify_bundle
 from builder.pipeline.executors import SchedulerError
 from builder.pipeline.page_reuse import published_pages
 from builder.pipeline.partitions import PARTITIONS
+from builder.publish.deploy import deploy
 from builder.publish.recycle import describes
 from builder.publish.swap import PublishError
 from builder.read.evaluate import (
@@ -32,6 +34,8 @@ from builder.read.evaluate import (
 from builder.read.inputs import SUFFIXES, no_inputs, orphan_warning, read_all, scan_inputs
 from builder.read.profile import DEFAULT_PROFILE, ProfileError, load_profile
 from builder.scaffold import ScaffoldError, new_site
+from builder.serve import serve
+from builder.watch import watch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,10 +204,81 @@ def _main(argv: list[str] | None = None) -> int:
         help="the build's 'now' (ISO 8601 with offset): articles dated after it are held back",
     )
 
+    d = commands.add_parser(
+        "deploy",
+        help="publish the built site with rsync (a folder, or a host over SSH) "
+        "or to a git branch (GitHub Pages)",
+    )
+    d.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    d.add_argument(
+        "--to",
+        metavar="TARGET",
+        help="a folder, [user@]host:/path, ssh://[user@]host[:port]/path, git:BRANCH "
+        "or git:REPO#BRANCH (default: deploy_to in mkdocs.yml)",
+    )
+    d.add_argument("--site-dir", type=Path, help="the built site (default: site_dir of mkdocs.yml)")
+    d.add_argument(
+        "--ssh",
+        metavar="COMMAND",
+        help='the SSH command for a host, e.g. "ssh -i ~/.ssh/deploy" '
+        "(default: deploy_ssh in mkdocs.yml, else ssh)",
+    )
+
+    s = commands.add_parser(
+        "serve",
+        help="preview: build, serve on 127.0.0.1, rebuild on every edit and reload open pages",
+    )
+    s.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    s.add_argument("--port", type=_port, default=8000, help="port to serve on (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+
     y = commands.add_parser(
         "verify-bundle", help="check a bundle (zip or folder) against its MANIFEST.sha256"
     )
     y.add_argument("bundle", type=Path, metavar="FILE")
+
+    w = commands.add_parser(
+        "watch",
+        help="publish the input folder continuously: build when it settles after changes, "
+        "and when an embargo ends or the news sitemap's window moves",
+    )
+    w.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's settings (default: mkdocs.yml)",
+    )
+    w.add_argument(
+        "--quiet-seconds",
+        type=_seconds,
+        default=1.0,
+        metavar="S",
+        help="build once no file changed for this long (default 1)",
+    )
+    w.add_argument(
+        "--max-wait-seconds",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="while changes go on without a pause, build at least this often (default 30)",
+    )
+    w.add_argument(
+        "--then",
+        metavar="COMMAND",
+        help="shell command run after each published build, in the config's folder "
+        '(e.g. "nashra deploy"); a failure is logged and watching goes on',
+    )
+    w.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
 
     args = parser.parse_args(argv)
     try:
@@ -234,8 +309,21 @@ def _main(argv: list[str] | None = None) -> int:
                 args.config, args.out, args.input, args.profile, now=args.now, jobs=args.jobs
             )
             return 0
+        if args.command == "deploy":
+            deploy(args.config, args.to, args.site_dir, args.ssh)
+            return 0
+        if args.command == "watch":
+            return watch(
+                args.config,
+                args.quiet_seconds,
+                args.max_wait_seconds,
+                args.then,
+                args.jobs,
+            )
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
+        if args.command == "serve":
+            return _serve(args.config, args.host, args.port)
         return _validate(args.site_dir, args.config, args.json, args.strict, args.now)
     except (
         SettingsError,
@@ -404,6 +492,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
 def _validate(
     site_dir: Path, config: Path, as_json: bool, strict: bool, now: datetime | None
 ) -> int:
@@ -446,6 +544,24 @@ def _validate(
             print(finding)
         print(f"validated {pages} page(s) in {site_dir}: {summary_counts(findings)}")
     return 1 if errors else 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return value
+
+
+def _serve(config: Path, host: str, port: int) -> int:
+    try:
+        return serve(config, host, port)
+    except OSError as exc:  # the address: in use, or not this machine's
+        print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def _verify_bundle(path: Path) -> int:

@@ -37,7 +37,8 @@ def asset(site: Path, logical: str) -> Path:
 
 
 def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Path:
-    """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns mkdocs.yml."""
+    """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns
+    mkdocs.yml."""
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(root / "docs")
     config["site_dir"] = str(root / "site")
@@ -107,6 +108,7 @@ SLOW_FILES = frozenset(
         "test_build_site.py",
         "test_bundle.py",
         "test_checkers.py",
+        "test_deploy.py",
         "test_discovery_reuse.py",
         "test_hosting.py",
         "test_incremental.py",
@@ -117,7 +119,9 @@ SLOW_FILES = frozenset(
         "test_promises.py",
         "test_robustness.py",
         "test_search.py",
+        "test_serve.py",
         "test_validate_rules.py",
+        "test_watch.py",
     }
 )
 

@@ -109,7 +109,10 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path):
     assert site_hash(site) == expected["b"]
     assert not list((tmp_path / "docs").glob(".staging-*"))
     deadline = time.monotonic() + 30  # leftovers are removed by a detached rm -rf
-    leftovers = lambda: sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")  # noqa: E731
+
+    def leftovers() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")
+
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []  # only the replaced site, kept for the next build to start from

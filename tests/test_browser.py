@@ -86,7 +86,8 @@ def test_pages_fit_every_width_in_both_schemes(browser, server, name, device, sc
         scheme == "light"
     )
     assert page.evaluate(
-        "[...document.fonts].some(f => f.family.includes('Noto Sans Arabic') && f.status === 'loaded')"
+        "[...document.fonts].some("
+        "f => f.family.includes('Noto Sans Arabic') && f.status === 'loaded')"
     )
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
@@ -96,7 +97,7 @@ def test_pages_fit_every_width_in_both_schemes(browser, server, name, device, sc
 
 def test_narrowest_phone_has_no_horizontal_scroll(browser, server):
     for path in PAGES.values():
-        page, seen = open_page(browser, server, path, 320)
+        page, _ = open_page(browser, server, path, 320)
         assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), path
         page.close()
 
@@ -114,12 +115,14 @@ def test_print_hides_chrome_and_prints_black_on_white(browser, server):
 
 
 _RECT = """([text, part]) => {
-  const walker = document.createTreeWalker(document.querySelector('.article-body'), NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(\
+document.querySelector('.article-body'), NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const at = walker.currentNode.data.indexOf(text);
     if (at < 0) continue;
     const range = document.createRange(), start = at + text.indexOf(part);
-    range.setStart(walker.currentNode, start); range.setEnd(walker.currentNode, start + part.length);
+    range.setStart(walker.currentNode, start); \
+range.setEnd(walker.currentNode, start + part.length);
     const r = range.getBoundingClientRect();
     return [r.left, r.right, r.top];
   }

@@ -100,7 +100,8 @@ def test_hostile_text_stays_literal_everywhere(tmp_path):
     corpus.mkdir()
     shutil.copy(FIXTURES / "raw" / "hostile.txt", corpus / "000_hostile.txt")
     (corpus / "000_hostile.toml").write_text(
-        'published = 2024-01-01T10:00:00+03:00\nsection = "<i>قسم</i> {{ x }}"\ntags = ["</script>", "---"]\n'
+        'published = 2024-01-01T10:00:00+03:00\nsection = "<i>قسم</i> {{ x }}"\n'
+        'tags = ["</script>", "---"]\n'
         'authors = ["<b>كاتب</b>"]\n',
         encoding="utf-8",
     )
@@ -111,7 +112,8 @@ def test_hostile_text_stays_literal_everywhere(tmp_path):
     assert [s.get("type") for s in tree.xpath("//script")] == ["application/ld+json"]
     assert (
         tree.xpath(
-            "//img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //i | //strong | //h2 | //ol | //ul/li[.='بند'] | //blockquote | //pre | //table"
+            "//img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //i | //strong"
+            " | //h2 | //ol | //ul/li[.='بند'] | //blockquote | //pre | //table"
         )
         == []
     )
@@ -276,7 +278,10 @@ def test_validate_compares_with_the_build_folder_only_when_it_describes_the_site
     config = make_project(tmp_path, corpus)
     site = tmp_path / "site"
     assert build(config).published
-    validate = lambda: cli("validate", site, "--config", config, "--strict")
+
+    def validate():
+        return cli("validate", site, "--config", config, "--strict")
+
     assert validate().returncode == 0
     story = corpus / "002_7c1d2e9f40ab8835.txt"
     story.write_text(
@@ -320,7 +325,8 @@ def test_validate_compares_with_the_build_folder_only_when_it_describes_the_site
 
 def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
     """Alt text is the input's image_alt, else its caption; none is made up from the headline,
-    on its page or on a listing. A drawn share image shows the headline, so its alt is the headline."""
+    on its page or on a listing. A drawn share image shows the headline, so its alt is the
+    headline."""
     from PIL import Image as PILImage
 
     corpus = tmp_path / "corpus"
@@ -349,7 +355,8 @@ def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
     assert told == [
         (
             "001_photo.txt",
-            "no photo description given (image_alt or a caption): the photo's alt text is left empty",
+            "no photo description given (image_alt or a caption): "
+            "the photo's alt text is left empty",
         )
     ], report.warnings
     photo = lxml.html.parse(str(tmp_path / "site" / "articles" / "photo" / "index.html"))
@@ -365,7 +372,8 @@ def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
     assert url.xpath("//figure//img/@alt") == ["غيوم فوق المدينة"]
     notes = [str(f) for f in report.findings if "photo size unknown" in f.message]
     assert notes == [
-        "info: 1 page(s): photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked"
+        "info: 1 page(s): photo size unknown (given as a URL, not fetched): "
+        "Google's 50,000-pixel minimum not checked"
     ]
 
 

@@ -23,7 +23,10 @@ from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, asset, make_projec
 
 NAME = "akhbar-example-org-offline"
 DONE = "['done', 'failed'].includes(document.getElementById('search').dataset.state)"
-HOSTILE_HEADLINE = '</script><script>window.__pwned=1</script> زلزال <img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
+HOSTILE_HEADLINE = (
+    "</script><script>window.__pwned=1</script> زلزال "
+    '<img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
+)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +211,7 @@ def test_verify_bundle_catches_changed_missing_and_extra_files(bundled, tmp_path
     assert not verify_bundle(folder).ok and main(["verify-bundle", str(folder)]) == 1
 
 
-# --- reproducible ----------------------------------------------------------------------------------
+# --- reproducible --------------------------------------------------------------------------------
 
 
 def test_the_zip_is_reproducible(bundled, tmp_path):
@@ -237,15 +240,15 @@ def test_a_folder_the_bundle_did_not_make_is_never_replaced(bundled, tmp_path, c
     (theirs / "mine.txt").write_text("mine", encoding="utf-8")
     assert main(["bundle", "--config", str(root / "mkdocs.yml"), "--out", str(tmp_path)]) == 2
     assert (
-        f"{theirs} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it"
-        in capsys.readouterr().err
-    )
+        f"{theirs} is not empty and was not made by `builder bundle` (no {MANIFEST}): "
+        "refusing to replace it"
+    ) in capsys.readouterr().err
     assert (theirs / "mine.txt").read_text(encoding="utf-8") == "mine" and not (
         tmp_path / f"{NAME}.zip"
     ).exists()
 
 
-# --- in Chromium, from file:// ---------------------------------------------------------------------
+# --- in Chromium, from file:// -------------------------------------------------------------------
 
 
 def clean(seen: dict[str, list[str]]) -> bool:
@@ -355,11 +358,9 @@ def expected_order(folder: Path, query: str) -> list[str]:
     found = []
     for path in sorted((folder / "articles").glob("*/index.html")):
         tree = lxml.html.document_fromstring(path.read_bytes())
-        text = lambda xp: " ".join(" ".join(e.text_content().split()) for e in tree.xpath(xp))  # noqa: E731
         fields = [
-            terms(text("//h1")),
-            terms(text("//*[@class='deck']")),
-            terms(text("//*[@class='article-body']")),
+            terms(" ".join(" ".join(e.text_content().split()) for e in tree.xpath(xp)))
+            for xp in ("//h1", "//*[@class='deck']", "//*[@class='article-body']")
         ]
         best = []
         for word in words(query):
@@ -394,7 +395,8 @@ def test_ranking_headline_first_then_deck_then_newest(browser, bundled, query):
 
 @pytest.mark.browser
 def test_a_query_with_nothing_searchable_says_no_results(browser, bundled):
-    """`]]>` has no word to look up: the status says so, as the hosted search does (it was left empty)."""
+    """`]]>` has no word to look up: the status says so, as the hosted search does (it was left
+    empty)."""
     page, seen = open_file(browser, bundled[2] / "search" / "index.html", "?q=" + quote("]]>"))
     page.wait_for_function(DONE)
     assert (
@@ -424,7 +426,7 @@ def test_js_words_match_python_words(browser, bundled):
     page.close()
 
 
-# --- untrusted text ---------------------------------------------------------------------------------
+# --- untrusted text ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -481,7 +483,8 @@ def test_the_request_net_sees_file_requests_and_blocks_others(browser, bundled):
     assert any(u.endswith(f"/{css}") and u.startswith("file://") for u in files)
     with page.expect_event("requestfailed"):
         page.evaluate(
-            "() => { const i = new Image(); i.src = 'https://cdn.example.org/x.png'; document.body.append(i); }"
+            "() => { const i = new Image(); i.src = 'https://cdn.example.org/x.png'; "
+            "document.body.append(i); }"
         )
     assert seen["blocked"] == seen["foreign"] == ["https://cdn.example.org/x.png"]
     page.close()
@@ -497,8 +500,13 @@ def test_an_input_url_on_the_site_s_own_host_with_no_bundle_file_is_not_an_error
         files=frozenset({"index.html", "articles/x/index.html", "about/index.html"}),
         site_url="https://akhbar.example.org/",
     )
-    page = b"""<html><body><figure class="photo"><img src="https://akhbar.example.org/p.jpg" alt=""><figcaption>c</figcaption></figure>
-<a href="https://akhbar.example.org/authors/reem/">reem</a> <a href="https://akhbar.example.org/about/">about</a> <a href="../../">home</a></body></html>"""
+    page = (
+        b'<html><body><figure class="photo">'
+        b'<img src="https://akhbar.example.org/p.jpg" alt=""><figcaption>c</figcaption></figure>\n'
+        b'<a href="https://akhbar.example.org/authors/reem/">reem</a> '
+        b'<a href="https://akhbar.example.org/about/">about</a> <a href="../../">home</a>'
+        b"</body></html>"
+    )
     out = rewrite_page(page, "articles/x/index.html", site)
     tree = lxml.html.document_fromstring(out.html)
     assert (
@@ -527,6 +535,9 @@ def test_every_element_the_page_check_counts_as_a_fetch_is_dropped_offline_when_
     site = Site(
         files=frozenset({"index.html", "media/v.mp4"}), site_url="https://akhbar.example.org/"
     )
-    page = b'<html><body><video src="media/v.mp4" poster="https://evil.example/p.jpg"></video><object data="https://evil.example/o.swf"></object></body></html>'
+    page = (
+        b'<html><body><video src="media/v.mp4" poster="https://evil.example/p.jpg"></video>'
+        b'<object data="https://evil.example/o.swf"></object></body></html>'
+    )
     out = rewrite_page(page, "index.html", site)
     assert out.unresolved == [] and b"evil.example" not in out.html

@@ -91,7 +91,8 @@ def _axe(page) -> list[dict[str, object]]:
         pytest.fail("axe-core is missing: `make test` runs npm ci")
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
+        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+        """.violations.map(v => ({
              id: v.id, impact: v.impact, help: v.help,
              nodes: v.nodes.map(n => n.target.join(' ') + ' -> ' + n.failureSummary)}))"""
     )
@@ -129,7 +130,8 @@ def test_axe_can_fail(browser, servers):
     """axe really runs: an image without alt text on one of our pages is a violation."""
     page, _ = open_page(browser, servers["sample"], "/", 1280)
     page.evaluate(
-        "document.querySelector('main').append(Object.assign(document.createElement('img'), {src: 'assets/logo.png'}))"
+        "document.querySelector('main').append("
+        "Object.assign(document.createElement('img'), {src: 'assets/logo.png'}))"
     )
     assert "image-alt" in [v["id"] for v in _axe(page)]
     page.close()

@@ -58,7 +58,10 @@ def test_utf8_with_one_damaged_letter_stays_utf8(tmp_path, profile):
 def test_a_short_utf8_article_with_one_bad_byte_stays_utf8(at):
     """A headline and one paragraph: too few letters for the 50-to-1 rule there was, so it was
     read as Windows-1256 mojibake ("ط§ط±طھظپط§ط¹...") with no word said."""
-    text = "ارتفاع الأسعار في الأسواق المحلية\n\nقال الوزير إن الأسعار سترتفع الشهر المقبل بنسبة كبيرة.\n"
+    text = (
+        "ارتفاع الأسعار في الأسواق المحلية\n\n"
+        "قال الوزير إن الأسعار سترتفع الشهر المقبل بنسبة كبيرة.\n"
+    )
     data = text.encode()
     decoded = decode(data[:at] + b"\xff" + data[at:])
     assert decoded.startswith("ارتفاع") and decoded.count("\ufffd") in (1, 2, 3)

@@ -26,7 +26,8 @@ def js_fold(texts: list[str]) -> list[str]:
         f"import {{ fold }} from {json.dumps(FOLD_JS.as_uri())};\n"
         "let input = ''; process.stdin.setEncoding('utf8');\n"
         "process.stdin.on('data', (d) => { input += d; });\n"
-        "process.stdin.on('end', () => { process.stdout.write(JSON.stringify(JSON.parse(input).map(fold))); });\n"
+        "process.stdin.on('end', () => { "
+        "process.stdout.write(JSON.stringify(JSON.parse(input).map(fold))); });\n"
     )
     done = subprocess.run(
         [NODE, "--input-type=module", "-e", script],
@@ -53,7 +54,8 @@ def inputs() -> list[str]:
         "مكتبة مكتبه مستشفى مستشفي",
         "الـــمغرب إسـطـنـبـول",
         "إِسْطَنْبُولُ مَكْتَبَةٌ ٱلْقُرْآن",
-        "\u0627\u0654 \u0627\u0655 \u0627\u0653 \u064a\u0654 \u0648\u0654",  # decomposed hamza and madda
+        # decomposed hamza and madda
+        "\u0627\u0654 \u0627\u0655 \u0627\u0653 \u064a\u0654 \u0648\u0654",
         "\ufefb \ufef7 \ufdf2 ٢٠٢٤ ۱۴۰۳",
         "ی ک ھ ە ۀ",
         '<img src=x onerror="alert(1)"> &amp; {{ 7*7 }} </script>',

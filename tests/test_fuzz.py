@@ -37,7 +37,8 @@ PROFILE = load_profile()
 WORK = Path(tempfile.mkdtemp(prefix="fuzz-"))
 atexit.register(shutil.rmtree, WORK, True)
 SAMPLES = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
-CHROME = sorted(PROFILE.font_size_buttons | PROFILE.chrome_lines | PROFILE.trailing_widgets) + [
+CHROME = [
+    *sorted(PROFILE.font_size_buttons | PROFILE.chrome_lines | PROFILE.trailing_widgets),
     "اقرأ أيضاً",
     "(رويترز)",
     "(أ ف ب)",

@@ -16,12 +16,12 @@ import extruct
 import pytest
 import yaml
 
+from builder.check.vocabulary import check_node
 from builder.read.inputs import input_files, read_article
 from builder.render.links import article_links
 from builder.render.listings import listing_pages
 from builder.render.pages import article_page
 from builder.render.photos import place_photos
-from builder.check.vocabulary import check_node
 from tests.conftest import REPO, SAMPLE
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -44,7 +44,8 @@ def test_golden_pages(profile, settings):
     if os.environ.get("UPDATE_GOLDEN"):
         if os.environ.get("CI"):
             pytest.fail(
-                "UPDATE_GOLDEN is refused where CI is set: golden files are rewritten on a person's machine, "
+                "UPDATE_GOLDEN is refused where CI is set: "
+                "golden files are rewritten on a person's machine, "
                 "and the diff reviewed, never by CI (unset UPDATE_GOLDEN, or run it locally)",
                 pytrace=False,
             )
@@ -141,7 +142,10 @@ def golden_jsonld(page):
     lines = page.read_text(encoding="utf-8").split("\n")
     assert lines[0] == "---" and lines[2] == "---", page
     block = json.loads(lines[1])["jsonld"]
-    html = f'<!doctype html><html lang="ar" dir="rtl"><head><script type="application/ld+json">{block}</script></head><body></body></html>'
+    html = (
+        '<!doctype html><html lang="ar" dir="rtl"><head>'
+        f'<script type="application/ld+json">{block}</script></head><body></body></html>'
+    )
     extracted = extruct.extract(html, syntaxes=["json-ld"]).get("json-ld", [])
     assert extracted == [json.loads(block)], (
         f"{page.name}: extruct reads the JSON-LD otherwise than strict JSON"
@@ -220,8 +224,8 @@ def test_article_front_matter_reaches_mkdocs_as_json(tmp_path, monkeypatch):
     import yaml
     from markupsafe import escape
 
-    from builder.render.pages import read_front_matter
     from builder.publish.swap import render
+    from builder.render.pages import read_front_matter
     from tests.conftest import make_project
 
     config = make_project(tmp_path, SAMPLE)

@@ -20,8 +20,8 @@ from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLES, make_project
 @pytest.fixture(autouse=True)
 def small_read_cache_chunks(monkeypatch):
     """Read-cache chunks of two files, so that an edit leaves most chunks whole: the admission
-    gate takes those as runs (builder.pipeline.cached_runs), and these tests show a site made that way
-    equals a full build."""
+    gate takes those as runs (builder.pipeline.cached_runs), and these tests show a site made
+    that way equals a full build."""
     monkeypatch.setattr(read_cache, "CHUNK", 2)
 
 
@@ -44,7 +44,8 @@ def full_build(tmp_path, name, corpus, **settings):
 
 
 def workspace(tmp_path, monkeypatch):
-    """A project folder with a copy of the sample corpus; SOURCE_DATE_EPOCH fixed for comparisons."""
+    """A project folder with a copy of the sample corpus; SOURCE_DATE_EPOCH fixed for
+    comparisons."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
     work = tmp_path / "work"
     work.mkdir()
@@ -272,7 +273,7 @@ def test_share_images_are_drawn_once_per_headline(tmp_path, monkeypatch):
     again = build(config, jobs=1)  # in-process, so the counting wrapper sees the drawings
     assert again.published and again.partitions["built"] == 1 and drawn == []
     assert [p.name for p in media.glob("share-*.png")] == [old.name]
-    headline, rest = story.read_text(encoding="utf-8").split("\n", 1)
+    _, rest = story.read_text(encoding="utf-8").split("\n", 1)
     story.write_text("عنوان جديد للخبر الرياضي\n" + rest, encoding="utf-8")
     assert build(config, jobs=1).published
     assert drawn == ["عنوان جديد للخبر الرياضي"]
@@ -360,7 +361,8 @@ def test_articles_dated_after_the_build_time_are_held_back_until_then(tmp_path, 
     )
     ((source, reason),) = early.held
     assert source.endswith("005_4d8a0f6c2e9b1357.txt") and reason.startswith(
-        f"published date 2025-10-12T09:00:00+03:00 is after the build time {now.isoformat()}: held back"
+        "published date 2025-10-12T09:00:00+03:00 is after the build time "
+        f"{now.isoformat()}: held back"
     )
     assert not flu.exists() and "flu-vaccination-campaign" not in (
         work / "site" / "sitemap.xml"
@@ -389,7 +391,9 @@ def test_a_modified_date_after_the_build_time_is_left_out_until_then(tmp_path, m
         and not early.errors
     )
     assert [w for s, w in early.warnings if s.endswith("005_4d8a0f6c2e9b1357.txt")] == [
-        f"modified date 2025-10-12T09:40:00+03:00 is after the build time {now.isoformat()}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)"
+        "modified date 2025-10-12T09:40:00+03:00 is after the build time "
+        f"{now.isoformat()}: left out of its page, sitemap and feeds until then "
+        "(a date given in the wrong time zone?)"
     ]
     assert "dateModified" not in flu.read_text(encoding="utf-8") and "2025-10-12T09:40" not in (
         work / "site" / "sitemap.xml"
@@ -576,8 +580,12 @@ def test_a_spare_without_its_record_is_not_trusted(tmp_path, monkeypatch):
 # A site owner's theme giving listing pages a CollectionPage JSON-LD, each card's deck as its
 # "abstract": a pending schema.org term, so every listing page showing a deck carries a note.
 LISTING_JSONLD = """{% block jsonld %}
-<script type="application/ld+json">{"@context": "https://schema.org", "@type": "CollectionPage", "name": {{ l.heading|tojson }}, "hasPart": [
-{%- for item in page.meta["items"] %}{"@type": "NewsArticle", "headline": {{ item.headline|tojson }}{% if item.deck %}, "abstract": {{ item.deck|tojson }}{% endif %}}{% if not loop.last %}, {% endif %}{% endfor %}]}</script>
+<script type="application/ld+json">{"@context": "https://schema.org", \
+"@type": "CollectionPage", "name": {{ l.heading|tojson }}, "hasPart": [
+{%- for item in page.meta["items"] %}{"@type": "NewsArticle", \
+"headline": {{ item.headline|tojson }}\
+{% if item.deck %}, "abstract": {{ item.deck|tojson }}{% endif %}}\
+{% if not loop.last %}, {% endif %}{% endfor %}]}</script>
 {%- endblock %}
 """
 

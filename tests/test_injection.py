@@ -67,7 +67,13 @@ NOW = FIRST + timedelta(days=1)
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
-FORBIDDEN = "//script[not(@type='application/ld+json')] | //iframe | //svg | //style | //base | //meta[@http-equiv] | //img[@onerror] | //a[starts-with(@href,'javascript')] | //b | //strong | //em | //del | //table | //pre | //code | //h2[ancestor::article[contains(@class,'article')]] | //ul[ancestor::div[@class='article-body']] | //*[@onload or @onmouseover]"
+FORBIDDEN = (
+    "//script[not(@type='application/ld+json')] | //iframe | //svg | //style | //base"
+    " | //meta[@http-equiv] | //img[@onerror] | //a[starts-with(@href,'javascript')]"
+    " | //b | //strong | //em | //del | //table | //pre | //code"
+    " | //h2[ancestor::article[contains(@class,'article')]]"
+    " | //ul[ancestor::div[@class='article-body']] | //*[@onload or @onmouseover]"
+)
 
 
 def published(i):
@@ -85,11 +91,16 @@ def hostile_site(tmp_path_factory):
     corpus.mkdir()
     shutil.copytree(SAMPLE / "images", corpus / "images")
     for i, p in enumerate(PAYLOADS):
-        raw = f"مقدمة {i} {p}\n\nعنوان {i} {p}\n\nصورة {i} {p} (رويترز)\nصورة {i} {p} (رويترز)\nتصغير\nتكبير\n\nفقرة {i} {p}\n\n{p}\n"
+        raw = (
+            f"مقدمة {i} {p}\n\nعنوان {i} {p}\n\n"
+            f"صورة {i} {p} (رويترز)\nصورة {i} {p} (رويترز)\nتصغير\nتكبير\n\n"
+            f"فقرة {i} {p}\n\n{p}\n"
+        )
         (corpus / f"{i:03d}_payload{i}.txt").write_text(raw, encoding="utf-8")
         (corpus / f"{i:03d}_payload{i}.toml").write_text(
             f"published = {published(i).isoformat()}\nsection = {toml_string(f'قسم {i} {p}')}\n"
-            f"tags = [{toml_string(p)}, {toml_string(f'وسم {i} {p}')}]\nauthors = [{toml_string(f'كاتب {i} {p}')}]\n"
+            f"tags = [{toml_string(p)}, {toml_string(f'وسم {i} {p}')}]\n"
+            f"authors = [{toml_string(f'كاتب {i} {p}')}]\n"
             f'image = "images/oil-field.jpg"\nimage_alt = {toml_string(f"وصف {i} {p}")}\n',
             encoding="utf-8",
         )

@@ -1,4 +1,5 @@
-"""Listings (latest, sections, tags, date archives) and links between articles, as pages and as a built site."""
+"""Listings (latest, sections, tags, date archives) and links between articles, as pages and
+as a built site."""
 
 import dataclasses
 import hashlib
@@ -82,7 +83,7 @@ def test_latest_sections_and_tags_are_capped_and_archives_list_everything(settin
 
 
 def test_undated_articles_have_their_own_archive(settings):
-    articles = corpus(3) + [Article("u1", "/in/u.txt", "بلا تاريخ", None, None, ("نص",))]
+    articles = [*corpus(3), Article("u1", "/in/u.txt", "بلا تاريخ", None, None, ("نص",))]
     pages = listing_pages(articles, settings)
     assert [i["headline"] for i in meta(pages["archive/undated/index.md"])["items"]] == [
         "بلا تاريخ"
@@ -341,7 +342,10 @@ def test_merged_spellings_are_reported_once_per_listing(tmp_path):
         body = sorted(SAMPLE.glob("*.txt"))[n].read_text(encoding="utf-8")
         (corpus / f"00{n}_{name}.txt").write_text(body, encoding="utf-8")
         (corpus / f"00{n}_{name}.toml").write_text(
-            f'published = 2024-0{n + 1}-01T10:00:00+03:00\nsection = {section}\ntags = {tags}\nauthors = ["كاتب"]\n',
+            f"published = 2024-0{n + 1}-01T10:00:00+03:00\n"
+            f"section = {section}\n"
+            f"tags = {tags}\n"
+            'authors = ["كاتب"]\n',
             encoding="utf-8",
         )
     config = make_project(tmp_path, corpus)
@@ -352,8 +356,9 @@ def test_merged_spellings_are_reported_once_per_listing(tmp_path):
     assert merged == [
         (
             source,
-            "sections \"<script>alert('s')</script>{{7*7}}\", 'script alert s script 7 7' share one listing, "
-            "sections/script-alert-s-script-7-7/, headed \"<script>alert('s')</script>{{7*7}}\"",
+            "sections \"<script>alert('s')</script>{{7*7}}\", 'script alert s script 7 7' "
+            "share one listing, sections/script-alert-s-script-7-7/, "
+            "headed \"<script>alert('s')</script>{{7*7}}\"",
         ),
         (source, "tags 'AI', 'Ai', 'ai' share one listing, tags/ai/, headed 'AI'"),
     ]
@@ -440,8 +445,8 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
 
     base = [article(i, rng.uniform(0, 900)) for i in range(400)]
     scenarios = {
-        "newest": base + [article(900, 901)],
-        "backdated": base + [article(901, 450.5)],
+        "newest": [*base, article(900, 901)],
+        "backdated": [*base, article(901, 450.5)],
         "removed": base[:200] + base[201:],
         "headline": [
             dataclasses.replace(a, headline="خبر معدل") if a.id == "a0100" else a for a in base
@@ -460,7 +465,7 @@ def test_link_files_made_again_only_where_links_can_change(tmp_path):
         i = rng.randrange(len(base))
         scenarios[f"random-{n}"] = [
             base[:i] + base[i + 1 :],
-            base + [article(950 + n, rng.uniform(0, 900))],
+            [*base, article(950 + n, rng.uniform(0, 900))],
             [
                 dataclasses.replace(a, published=start + timedelta(days=rng.uniform(0, 900)))
                 if j == i
@@ -511,9 +516,11 @@ def test_a_listing_page_is_made_again_only_when_its_inputs_change(settings):
         published=base[-1].published + timedelta(hours=1),
     )
     scenarios = {
-        "newest": base + [late],
-        "backdated": base
-        + [dataclasses.replace(late, published=base[70].published + timedelta(hours=1))],
+        "newest": [*base, late],
+        "backdated": [
+            *base,
+            dataclasses.replace(late, published=base[70].published + timedelta(hours=1)),
+        ],
         "removed": base[:40] + base[41:],
         "headline": [
             dataclasses.replace(a, headline="خبر معدل") if a.id == "a100" else a for a in base

@@ -1,4 +1,5 @@
-"""Typography, digits and page weight of the built sample site (no browser: the files themselves)."""
+"""Typography, digits and page weight of the built sample site (no browser: the files
+themselves)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def test_css_uses_logical_properties_only():
     )
     physical = re.findall(
         r"\b(?:margin|padding|border|inset)-(?:left|right|top|bottom)\b"
-        r"|(?<![-\w])(?:left|right|top|bottom|width|height|min-width|max-width|min-height|max-height)\s*:"
+        r"|(?<![-\w])(?:left|right|top|bottom|width|height"
+        r"|min-width|max-width|min-height|max-height)\s*:"
         r"|\b(?:text-align|float|clear)\s*:\s*(?:left|right)",
         re.sub(r"@media[^{]*\{", "", css),  # media queries name the viewport's width on purpose
     )
@@ -100,10 +102,12 @@ def test_article_pages_and_css_are_small(sample_build, figures):
     sizes = {p.parent.name: p.stat().st_size for p in pages}
     css = sum(p.stat().st_size for p in site.rglob("*.css"))
     figures.append(
-        f"article page HTML: max {max(sizes.values()):,} B, min {min(sizes.values()):,} B (limit {ARTICLE_LIMIT:,} B)"
+        f"article page HTML: max {max(sizes.values()):,} B, min {min(sizes.values()):,} B "
+        f"(limit {ARTICLE_LIMIT:,} B)"
     )
     figures.append(
-        f"site CSS total: {css:,} B (limit {CSS_LIMIT:,} B); font: {asset(site, SITE_PATH).stat().st_size:,} B"
+        f"site CSS total: {css:,} B (limit {CSS_LIMIT:,} B); "
+        f"font: {asset(site, SITE_PATH).stat().st_size:,} B"
     )
     assert {k: v for k, v in sizes.items() if v >= ARTICLE_LIMIT} == {}
     assert css < CSS_LIMIT
@@ -138,9 +142,9 @@ def test_body_images_load_lazily():
         config=None,
         files=None,
     )
-    assert (
-        html
-        == '<p><img loading="lazy" decoding="async" src="a.png" alt=""></p><img loading="eager" src="b.png">'
+    assert html == (
+        '<p><img loading="lazy" decoding="async" src="a.png" alt=""></p>'
+        '<img loading="eager" src="b.png">'
     )
 
 
@@ -166,9 +170,8 @@ def test_arabic_indic_digits_when_set(arabic_digits_build):
     site = root / "site"
     page = site / "articles" / "morocco-israel-security-agreement" / "index.html"
     assert _time_texts(page) == ["٢٤ نوفمبر ٢٠٢١، ٩:٤٠ م", "٢٥ نوفمبر ٢٠٢١، ٨:١٥ ص"]
-    assert [t.get("datetime") for t in _doc(page).xpath("//time")][
-        0
-    ] == "2021-11-24T21:40:00+03:00"  # machines read ISO
+    # machines read ISO
+    assert _doc(page).xpath("//time")[0].get("datetime") == "2021-11-24T21:40:00+03:00"
     second = _doc(site / "page" / "2" / "index.html")
     assert second.xpath("string(//h1)") == "آخر الأخبار - الصفحة ٢"
     assert (
@@ -180,5 +183,5 @@ def test_arabic_indic_digits_when_set(arabic_digits_build):
 
 
 def test_unknown_digits_setting_is_refused(tmp_path):
-    with pytest.raises(SettingsError, match="Plugin .publisher. option .digits.: Expected one of"):
+    with pytest.raises(SettingsError, match=r"Plugin .publisher. option .digits.: Expected one of"):
         load_settings(make_project(tmp_path, SAMPLE, digits="roman"))

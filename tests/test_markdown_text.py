@@ -1,4 +1,5 @@
-"""Untrusted text through our Markdown escaping and MkDocs's Markdown comes back as the same text."""
+"""Untrusted text through our Markdown escaping and MkDocs's Markdown comes back as the same
+text."""
 
 import lxml.html
 import markdown
@@ -12,7 +13,8 @@ from builder.render.markdown_text import escape_markdown
 # The extensions MkDocs always enables.
 MD = markdown.Markdown(extensions=["toc", "tables", "fenced_code"])
 
-SYNTAX = list("\\`*_{}[]()#+-.!|<>&~=:;'\"/ 0123456789") + [
+SYNTAX = [
+    *list("\\`*_{}[]()#+-.!|<>&~=:;'\"/ 0123456789"),
     "<b>",
     "</script>",
     "&amp;",
@@ -77,7 +79,7 @@ def test_no_markup_is_produced(text):
 # (U+0085, U+2028, U+2029) and the characters PyYAML refuses in a stream included.
 ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40) | st.lists(
     st.sampled_from(
-        SYNTAX + ["\x85", "\u2028", "\u2029", "\x7f", "\ufeff", "\ufffe", "\n---\n", "\n...\n"]
+        [*SYNTAX, "\x85", "\u2028", "\u2029", "\x7f", "\ufeff", "\ufffe", "\n---\n", "\n...\n"]
     ),
     max_size=12,
 ).map("".join)

@@ -93,9 +93,15 @@ LOCAL_CSS = {
     "relative": 'p { background: url(img/x.png) } @font-face { src: url("fonts/f.woff2") }',
     "root-relative": "p { background: url(/media/x.png) }",
     "local @import": '@import "search.css"; @import url(print.css) print;',
-    "data: URL": 'p { background: url(data:image/png;base64,iVBORw0KGgo=) } @font-face { src: url("DATA:font/woff2;base64,d09GMgAB") }',
+    "data: URL": (
+        "p { background: url(data:image/png;base64,iVBORw0KGgo=) } "
+        '@font-face { src: url("DATA:font/woff2;base64,d09GMgAB") }'
+    ),
     "allowed host": "p { background: url(https://img.example/x.png) }",
-    "in a comment": "/* background: url(https://evil.example/x.png); @import 'https://evil.example/y.css'; */ p { color: red }",
+    "in a comment": (
+        "/* background: url(https://evil.example/x.png); @import 'https://evil.example/y.css'; */"
+        " p { color: red }"
+    ),
     "in a string that is no URL": 'p::before { content: "https://evil.example/x.png" }',
     "@namespace names, loads nothing": "@namespace svg url(http://www.w3.org/2000/svg);",
 }
@@ -143,7 +149,8 @@ FOREIGN_MARKUP = {
         "<img srcset> loads from another host: https://evil.example/b.png",
     ),
     "source srcset": (
-        '<picture><source srcset="//cdn.example/a.webp" type="image/webp"><img src="a.png" alt=""></picture>',
+        '<picture><source srcset="//cdn.example/a.webp" type="image/webp">'
+        '<img src="a.png" alt=""></picture>',
         "",
         "<source srcset> loads from another host: //cdn.example/a.webp",
     ),
@@ -228,14 +235,21 @@ def test_markup_loading_from_another_host_is_caught(case):
 
 def test_markup_loading_nothing_from_elsewhere_passes():
     head = (
-        '<link rel="canonical" href="https://akhbar.example.org/a/"><link rel="alternate" type="application/rss+xml" href="https://akhbar.example.org/feed.xml">'
-        '<link rel="stylesheet" href="assets/site.css"><style>@font-face { src: url(fonts/f.woff2) }</style>'
+        '<link rel="canonical" href="https://akhbar.example.org/a/">'
+        '<link rel="alternate" type="application/rss+xml" '
+        'href="https://akhbar.example.org/feed.xml">'
+        '<link rel="stylesheet" href="assets/site.css">'
+        "<style>@font-face { src: url(fonts/f.woff2) }</style>"
     )
     body = (
-        '<img src="data:image/png;base64,iVBORw0KGgo=" srcset="data:image/png;base64,AA,BB 1x, https://img.example/b.png 2x" alt="">'
-        '<div style="background: url(/media/x.png); color: red">x</div><input type="text" src="https://evil.example/not-loaded.png">'
-        '<video src="v.mp4" poster="https://img.example/p.jpg"></video><a href="https://elsewhere.example/">a link loads nothing</a>'
-        '<!-- <img src="https://evil.example/commented-out.png"> --><p>url(https://evil.example/x.png) as text</p>'
+        '<img src="data:image/png;base64,iVBORw0KGgo=" '
+        'srcset="data:image/png;base64,AA,BB 1x, https://img.example/b.png 2x" alt="">'
+        '<div style="background: url(/media/x.png); color: red">x</div>'
+        '<input type="text" src="https://evil.example/not-loaded.png">'
+        '<video src="v.mp4" poster="https://img.example/p.jpg"></video>'
+        '<a href="https://elsewhere.example/">a link loads nothing</a>'
+        '<!-- <img src="https://evil.example/commented-out.png"> -->'
+        "<p>url(https://evil.example/x.png) as text</p>"
     )
     assert page_findings(body, head) == []
 
@@ -253,7 +267,8 @@ def test_srcset_urls_follow_html_parsing():
 
 
 def test_a_build_refuses_a_theme_whose_css_loads_from_another_host(tmp_path):
-    """The build's own check reads the site's stylesheets: a theme's remote font is never published."""
+    """The build's own check reads the site's stylesheets: a theme's remote font is never
+    published."""
     theme = tmp_path / "theme"
     shutil.copytree(REPO / "templates", theme)
     css = theme / "assets" / "site.css"

@@ -138,11 +138,13 @@ BODY = (
 
 
 def saved_page(path, header, body=BODY, og_title="البرلمان يقر قانون الاستثمار"):
-    """A saved article page: OpenGraph title, then ``header`` and ``body`` as the article's lines."""
+    """A saved article page: OpenGraph title, then ``header`` and ``body`` as the article's
+    lines."""
     paragraphs = "".join(f"<p>{p}</p>" for p in body)
     path.write_text(
         f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>{og_title}</title>'
-        f'<meta property="og:title" content="{og_title}"></head><body><article>{header}{paragraphs}</article></body></html>',
+        f'<meta property="og:title" content="{og_title}"></head>'
+        f"<body><article>{header}{paragraphs}</article></body></html>",
         encoding="utf-8",
     )
     return path
@@ -182,8 +184,10 @@ def test_saved_page_date_above_the_article_element_is_not_body_text(tmp_path, pr
     """trafilatura moves a date printed above <article> to the end of its text."""
     path = tmp_path / "000_page.html"
     path.write_text(
-        '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
-        f"<body><h1>البرلمان يقر قانون الاستثمار</h1><p>الاثنين 17 نوفمبر 2025</p><article>{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
+        '<!doctype html><html lang="ar"><head><meta charset="utf-8">'
+        "<title>البرلمان يقر قانون الاستثمار</title></head>"
+        "<body><h1>البرلمان يقر قانون الاستثمار</h1><p>الاثنين 17 نوفمبر 2025</p>"
+        f"<article>{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
         encoding="utf-8",
     )
     [result] = read_inputs(path, profile)
@@ -202,8 +206,10 @@ def test_saved_page_date_printed_after_the_body_stays(tmp_path, profile, header,
     path = tmp_path / "000_page.html"
     paragraphs = "".join(f"<p>{first if i == 0 else ''}{p}</p>" for i, p in enumerate(body))
     path.write_text(
-        f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title></head>'
-        f"<body>{header}<h1>البرلمان يقر قانون الاستثمار</h1><article>{paragraphs}</article></body></html>",
+        '<!doctype html><html lang="ar"><head><meta charset="utf-8">'
+        "<title>البرلمان يقر قانون الاستثمار</title></head>"
+        f"<body>{header}<h1>البرلمان يقر قانون الاستثمار</h1>"
+        f"<article>{paragraphs}</article></body></html>",
         encoding="utf-8",
     )
     [result] = read_inputs(path, profile)
@@ -270,7 +276,8 @@ def test_a_record_giving_one_field_twice_is_told_which_key_counts(tmp_path, prof
 
 
 def test_saved_page_photo_keeps_the_page_s_own_alt_text(tmp_path, profile):
-    """A saved page has no image_alt key: its og:image:alt, else its figure's <img alt>, is the alt."""
+    """A saved page has no image_alt key: its og:image:alt, else its figure's <img alt>, is the
+    alt."""
     for name, head, figure, alt in [
         (
             "001_og.html",
@@ -287,9 +294,11 @@ def test_saved_page_photo_keeps_the_page_s_own_alt_text(tmp_path, profile):
         ("003_none.html", "", '<figure><img src="p.jpg" alt=""></figure>', None),
     ]:
         (tmp_path / name).write_text(
-            f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>البرلمان يقر قانون الاستثمار</title>'
+            '<!doctype html><html lang="ar"><head><meta charset="utf-8">'
+            "<title>البرلمان يقر قانون الاستثمار</title>"
             f'<meta property="og:image" content="https://source.example/p.jpg">{head}</head>'
-            f"<body><article><h1>البرلمان يقر قانون الاستثمار</h1>{figure}{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
+            f"<body><article><h1>البرلمان يقر قانون الاستثمار</h1>{figure}"
+            f"{''.join(f'<p>{p}</p>' for p in BODY)}</article></body></html>",
             encoding="utf-8",
         )
         [result] = read_inputs(tmp_path / name, profile)

@@ -28,7 +28,8 @@ from tests.conftest import REPO, SAMPLE, make_project
 from tests.test_atomic import corpus_copies, site_hash
 
 EPOCH = "1760256000"  # SOURCE_DATE_EPOCH: 2025-10-12T08:00:00Z, after every sample article
-RENDERING = "partition(s) to build"  # what a build prints to stderr as it starts rendering (its workers busy)
+# what a build prints to stderr as it starts rendering (its workers busy)
+RENDERING = "partition(s) to build"
 # The function that puts the new site in place of site/ (a child build wraps it to pause there).
 SWAP_MODULE, SWAP_FUNCTION = "builder.publish.swap", "swap"
 
@@ -68,7 +69,8 @@ class Running:
         deadline = time.monotonic() + timeout
         while not any(text in line for line in self.lines):
             assert self.process.poll() is None, (
-                f"the build ended ({self.process.returncode}) before printing {text!r}:\n{''.join(self.lines)}"
+                f"the build ended ({self.process.returncode}) before printing {text!r}:\n"
+                f"{''.join(self.lines)}"
             )
             assert time.monotonic() < deadline, (
                 f"no {text!r} from the build within {timeout} s:\n{''.join(self.lines)}"
@@ -123,14 +125,16 @@ def test_a_second_build_of_a_running_project_is_refused_at_once(big_corpus, tmp_
         )
         took = time.monotonic() - asked
         assert second.returncode != 0, (
-            f"a second build ran beside the first (which ended: {first.process.poll()}):\n{second.stdout}{second.stderr}"
+            f"a second build ran beside the first (which ended: {first.process.poll()}):\n"
+            f"{second.stdout}{second.stderr}"
         )
         assert "another build of this project is running" in second.stderr, second.stderr
         assert took < 30, (
             f"the second build took {took:.1f} s to be refused (at once: before any work)"
         )
         assert first.process.poll() is None, (
-            "the first build ended before the second was refused: nothing was tested (a larger corpus is needed)"
+            "the first build ended before the second was refused: "
+            "nothing was tested (a larger corpus is needed)"
         )
         assert not (tmp_path / "second.json").exists()
         assert first.process.wait(timeout=600) == 0, "".join(first.lines)
@@ -198,7 +202,8 @@ def kill_and_wait_for_the_tree(build, sig, tag, timeout=10):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_worker_processes_die_with_a_killed_build(big_corpus, tmp_path, sig):
     """Killed while its two workers render, a build leaves no process behind (the workers ask
-    the kernel for SIGKILL when their parent dies: PR_SET_PDEATHSIG, builder/pipeline/executors.py)."""
+    the kernel for SIGKILL when their parent dies: PR_SET_PDEATHSIG,
+    builder/pipeline/executors.py)."""
     config = make_project(tmp_path, big_corpus)
     tag = uuid.uuid4().hex
     build = start_build(
@@ -262,7 +267,8 @@ def test_strict_build_passes_with_held_back_articles_and_fails_on_rejected_ones(
     shutil.copytree(SAMPLE, corpus)
     config = make_project(tmp_path, corpus)
     report = tmp_path / "report.json"
-    now = "2025-09-01T00:00:00+03:00"  # before two sample articles (2025-09-21, 2025-10-12): they are held back
+    # before two sample articles (2025-09-21, 2025-10-12): they are held back
+    now = "2025-09-01T00:00:00+03:00"
 
     done = builder(
         "build", "--config", config, "--now", now, "--strict", "--report", report, env=fixed_env()
@@ -405,7 +411,8 @@ def point(name):
 
 def paused(*args, **kwargs):
     point("enter")
-    os_rename, os_replace = os.rename, os.replace  # what Path.rename, Path.replace and shutil.move call
+    # what Path.rename, Path.replace and shutil.move call
+    os_rename, os_replace = os.rename, os.replace
     os.rename = lambda *a, **k: (point("rename"), os_rename(*a, **k))[1]
     os.replace = lambda *a, **k: (point("replace"), os_replace(*a, **k))[1]
     try:
@@ -478,7 +485,8 @@ def test_a_kill_during_the_final_swap_leaves_a_whole_site(tmp_path):
             deadline = time.monotonic() + 300
             while not (flag.exists() and flag.read_text().endswith("\n")):
                 assert child.process.poll() is None, (
-                    f"the build ended ({child.process.returncode}) without reaching {SWAP_MODULE}.{SWAP_FUNCTION}:\n{''.join(child.lines)}"
+                    f"the build ended ({child.process.returncode}) "
+                    f"without reaching {SWAP_MODULE}.{SWAP_FUNCTION}:\n{''.join(child.lines)}"
                 )
                 assert time.monotonic() < deadline, "the swap was not reached within 300 s"
                 time.sleep(0.01)
@@ -497,15 +505,16 @@ def test_a_kill_during_the_final_swap_leaves_a_whole_site(tmp_path):
         landed.append((point, "old" if state == expected["a"] else "new"))
     else:
         pytest.fail(f"the swap was never passed: {landed}")
-    assert [p.split()[1] for p, _ in landed][0] == "enter" and landed[-1][0].endswith("return"), (
-        landed
-    )
+    assert landed[0][0].split()[1] == "enter" and landed[-1][0].endswith("return"), landed
     assert landed[0][1] == "old" and landed[-1][1] == "new", landed
     print("kill points in the swap and the site each left:", landed)
     # the build after such kills succeeds and leaves nothing of them behind
     assert build("b") == expected["b"]
     deadline = time.monotonic() + 30  # leftovers are removed by a detached rm -rf
-    leftovers = lambda: sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")  # noqa: E731
+
+    def leftovers() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob(".site.*") if p.name != ".site.spare")
+
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []

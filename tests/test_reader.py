@@ -1,10 +1,11 @@
-"""The raw-text reader on the real seed and on one fixture per scenario of DESIGN.md section 2."""
+"""The raw-text reader on the real seed, and on one fixture per case of the raw format
+(ARCHITECTURE.md)."""
 
 import shutil
 
 import pytest
 
-from builder.read.inputs import input_files, read_all, read_article
+from builder.read.inputs import input_files, read_all, read_article, scan_inputs
 from builder.read.raw_text import ParseError, article_id
 from tests.conftest import FIXTURES, SEED
 
@@ -131,9 +132,9 @@ def test_a_file_with_no_blank_line_is_told_what_is_missing(tmp_path, profile):
     path = tmp_path / "001_x.txt"
     path.write_text("عنوان الخبر\nالفقرة الأولى من الخبر.\nالفقرة الثانية.\n", encoding="utf-8")
     result = read_article(path, profile)
-    assert (
-        result.error
-        == "no body paragraphs after the headline (the file has no blank line, and blank lines are what part the headline from the body)"
+    assert result.error == (
+        "no body paragraphs after the headline (the file has no blank line, "
+        "and blank lines are what part the headline from the body)"
     )
     assert (
         read_article(RAW / "no_body.txt", profile).error == "no body paragraphs after the headline"
@@ -158,6 +159,24 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path, profile):
     assert results[2].source.endswith("003_binary.txt") and results[2].error.startswith(
         "binary data"
     )
+
+
+def test_names_starting_with_a_dot_are_not_inputs(tmp_path):
+    """A copy being written under a hidden name (rsync's ``.NAME.txt.XXXXXX``, a scraper's
+    ``.NAME.txt``) is never read half written; nor a macOS ``._NAME`` or a ``.git`` folder."""
+    shutil.copy(SEED, tmp_path / SEED.name)
+    shutil.copy(SEED, tmp_path / f".{SEED.name}")
+    (tmp_path / "._001_x.txt").write_bytes(b"\x00\x05\x16\x07")
+    (tmp_path / ".git").mkdir()
+    shutil.copy(SEED, tmp_path / ".git" / "002_y.txt")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SEED, tmp_path / "sub" / "003_z.txt")
+    (tmp_path / "sub" / ".003_z.toml").write_text("published = [", encoding="utf-8")
+    inputs = scan_inputs([tmp_path])
+    assert inputs.files == [tmp_path / SEED.name, tmp_path / "sub" / "003_z.txt"]
+    assert inputs.orphans == []
+    # a file named on the command line is read as given
+    assert scan_inputs([tmp_path / f".{SEED.name}"]).files == [tmp_path / f".{SEED.name}"]
 
 
 @pytest.mark.parametrize(
@@ -206,7 +225,11 @@ def test_reserved_ids_are_refused(name):
 
 
 def test_a_first_paragraph_ending_in_a_credit_is_not_a_caption(tmp_path, profile):
-    long_paragraph = "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة (رويترز)"
+    long_paragraph = (
+        "قال مسؤولون إن المحادثات بين الجانبين كانت صريحة وبناءة وإن جولة جديدة ستعقد "
+        "الشهر المقبل في العاصمة لبحث الملفات العالقة كافة وعلى رأسها ملف الحدود والتجارة "
+        "(رويترز)"
+    )
     path = tmp_path / "000_x.txt"
     path.write_text(
         f"محادثات صريحة بين الجانبين\n\n{long_paragraph}\n\nفقرة ثانية.\n", encoding="utf-8"
@@ -226,7 +249,8 @@ def test_body_text_right_after_the_buttons_is_kept_and_reported(tmp_path, profil
         "وأشار ناشرون إلى تزايد الطلب.",
     )
     path.write_text(
-        f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n{first}\n{second}\n\n{third}\n",
+        f"عنوان فرعي للخبر\n\nافتتاح معرض الكتاب\n\n{caption}\n{caption}\nتصغير\nتكبير\n"
+        f"{first}\n{second}\n\n{third}\n",
         encoding="utf-8",
     )
     result = read_article(path, profile)

@@ -85,13 +85,17 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
     out = io.StringIO()
     report = build(make_project(tmp_path, corpus, max_line_chars=100), out=out)
     assert {s.removeprefix(f"{corpus}/"): r for s, r in report.rejected} == {
-        "002_bad-date.txt": "002_bad-date.toml: 'published' '2024-01-01' is a date without a time of day and offset",
+        "002_bad-date.txt": (
+            "002_bad-date.toml: 'published' '2024-01-01' is a date without a time of day and offset"
+        ),
         "003_empty.txt": "empty file",
         "004_line.txt": "a line of 199 characters, over the limit of 100 (max_line_chars)",
         "005_page.html": "no article body found in the page",
         "006_gone.txt": "No such file or directory",
         "records.jsonl:1": "no body text",
-        "records.jsonl:2": "not valid JSON: Expecting property name enclosed in double quotes (column 2)",
+        "records.jsonl:2": (
+            "not valid JSON: Expecting property name enclosed in double quotes (column 2)"
+        ),
     }
     assert main(["parse", str(corpus)]) == 0
     for printed, count in (
@@ -141,18 +145,18 @@ def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     assert main(["parse", str(empty)]) == 1
     err = capsys.readouterr().err
     assert (
-        f"no input files in {empty} (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)"
-        in err
-    )
+        f"no input files in {empty} "
+        "(the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)"
+    ) in err
     out = io.StringIO()
     report = build(
         make_project(tmp_path / "project", empty), out=out
     )  # build says the same, not only "no article could be built"
     assert not report.published
     assert (
-        f"site NOT published (the previous site, if any, is unchanged): no input files in {empty} (the readers take"
-        in out.getvalue()
-    )
+        "site NOT published (the previous site, if any, is unchanged): "
+        f"no input files in {empty} (the readers take"
+    ) in out.getvalue()
 
 
 def test_a_sidecar_left_without_its_article_is_warned_about(tmp_path, capsys):
@@ -247,8 +251,14 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
     assert report.published and not report.errors and len(report.built) == SAMPLE_ARTICLES
     warned = {s.rsplit("/", 1)[-1]: w for s, w in report.warnings if w.startswith("photo ")}
     assert warned == {
-        "005_4d8a0f6c2e9b1357.txt": "photo images/tiny.png is 100×100 (10,000 pixels), under the 50,000 search engines need: left out, a drawn share image stands in",
-        "004_e92f4b7a1c3d5068.txt": "photo images/bad.jpg is not an image that can be read (or is too large for Pillow to open): left out, a drawn share image stands in",
+        "005_4d8a0f6c2e9b1357.txt": (
+            "photo images/tiny.png is 100×100 (10,000 pixels), under the 50,000 search engines "
+            "need: left out, a drawn share image stands in"
+        ),
+        "004_e92f4b7a1c3d5068.txt": (
+            "photo images/bad.jpg is not an image that can be read (or is too large for Pillow "
+            "to open): left out, a drawn share image stands in"
+        ),
     }
     site = tmp_path / "site"
     for slug in ("flu-vaccination-campaign", "small-business-ai-study"):
@@ -294,9 +304,9 @@ def test_a_bad_now_says_what_is_wanted(capsys, command, value):
         main([command, "--now", value])
     assert stopped.value.code == 2
     assert (
-        f"argument --now: {value!r} is not an ISO 8601 date-time with a UTC offset (e.g. 2025-06-01T12:00:00+03:00)"
-        in capsys.readouterr().err
-    )
+        f"argument --now: {value!r} is not an ISO 8601 date-time with a UTC offset "
+        "(e.g. 2025-06-01T12:00:00+03:00)"
+    ) in capsys.readouterr().err
 
 
 def test_jobs_below_one_is_refused(tmp_path):
@@ -336,9 +346,9 @@ def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, pr
     )  # a letter of the section cut
     inputs = scan_inputs([corpus])
     results = {Path(r.source).stem: r for r in read_all(inputs.files, profile)}
-    assert (
-        results["005_damaged"].error
-        == "005_damaged.toml: not valid TOML: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
+    assert results["005_damaged"].error == (
+        "005_damaged.toml: not valid TOML: damaged UTF-8 (a letter cut or a stray byte): "
+        "save the file again as UTF-8"
     )
     for stem in ("001_bom", "002_utf16", "003_cp1256"):
         assert results[stem].ok and results[stem].article.section == "اقتصاد", (
@@ -349,6 +359,7 @@ def test_a_sidecar_in_another_encoding_or_with_an_upper_case_suffix(tmp_path, pr
     assert [(p.name, orphan_warning(p)) for p in inputs.orphans] == [
         (
             "004_upper.TOML",
-            "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_upper.toml)",
+            "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt "
+            "(rename it 004_upper.toml)",
         )
     ]

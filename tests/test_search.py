@@ -84,7 +84,8 @@ def test_index_holds_folded_text_and_original_metadata(sample_build):
     assert morocco["meta"]["date"] == "24 نوفمبر 2021، 9:40 م"
     content = morocco["content"]
     assert content.startswith(
-        "يتيح للرباط اقتناء معدات امنيه عاليه التكنولوجيا بسهوله. المغرب واسرائيل يوقعان اتفاقا امنيا «غير مسبوق» لمواجهه التحديات. "
+        "يتيح للرباط اقتناء معدات امنيه عاليه التكنولوجيا بسهوله. "
+        "المغرب واسرائيل يوقعان اتفاقا امنيا «غير مسبوق» لمواجهه التحديات. "
     )
     assert content.endswith("كما التقي غانتس، مساء، وزير الخارجيه المغربي ناصر بوريطه.")
     assert "إ" not in content and "ة" not in content and "ً" not in content
@@ -225,7 +226,12 @@ VARIANTS = [
 @pytest.mark.parametrize(
     ("query", "slug"), VARIANTS, ids=[f"{i:02d}" for i in range(len(VARIANTS))]
 )
-def test_each_spelling_variant_finds_its_article(browser, variant_server, query, slug):  # noqa: F811
+def test_each_spelling_variant_finds_its_article(
+    browser,  # noqa: F811
+    variant_server,
+    query,
+    slug,
+):
     page, seen = open_page(browser, variant_server.url, "/search/?q=" + quote(query))
     assert results(page) == [slug], query
     assert submit(page, query) == [slug], query
@@ -288,7 +294,10 @@ def test_a_failing_pagefind_leaves_the_previous_site(tmp_path, monkeypatch):
     }
     broken = tmp_path / "pagefind-broken"  # a real program: writes half a bundle, then fails
     broken.write_text(
-        '#!/bin/sh\nfor a; do [ "$prev" = --output-path ] && mkdir -p "$a" && echo half > "$a/pagefind.js"; prev=$a; done\necho "disk full" >&2\nexit 3\n'
+        "#!/bin/sh\n"
+        'for a; do [ "$prev" = --output-path ] && mkdir -p "$a" && echo half > "$a/pagefind.js"; '
+        "prev=$a; done\n"
+        'echo "disk full" >&2\nexit 3\n'
     )
     broken.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
@@ -387,7 +396,9 @@ def test_a_month_made_whole_keeps_the_shadows_that_came_out_the_same(tmp_path):
 
 @pytest.mark.browser
 def test_a_chunked_index_is_merged_and_only_changed_chunks_are_redone(
-    browser, tmp_path, monkeypatch
+    browser,  # noqa: F811 - the fixture imported from tests.test_browser
+    tmp_path,
+    monkeypatch,
 ):
     """Past ``search_chunk`` articles the index is made in chunks of consecutive months (one
     Pagefind run each, bounded memory); the search page merges them; a rebuild after one edit
@@ -491,7 +502,8 @@ def test_a_chunk_indexed_again_is_seeded_from_its_last_index_and_equals_a_fresh_
         folder = tmp_path / "shadows" / "2024-01" / "articles" / slug
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.html.new").write_text(
-            f'<html lang="ar"><body><article data-pagefind-body><h1 data-pagefind-meta="title">{slug}</h1><p>{words}</p></article></body></html>',
+            '<html lang="ar"><body><article data-pagefind-body>'
+            f'<h1 data-pagefind-meta="title">{slug}</h1><p>{words}</p></article></body></html>',
             encoding="utf-8",
         )
         (folder / "index.html.new").replace(
@@ -568,7 +580,7 @@ def test_a_chunk_that_cannot_be_gathered_stops_the_pagefind_run_beside_it(tmp_pa
     )
     folders = SearchFolders(tmp_path / "out", tmp_path / "shadows", tmp_path / "gathered", None)
     before = {p.pid for p in psutil.Process().children()}  # other tests' browsers and servers
-    with pytest.raises(PublishError, match="p-2024-02/index.html is missing"):
+    with pytest.raises(PublishError, match=r"p-2024-02/index.html is missing"):
         index_chunks(plan, folders, prepare_first(plan, folders))
     assert [
         p.cmdline()
@@ -583,7 +595,7 @@ def test_gather_names_a_missing_shadow_page(tmp_path):
 
     month = tmp_path / "shadows" / "2024-01" / "articles"
     (month / "half-written").mkdir(parents=True)  # a build killed between the folder and its page
-    with pytest.raises(PublishError, match="half-written/index.html is missing"):
+    with pytest.raises(PublishError, match=r"half-written/index.html is missing"):
         gather(tmp_path / "gathered" / "2024-01" / "articles", [month])
 
 

@@ -91,7 +91,9 @@ def test_a_word_drawn_apart_lands_within_two_pixels_of_the_whole_line(profile):
     word's start, not the line's: a glyph's edge can move by a pixel or two, no more."""
     for headline in headlines(profile):
         new, old = ink(drawn(headline, "سياسة")), ink(whole_lines(headline, "سياسة"))
-        assert new.getbbox() and all(abs(a - b) <= 2 for a, b in zip(new.getbbox(), old.getbbox()))
+        assert new.getbbox() and all(
+            abs(a - b) <= 2 for a, b in zip(new.getbbox(), old.getbbox(), strict=True)
+        )
         for one, other in ((new, old), (old, new)):  # ink of each within two pixels of the other's
             stray = ImageChops.subtract(one, other.filter(ImageFilter.MaxFilter(5)))
             assert stray.getbbox() is None, headline

@@ -392,7 +392,12 @@ def test_news_sitemap_takes_the_last_two_days(settings, profile):
 
 def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
     (site / "news-sitemap.xml").write_text(
-        f'<urlset xmlns="{SITEMAP_NS}"><url><loc>https://akhbar.example.org/articles/oil-prices-jump/</loc><news:news xmlns:news="{NEWS_NS}"><news:publication><news:name>x</news:name><news:language>ar</news:language></news:publication><news:publication_date>2022-03-08T10:05:00+03:00</news:publication_date><news:title>t</news:title></news:news></url></urlset>',
+        f'<urlset xmlns="{SITEMAP_NS}"><url>'
+        "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>"
+        f'<news:news xmlns:news="{NEWS_NS}"><news:publication><news:name>x</news:name>'
+        "<news:language>ar</news:language></news:publication>"
+        "<news:publication_date>2022-03-08T10:05:00+03:00</news:publication_date>"
+        "<news:title>t</news:title></news:news></url></urlset>",
         encoding="utf-8",
     )
     assert any("outside the two days" in m for _, _, m in findings(site, settings))
@@ -430,7 +435,8 @@ def _urls(n, per_file=1000):
 
     base = "https://akhbar.example.org/"
     lines = [
-        f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n"
+        f"  <url>\n    <loc>{base}articles/a-{i}/</loc>\n"
+        "    <lastmod>2024-01-01T00:00:00+03:00</lastmod>\n  </url>\n"
         for i in range(n)
     ]
     files = {
@@ -456,7 +462,7 @@ def test_sitemap_index_children_are_checked(tmp_path, settings):
     _write(tmp_path, files)
     problems = [
         p
-        for p in check_lasting(tmp_path, settings.site_url, names + ["not-listed"])
+        for p in check_lasting(tmp_path, settings.site_url, [*names, "not-listed"])
         if p[1].startswith("sitemap")
     ]
     assert (
@@ -506,7 +512,8 @@ def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
         peaks[n] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert not [p for p in problems if p[1].startswith("sitemap")]
-    # what grows with the URLs is a copy of the names' set: about 60 bytes a URL (a tree and a set of URLs: 1,100)
+    # what grows with the URLs is a copy of the names' set: about 60 bytes a URL (a tree and a
+    # set of URLs: 1,100)
     assert (peaks[20_000] - peaks[2_000]) / 18_000 < 100, peaks
 
 
@@ -588,24 +595,27 @@ def test_strict_turns_warnings_into_errors(site, sample_build):
     root, _ = sample_build
     edit_ld(site, lambda g: node(g, "NewsArticle").pop("dateModified"))
     edit(site, PAGE, '<span>آخر تحديث <time datetime="2022-03-08T13:30:00+03:00">', "<span>")
-    run = lambda *extra: subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "validate",
-            str(site),
-            "--config",
-            str(root / "mkdocs.yml"),
-            "--now",
-            "2026-11-29T00:00:00+00:00",
-            *extra,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+
+    def run(*extra):
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "builder",
+                "validate",
+                str(site),
+                "--config",
+                str(root / "mkdocs.yml"),
+                "--now",
+                "2026-11-29T00:00:00+00:00",
+                *extra,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     lenient, strict = run(), run("--strict")
     assert "no dateModified" in lenient.stdout
     assert (

@@ -44,7 +44,8 @@ LOADS = {
     "input": ("src",),
     "image": ("href", "xlink:href"),  # SVG's <image>, inline in a page
 }
-# The attribute of each element whose value is a srcset: comma-separated candidates, each a URL and descriptors.
+# The attribute of each element whose value is a srcset: comma-separated candidates, each a URL
+# and descriptors.
 _SRCSETS = {"img": "srcset", "source": "srcset", "link": "imagesrcset"}
 # A link whose rels are all of these names a page (a crawler's business) and loads nothing;
 # "alternate stylesheet" still loads.
@@ -71,9 +72,15 @@ def is_foreign(url: str, allowed_hosts: frozenset[str]) -> bool:
     Browsers also drop every tab and line break in a URL (``/\t/x.example`` is ``//x.example``),
     and compare hosts without case or a default port.
 
-    >>> [is_foreign(u, frozenset({"img.example"})) for u in ("a.png", "/a.png", "//cdn.example/a", "https://img.example/a", "data:image/png;base64,AA", "HTTPS://x.example", "/\\x.example/a")]
+    >>> [is_foreign(u, frozenset({"img.example"})) for u in (
+    ...     "a.png", "/a.png", "//cdn.example/a", "https://img.example/a",
+    ...     "data:image/png;base64,AA", "HTTPS://x.example", "/\\x.example/a",
+    ... )]
     [False, False, True, False, False, True, True]
-    >>> [is_foreign(u, frozenset({"img.example"})) for u in ("/\t/x.example/a", "/\n/x.example/a", "https://IMG.example:443/a", "http://img.example:8080/a")]
+    >>> [is_foreign(u, frozenset({"img.example"})) for u in (
+    ...     "/\t/x.example/a", "/\n/x.example/a",
+    ...     "https://IMG.example:443/a", "http://img.example:8080/a",
+    ... )]
     [True, True, False, True]
     """
     url = _TAB_OR_NEWLINE.sub("", url.strip(_HTML_SPACE)).replace("\\", "/")
@@ -160,7 +167,12 @@ def stylesheet_urls(rules: Iterable[Node]) -> list[str]:
     """Every URL a parsed stylesheet would fetch: ``url()`` anywhere, and ``@import "x.css"``
     (a bare string loads too). ``@namespace url(...)`` only names a namespace: not a request.
 
-    >>> stylesheet_urls(tinycss2.parse_stylesheet('@import "a.css"; @import url(b.css) screen; @namespace url(http://www.w3.org/1999/xhtml); /* url(c) */ p { background: URL( "d.png" ) }'))
+    >>> css = (
+    ...     '@import "a.css"; @import url(b.css) screen; '
+    ...     '@namespace url(http://www.w3.org/1999/xhtml); '
+    ...     '/* url(c) */ p { background: URL( "d.png" ) }'
+    ... )
+    >>> stylesheet_urls(tinycss2.parse_stylesheet(css))
     ['a.css', 'b.css', 'd.png']
     """
     urls: list[str] = []
@@ -183,7 +195,8 @@ def css_urls(values: Iterable[Node]) -> list[str]:
     functions included: unquoted ``url(x)`` is one URL token; ``url("x")``, ``src("x")`` and
     ``image-set("x" 1x)`` are functions with string arguments.
 
-    >>> css_urls(tinycss2.parse_component_value_list("background: url(a.png), image-set('b.png' 1x, url(c.png) 2x); color: red"))
+    >>> css = "background: url(a.png), image-set('b.png' 1x, url(c.png) 2x); color: red"
+    >>> css_urls(tinycss2.parse_component_value_list(css))
     ['a.png', 'b.png', 'c.png']
     """
     return list(_walk(values))

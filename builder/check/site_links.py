@@ -26,7 +26,10 @@ def broken_links(tree: Any, page: str, files: Collection[str], root: str | None 
     when ``root`` is None (not known).
 
     >>> from lxml.html import fromstring
-    >>> page = fromstring('<p><a href="../b/">b</a> <a href="../c/#x">c</a> <a href="https://x.org/">x</a> <img src="/news/m.png"> <a href="#top">t</a></p>')
+    >>> page = fromstring(
+    ...     '<p><a href="../b/">b</a> <a href="../c/#x">c</a> <a href="https://x.org/">x</a> '
+    ...     '<img src="/news/m.png"> <a href="#top">t</a></p>'
+    ... )
     >>> broken_links(page, "articles/a/index.html", {"articles/b/index.html", "m.png"}, "/news/")
     ['../c/#x']
     """

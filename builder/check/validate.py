@@ -79,7 +79,8 @@ def validate_site(
             Finding(
                 "info",
                 str(site_dir),
-                "JSON-LD not compared with the builder's intent (no build folder of this site as it is now)",
+                "JSON-LD not compared with the builder's intent "
+                "(no build folder of this site as it is now)",
             )
         ]
         if intents is None and article_pages
@@ -157,8 +158,10 @@ def fold_notes(findings: list[Finding]) -> list[Finding]:
     """The same note on many pages is said once, with the count; notes folded before (by a
     partition) add their counts.
 
-    >>> fold_notes([Finding("info", "a/", "x"), Finding("info", "2 page(s)", "x"), Finding("error", "b/", "y")])
-    [Finding(level='error', page='b/', message='y'), Finding(level='info', page='3 page(s)', message='x')]
+    >>> notes = [Finding("info", "a/", "x"), Finding("info", "2 page(s)", "x")]
+    >>> folded = fold_notes([*notes, Finding("error", "b/", "y")])
+    >>> [(f.level, f.page, f.message) for f in folded]
+    [('error', 'b/', 'y'), ('info', '3 page(s)', 'x')]
     """
     notes: Counter[str] = Counter()
     for f in findings:
@@ -250,7 +253,8 @@ def check_page(
                 problems.append(
                     (
                         "error",
-                        f"date shown as {seen!r}, but its datetime {time.get('datetime')} reads {shows(moment)!r}",
+                        f"date shown as {seen!r}, but its datetime {time.get('datetime')} "
+                        f"reads {shows(moment)!r}",
                     )
                 )
     return problems
@@ -330,14 +334,16 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
                     problems.append(
                         (
                             "error",
-                            f"image {node.get('url')} has {width * height} pixels; Google needs at least {MIN_IMAGE_PIXELS}",
+                            f"image {node.get('url')} has {width * height} pixels; "
+                            f"Google needs at least {MIN_IMAGE_PIXELS}",
                         )
                     )
                 if not any(abs(width / height - r) < 0.02 for r in (16 / 9, 4 / 3, 1.0)):
                     problems.append(
                         (
                             "info",
-                            "image aspect ratio is not 16:9, 4:3 or 1:1 (Google's preferred ratios)",
+                            "image aspect ratio is not 16:9, 4:3 or 1:1 "
+                            "(Google's preferred ratios)",
                         )
                     )
             elif (
@@ -346,14 +352,16 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
                 problems.append(
                     (
                         "info",
-                        "photo size unknown (given as a URL, not fetched): Google's 50,000-pixel minimum not checked",
+                        "photo size unknown (given as a URL, not fetched): "
+                        "Google's 50,000-pixel minimum not checked",
                     )
                 )
             else:
                 problems.append(
                     (
                         "error",
-                        f"image {node.get('url')}: width and height must both be whole numbers (found {width!r}, {height!r})",
+                        f"image {node.get('url')}: width and height must both be whole numbers "
+                        f"(found {width!r}, {height!r})",
                     )
                 )
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')

@@ -38,9 +38,14 @@ def display_datetime(
     """The date and time in the site's zone, in Arabic.
 
     >>> from datetime import timezone, timedelta
-    >>> display_datetime(datetime(2021, 11, 24, 17, 15, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"))
+    >>> display_datetime(
+    ...     datetime(2021, 11, 24, 17, 15, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait")
+    ... )
     '24 نوفمبر 2021، 8:15 م'
-    >>> display_datetime(datetime(2021, 11, 24, 17, 15, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"), digits="arabic")
+    >>> display_datetime(
+    ...     datetime(2021, 11, 24, 17, 15, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"),
+    ...     digits="arabic",
+    ... )
     '٢٤ نوفمبر ٢٠٢١، ٨:١٥ م'
     """
     return with_digits(
@@ -56,7 +61,10 @@ def display_date(
     >>> from datetime import timezone
     >>> display_date(datetime(2021, 11, 24, 23, 0, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"))
     '25 نوفمبر 2021'
-    >>> display_date(datetime(2021, 11, 24, 23, 0, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"), digits="arabic")
+    >>> display_date(
+    ...     datetime(2021, 11, 24, 23, 0, tzinfo=timezone.utc), ZoneInfo("Asia/Kuwait"),
+    ...     digits="arabic",
+    ... )
     '٢٥ نوفمبر ٢٠٢١'
     """
     return with_digits(

@@ -18,7 +18,8 @@ from builder.core.urls import uri
 
 @dataclass(frozen=True)
 class Limits:
-    """Inputs past these are refused with a reason (settings ``max_file_bytes``, ``max_line_chars``)."""
+    """Inputs past these are refused with a reason (settings ``max_file_bytes``,
+    ``max_line_chars``)."""
 
     max_file_bytes: int = 5_000_000  # one article file; for .jsonl, one record line
     max_line_chars: int = 20_000  # one headline, deck, caption or paragraph
@@ -49,13 +50,16 @@ class Settings:
     docs_dir: Path
     build_dir: Path  # the builder's own work files (partition pages, caches), beside mkdocs.yml
     site_dir: Path
+    deploy_to: str | None  # `nashra deploy`'s target when no --to is given
+    deploy_ssh: str | None  # the SSH command rsync runs for a host target
 
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
         return self.site_url + path.lstrip("/")
 
     def escaped(self, path: str) -> str:
-        """:meth:`absolute`, as sitemaps, feeds and robots.txt write it (:func:`builder.core.urls.uri`)."""
+        """:meth:`absolute`, as sitemaps, feeds and robots.txt write it
+        (:func:`builder.core.urls.uri`)."""
         return uri(self.absolute(path))
 
 
@@ -91,7 +95,8 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
     site_url = cfg.site_url or ""
     if urlsplit(site_url).scheme not in ("http", "https"):
         raise SettingsError(
-            f"{config_file}: 'site_url' must be the site's absolute http(s) URL (canonical URLs need it)"
+            f"{config_file}: 'site_url' must be the site's absolute http(s) URL "
+            "(canonical URLs need it)"
         )
     base = config_file.resolve().parent
     return (
@@ -115,6 +120,8 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",
             site_dir=Path(cfg.site_dir),
+            deploy_to=pc.deploy_to,
+            deploy_ssh=pc.deploy_ssh,
         ),
         cfg,
     )

@@ -55,8 +55,10 @@ def encode(article: Article) -> bytes:
     """One record as bytes.
 
     >>> from datetime import timezone, timedelta
-    >>> a = Article("a", "a.txt", "عنوان", "موجز", Image("c", None, "p.jpg", "alt", 10, 20), ("نص",),
-    ...     published=datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=3))), authors=(Author("م", None, "Person"),), section="س", tags=("t",))
+    >>> a = Article("a", "a.txt", "عنوان", "موجز", Image("c", None, "p.jpg", "alt", 10, 20),
+    ...     ("نص",),
+    ...     published=datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=3))),
+    ...     authors=(Author("م", None, "Person"),), section="س", tags=("t",))
     >>> decode(encode(a)) == a
     True
     """
@@ -132,7 +134,9 @@ def brief(article: Article) -> bytes:
     read three times a build, are read as fast as when they were the whole value.
 
     >>> from datetime import timezone, timedelta
-    >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))), section="س", tags=("t",))
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",),
+    ...     published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))),
+    ...     section="س", tags=("t",))
     >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None)
     True
     """
@@ -412,12 +416,14 @@ class RecordWriter:
         return position
 
     def append_run(self, run: Run) -> int:
-        """Add a run's records (:mod:`builder.pipeline.cached_runs`) as :meth:`append` would one by one;
-        the position of its first."""
+        """Add a run's records (:mod:`builder.pipeline.cached_runs`) as :meth:`append` would one
+        by one; the position of its first."""
         start = len(self)
         self._records.append_all(run.blobs, run.blob_sizes)
         self._names.append_all(run.briefs, run.brief_sizes)
-        for position, (published, aid) in enumerate(zip(run.published, run.ids), start):
+        for position, (published, aid) in enumerate(
+            zip(run.published, run.ids, strict=True), start
+        ):
             self._place(published, aid, position)
         return start
 

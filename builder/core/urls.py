@@ -67,7 +67,8 @@ def section_slug(section: str) -> str:
 
     Digits are one set, as search folds them: ``كوفيد ١٩`` and ``كوفيد 19`` are one tag.
 
-    >>> section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19") == "كوفيد-19"
+    >>> (section_slug("كوفيد ١٩") == section_slug("كوفيد ۱۹") == section_slug("كوفيد 19")
+    ...  == "كوفيد-19")
     True
     """
     slug = re.sub(r"[^\w]+", "-", section.casefold().translate(_DIGITS)).strip(
@@ -107,8 +108,11 @@ def uri(iri: str) -> str:
     """An absolute URL as sitemaps and feeds take it: the host in IDNA, the path percent-encoded
     (what is escaped already stays); an Arabic slug, a ``site_url`` with an Arabic path or host.
 
-    >>> uri("https://أخبار.example/الأرشيف/articles/خبر-عاجل/")
-    'https://xn--igbicxr.example/%D8%A7%D9%84%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/'
+    >>> uri("https://أخبار.example/الأرشيف/articles/خبر-عاجل/") == (
+    ...     "https://xn--igbicxr.example/%D8%A7%D9%84%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/articles/"
+    ...     "%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/"
+    ... )
+    True
     >>> uri("https://akhbar.example.org:8080/sections/%D8%B5/feed.xml")
     'https://akhbar.example.org:8080/sections/%D8%B5/feed.xml'
     """

@@ -103,7 +103,11 @@ def fold_script(fold_js: str) -> str:
             "assets/fold.js changed shape: expected exactly one `export function fold(`"
         )
     body = fold_js.replace("export function fold(", "function fold(")
-    return f"// Made by `python -m builder bundle` from assets/fold.js (the mirror of builder/core/fold.py).\n(function () {{\n{body}\nwindow.OfflineFold = fold;\n}})();\n"
+    return (
+        "// Made by `python -m builder bundle` from assets/fold.js "
+        "(the mirror of builder/core/fold.py).\n"
+        f"(function () {{\n{body}\nwindow.OfflineFold = fold;\n}})();\n"
+    )
 
 
 def make_bundle(
@@ -122,7 +126,8 @@ def make_bundle(
     folder = out_dir / name
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).is_file():
         raise BundleError(
-            f"{folder} is not empty and was not made by `builder bundle` (no {MANIFEST}): refusing to replace it"
+            f"{folder} is not empty and was not made by `builder bundle` (no {MANIFEST}): "
+            "refusing to replace it"
         )
     if folder.exists() and not folder.is_dir():
         raise BundleError(f"{folder} is a file, not a folder: refusing to replace it")
@@ -147,8 +152,10 @@ def make_bundle(
     os.replace(partial, zip_path)
     result.folder, result.zip_path = folder, zip_path
     print(
-        f"bundle: {zip_path} ({_size(result.zip_bytes)}); unpacked {folder}: {result.files} files, {_size(result.bytes)}; "
-        f"{result.articles} articles; search index {result.index_files} files, {_size(result.index_bytes)}",
+        f"bundle: {zip_path} ({_size(result.zip_bytes)}); "
+        f"unpacked {folder}: {result.files} files, {_size(result.bytes)}; "
+        f"{result.articles} articles; "
+        f"search index {result.index_files} files, {_size(result.index_bytes)}",
         file=out,
     )
     return result

@@ -1,7 +1,7 @@
 """The offline bundle's search index: small JavaScript shards, loaded on demand with <script>.
 
 Why this shape: Pagefind does not run from ``file://`` (it fetches its index), and one JSON
-index of every article does not scale (DESIGN.md section 3: 27 MB at 1,000 articles). A page
+index of every article does not scale (MkDocs's own: 27 MB at 1,000 articles). A page
 opened from ``file://`` can still run classic ``<script src>`` files next to it, so the index
 is cut into many small scripts, each of which calls one global registration function
 (``__offlineSearch(kind, key, data)``); ``builder/assets/offline-search.js`` adds the few a
@@ -19,8 +19,9 @@ query needs. Pure: article records in, file names and bytes out.
   is over :data:`SHARD_BYTES`), so a prefix query loads only the shards whose key is a prefix
   of the query word or starts with it. A group that is split keeps the terms equal to its key
   in a shard of its own under that key.
-- **Display shards**: headline, deck (else the page's description), date and link of :data:`CHUNK` articles by number, so a
-  query loads only the display data of the results it shows.
+- **Display shards**: headline, deck (else the page's description), date and link of
+  :data:`CHUNK` articles by number, so a query loads only the display data of the results it
+  shows.
 - **Manifest**: the shard keys and counts (``manifest.js``), loaded first.
 
 Article text is untrusted: every shard is JSON inside a JS call, with ``<``, ``>``, ``&``,

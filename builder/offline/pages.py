@@ -149,9 +149,9 @@ def rewrite_page(
                     break
                 continue
             target, rest = found
-            if (
-                target is None and (parts.scheme or parts.netloc)
-            ):  # the site's own address, but no file of the bundle: named by the input (a photo, an author's page)
+            if target is None and (parts.scheme or parts.netloc):
+                # the site's own address, but no file of the bundle: named by the input (a photo,
+                # an author's page)
                 if _fetches(element, tag, name):
                     element.drop_tree()  # as a photo on another host: nothing is fetched offline
                     break

@@ -7,8 +7,13 @@ record file (:mod:`builder.core.store`) at once.
   early, and a page dated in the future is one search engines distrust. It still claims its
   id and slug (collisions are settled before holding, as a full build at its time would).
 - One only modified after the build time (a correction dated in the wrong time zone, say) is
-  published without that date until it comes (:func:`builder.pipeline.records.as_of`; the worker drops
-  it the same way), and its digest says so, so the build after that date makes its page again.
+  published without that date until it comes (:func:`builder.pipeline.records.as_of`; the
+  worker drops it the same way), and its digest says so, so the build after that date makes its
+  page again.
+
+Both dates still to come are moments the site changes by time alone: the earliest is kept
+(:attr:`Admission.later`), for ``nashra watch`` to build again then
+(:attr:`builder.build.BuildReport.next_change`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import datetime
 
 from builder.core.store import RecordWriter, decode, encode
 from builder.pipeline.cached_runs import Run, line_of
-from builder.pipeline.records import Facts, as_of, facts_of, microseconds
+from builder.pipeline.records import Facts, as_of, facts_of, microseconds, moment_of
 from builder.render.listings import Spellings
 
 
@@ -56,6 +61,7 @@ class Admission:
             bytearray()
         )  # each one's builder.pipeline.records.told (16 bytes), by its place in the store
         self._now = microseconds(moment)
+        self._later: int | None = None  # microseconds() of the earliest date still to come
 
     def take(self, blob: bytes, facts: Facts, key: bytes, digest: str) -> None:
         """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
@@ -81,10 +87,13 @@ class Admission:
             published = decode(blob).published
             assert published is not None
             self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
+            self._comes(facts.published)
             self.held.append(
                 (
                     facts.source,
-                    f"published date {published.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: held back, the first build after it publishes it (an embargo, or a date given in the wrong time zone?)",
+                    f"published date {published.isoformat()} is after the build time "
+                    f"{self.moment.isoformat(timespec='seconds')}: held back, the first build "
+                    "after it publishes it (an embargo, or a date given in the wrong time zone?)",
                 )
             )
             return
@@ -94,10 +103,13 @@ class Admission:
             self.warnings.append(
                 (
                     facts.source,
-                    f"modified date {article.modified.isoformat()} is after the build time {self.moment.isoformat(timespec='seconds')}: left out of its page, sitemap and feeds until then (a date given in the wrong time zone?)",
+                    f"modified date {article.modified.isoformat()} is after the build time "
+                    f"{self.moment.isoformat(timespec='seconds')}: left out of its page, "
+                    "sitemap and feeds until then (a date given in the wrong time zone?)",
                 )
             )
             digest += LATER
+            self._comes(facts.modified)
             now = as_of(article, self.moment)
             blob, facts = encode(now), facts_of(now)
         self._ids[facts.id] = self._slugs[slug] = self.store.append(
@@ -122,8 +134,8 @@ class Admission:
             return False
         start = self.store.append_run(run)
         positions = range(start, start + len(run))
-        self._ids.update(zip(run.ids, positions))
-        self._slugs.update(zip(run.slugs, positions))
+        self._ids.update(zip(run.ids, positions, strict=True))
+        self._slugs.update(zip(run.slugs, positions, strict=True))
         self.digests.data += run.digests
         self._listed.update(run.keys)
         self.keys += run.keys
@@ -134,13 +146,25 @@ class Admission:
         self.told += run.told
         return True
 
+    @property
+    def later(self) -> datetime | None:
+        """The earliest published date of a held-back article or modified date left out, both
+        after the build time: when a build would next publish something new without any input
+        changing (None: no such date)."""
+        return None if self._later is None else moment_of(self._later)
+
+    def _comes(self, micros: int) -> None:
+        if self._later is None or micros < self._later:
+            self._later = micros
+
     def dated_digest(self) -> str:
         """What the sitemaps show of the admitted records that no listing does
         (:func:`builder.pipeline.discovery_cache.discovery_key`)."""
         return self._dated.hexdigest()
 
     def listed_digest(self) -> str:
-        """:func:`builder.pipeline.listing_cache.listed_digest` of the admitted records' keys, in order."""
+        """:func:`builder.pipeline.listing_cache.listed_digest` of the admitted records' keys, in
+        order."""
         return self._listed.hexdigest()
 
     def _source(self, claim: int) -> str:
@@ -176,7 +200,9 @@ def of_kept(
     """The warnings of inputs not rejected: an article held back or refused as a duplicate was
     read, with its gaps, but "no author given" beside "rejected" tells its reader nothing.
 
-    >>> of_kept([("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")])
+    >>> of_kept(
+    ...     [("a.txt", "no author"), ("b.txt", "no section")], [("b.txt", "duplicate article id")]
+    ... )
     [('a.txt', 'no author')]
     """
     if not rejected:

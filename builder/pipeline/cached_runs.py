@@ -19,13 +19,15 @@ from typing import Any
 from builder.pipeline.records import Facts
 from builder.render.listings import Spellings
 
+# What builder.pipeline.read_cache keeps of a file: records (encoded), warnings, digests, listed
+# keys, facts.
 Entry = tuple[
     tuple[bytes, ...],
     tuple[tuple[str, str], ...],
     tuple[tuple[str, str], ...],
     tuple[bytes, ...],
     tuple[Facts, ...],
-]  # what builder.pipeline.read_cache keeps of a file: records (encoded), warnings, digests, listed keys, facts
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class Run:
 
 
 def line_of(facts: Facts, digest: str) -> bytes:
-    """What the gate keeps of an admitted record for :func:`builder.pipeline.tasks.partition_digest`."""
+    """What the gate keeps of an admitted record for
+    :func:`builder.pipeline.tasks.partition_digest`."""
     return hashlib.sha256(f"{facts.source}\0{digest}\0{facts.slug}".encode()).digest()
 
 

@@ -46,7 +46,9 @@ def discovery_key(listed: str, dated: str, told: str, other_pages: list[str]) ->
     (:meth:`builder.pipeline.admit.Admission.dated_digest`), :func:`told_digest` of the feeds' items
     and the other pages' URLs.
 
-    >>> discovery_key("l", "d", "t", ["", "about/"]) == discovery_key("l", "d", "t", ["", "about/"]) != discovery_key("l", "d", "t", [""])
+    >>> (discovery_key("l", "d", "t", ["", "about/"])
+    ...  == discovery_key("l", "d", "t", ["", "about/"])
+    ...  != discovery_key("l", "d", "t", [""]))
     True
     """
     return hashlib.sha256(json.dumps([listed, dated, told, other_pages]).encode()).hexdigest()
@@ -59,7 +61,9 @@ def told_digest(positions: Sequence[int], told_of: Callable[[int], bytes], count
     the positions recorded with the published site name the same articles while the listings'
     digest is the same (and the key differs anyway when it is not).
 
-    >>> told_digest([0, 2], lambda n: bytes([n]), 3) == told_digest([0, 2], lambda n: bytes([n]), 3) != told_digest([0, 1], lambda n: bytes([n]), 3)
+    >>> (told_digest([0, 2], lambda n: bytes([n]), 3)
+    ...  == told_digest([0, 2], lambda n: bytes([n]), 3)
+    ...  != told_digest([0, 1], lambda n: bytes([n]), 3))
     True
     >>> told_digest([5], lambda n: b"", 3)
     ''

@@ -11,7 +11,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -142,10 +142,8 @@ def give_back_memory(collect: bool = True) -> None:
     Measured at 20,000 articles: 234 MB -> 171 MB."""
     if collect:
         gc.collect()
-    try:
+    with suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 @contextmanager

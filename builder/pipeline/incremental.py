@@ -1,10 +1,10 @@
 """What an incremental build may reuse from the last successful one.
 
-- Read cache (:mod:`builder.pipeline.read_cache`): an input file whose stat is unchanged is not parsed
-  again.
+- Read cache (:mod:`builder.pipeline.read_cache`): an input file whose stat is unchanged is not
+  parsed again.
 - Partitions: a month whose content hash is the one recorded when the current site was
-  published has its pages and media taken from the spare (``builder.publish.recycle``) or hard-linked
-  from that site instead of rebuilt.
+  published has its pages and media taken from the spare (``builder.publish.recycle``) or
+  hard-linked from that site instead of rebuilt.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Listing pages are rendered only when what they are made from changed since the site was published.
+"""Listing pages are rendered only when what they are made from changed since the site was
+published.
 
 A listing page's Markdown depends only on its own fields, the listed fields of the articles
 it shows and the code, theme and settings (``code_digest``), and its HTML only on those, so
@@ -35,8 +36,10 @@ from builder.render.listings import ListingPage
 
 LISTINGS = "listings"  # inside Settings.build_dir: docs folders of the pages to render
 MANIFEST = "listings.json"  # {docs path: key} of the published site, and the findings of its pages
-SPARE_MANIFEST = "listings-spare.json"  # the same for the site it replaced, kept as the spare (builder.publish.recycle)
-CHUNK = 150  # pages per MkDocs run: a worker holds them all (400 took a worker from about 110 to 160 MB)
+# the same for the site it replaced, kept as the spare (builder.publish.recycle)
+SPARE_MANIFEST = "listings-spare.json"
+# pages per MkDocs run: a worker holds them all (400 took a worker from about 110 to 160 MB)
+CHUNK = 150
 HOME = "index.md"  # the home page: rendered with the hand-written pages, not as a listing page
 
 
@@ -68,8 +71,10 @@ def listed_key(article: Article) -> bytes:
 
     >>> from dataclasses import replace
     >>> from datetime import datetime, timezone
-    >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    >>> listed_key(a) == listed_key(replace(a, paragraphs=("q",))) != listed_key(replace(a, headline="h2"))
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",),
+    ...     published=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> (listed_key(a) == listed_key(replace(a, paragraphs=("q",)))
+    ...  != listed_key(replace(a, headline="h2")))
     True
     """
     return hashlib.blake2b(

@@ -35,7 +35,8 @@ def page_keys(
     (code and settings, the site built for, whether search shadows are made).
 
     >>> a = page_keys(("a.txt",), ("d1",), {"a.txt": {"next": "b"}}, "code")
-    >>> a == page_keys(("a.txt",), ("d1",), {"a.txt": {"next": "b"}}, "code"), a == page_keys(("a.txt",), ("d1",), {"a.txt": {"next": "c"}}, "code")
+    >>> (a == page_keys(("a.txt",), ("d1",), {"a.txt": {"next": "b"}}, "code"),
+    ...  a == page_keys(("a.txt",), ("d1",), {"a.txt": {"next": "c"}}, "code"))
     (True, False)
     """
     keys = {}

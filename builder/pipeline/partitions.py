@@ -4,8 +4,8 @@ The site is cut into partitions by month of publication, a month of more than
 ``partition_size`` articles into equal runs. Everything one article needs (its page, photo or
 share image, rendered HTML, checks, search shadow) depends only on that article and the links
 it shows, so each partition is read, rendered by its own MkDocs run and checked in one task,
-with memory bounded by the partition, not the corpus. Tasks get paths and names, never live objects, so
-a process pool or a Dask cluster can run them; each worker loads settings once.
+with memory bounded by the partition, not the corpus. Tasks get paths and names, never live
+objects, so a process pool or a Dask cluster can run them; each worker loads settings once.
 """
 
 from __future__ import annotations
@@ -367,7 +367,9 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     if (
         multiprocessing.parent_process() is not None and many
     ):  # a worker: its memory between partitions is its floor for the rest of the build
-        give_back_memory()  # (not in the build's own process, --jobs 1: a full collection there costs per partition; nor after a few pages)
+        # (not in the build's own process, --jobs 1: a full collection there costs per partition;
+        # nor after a few pages)
+        give_back_memory()
     return outcome
 
 

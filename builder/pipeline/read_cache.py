@@ -7,9 +7,9 @@ file is read again every build. The folder holds pickles of about ``CHUNK`` file
 order, and an index naming them:
 
 - a chunk file is three pickles, its files' stats (with the size of the next pickle), their
-  records as one run (:mod:`builder.pipeline.cached_runs`), then their entries: loading the cache reads
-  the stats alone; as the build walks the files in path order it reads the run of a chunk
-  whose files are all still inputs, unchanged, with no other input among them, and the
+  records as one run (:mod:`builder.pipeline.cached_runs`), then their entries: loading the
+  cache reads the stats alone; as the build walks the files in path order it reads the run of
+  a chunk whose files are all still inputs, unchanged, with no other input among them, and the
   entries of one other chunk at a time (:class:`_Entries`: those of a chunk whose run the
   gate declines too), so the build's process never holds every file's records (which go on
   to the record file, :mod:`builder.core.store`); a value many records share (a section,
@@ -35,7 +35,10 @@ from builder.pipeline.partitions import ReadOutcome, StatKey, stat_key
 
 READ_CACHE = "read-cache"  # the folder, inside Settings.build_dir
 INDEX = "index.pickle"
-FORMAT = 10  # a chunk file is three pickles: its stats (with the size of the next), its run (builder.pipeline.cached_runs), its entries (records encoded by builder.core.store; facts with their brief)
+# a chunk file is three pickles: its stats (with the size of the next), its run
+# (builder.pipeline.cached_runs), its entries (records encoded by builder.core.store; facts with
+# their brief)
+FORMAT = 10
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos
@@ -191,9 +194,9 @@ class ReadCache:
         self, path: str, outcome: ReadOutcome, records: tuple[bytes, ...], listed: tuple[bytes, ...]
     ) -> Entry:
         """Cache what a file gave (``records``: its articles as the build keeps them, with their
-        :func:`builder.pipeline.listing_cache.listed_key`), under the stat taken before it was read, and
-        return it as an entry. Rejections are not cached: their cause (a missing photo, say)
-        may lie outside what the stat covers."""
+        :func:`builder.pipeline.listing_cache.listed_key`), under the stat taken before it was
+        read, and return it as an entry. Rejections are not cached: their cause (a missing photo,
+        say) may lie outside what the stat covers."""
         entry = (
             records,
             tuple(outcome.warnings),

@@ -22,6 +22,8 @@ from builder.pipeline.read_cache import ReadCache
 from builder.pipeline.records import Facts
 
 SPREAD_FILES = 100  # changed files that one worker reads alone (about 1.3 ms each)
+# Reading's default records: one empty iterator, shared (it has nothing to hand out twice).
+_NO_RECORDS: Iterator[tuple[bytes, Facts, bytes, str]] = iter(())
 
 
 @dataclass
@@ -31,9 +33,8 @@ class Reading:
     ``records`` as it is read (the build process keeps none of them itself); the warnings and
     rejections gather here as they are walked."""
 
-    records: Iterator[tuple[bytes, Facts, bytes, str]] = iter(
-        ()
-    )  # (encoded record, its facts, listed key, inputs' digest)
+    # (encoded record, its facts, listed key, inputs' digest)
+    records: Iterator[tuple[bytes, Facts, bytes, str]] = _NO_RECORDS
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     stale: int = 0  # files read now (the rest came from the cache)
@@ -53,12 +54,13 @@ def read_files(
     """Read what changed in the pool (chunks of up to 500 files, at least four per worker) and
     put it in ``cache`` (a cache started empty writes itself into ``build_dir`` as it fills);
     take the rest from ``cache``. Nothing is read until ``records`` is walked. More than
-    :data:`SPREAD_FILES` to read spread over every local worker (:func:`builder.pipeline.executors.spread`).
+    :data:`SPREAD_FILES` to read spread over every local worker
+    (:func:`builder.pipeline.executors.spread`).
 
     A cached chunk whose files are all still inputs, unchanged, with no other input among
     them, is offered whole to ``take_run`` (the admission gate's
-    :meth:`builder.pipeline.admit.Admission.take_run`) as the walk reaches it; its records come out of
-    ``records`` one by one only when that declines it."""
+    :meth:`builder.pipeline.admit.Admission.take_run`) as the walk reaches it; its records come
+    out of ``records`` one by one only when that declines it."""
     stale = cache.stale(files)
     if len(stale) > SPREAD_FILES:
         spread(pool)
@@ -99,9 +101,8 @@ def _records(
     while i < len(files):
         path = files[i]
         n = chunk_at.get(path)
-        if (
-            n is not None
-        ):  # a cached chunk starts here: whole, if its files are all here and unchanged
+        # a cached chunk starts here: whole, if its files are all here and unchanged
+        if n is not None:
             paths = cache.paths[n]
             if files[i : i + len(paths)] == paths and changed.isdisjoint(paths):
                 run = cache.run(n)
@@ -110,9 +111,9 @@ def _records(
                     i += len(paths)
                     continue
         i += 1
-        if (
-            path == due
-        ):  # its answer is waited for only now: the cached files before it are walked while a worker starts
+        # its answer is waited for only now: the cached files before it are walked while a
+        # worker starts
+        if path == due:
             answer, outcome = next(arriving)
             assert answer == path, (answer, path)
             reading.rejected.extend(outcome.rejected)
@@ -124,9 +125,8 @@ def _records(
         else:
             records, warned, hashed, keyed, facts = cache.entries[path]
         reading.warnings.extend(warned)
-        for record, fact, key, (_, digest) in zip(
-            records, facts, keyed, hashed, strict=True
-        ):  # one digest per record, in order
+        # one digest per record, in order
+        for record, fact, key, (_, digest) in zip(records, facts, keyed, hashed, strict=True):
             yield record, fact, key, digest
     cache.keep_only(set(files))
 

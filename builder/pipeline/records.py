@@ -24,8 +24,11 @@ def as_of(article: Article, now: datetime) -> Article:
     out until it comes (the build process and the workers decide it alike).
 
     >>> from datetime import timezone
-    >>> a = Article("a", "a.txt", "h", None, None, ("p",), modified=datetime(2030, 1, 1, tzinfo=timezone.utc))
-    >>> as_of(a, datetime(2029, 1, 1, tzinfo=timezone.utc)).modified, as_of(a, datetime(2031, 1, 1, tzinfo=timezone.utc)) is a
+    >>> modified = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",), modified=modified)
+    >>> before = datetime(2029, 1, 1, tzinfo=timezone.utc)
+    >>> after = datetime(2031, 1, 1, tzinfo=timezone.utc)
+    >>> as_of(a, before).modified, as_of(a, after) is a
     (None, True)
     """
     return (
@@ -42,8 +45,16 @@ def slim(article: Article) -> Article:
 
     >>> from builder.core.article import Image
     >>> from builder.render.jsonld import description
-    >>> full = Article("a", "a.txt", "h", None, Image("c", "وكالة", "p.jpg"), ("كلمة " * 80, "ثانية"), dateline="الرباط")
-    >>> description(slim(full)) == description(full), len(slim(full).paragraphs[0]), slim(full).dateline, slim(full).image.credit
+    >>> full = Article(
+    ...     "a", "a.txt", "h", None, Image("c", "وكالة", "p.jpg"), ("كلمة " * 80, "ثانية"),
+    ...     dateline="الرباط",
+    ... )
+    >>> (
+    ...     description(slim(full)) == description(full),
+    ...     len(slim(full).paragraphs[0]),
+    ...     slim(full).dateline,
+    ...     slim(full).image.credit,
+    ... )
     (True, 161, None, None)
     >>> decked = replace(full, alternative_headline="موجز")
     >>> description(slim(decked)) == description(decked), slim(decked).paragraphs
@@ -51,9 +62,8 @@ def slim(article: Article) -> Article:
     >>> slim(replace(full, image=Image("تعليق", None))).image is None
     True
     """
-    image = (
-        article.image if article.image and article.image.url else None
-    )  # a caption alone shows nowhere but the page
+    # a caption alone shows nowhere but the page
+    image = article.image if article.image and article.image.url else None
     image = replace(image, credit=None) if image and image.credit else image
     first = (
         () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
@@ -64,14 +74,14 @@ def slim(article: Article) -> Article:
 def partition_key(article: Article) -> str:
     """The month an article was published in ("2021-11"), or "undated"."""
     published = article.published
-    return (
-        f"{published.year:04d}-{published.month:02d}" if published else UNDATED
-    )  # strftime: 3x slower
+    # strftime: 3x slower
+    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED
 
 
 def dated(article: Article) -> bytes:
     """What the sitemaps show of an article that no listing does, hashed: its modified date
-    (``lastmod``; a feed shows it too). See :func:`builder.pipeline.discovery_cache.discovery_key`."""
+    (``lastmod``; a feed shows it too). See
+    :func:`builder.pipeline.discovery_cache.discovery_key`."""
     modified = article.modified.isoformat() if article.modified else ""
     return hashlib.sha256(modified.encode()).digest()[:16]
 
@@ -88,6 +98,15 @@ def told(article: Article) -> bytes:
 def microseconds(when: datetime) -> int:
     """Microseconds since 1970 (UTC): exact, and ordered as the datetimes are."""
     return (when - _EPOCH) // _MICROSECOND
+
+
+def moment_of(micros: int) -> datetime:
+    """The UTC moment :func:`microseconds` gave ``micros`` for.
+
+    >>> moment_of(microseconds(datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=UTC)))
+    datetime.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+    """
+    return _EPOCH + micros * _MICROSECOND
 
 
 class Facts(NamedTuple):
@@ -111,7 +130,8 @@ class Facts(NamedTuple):
 def facts_of(article: Article) -> Facts:
     """
     >>> from datetime import timezone
-    >>> f = facts_of(Article("a", "a.txt", "h", None, None, ("p",), published=datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), slug="s"))
+    >>> second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
+    >>> f = facts_of(Article("a", "a.txt", "h", None, None, ("p",), published=second, slug="s"))
     >>> f.id, f.slug, f.published, f.modified, f.month
     ('a', 's', 1000000, None, '1970-01')
     """

@@ -1,21 +1,23 @@
 """The search edge: Pagefind indexes the article pages of a freshly rendered site, in chunks.
 
 Runs beside the build's own work (Pagefind is another process): the chunks are written beside
-the new site folder and join it before the swap, so a failed index never reaches ``site/``. Pagefind reads shadow copies of the article pages (folded text,
-see :mod:`builder.render.search_shadow`) that the partitions wrote from the pages they rendered (a
+the new site folder and join it before the swap, so a failed index never reaches ``site/``.
+Pagefind reads shadow copies of the article pages (folded text, see
+:mod:`builder.render.search_shadow`) that the partitions wrote from the pages they rendered (a
 partition's shadows are made again only when its pages are). Pagefind has no incremental mode
 and holds its whole index in memory (about 0.16 MB per page), so the articles are indexed in
 chunks of consecutive partitions, at most ``search_chunk`` articles each (undated articles are
-one chunk), one Pagefind run per chunk into ``<site>/pagefind/<chunk>/``; the search page merges them (Pagefind's
-``mergeIndex``). A chunk whose shadows did not change is hard-linked from the current site.
+one chunk), one Pagefind run per chunk into ``<site>/pagefind/<chunk>/``; the search page
+merges them (Pagefind's ``mergeIndex``). A chunk whose shadows did not change is hard-linked
+from the current site.
 The binary comes from the pinned ``pagefind_bin_extended`` wheel; nothing is downloaded at
 build time.
 """
 
 from __future__ import annotations
 
-import gzip
 import functools
+import gzip
 import hashlib
 import json
 import os
@@ -56,7 +58,9 @@ def pagefind_binary() -> Path:
     return path
 
 
-CHUNK_CAP = 1000  # default articles per Pagefind run (setting search_chunk): bounds its memory (~0.2 MB an article) and a rebuild's work
+# Default articles per Pagefind run (setting search_chunk): bounds its memory (~0.2 MB an
+# article) and a rebuild's work.
+CHUNK_CAP = 1000
 CHUNKS = "chunks.json"  # in the bundle folder: the chunk folders, newest first, for search.js
 DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 
@@ -64,10 +68,14 @@ DIGEST = "inputs.sha256"  # in each chunk folder: what it was made from
 def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str]:
     """Partition (a month, or a run of one) -> chunk: runs of consecutive partitions, oldest
     first, of at most ``cap`` articles (a larger one is a chunk of its own), named by their
-    first partition. A site growing by new months changes only the newest chunk. Undated articles are a chunk of their own.
+    first partition. A site growing by new months changes only the newest chunk. Undated
+    articles are a chunk of their own.
 
-    >>> search_chunks({"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 1, "undated.2": 1}, cap=3)
-    {'2023-01': '2023-01', '2024-01.1': '2023-01', '2024-01.2': '2024-01.2', 'undated.1': 'undated', 'undated.2': 'undated'}
+    >>> search_chunks(
+    ...     {"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 1, "undated.2": 1}, cap=3
+    ... )  # doctest: +NORMALIZE_WHITESPACE
+    {'2023-01': '2023-01', '2024-01.1': '2023-01', '2024-01.2': '2024-01.2',
+     'undated.1': 'undated', 'undated.2': 'undated'}
     """
     chunks: dict[str, str] = {}
     name, size = "", 0
@@ -96,7 +104,8 @@ def plan_search(
     months: dict[str, tuple[str, int]], chunks: dict[str, str], current: Path | None = None
 ) -> SearchPlan:
     """``months``: each partition's shadow digest and page count, as the partitions gave them
-    (nothing here reads the site's pages); ``chunks``: partition -> chunk (:func:`search_chunks`)."""
+    (nothing here reads the site's pages); ``chunks``: partition -> chunk
+    (:func:`search_chunks`)."""
     pages = sum(count for _, count in months.values())
     if pages == 0:
         raise PublishError("search: no page carries data-pagefind-body; nothing to index")
@@ -304,7 +313,8 @@ def gather(folder: Path, sources: list[Path]) -> None:
             os.link(page, link)
         except FileNotFoundError as exc:
             raise PublishError(
-                f"search: shadow page {page} is missing (a build killed while writing it?); delete {source.parent} and build again"
+                f"search: shadow page {page} is missing (a build killed while writing it?); "
+                f"delete {source.parent} and build again"
             ) from exc
 
 

@@ -31,7 +31,9 @@ GATHERED = (
     "gathered"  # inside Settings.build_dir: each search chunk's shadow pages, hard-linked together
 )
 LINKS = "links"  # inside Settings.build_dir: each partition's article links (JSON)
-MEMBERS = "members"  # inside Settings.build_dir: each partition's sources, paths and input digests (JSON), for the partitions built
+# inside Settings.build_dir: each partition's sources, paths and input digests (JSON), for the
+# partitions built
+MEMBERS = "members"
 
 
 def partition_groups(
@@ -45,7 +47,8 @@ def partition_groups(
     the records back for them).
 
     >>> from datetime import datetime, timezone
-    >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",), published=datetime(2021, 11, d, tzinfo=timezone.utc))
+    >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",),
+    ...                         published=datetime(2021, 11, d, tzinfo=timezone.utc))
     >>> {k: [a.id for a in v] for k, v in partition_groups([day(3), day(1), day(2)], 2).items()}
     {'2021-11.1': ['id1', 'id2'], '2021-11.2': ['id3']}
     """
@@ -178,9 +181,10 @@ def link_files(
     digest (so an unchanged build reads none of them). Links are made from the listed fields
     alone, so the files are made again only when those changed since they were written, and
     then only those of partitions whose members or links may have changed: with ``key_of``
-    (each position's :func:`builder.pipeline.listing_cache.listed_key`), the order of keys is kept, and
-    a new article makes the links of a few partitions again, not of all (at 20,000 articles,
-    1.9 s for all of them), when the code and settings (``code``) are those they were made with."""
+    (each position's :func:`builder.pipeline.listing_cache.listed_key`), the order of keys is
+    kept, and a new article makes the links of a few partitions again, not of all (at 20,000
+    articles, 1.9 s for all of them), when the code and settings (``code``) are those they were
+    made with."""
     files = {key: folder / f"{key}.json" for key in groups}
     stamp = (
         folder / "listed.json"
@@ -249,7 +253,8 @@ def link_files(
     return {key: (files[key], hashes[key]) for key in files}
 
 
-ORDER = "order.bin"  # in the links folder: the listed keys the files were made from, newest first, 16 bytes each
+# in the links folder: the listed keys the files were made from, newest first, 16 bytes each
+ORDER = "order.bin"
 
 
 def _order(path: Path, digest: str | None) -> list[bytes] | None:

@@ -24,6 +24,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from builder.check.validate import Finding
+from builder.render.plugin import rendering_for_builder
 
 MARKER = ".builder-site"
 
@@ -68,6 +69,7 @@ def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | N
     )  # here: the build's own process never renders (66 ms of its start)
 
     _show_mkdocs_messages()
+    rendering_for_builder()  # else our plugin stops MkDocs, as it stops `mkdocs build`
     try:
         mkdocs_build(load_config(config_file=str(config_file), **overrides))
     except (MkDocsException, SystemExit) as exc:
@@ -185,7 +187,8 @@ def swap(fresh: Path, site_dir: Path) -> None:
 
 
 def _show_mkdocs_messages() -> None:
-    """MkDocs logs its warnings; without a handler they would vanish and strict mode would fail mutely."""
+    """MkDocs logs its warnings; without a handler they would vanish and strict mode would fail
+    mutely."""
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING)
     if not any(getattr(h, "_builder", False) for h in logger.handlers):

@@ -21,14 +21,16 @@ _MONTHS = (
     "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول",
     "جانفي فيفري أفريل ماي جوان جويلية جويلة أوت",
     # Hijri.
-    "محرم|صفر|ربيع الأول|ربيع الآخر|ربيع الثاني|جمادى الأولى|جمادى الآخرة|جمادى الثانية|رجب|شعبان|رمضان|شوال"
+    "محرم|صفر|ربيع الأول|ربيع الآخر|ربيع الثاني|جمادى الأولى|جمادى الآخرة"
+    "|جمادى الثانية|رجب|شعبان|رمضان|شوال"
     "|ذو القعدة|ذي القعدة|ذو الحجة|ذي الحجة",
     "January February March April May June July August September October November December",
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec",
 )
 _WEEKDAYS = (
     "الأحد الاثنين الإثنين الأثنين الثلاثاء الأربعاء الخميس الجمعة السبت",
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun",
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
+    "Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun",
 )
 # Words that may stand beside a date and a time and add nothing else: "يوم", "الموافق" (a
 # second calendar follows), "الساعة", morning/evening and era markers, time zone names.
@@ -55,7 +57,8 @@ _SEPARATORS = re.compile(r"[\s,،|–—()\[\]]+")
 _NUMBER = re.compile(r"^[+-]?\d{1,4}(?::\d{2}){0,2}(?:ه|هـ|م)?$")
 # A whole date in digits: "05/05/2025", "5.5.2025", "2025-05-05", "2025-05-05T10:30:00+03:00".
 _NUMERIC_DATE = re.compile(
-    r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?:t[\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?)$"
+    r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
+    r"|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?:t[\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?)$"
 )  # casefolded: "t", "z"
 
 

@@ -78,7 +78,8 @@ def _decode_utf16_without_bom(data: bytes) -> str | None:
         return None
     even, odd = data[0::2], data[1::2]
     for lane, encoding in ((odd, "utf-16-le"), (even, "utf-16-be")):
-        # bytes.count, not a loop over the lane: every input comes through here (0.077 -> 0.020 ms a file)
+        # bytes.count, not a loop over the lane: every input comes through here
+        # (0.077 -> 0.020 ms a file)
         if lane.count(0) and sum(
             map(lane.count, (b"\x00", b"\x06", b"\x20", b"\xfe"))
         ) >= 0.9 * len(lane):

@@ -150,7 +150,8 @@ def check_gate(corpus: Path, evaluation: Evaluation) -> list[str]:
     problems = []
     if corpus_hash(corpus) != gate.corpus_sha256:
         problems.append(
-            "the corpus changed since the floor was pinned: re-pin with `--raise-floor` (or `--lower-floor X`)"
+            "the corpus changed since the floor was pinned: "
+            "re-pin with `--raise-floor` (or `--lower-floor X`)"
         )
     if evaluation.accuracy < gate.floor:
         problems.append(f"accuracy {evaluation.accuracy:.2%} is below the floor {gate.floor:.2%}")
@@ -163,10 +164,12 @@ def format_table(evaluation: Evaluation) -> str:
         total = evaluation.total[name]
         if total:
             lines.append(
-                f"{name:<18}{evaluation.right[name]:>7}{total:>7}{evaluation.right[name] / total:>10.1%}"
+                f"{name:<18}{evaluation.right[name]:>7}{total:>7}"
+                f"{evaluation.right[name] / total:>10.1%}"
             )
     lines.append(
-        f"{'all fields':<18}{sum(evaluation.right.values()):>7}{sum(evaluation.total.values()):>7}{evaluation.accuracy:>10.2%}"
+        f"{'all fields':<18}{sum(evaluation.right.values()):>7}"
+        f"{sum(evaluation.total.values()):>7}{evaluation.accuracy:>10.2%}"
     )
     lines.append(f"{evaluation.files} labelled files, {len(evaluation.misses)} miss(es)")
     lines.extend(

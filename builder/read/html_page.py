@@ -125,10 +125,12 @@ def _without_page_header(
     Anywhere else, such a line is the article's own text.
 
     >>> import lxml.html
-    >>> page = lxml.html.fromstring("<body><h1>عنوان</h1><p>5 مايو 2025</p><article><p><b>الرباط:</b> نص الخبر.</p></article></body>")
+    >>> page = lxml.html.fromstring("<body><h1>عنوان</h1><p>5 مايو 2025</p>"
+    ...     "<article><p><b>الرباط:</b> نص الخبر.</p></article></body>")
     >>> _without_page_header(["الرباط: نص الخبر.", "5 مايو 2025"], set(), page)
     ['الرباط: نص الخبر.']
-    >>> page = lxml.html.fromstring("<body><article><p><b>الرباط:</b> نص الخبر.</p><p>5 مايو 2025</p></article></body>")
+    >>> page = lxml.html.fromstring("<body><article><p><b>الرباط:</b> نص الخبر.</p>"
+    ...     "<p>5 مايو 2025</p></article></body>")
     >>> _without_page_header(["الرباط: نص الخبر.", "5 مايو 2025"], set(), page)
     ['الرباط: نص الخبر.', '5 مايو 2025']
     """

@@ -24,6 +24,7 @@ from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_me
 
 REPLACEMENT = "\ufffd"
 SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
+_DEFAULT_LIMITS = Limits()  # the settings' defaults, for a caller that gives none
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     """Input files named by ``paths`` (files as given, folders searched recursively, sorted),
     with the sidecars left without their ``.txt`` (renamed or deleted) found in the same
     listing: a second walk would cost as much again at 100,000 files.
+
+    Inside a folder, names starting with "." are left out, files and folders alike: a copy
+    being written (rsync's, many scrapers'), a macOS ``._NAME`` companion, ``.git``. A half
+    written file must never be read as an article (``nashra watch`` ignores them too).
     """
     found: list[str] = []
     orphans: list[Path] = []
@@ -60,7 +65,9 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     for path in paths:
         if path.is_dir():  # os.walk: file types come with the listing, no stat per file
             names: list[str] = []
-            for folder, _, files in os.walk(path):
+            for folder, folders, listed in os.walk(path):
+                folders[:] = [n for n in folders if not n.startswith(".")]
+                files = [n for n in listed if not n.startswith(".")]
                 names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
                 stems = {
                     n[:-4] for n in files if n.lower().endswith(".txt")
@@ -95,24 +102,32 @@ def orphan_warning(sidecar: Path) -> str:
 
     >>> orphan_warning(Path("in/003_old.toml"))
     'sidecar with no article file beside it (no 003_old.txt): ignored'
-    >>> orphan_warning(Path("in/004_new.TOML"))
-    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it 004_new.toml)'
+    >>> orphan_warning(Path("in/004_new.TOML"))  # doctest: +NORMALIZE_WHITESPACE
+    'sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt
+    (rename it 004_new.toml)'
     """
     if sidecar.suffix != ".toml":
-        return f"sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt (rename it {sidecar.stem}.toml)"
+        return (
+            "sidecar not read: a sidecar is named NAME.toml, in lower case, beside its NAME.txt "
+            f"(rename it {sidecar.stem}.toml)"
+        )
     return f"sidecar with no article file beside it (no {sidecar.stem}.txt): ignored"
 
 
 def no_inputs(folder: Path) -> str:
     """Why a folder gave nothing: it holds no file of a kind the readers take.
 
-    >>> no_inputs(Path("dumps/empty"))
-    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)'
+    >>> no_inputs(Path("dumps/empty"))  # doctest: +NORMALIZE_WHITESPACE
+    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files,
+    in subfolders too)'
     """
-    return f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} and {SUFFIXES[-1]} files, in subfolders too)"
+    return (
+        f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} "
+        f"and {SUFFIXES[-1]} files, in subfolders too)"
+    )
 
 
-def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list[ReadResult]:
+def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) -> list[ReadResult]:
     """Every article one input file holds (a JSON Lines file holds many)."""
     suffix = path.suffix.lower()
     try:
@@ -124,7 +139,8 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = Limits()) -> list
             ReadResult(
                 str(path),
                 None,
-                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} (max_file_bytes)",
+                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "
+                "(max_file_bytes)",
             )
         ]
     if suffix in (".json", ".jsonl"):
@@ -161,7 +177,7 @@ def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
 
 
 def read_all(
-    paths: Iterable[Path], profile: Profile, limits: Limits = Limits()
+    paths: Iterable[Path], profile: Profile, limits: Limits = _DEFAULT_LIMITS
 ) -> Iterator[ReadResult]:
     for path in paths:
         yield from read_inputs(path, profile, limits)

@@ -62,9 +62,8 @@ def read_records(
         text = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return [ReadResult(source, None, why(exc))]
-    records: list[
-        tuple[int, Any]
-    ] = []  # (position: line of a .jsonl, place in a .json list, record)
+    # (position: line of a .jsonl, place in a .json list, record)
+    records: list[tuple[int, Any]] = []
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if len(line) > max_record_bytes:
@@ -72,7 +71,8 @@ def read_records(
                     (
                         number,
                         ValueError(
-                            f"record of {len(line):,} characters, over the limit of {max_record_bytes:,} (max_file_bytes)"
+                            f"record of {len(line):,} characters, over the limit of "
+                            f"{max_record_bytes:,} (max_file_bytes)"
                         ),
                     )
                 )
@@ -98,8 +98,10 @@ def read_records(
             first.source,
             first.article,
             first.error,
-            first.warnings
-            + (f"unknown keys ignored in this file's records: {', '.join(unknown)}",),
+            (
+                *first.warnings,
+                f"unknown keys ignored in this file's records: {', '.join(unknown)}",
+            ),
         )
     return results
 
@@ -189,11 +191,16 @@ def _as_given(message: str, given_as: dict[str, str]) -> str:
 
     >>> _as_given("'published' 'published' is not an ISO 8601 date-time", {"published": "date"})
     "'date' 'published' is not an ISO 8601 date-time"
-    >>> _as_given("'modified' is earlier than 'published'", {"published": "date", "modified": "updated"})
+    >>> _as_given(
+    ...     "'modified' is earlier than 'published'", {"published": "date", "modified": "updated"}
+    ... )
     "'updated' is earlier than 'date'"
     """
     if message == "'modified' is earlier than 'published'":  # the one message naming two keys
-        return f"'{given_as.get('modified', 'modified')}' is earlier than '{given_as.get('published', 'published')}'"
+        return (
+            f"'{given_as.get('modified', 'modified')}' is earlier than "
+            f"'{given_as.get('published', 'published')}'"
+        )
     for field, given in given_as.items():
         if message.startswith(f"'{field}' "):
             return f"'{given}' {message[len(field) + 3 :]}"
@@ -206,7 +213,8 @@ def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
         given = str(item["id"])
         if "/" in given or "\\" in given:  # a path, not a name: never cut down to its last part
             raise ParseError(
-                f"'id' gives no usable article id: {given!r} is a path; ids are ASCII letters, digits, '-' and '_'"
+                f"'id' gives no usable article id: {given!r} is a path; "
+                "ids are ASCII letters, digits, '-' and '_'"
             )
         try:
             return article_id(f"_{given}")
@@ -216,7 +224,8 @@ def _record_id(item: dict[str, Any], position: int, path: Path) -> str:
                 or f"{given!r} is reserved (MkDocs makes it a folder's index page)"
             )
             raise ParseError(
-                f"'id' gives no usable article id: {problem}; change it, or leave it out to take one from 'url' (a 'slug' can give the page an Arabic URL)"
+                f"'id' gives no usable article id: {problem}; change it, or leave it out "
+                "to take one from 'url' (a 'slug' can give the page an Arabic URL)"
             ) from None
     if isinstance(item.get("url"), str) and item["url"].strip():
         return hashlib.sha256(item["url"].strip().encode()).hexdigest()[:16]

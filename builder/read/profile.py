@@ -70,7 +70,8 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
     unknown = sorted(set(data) - _KEYS)
     if unknown:  # a misspelt key would silently publish the chrome it was meant to remove
         raise ProfileError(
-            f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a profile has {', '.join(sorted(_KEYS))}"
+            f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"a profile has {', '.join(sorted(_KEYS))}"
         )
     if not isinstance(data.get("name", ""), str):
         raise ProfileError(f"{path}: 'name' must be a string")

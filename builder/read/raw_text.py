@@ -1,4 +1,4 @@
-"""Reader for the raw scraped text format (DESIGN.md section 2).
+"""Reader for the raw scraped text format (ARCHITECTURE.md, "The raw format").
 
 Structure, not position, carries the meaning: blocks are runs of non-blank lines; the block
 that holds the font-size buttons is the photo-caption block; the headline is the last header
@@ -64,7 +64,8 @@ def article_id(file_name: str) -> str:
             else ""
         )
         raise ParseError(
-            f"file name gives no usable article id: {problem}; rename the file (e.g. 000_article-1{dot}{suffix}){slug}"
+            f"file name gives no usable article id: {problem}; "
+            f"rename the file (e.g. 000_article-1{dot}{suffix}){slug}"
         )
     if candidate.casefold() in RESERVED_NAMES:
         raise ParseError(f"file name gives the reserved article id {candidate!r}")
@@ -135,7 +136,8 @@ def parse_text(text: str, *, article_id: str, source: str, profile: Profile) -> 
         raise ParseError(
             "no body paragraphs after the headline"
             + (
-                " (the file has no blank line, and blank lines are what part the headline from the body)"
+                " (the file has no blank line, "
+                "and blank lines are what part the headline from the body)"
                 if one_block
                 else ""
             )
@@ -207,11 +209,20 @@ def _drop_chrome(
 
     >>> from builder.read.profile import load_profile
     >>> said = []
-    >>> _drop_chrome([["عنوان"], ["تعليق", "تصغير", "تكبير", "فقرة أولى"], ["فقرة ثانية"]], load_profile(), said)
+    >>> _drop_chrome(
+    ...     [["عنوان"], ["تعليق", "تصغير", "تكبير", "فقرة أولى"], ["فقرة ثانية"]],
+    ...     load_profile(),
+    ...     said,
+    ... )
     (1, [['عنوان'], ['تعليق'], ['فقرة أولى'], ['فقرة ثانية']])
-    >>> said
-    ['1 line(s) after the font-size buttons, with no blank line between, taken as the start of the body']
-    >>> _drop_chrome([["عنوان"], ["تصغير", "تكبير", "زوار في المعرض (رويترز)"], ["فقرة."]], load_profile())
+    >>> said == [
+    ...     "1 line(s) after the font-size buttons, with no blank line between, "
+    ...     "taken as the start of the body"
+    ... ]
+    True
+    >>> _drop_chrome(
+    ...     [["عنوان"], ["تصغير", "تكبير", "زوار في المعرض (رويترز)"], ["فقرة."]], load_profile()
+    ... )
     (1, [['عنوان'], ['زوار في المعرض (رويترز)'], ['فقرة.']])
     """
     anchor: int | None = None
@@ -244,7 +255,8 @@ def _drop_chrome(
             kept.append(caption)  # may be empty: buttons without a photo
             if lines and warnings is not None:
                 warnings.append(
-                    f"{len(lines)} line(s) after the font-size buttons, with no blank line between, taken as the start of the body"
+                    f"{len(lines)} line(s) after the font-size buttons, "
+                    "with no blank line between, taken as the start of the body"
                 )
         if lines:
             kept.append(lines)
@@ -295,7 +307,8 @@ def _image(lines: list[str], profile: Profile, warnings: list[str]) -> Image | N
     if len(unique) > 1:
         dropped = [ln for ln in unique if ln != line]
         warnings.append(
-            f"caption block has {len(unique)} different lines; kept {line!r} ({'the one with a credit' if with_credit else 'the first'}), dropped {dropped!r}"
+            f"caption block has {len(unique)} different lines; kept {line!r} "
+            f"({'the one with a credit' if with_credit else 'the first'}), dropped {dropped!r}"
         )
     caption, credit = split_credit(line, profile, warnings)
     return Image(caption=caption, credit=credit)

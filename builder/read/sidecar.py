@@ -83,9 +83,11 @@ def _sidecar_text(raw: bytes) -> str:
     >>> import codecs
     >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
     'section = "سياسة"'
-    >>> _sidecar_text('section = "سياسة"\n'.encode()[:-3] + b'"\n')
+    >>> damaged = 'section = "سياسة"\n'.encode()[:-3] + b'"\n'
+    >>> _sidecar_text(damaged)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
-    builder.read.decode.DecodeError: damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8
+    builder.read.decode.DecodeError: damaged UTF-8 (a letter cut or a stray byte):
+    save the file again as UTF-8
     """
     if not raw.strip():
         return ""
@@ -245,7 +247,8 @@ def _judge_photo(path: Path) -> tuple[tuple[int, int] | None, str | None]:
     if width * height < MIN_IMAGE_PIXELS:
         return (
             (width, height),
-            f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need",
+            f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} "
+            "search engines need",
         )
     return (width, height), None
 

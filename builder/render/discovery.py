@@ -202,16 +202,9 @@ def _document(root: str, entries: Iterator[str]) -> bytes:
 
 def news_sitemap(articles: Sequence[Article], settings: Settings, now: datetime) -> bytes:
     """Google News sitemap: articles published in the two days before ``now``, newest first, at
-    most 1,000. (Made every build: the build's records are stored newest first, so the walk
-    stops at the first article older than the window.)"""
+    most 1,000 (:func:`_in_news`). Made every build: the window moves with "now"."""
     urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    recent: list[Article] = []
-    for a in sort_newest_first(articles):
-        if not a.published or a.published < now - NEWS_WINDOW or len(recent) == NEWS_MAX:
-            break
-        if a.published <= now:
-            recent.append(a)
-    for article in recent:
+    for article in _in_news(articles, now):
         assert article.published is not None
         url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = settings.escaped(article_path(article))
@@ -222,6 +215,39 @@ def news_sitemap(articles: Sequence[Article], settings: Settings, now: datetime)
         ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = article.published.isoformat()
         ET.SubElement(news, f"{{{NEWS_NS}}}title").text = article.headline
     return _xml(urlset)
+
+
+def news_leaves(articles: Sequence[Article], now: datetime) -> datetime | None:
+    """When the news sitemap made at ``now`` would next change with time alone: the moment the
+    oldest article it shows leaves the two-day window (None: it shows none). Held-back
+    articles are not among ``articles``: :attr:`builder.pipeline.admit.Admission.later` has
+    their time.
+
+    >>> from datetime import UTC
+    >>> day = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",), published=day)
+    >>> news_leaves([a], datetime(2025, 1, 2, tzinfo=UTC))
+    datetime.datetime(2025, 1, 3, 0, 0, 0, 1, tzinfo=datetime.timezone.utc)
+    >>> news_leaves([a], datetime(2025, 1, 4, tzinfo=UTC)) is None
+    True
+    """
+    recent = _in_news(articles, now)
+    if not recent or recent[-1].published is None:
+        return None
+    return recent[-1].published + NEWS_WINDOW + timedelta(microseconds=1)  # in it until then
+
+
+def _in_news(articles: Sequence[Article], now: datetime) -> list[Article]:
+    """The news sitemap's articles at ``now``, newest first: published in the two days before
+    it, at most :data:`NEWS_MAX`. (The build's records are stored newest first, so the walk
+    stops at the first article older than the window.)"""
+    recent: list[Article] = []
+    for a in sort_newest_first(articles):
+        if not a.published or a.published < now - NEWS_WINDOW or len(recent) == NEWS_MAX:
+            break
+        if a.published <= now:
+            recent.append(a)
+    return recent
 
 
 def rss(items: list[Article], settings: Settings, title: str, path: str, page: str = "") -> bytes:

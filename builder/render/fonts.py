@@ -58,7 +58,8 @@ def recipe_key(font: bytes) -> str:
     """Cache key: what the subset's bytes depend on (source font, fontTools, characters, axes)."""
     digest = hashlib.sha256(font)
     digest.update(
-        f"\0fonttools=={metadata.version('fonttools')}\0{UNICODES!r}\0{sorted(AXES.items())!r}".encode()
+        f"\0fonttools=={metadata.version('fonttools')}\0{UNICODES!r}"
+        f"\0{sorted(AXES.items())!r}".encode()
     )
     return digest.hexdigest()[:32]
 

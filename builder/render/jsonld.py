@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for an article page: one ``@graph`` of linked nodes (DESIGN.md section 4).
+"""schema.org JSON-LD for an article page: one ``@graph`` of linked nodes.
 
 Pure functions: the graph is data built from the ``Article`` and the site settings; each
 property sits on a type schema.org allows it on (``primaryImageOfPage`` and ``breadcrumb`` on
@@ -42,7 +42,8 @@ def dumps_script_safe(data: Any) -> str:
 
 
 def description(article: Article) -> str:
-    """A summary for meta description and JSON-LD: the deck, else the first paragraph, cut at a word.
+    """A summary for meta description and JSON-LD: the deck, else the first paragraph, cut at a
+    word.
 
     >>> from builder.core.article import Article
     >>> description(Article("a", "a.txt", "h", None, None, ("كلمة " * 50,)))[-11:]

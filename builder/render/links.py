@@ -54,13 +54,13 @@ class ArticleLinks:
                 if not members or members[-1] != n:  # another spelling of a tag it is already in
                     members.append(n)
         self._place: dict[str, int] | None = None
-        self._recent: dict[
-            int, Article
-        ] = {}  # records read back lately, by position: neighbours' neighbours overlap
+        # records read back lately, by position: neighbours' neighbours overlap
+        self._recent: dict[int, Article] = {}
 
     def _near(self, n: int) -> Article:
         """The article at ``n``; the build's records are on disk, and an article is among the
-        candidates of the dozens of articles near it (without this, links took 2.6 times as long)."""
+        candidates of the dozens of articles near it (without this, links took 2.6 times as
+        long)."""
         article = self._recent.get(n)
         if article is None:
             if len(self._recent) >= 4096:
@@ -110,8 +110,15 @@ class ArticleLinks:
 
         >>> from datetime import datetime, timedelta, timezone
         >>> day = datetime(2024, 1, 1, tzinfo=timezone.utc)
-        >>> links = ArticleLinks([Article(f"{n}", f"{n}.txt", "h", None, None, ("p",), published=day - timedelta(n), section="S" if n % 2 else "T") for n in range(60)])
-        >>> sorted(links.affected([30])) == list(range(6, 55))  # T: 6 to 54 (30 among them); S: 7 to 53
+        >>> links = ArticleLinks([
+        ...     Article(
+        ...         f"{n}", f"{n}.txt", "h", None, None, ("p",),
+        ...         published=day - timedelta(n), section="S" if n % 2 else "T",
+        ...     )
+        ...     for n in range(60)
+        ... ])
+        >>> # T: 6 to 54 (30 among them); S: 7 to 53
+        >>> sorted(links.affected([30])) == list(range(6, 55))
         True
         >>> sorted(links.affected([0])), sorted(links.affected([], [0])) == list(range(26))
         ([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24], True)
@@ -136,7 +143,9 @@ class ArticleLinks:
         page are neighbours, and an article carrying two spellings of one tag counts it once.
 
         >>> from builder.core.article import Article
-        >>> ArticleLinks([])._keys(Article("a", "a.txt", "h", None, None, ("p",), section="S", tags=("AI", "ai", "x")))
+        >>> ArticleLinks([])._keys(
+        ...     Article("a", "a.txt", "h", None, None, ("p",), section="S", tags=("AI", "ai", "x"))
+        ... )
         [('sections/s/', 1), ('tags/ai/', 2), ('tags/x/', 2)]
         """
         keys = [(self._url("sections", article.section), 1)] if article.section else []

@@ -253,7 +253,8 @@ class Spellings:
         return [
             (
                 source[url],
-                f"{url.split('/')[0]} {', '.join(map(repr, sorted(names[url])))} share one listing, {url}, headed {_label(counts[url])!r}",
+                f"{url.split('/')[0]} {', '.join(map(repr, sorted(names[url])))} "
+                f"share one listing, {url}, headed {_label(counts[url])!r}",
             )
             for url in sorted(names, key=lambda u: (source[u], u))
         ]
@@ -460,7 +461,8 @@ def _year_of(listing: Listing, settings: Settings) -> dict[str, Any]:
 
 
 def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
-    """The lead story's photo, as its page publishes it; no drawn share image (it repeats the headline)."""
+    """The lead story's photo, as its page publishes it; no drawn share image (it repeats the
+    headline)."""
     image = article.image
     if not (image and image.url):
         return None

@@ -18,14 +18,14 @@ _PLACEHOLDER_MARKS = re.compile("[\x02\x03]")
 
 
 def escape_markdown(text: str) -> str:
-    """Markdown source for one paragraph of literal text (no line breaks inside).
+    r"""Markdown source for one paragraph of literal text (no line breaks inside).
 
     >>> escape_markdown("<b>عاجل</b> & **مهم** [رابط](javascript:x) {{ x }}")
-    '&lt;b&gt;عاجل&lt;/b&gt; &amp; \\\\*\\\\*مهم\\\\*\\\\* \\\\[رابط\\\\](javascript:x) \\\\{\\\\{ x \\\\}\\\\}'
+    '&lt;b&gt;عاجل&lt;/b&gt; &amp; \\*\\*مهم\\*\\* \\[رابط\\](javascript:x) \\{\\{ x \\}\\}'
     >>> escape_markdown("1. أولاً")
-    '1\\\\. أولاً'
+    '1\\. أولاً'
     >>> escape_markdown("- بند")
-    '\\\\- بند'
+    '\\- بند'
     """
     text = _PLACEHOLDER_MARKS.sub("", text).replace("\n", " ")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -74,7 +74,7 @@ def split_front_matter(page: str) -> tuple[dict[str, Any], str] | None:
 
 
 def _escape(match: re.Match[str]) -> str:
-    return "\\u%04x" % ord(match.group())
+    return f"\\u{ord(match.group()):04x}"
 
 
 def article_page(article: Article, settings: Settings, links: dict[str, Any] | None = None) -> str:
@@ -95,9 +95,9 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
                 "src": image.url,  # site-relative when published with the site: <img src>
                 "caption": image.caption,
                 "credit": image.credit,
-                "alt": image.alt
-                or image.caption
-                or "",  # a drawn share image's alt is its headline (builder.render.photos); a photo nothing describes gets alt="" (reported), never a guess
+                # a drawn share image's alt is its headline (builder.render.photos); a photo
+                # nothing describes gets alt="" (reported), never a guess
+                "alt": image.alt or image.caption or "",
                 "width": image.width,
                 "height": image.height,
                 "generated": image.generated,
@@ -145,8 +145,9 @@ WORDS_PER_MINUTE = 180  # a common estimate for reading Arabic news prose on scr
 def reading_time(words: int) -> str:
     """Minutes to read, with the Arabic number agreement a reader expects.
 
-    >>> [reading_time(w) for w in (10, 300, 500, 2000, 2500)]
-    ['قراءة في دقيقة واحدة', 'قراءة في دقيقتين', 'قراءة في 3 دقائق', 'قراءة في 12 دقيقة', 'قراءة في 14 دقيقة']
+    >>> [reading_time(w) for w in (10, 300, 500, 2000, 2500)]  # doctest: +NORMALIZE_WHITESPACE
+    ['قراءة في دقيقة واحدة', 'قراءة في دقيقتين', 'قراءة في 3 دقائق',
+     'قراءة في 12 دقيقة', 'قراءة في 14 دقيقة']
     """
     minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
     if minutes == 1:

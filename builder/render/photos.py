@@ -36,7 +36,8 @@ def place_photos(
                 warnings.append(
                     (
                         article.source,
-                        f"photo URL on another host left out (pages load nothing from other hosts; allow it with image_hosts): {image.url}",
+                        "photo URL on another host left out (pages load nothing from other "
+                        f"hosts; allow it with image_hosts): {image.url}",
                     )
                 )
                 image = dataclasses.replace(image, url=None)
@@ -44,7 +45,8 @@ def place_photos(
             warnings.append(
                 (
                     article.source,
-                    "no photo description given (image_alt or a caption): the photo's alt text is left empty",
+                    "no photo description given (image_alt or a caption): "
+                    "the photo's alt text is left empty",
                 )
             )
         if not (image and image.url):

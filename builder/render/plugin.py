@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
@@ -88,6 +88,11 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
     max_line_chars = _Count(default=20_000)
+    # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
+    # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
+    deploy_to = c.Optional(c.Type(str))
+    # The SSH command rsync runs for a host target (rsync's -e), e.g. "ssh -i ~/.ssh/deploy".
+    deploy_ssh = c.Optional(c.Type(str))
 
 
 class _MemoryBytecode(BytecodeCache):
@@ -121,18 +126,67 @@ class _MemoryBytecode(BytecodeCache):
 
 _BYTECODE = _MemoryBytecode()
 
+# Whether this process runs MkDocs as the builder's renderer: set by
+# :func:`builder.publish.swap.render`, the one place the builder runs MkDocs. MkDocs run any
+# other way (`mkdocs build`, `mkdocs serve`, `mkdocs gh-deploy`, its Python API) sees only
+# docs/, so it would make the site without its articles, whose pages the builder writes into
+# its own folders: it stops instead (:meth:`PublisherPlugin.on_config`).
+_RENDERING = [False]
+
+# What to run instead of each MkDocs command (as MkDocs's `on_startup` names it), and what
+# that command would do with the site.
+INSTEAD = {
+    "build": ("nashra build", "make"),
+    "serve": ("nashra serve", "preview"),
+    "gh-deploy": ("nashra deploy", "publish"),
+}
+
+
+def rendering_for_builder() -> None:
+    """Declare that MkDocs runs in this process as the builder's renderer, not on its own."""
+    _RENDERING[0] = True
+
+
+def refusal(command: str | None) -> str:
+    """The one line a plain MkDocs command stops with, naming what to run instead.
+
+    >>> refusal("gh-deploy").split(": ", 1)[1]
+    '`mkdocs gh-deploy` would publish it without its articles; run `nashra deploy`'
+    >>> refusal(None)
+    'this is a nashra site: MkDocs alone would make it without its articles; run `nashra build`'
+    """
+    if command in INSTEAD:
+        (instead, verb), ran = INSTEAD[command], f"`mkdocs {command}`"
+    else:
+        (instead, verb), ran = INSTEAD["build"], "MkDocs alone"
+    return f"this is a nashra site: {ran} would {verb} it without its articles; run `{instead}`"
+
 
 class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self._front: dict[str, Any] = {}  # article page -> its front matter, read as JSON
         self._assets: dict[str, str] = {}  # logical asset path -> its content-hashed path
+        self._command: str | None = None  # the `mkdocs` command running, if MkDocs's CLI runs
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Only MkDocs's own commands send this event (the builder calls MkDocs's build
+        # function, which does not): it names the command, for the message below.
+        self._command = command
+
+    def on_config(self, config: Any) -> Any:
+        # MkDocs's first event of a build, before it cleans or writes site_dir: a run that is
+        # not the builder's stops here, so nothing is written and nothing can be deployed.
+        if not _RENDERING[0]:
+            raise Abort(refusal(self._command))
+        return config
 
     def on_page_read_source(self, /, *, page: Any, config: Any) -> str | None:
-        # An article page's front matter is the one line of JSON ``builder.render.pages.front_matter``
-        # writes. YAML's (pure-Python) constructor took about 0.4 ms a page to read it, 3-4% of
-        # building one; JSON reads the same mapping (a property test checks that) at a
-        # fraction of that. MkDocs is handed an empty front matter, so the body is never taken for
-        # metadata, and the data joins the page in on_page_markdown.
+        # An article page's front matter is the one line of JSON
+        # ``builder.render.pages.front_matter`` writes. YAML's (pure-Python) constructor took
+        # about 0.4 ms a page to read it, 3-4% of building one; JSON reads the same mapping (a
+        # property test checks that) at a fraction of that. MkDocs is handed an empty front
+        # matter, so the body is never taken for metadata, and the data joins the page in
+        # on_page_markdown.
         if not page.file.src_uri.startswith(f"{ARTICLES}/"):
             return None
         split = split_front_matter(page.file.content_string)

@@ -38,7 +38,9 @@ _BACKGROUND = (140, 20, 30)
 _INK = (255, 255, 255)
 _MUTED_LEVEL = 215  # secondary text: 215/255 of the way from background to ink
 _PALETTE = bytes(
-    round(b + (i - b) * level / 255) for level in range(256) for b, i in zip(_BACKGROUND, _INK)
+    round(b + (i - b) * level / 255)
+    for level in range(256)
+    for b, i in zip(_BACKGROUND, _INK)  # noqa: B905 - both 3 long; strict= renames all share images
 )
 
 
@@ -61,7 +63,11 @@ def _font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
 def _drawing_version() -> bytes:
     """What a drawing depends on besides its text: this code (its syntax tree without
     docstrings, so that layout, comments or prose rename no image), Pillow and the font."""
-    versions = f"{metadata.version('pillow')}\0{metadata.version('fontpkg-amiri')}\0{metadata.version('zlib-ng')}\0"
+    versions = (
+        f"{metadata.version('pillow')}\0"
+        f"{metadata.version('fontpkg-amiri')}\0"
+        f"{metadata.version('zlib-ng')}\0"
+    )
     tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and ast.get_docstring(
@@ -76,7 +82,8 @@ def file_name(headline: str, site_name: str, section: str | None = None) -> str:
     it needs already published under that name (drawing costs ~4.5 ms an article), and a changed
     headline gets a new URL, so social sites fetch the new image instead of a cached one.
 
-    >>> file_name("عنوان", "أخبار", "سياسة") == file_name("عنوان", "أخبار", "سياسة") != file_name("عنوان آخر", "أخبار", "سياسة")
+    >>> (file_name("عنوان", "أخبار", "سياسة") == file_name("عنوان", "أخبار", "سياسة")
+    ...  != file_name("عنوان آخر", "أخبار", "سياسة"))
     True
     """
     digest = hashlib.sha256(_drawing_version() + f"\0{headline}\0{site_name}\0{section}".encode())
@@ -225,7 +232,8 @@ def _width(word: str, size: int) -> float:
 
 @functools.lru_cache(maxsize=512)  # about 17 KB a word at 72 px; a headline's words mostly hit
 def _word_mask(word: str, size: int) -> tuple[Any, tuple[int, int]]:
-    """The word shaped and drawn as a coverage mask, with its offset from its right edge on the line."""
+    """The word shaped and drawn as a coverage mask, with its offset from its right edge on the
+    line."""
     return _font(size).getmask2(word, "L", anchor="ra", direction="rtl", language="ar")
 
 
