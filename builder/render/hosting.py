@@ -165,12 +165,14 @@ def nginx_snippet(found: Sequence[Rule], site_url: str, image_hosts: Iterable[st
     builder's internal files refused, and each rule as a location."""
     base = urlsplit(site_url).path or "/"
     hosts = sorted(image_hosts)
+    holds = "the site" if base == "/" else f"the folder holding the site as {base[1:]}"
     lines = [
         MADE,
-        f"# nginx: include it inside the server block for {site_url}, whose root is the folder",
-        "# served at the host's /"
-        + (":" if base == "/" else f" (the site folder is its {base[1:-1]}/ subfolder):"),
-        "#   server { listen 443 ssl; server_name ...; root /var/www/html; include nashra.conf; }",
+        f"# nginx, for {site_url}: include this file in the server block, whose root is",
+        f"# {holds}:",
+        "#   server { listen 443 ssl; server_name ...; root /var/www/"
+        + ("news" if base == "/" else "html")
+        + "; include nashra.conf; }",
         "# brotli_static needs the Brotli module (Debian: libnginx-mod-http-brotli-static, which",
         "# loads itself; elsewhere load_module modules/ngx_http_brotli_static_module.so;).",
         "",
