@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.check.discovery import check_lasting, check_news
+from builder.check.discovery import check_lasting, check_news, robots_problems
 from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.core.settings import Settings, SettingsError, load_settings
 from builder.core.store import Picked, Records, RecordWriter
-from builder.core.urls import ARTICLES, slug_path
+from builder.core.urls import ARTICLES, slug_path, uri
 from builder.pipeline import discovery_cache, listing_cache, site_parts
 from builder.pipeline.admit import Admission, of_kept
 from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
@@ -69,13 +69,21 @@ from builder.pipeline.tasks import (
     partition_tasks,
     write_members,
 )
-from builder.publish import recycle
+from builder.publish import host, precompress, recycle
 from builder.publish.lock import project_lock as _lock
 from builder.publish.swap import MARKER, PublishError, check_site_dir, publish
 from builder.publish.writer import write_generated
 from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
 from builder.read.profile import load_profile
-from builder.render.discovery import discovery_files, feed_items, news_leaves, news_sitemap
+from builder.render import hosting
+from builder.render.discovery import (
+    at_host_root,
+    discovery_files,
+    feed_items,
+    news_leaves,
+    news_sitemap,
+    robots_txt,
+)
 from builder.render.listings import planned_listing_pages
 
 SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
@@ -193,6 +201,7 @@ def build(
                 work = make_and_publish(project, read, plan, pool, report)
                 if report.published:
                     remember_site(project, plan, work)
+                    write_host_files(project, work, report)
             report.built = [(src, slug_path(slug)) for src, _, slug in read.articles.names()]
             report.workers = local_workers(pool)
             read.articles.close()
@@ -217,6 +226,11 @@ class Project:
     moment: datetime  # the build's "now"
     site_ok: bool  # the site folder is one this builder made: the build starts from it
     search: bool  # with the Pagefind index (the offline bundle has its own)
+    # for a web host (not the offline bundle): precompressed copies, _headers, the nginx snippet
+    hosted: bool
+    # the published site, when its precompressed copies were made as this build makes them:
+    # a file made again with the same bytes gets them as links (builder.publish.precompress)
+    copies: Path | None
 
 
 @dataclass(frozen=True)
@@ -276,6 +290,10 @@ def _project(
     search: bool,
 ) -> Project:
     """The build's project, under the lock (which keeps the site folder as it is)."""
+    site_ok = (target / MARKER).exists()
+    copies = site_ok and precompress.recorded(
+        settings.build_dir, target, recycle.marker_key(target)
+    )
     return Project(
         settings=settings,
         source=source,
@@ -284,8 +302,10 @@ def _project(
         profile=str(profile_file.resolve()) if profile_file else None,
         code=code_digest(settings.config_file, profile_file, loaded if site_dir is None else None),
         moment=now or build_time(),
-        site_ok=(target / MARKER).exists(),
+        site_ok=site_ok,
         search=search,
+        hosted=search,
+        copies=target.resolve() if copies else None,
     )
 
 
@@ -395,6 +415,8 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
         links,
         project.search,
         read.lines,
+        project.hosted,
+        project.copies,
     )
     kept = {t.key for t in partitions if reusable(t, wanted[t.key], project.site_ok)}
     todo = [t for t in partitions if t.key not in kept]
@@ -427,7 +449,7 @@ def make_and_publish(
         except PublishError as exc:
             report.failure = str(exc)
         finally:
-            for _, job in work.indexing:
+            for _, _, job in work.indexing:
                 job.cancel()
     shutil.rmtree(site_parts.search_dir(project.target), ignore_errors=True)
     return work
@@ -446,6 +468,19 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
     listing_cache.remember(build_dir, plan.listing, target, work.checked)
     discovery_cache.remember(build_dir, work.crawl, target)
     recycle.remember(build_dir, target, plan.wanted)
+    precompress.remember(build_dir, recycle.marker_key(target), project.hosted)
+
+
+def write_host_files(project: Project, work: SiteWork, report: BuildReport) -> None:
+    """The host's files beside the published site (:mod:`builder.publish.host`). The site is
+    published whatever happens here: a failure is a warning, and the next build tries again."""
+    if not project.hosted:
+        return
+    try:
+        host.write(project.target, work.beside, hosting.MADE.encode())
+    except OSError as exc:
+        where = str(host.host_dir(project.target))
+        report.warnings.append((where, f"the host's files were not written: {exc}"))
 
 
 class SiteWork:
@@ -480,9 +515,10 @@ class SiteWork:
             str, set[str]
         ] = {}  # built partitions: sources whose pages were linked from the current site
         self.indexing: list[
-            tuple[SearchPlan, Future[None]]
-        ] = []  # the search index being made, with its plan
+            tuple[SearchPlan, SearchFolders, Future[None]]
+        ] = []  # the search index being made, with its plan and folders
         self.crawl = discovery_cache.Crawl()
+        self.beside: dict[str, bytes] = {}  # files for the host, beside the site (_host)
         self.checked: list[
             Finding
         ] = []  # findings of the pages but articles (notes unfolded), and of discovery
@@ -490,6 +526,8 @@ class SiteWork:
     def make(self, fresh: Path) -> None:
         """Every page of the new site into ``fresh``: the partitions and listing chunks in the
         workers, Pagefind beside them, then the parts merged and the crawler files written."""
+        if self.project.hosted:  # before any work: the host files are written after the swap
+            host.check(self.project.target, hosting.MADE.encode())
         self._render()
         with self.report.stage("merge"):
             self._merge(fresh)
@@ -525,12 +563,43 @@ class SiteWork:
                 Finding(*p)
                 for p in self.crawl.problems + check_news(fresh, settings.site_url, moment)
             )
-        for plan, job in self.indexing:
+        for plan, folders, job in self.indexing:
             job.result()
-            finish_bundle(plan, fresh / BUNDLE, site_parts.search_dir(self.project.target))
+            finish_bundle(plan, fresh / BUNDLE, folders.out, folders)
+        if self.project.hosted:
+            self.checked.extend(self._host(fresh))
         return fold_notes(
             sorted(self.report.findings + self.checked, key=lambda f: (f.level, f.page, f.message))
         )
+
+    def _host(self, fresh: Path) -> list[Finding]:
+        """The host's configuration for the site as made: ``_headers`` at the site's root, and
+        for beside it (:mod:`builder.publish.host`, written after the swap) the nginx snippet,
+        and when ``site_url`` has a path the host root's robots.txt and ``_headers``. Returns
+        what checking that robots.txt found."""
+        settings = self.project.settings
+        site_url, image_hosts = settings.site_url, settings.image_hosts
+        top = [(entry.name, entry.is_dir()) for entry in os.scandir(fresh)]
+        assets = [
+            os.path.relpath(os.path.join(folder, name), fresh).replace(os.sep, "/")
+            for folder, _, names in os.walk(fresh / hosting.ASSETS)
+            for name in names
+        ]
+        found = hosting.rules(top, assets)
+        headers = hosting.headers_file(found, site_url, image_hosts).encode()
+        self.beside = {"nginx.conf": hosting.nginx_snippet(found, site_url, image_hosts).encode()}
+        if at_host_root(site_url):
+            (fresh / hosting.HEADERS_FILE).write_bytes(headers)
+            return []
+        robots = robots_txt(settings)
+        self.beside.update(
+            {hosting.HEADERS_FILE: headers, "robots.txt": hosting.MADE.encode() + b"\n" + robots}
+        )
+        where = f"{host.host_dir(self.project.target).name}/robots.txt"
+        return [
+            Finding(level, where, message)
+            for level, _, message in robots_problems(robots.decode(), uri(site_url))
+        ]
 
     def _render(self) -> None:
         """The partitions, the listing chunks and the main pages, in the workers."""
@@ -539,8 +608,14 @@ class SiteWork:
             for task in plan.todo:
                 write_members(task, plan.groups[task.key], read.digest_of)
             futures = [self.pool.submit(build_partition, task) for task in plan.todo]
+            hosted, copies = self.project.hosted, str(self.project.copies or "")
             others = [
-                self.pool.submit(render_docs, RenderTask(config, str(c), str(r)))
+                self.pool.submit(
+                    render_docs,
+                    RenderTask(
+                        config, str(c), str(r), compress="pages" if hosted else "", copies=copies
+                    ),
+                )
                 for c, r in zip(plan.listing.chunks, self.rendered, strict=True)
             ]
             others.append(
@@ -551,6 +626,8 @@ class SiteWork:
                         str(self.project.settings.docs_dir),
                         str(self.parts / "main"),
                         nav=True,
+                        compress="site" if hosted else "",
+                        copies=copies,
                     ),
                 )
             )  # home, about, 404, assets
@@ -591,17 +668,21 @@ class SiteWork:
         )
         months = {key: record.search or ("", 0) for key, record in self.records.items()}
         plan = plan_search(months, chunk_of, target if self.project.site_ok else None)
+        copies = self.project.copies
         folders = SearchFolders(
             site_parts.search_dir(target),
             build_dir / SHADOWS,
             build_dir / GATHERED,
             target / BUNDLE if self.project.site_ok else None,
+            self.project.hosted,
+            copies / BUNDLE if copies else None,
         )
         with self.report.stage("search"):
             seeded = prepare_first(plan, folders)
         self.indexing.append(
             (
                 plan,
+                folders,
                 self.searcher.submit(
                     _timed, self.report, "search", index_chunks, plan, folders, seeded
                 ),
@@ -620,7 +701,9 @@ class SiteWork:
             if project.site_ok
             else frozenset()
         )
-        keep |= frozenset().union(*(search_in_spare(search, spare) for search, _ in self.indexing))
+        keep |= frozenset().union(
+            *(search_in_spare(search, spare) for search, _, _ in self.indexing)
+        )
         self.report.spare_months = site_parts.assemble(
             fresh,
             self.parts / "main",
@@ -635,7 +718,7 @@ class SiteWork:
             self.old_pages,
         )
         listing_cache.merge(plan.listing, self.rendered, target, fresh, keep)
-        for search, _ in self.indexing:
+        for search, _, _ in self.indexing:
             link_unchanged(search, fresh / BUNDLE, target if project.site_ok else None)
         shutil.rmtree(self.parts, ignore_errors=True)
 
@@ -689,6 +772,8 @@ class SiteWork:
             (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
             (fresh / rel).write_bytes(data)
             written.append(rel)
+        if project.hosted:  # the news sitemap is mostly the same bytes: its copies are linked
+            precompress.compress_all(fresh, written, project.copies)
         if not lasting:
             crawl.files = sorted(rel for rel in written if rel != NEWS)
 

@@ -21,6 +21,21 @@ SAMPLE_ARTICLES = len(
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def asset(site: Path, logical: str) -> Path:
+    """The site's file of a theme asset (``assets/site.css``), published only under its
+    content-hashed name (builder.render.assets)."""
+    from builder.render.assets import logical_name
+
+    folder = (site / logical).parent
+    found = [
+        p
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if p.name != Path(logical).name and logical_name(p.relative_to(site).as_posix()) == logical
+    ]
+    assert len(found) == 1, f"expected one hashed {logical} in {folder}, found {found}"
+    return found[0]
+
+
 def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Path:
     """A copy of the repo's site configuration in ``root``, reading ``input_dir``; returns
     mkdocs.yml."""
@@ -95,6 +110,7 @@ SLOW_FILES = frozenset(
         "test_checkers.py",
         "test_deploy.py",
         "test_discovery_reuse.py",
+        "test_hosting.py",
         "test_incremental.py",
         "test_install.py",
         "test_listings.py",

@@ -19,7 +19,7 @@ from builder.cli import main
 from builder.offline.bundle import MANIFEST, make_bundle, verify_bundle
 from builder.offline.index import Entry, terms, words
 from tests.chromium import SHOTS, chromium, open_file
-from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, make_project
+from tests.conftest import FIXTURES, SAMPLE, SAMPLE_ARTICLES, asset, make_project
 
 NAME = "akhbar-example-org-offline"
 DONE = "['done', 'failed'].includes(document.getElementById('search').dataset.state)"
@@ -62,12 +62,12 @@ def test_bundle_reports_its_size_and_holds_what_a_reader_needs(bundled):
     assert line.startswith(f"bundle: {root / 'dist' / NAME}.zip (")
     assert f"unpacked {root / 'dist' / NAME}: {len(files)} files, {size / 1e3:.1f} KB" in line
     assert f"{SAMPLE_ARTICLES} articles; search index " in line
+    asset(folder, "assets/site.css")  # by its content-hashed name, as the hosted site has it
+    asset(folder, "assets/fonts/noto-sans-arabic.woff2")
     for rel in (
         "index.html",
         "archive/index.html",
         "search/index.html",
-        "assets/site.css",
-        "assets/fonts/noto-sans-arabic.woff2",
         "assets/offline-search.js",
         "assets/offline-fold.js",
         "search-index/manifest.js",
@@ -85,6 +85,7 @@ def test_bundle_reports_its_size_and_holds_what_a_reader_needs(bundled):
         ".builder-site",
     ):
         assert not (folder / hosted_only).exists(), hosted_only
+    assert not list((folder / "assets").glob("search.*.js"))  # the hosted search page's script
     assert (root / "dist" / NAME).is_dir() and not (
         root / "site"
     ).exists()  # the hosted site/ is not made or touched
@@ -123,7 +124,7 @@ def test_every_link_ends_in_a_file_inside_the_bundle(bundled):
                 assert (folder / target).is_file(), (rel, url)
                 checked += 1
     assert checked > 500
-    css = (folder / "assets" / "site.css").read_text(encoding="utf-8")
+    css = asset(folder, "assets/site.css").read_text(encoding="utf-8")
     for url in re.findall(r"url\(\"?([^\")]+)", css):
         assert (folder / "assets" / url).is_file(), url
 
@@ -179,21 +180,20 @@ def test_verify_bundle_accepts_the_bundle(bundled, capsys):
 def test_verify_bundle_catches_changed_missing_and_extra_files(bundled, tmp_path, capsys):
     folder = tmp_path / NAME
     shutil.copytree(bundled[2], folder)
-    (folder / "assets" / "site.css").write_text("body { color: red }\n", encoding="utf-8")
+    css = asset(folder, "assets/site.css").relative_to(folder).as_posix()
+    (folder / css).write_text("body { color: red }\n", encoding="utf-8")
     (folder / "about" / "index.html").unlink()
     (folder / "stray.js").write_text("alert(1)\n", encoding="utf-8")
     assert main(["verify-bundle", str(folder)]) == 1
     out = capsys.readouterr().out
     assert (
-        "changed: assets/site.css" in out
-        and "missing: about/index.html" in out
-        and "extra: stray.js" in out
+        f"changed: {css}" in out and "missing: about/index.html" in out and "extra: stray.js" in out
     )
     assert "FAILED (1 missing, 1 changed, 1 extra, 0 error(s))" in out
     result = verify_bundle(folder)
     assert (result.missing, result.changed, result.extra) == (
         ["about/index.html"],
-        ["assets/site.css"],
+        [css],
         ["stray.js"],
     )
     # the same in a zip
@@ -204,7 +204,7 @@ def test_verify_bundle_catches_changed_missing_and_extra_files(bundled, tmp_path
     result = verify_bundle(zipped)
     assert (result.missing, result.changed, result.extra) == (
         ["about/index.html"],
-        ["assets/site.css"],
+        [css],
         ["stray.js"],
     )
     (folder / MANIFEST).unlink()
@@ -479,7 +479,8 @@ def test_the_request_net_sees_file_requests_and_blocks_others(browser, bundled):
     files: list[str] = []
     page.on("request", lambda r: files.append(r.url))
     page.reload(wait_until="load")
-    assert any(u.endswith("/assets/site.css") and u.startswith("file://") for u in files)
+    css = asset(bundled[2], "assets/site.css").relative_to(bundled[2]).as_posix()
+    assert any(u.endswith(f"/{css}") and u.startswith("file://") for u in files)
     with page.expect_event("requestfailed"):
         page.evaluate(
             "() => { const i = new Image(); i.src = 'https://cdn.example.org/x.png'; "

@@ -276,7 +276,9 @@ def broken(folder: Path) -> list[str]:
 
 
 def category(rel: str) -> str:
-    """Which pass a file belongs to, by what it is (the spec of the order)."""
+    """Which pass a file belongs to, by what it is (the spec of the order); a precompressed
+    copy (``.br``, ``.gz``) goes with its file."""
+    rel = rel.removesuffix(".br").removesuffix(".gz")
     name = rel.rsplit("/", 1)[-1]
     if name in ("feed.xml", "atom.xml") or rel in ("robots.txt", "news-sitemap.xml"):
         return "feeds, sitemaps and robots.txt"
@@ -446,7 +448,8 @@ def test_a_host_over_ssh(tmp_path, sshd):
     done = nashra("deploy", "--config", config, "--to", target, "--ssh", sshd.ssh)
     assert done.returncode == 0, done.stderr
     assert re.search(
-        r"deployed to root@127\.0\.0\.1:\S+ \(port \d+\): 98 file\(s\) sent", done.stdout
+        rf"deployed to root@127\.0\.0\.1:\S+ \(port \d+\): {len(published(site))} file\(s\) sent",
+        done.stdout,
     )
     assert files(remote) == published(site)
     assert sshd.logins() == logins + 1, "one SSH login for all the passes"

@@ -28,5 +28,6 @@ def test_two_builds_are_byte_identical(tmp_path, monkeypatch):
         assert build(make_project(root, corpus)).published
         sites.append(tree_hashes(root / "site"))
     assert len(sites[0]) > 30
+    assert sum(rel.endswith((".br", ".gz")) for rel in sites[0]) > 100  # precompressed copies too
     assert sites[0] == sites[1]
     assert b"<url>" in (tmp_path / "one" / "site" / "news-sitemap.xml").read_bytes()

@@ -38,7 +38,9 @@ def full_build(tmp_path, name, corpus, **settings):
     root.mkdir()
     report = build(make_project(root, corpus, **settings))
     assert report.partitions["reused"] == 0
-    return tree_hashes(root / "site")
+    hashes = tree_hashes(root / "site")
+    assert any(rel.endswith(".html.br") for rel in hashes)  # the comparisons cover the copies
+    return hashes
 
 
 def workspace(tmp_path, monkeypatch):

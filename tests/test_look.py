@@ -13,7 +13,7 @@ from fontTools.ttLib import TTFont
 from builder.core.settings import SettingsError, load_settings
 from builder.render.fonts import SITE_PATH, cached_subset, recipe_key, source_font
 from builder.render.plugin import PublisherPlugin
-from tests.conftest import SAMPLE, SAMPLE_ARTICLES, make_project
+from tests.conftest import SAMPLE, SAMPLE_ARTICLES, asset, make_project
 
 ARTICLE_LIMIT = 30_000  # bytes of HTML per article page (issue 7)
 CSS_LIMIT = 25_000  # bytes of CSS for the whole site
@@ -32,7 +32,7 @@ def _doc(path: Path) -> lxml.html.HtmlElement:
 
 
 def test_font_is_a_subset_woff2_covering_arabic_latin_digits_and_punctuation(sample_build):
-    path = _site(sample_build) / SITE_PATH
+    path = asset(_site(sample_build), SITE_PATH)
     data = path.read_bytes()
     assert data[:4] == b"wOF2"
     assert len(data) < 80_000, f"font subset grew to {len(data)} bytes"
@@ -80,15 +80,13 @@ def test_css_uses_logical_properties_only():
 
 
 def test_css_self_hosts_the_font_with_fallbacks_dark_mode_and_print(sample_build):
-    css = (_site(sample_build) / "assets" / "site.css").read_text(encoding="utf-8")
+    site = _site(sample_build)
+    css = asset(site, "assets/site.css").read_text(encoding="utf-8")
     face = re.search(r"@font-face\s*\{([^}]*)\}", css)
     assert face and "font-display: swap" in face.group(1)
-    assert 'url("fonts/noto-sans-arabic.woff2")' in face.group(1)
-    assert (
-        (_site(sample_build) / "assets" / "site.css")
-        .parent.joinpath("fonts/noto-sans-arabic.woff2")
-        .is_file()
-    )
+    font = asset(site, SITE_PATH)  # named by its content hash, in the stylesheet too
+    assert f'url("fonts/{font.name}")' in face.group(1)
+    assert not (site / SITE_PATH).exists() and not (site / "assets" / "site.css").exists()
     assert re.search(r'font-family: "Noto Sans Arabic",[^;]*Tahoma[^;]*sans-serif;', css)
     assert "@media (prefers-color-scheme: dark)" in css and "@media print" in css
     assert "http" not in css.replace('a[href^="http"]', "")  # nothing from another host
@@ -109,7 +107,7 @@ def test_article_pages_and_css_are_small(sample_build, figures):
     )
     figures.append(
         f"site CSS total: {css:,} B (limit {CSS_LIMIT:,} B); "
-        f"font: {(site / SITE_PATH).stat().st_size:,} B"
+        f"font: {asset(site, SITE_PATH).stat().st_size:,} B"
     )
     assert {k: v for k, v in sizes.items() if v >= ARTICLE_LIMIT} == {}
     assert css < CSS_LIMIT

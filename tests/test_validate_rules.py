@@ -19,7 +19,7 @@ from builder.pipeline.page_reuse import published_pages
 from builder.read.inputs import input_files, read_article
 from builder.render.discovery import NEWS_NS, SITEMAP_NS, discovery_files
 from builder.render.photos import place_photos
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, asset
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 PAGE = "articles/oil-prices-jump/index.html"
@@ -341,7 +341,8 @@ def test_each_rule_is_caught(site, settings, case):
 
 def test_foreign_css_is_caught_naming_the_file(site, settings):
     """The site's own stylesheets are read too: a url() or @import there loads on every page."""
-    css = site / "assets" / "site.css"
+    css = asset(site, "assets/site.css")  # by its content-hashed name
+    name = css.relative_to(site).as_posix()
     css.write_text(
         '@import "https://evil.example/y.css";\n'
         + css.read_text(encoding="utf-8")
@@ -363,9 +364,9 @@ def test_foreign_css_is_caught_naming_the_file(site, settings):
             "index.html",
             "style attribute of <body> loads from another host: https://evil.example/b.png",
         ),
-        ("assets/site.css", "stylesheet loads from another host: https://evil.example/y.css"),
-        ("assets/site.css", "stylesheet loads from another host: https://evil.example/x.png"),
-        ("assets/site.css", "stylesheet loads from another host: //cdn.example/f.woff2"),
+        (name, "stylesheet loads from another host: https://evil.example/y.css"),
+        (name, "stylesheet loads from another host: https://evil.example/x.png"),
+        (name, "stylesheet loads from another host: //cdn.example/f.woff2"),
     ]
 
 

@@ -12,7 +12,14 @@ from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
 from builder.core.urls import ARTICLES, uri
-from builder.render.discovery import ATOM_NS, NEWS_MAX, NEWS_NS, NEWS_WINDOW, SITEMAP_NS
+from builder.render.discovery import (
+    ATOM_NS,
+    NEWS_MAX,
+    NEWS_NS,
+    NEWS_WINDOW,
+    SITEMAP_NS,
+    at_host_root,
+)
 
 Problem = tuple[str, str, str]  # (level, file, message)
 SITEMAP_MAX = 50_000
@@ -257,10 +264,31 @@ def _check_news(site_dir: Path, host: str, now: datetime, problems: list[Problem
 
 def _check_robots(site_dir: Path, site_url: str, problems: list[Problem]) -> None:
     path = site_dir / "robots.txt"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    for name in ("sitemap.xml", "news-sitemap.xml"):
-        if f"Sitemap: {site_url}{name}" not in text:
-            problems.append(("error", "robots.txt", f"does not name {site_url}{name}"))
+    if at_host_root(site_url):
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        problems.extend(robots_problems(text, site_url))
+    elif path.is_file():
+        problems.append(
+            (
+                "warning",
+                "robots.txt",
+                f"crawlers read robots.txt only at the host's root, not under {site_url}",
+            )
+        )
+
+
+def robots_problems(text: str, site_url: str) -> list[Problem]:
+    """What is wrong with a robots.txt for the site at ``site_url`` (as escaped by
+    :func:`builder.core.urls.uri`): it must name both sitemaps.
+
+    >>> robots_problems("Sitemap: https://h/sitemap.xml\\n", "https://h/")
+    [('error', 'robots.txt', 'does not name https://h/news-sitemap.xml')]
+    """
+    return [
+        ("error", "robots.txt", f"does not name {site_url}{name}")
+        for name in ("sitemap.xml", "news-sitemap.xml")
+        if f"Sitemap: {site_url}{name}" not in text
+    ]
 
 
 def _check_rss(path: Path, site_dir: Path, host: str, problems: list[Problem]) -> None:

@@ -30,6 +30,7 @@ from builder.build import build
 from builder.core.settings import load_settings
 from builder.offline.index import Entry, build_index
 from builder.offline.pages import Site, ascii_path, offline_search_page, rewrite_page
+from builder.render.assets import logical_name
 
 MANIFEST = "MANIFEST.sha256"
 INDEX_DIR = "search-index"
@@ -165,7 +166,19 @@ def _size(n: int) -> str:
 
 
 def _kept(rel: str) -> bool:
-    return not (rel in _DROPPED or rel.startswith(_DROPPED_DIRS) or _DROPPED_PATTERN.fullmatch(rel))
+    return not (
+        logical_name(rel) in _DROPPED
+        or rel.startswith(_DROPPED_DIRS)
+        or _DROPPED_PATTERN.fullmatch(rel)
+    )
+
+
+def _theme_asset(site: Path, originals: list[str], logical: str) -> Path:
+    """The site's file of a theme asset, named by its content hash (builder.render.assets)."""
+    found = [rel for rel in originals if logical_name(rel) == logical]
+    if len(found) != 1:
+        raise BundleError(f"expected one {logical} (content-hashed) in {site}, found {found}")
+    return site / found[0]
 
 
 def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
@@ -174,9 +187,9 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
     kept = [rel for rel in originals if _kept(rel)]
     added = {
         SEARCH_JS: (_ASSETS / "offline-search.js").read_bytes(),
-        FOLD_JS: fold_script((site / "assets" / "fold.js").read_text(encoding="utf-8")).encode(
-            "utf-8"
-        ),
+        FOLD_JS: fold_script(
+            _theme_asset(site, originals, "assets/fold.js").read_text(encoding="utf-8")
+        ).encode("utf-8"),
     }
     index_names = {
         "manifest.js"

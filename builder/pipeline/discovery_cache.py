@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.publish import precompress
 from builder.publish.recycle import marker_key
 
 RECORD = "discovery.json"  # inside the build folder
@@ -101,11 +101,11 @@ def recorded(build_dir: Path, target: Path) -> Crawl | None:
 
 
 def link(record: Crawl, target: Path, fresh: Path) -> None:
-    """Hard-link the recorded files from ``target`` (in place of MkDocs's own sitemap.xml)."""
+    """Hard-link the recorded files, with their precompressed copies, from ``target`` (in place
+    of MkDocs's own sitemap.xml)."""
     for rel in record.files:
         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
-        (fresh / rel).unlink(missing_ok=True)
-        os.link(target / rel, fresh / rel)
+        precompress.link(target / rel, fresh / rel)
 
 
 def remember(build_dir: Path, crawl: Crawl, target: Path) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -30,6 +29,7 @@ from typing import Any
 
 from builder.check.validate import Finding
 from builder.core.article import Article
+from builder.publish import precompress
 from builder.publish.recycle import marker_key
 from builder.publish.writer import write_files
 from builder.render.listings import ListingPage
@@ -186,11 +186,13 @@ def plan(
 
 
 def in_spare(listing: ListingPlan, build_dir: Path, spare: Path) -> frozenset[str]:
-    """The listing pages (site paths) the spare holds under the key the new site needs: left
-    in place when the spare is recycled (:func:`builder.publish.recycle.prune`)."""
+    """The listing pages (site paths) the spare holds under the key the new site needs, with
+    their precompressed copies: left in place when the spare is recycled
+    (:func:`builder.publish.recycle.prune`)."""
     record = _record(build_dir, spare, SPARE_MANIFEST)
     held = record.get("pages", {})
-    return frozenset(html_path(p) for p, key in listing.keys.items() if held.get(p) == key)
+    pages = [html_path(p) for p, key in listing.keys.items() if held.get(p) == key]
+    return frozenset(pages + [c for page in pages for c in precompress.copies(page)])
 
 
 def merge(
@@ -200,21 +202,21 @@ def merge(
     fresh: Path,
     kept: frozenset[str] = frozenset(),
 ) -> None:
-    """Put every listing page into the new site: reused ones linked (unless ``kept`` there from
-    the spare), rendered ones moved."""
+    """Put every listing page into the new site with its precompressed copies: reused ones
+    linked (unless ``kept`` there from the spare), rendered ones moved."""
     for path in listing.reuse:
         rel = html_path(path)
         if rel in kept and (fresh / rel).is_file():
             continue
         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.link(target / rel, fresh / rel)
+        precompress.link(target / rel, fresh / rel)
     for path in sorted(listing.render):
         rel = html_path(path)
         source = next((site / rel for site in rendered if (site / rel).is_file()), None)
         if source is None:
             raise FileNotFoundError(f"listing page {path} was not rendered")
         (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
-        source.rename(fresh / rel)
+        precompress.move(source, fresh / rel)
 
 
 def remember(

@@ -31,8 +31,9 @@ from builder.core.store import encode
 from builder.core.urls import ARTICLES
 from builder.pipeline import page_reuse
 from builder.pipeline.executors import give_back_memory
-from builder.pipeline.listing_cache import listed_key
+from builder.pipeline.listing_cache import html_path, listed_key
 from builder.pipeline.records import Facts, as_of, facts_of, slim
+from builder.publish import precompress
 from builder.publish.swap import PublishError, render
 from builder.publish.writer import replace_tree, write_files
 from builder.read.inputs import read_inputs
@@ -94,6 +95,10 @@ class PartitionTask:
     # comes from) and "digests" (the sha256 of each one's inputs). A file, not fields: the build
     # process would hold every article's source and digest in its tasks while they render.
     members_file: str = ""
+    compress: bool = False  # write .br and .gz copies beside its pages (a hosted build)
+    # a published site whose copies were made the same way (builder.publish.precompress): a
+    # page rendered again with its very bytes gets them as links; "" for none
+    copies: str = ""
 
 
 def members(task: PartitionTask) -> tuple[list[str], list[str], list[str]]:
@@ -231,8 +236,10 @@ def code_digest(
         "pagefind_bin_extended",
         "zlib-ng",
         "tzdata",
+        "brotli",
     ):
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
+    digest.update(f"{precompress.RECIPE}\0".encode())  # the system zlib's version is in it
     for file in files:
         digest.update(str(file).encode() + b"\0" + (file.read_bytes() if file.is_file() else b""))
     values = {
@@ -255,7 +262,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
     links = json.loads(Path(task.links_file).read_text(encoding="utf-8")) if task.links_file else {}
     sources, paths, digests = members(task)
     keys = page_reuse.page_keys(
-        sources, digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}"
+        sources, digests, links, f"{task.code}\0{task.target}\0{task.shadow_dir}\0{task.compress}"
     )
     record = page_reuse.take_record(docs)
     kept = page_reuse.reusable_pages(record, keys, current, shadow_dir) if current and keys else {}
@@ -318,6 +325,12 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
             "media": any(rel.startswith(media_of) for rel in media),
             "shadow": shadow is not None,
         }
+    if task.compress:  # in the page's folder, so a page linked into a later site brings its copies
+        precompress.compress_all(
+            site,
+            (f"{ARTICLES}/{a.url_slug}/index.html" for a in articles),
+            Path(task.copies) if task.copies else None,
+        )
     for entry in kept.values():
         outcome.warnings.extend((w[0], w[1]) for w in entry["warnings"])
         if shadow_dir and entry["shadow"]:
@@ -409,6 +422,11 @@ class RenderTask:
     docs_dir: str
     site_dir: str
     nav: bool = False  # the configured nav (the hand-written pages and home), else none
+    # .br and .gz copies: "" none, "pages" of the pages of docs_dir (a listing chunk: the run's
+    # theme files and 404 page are not published from it), "site" every text file but the
+    # sitemap MkDocs writes (the build writes its own in its place)
+    compress: str = ""
+    copies: str = ""  # as PartitionTask.copies
 
 
 def render_docs(task: RenderTask) -> str | None:
@@ -422,4 +440,12 @@ def render_docs(task: RenderTask) -> str | None:
         )
     except PublishError as exc:
         return f"pages in {task.docs_dir}: {exc}"
+    site, previous = Path(task.site_dir), Path(task.copies) if task.copies else None
+    if task.compress == "pages":
+        docs = Path(task.docs_dir)
+        precompress.compress_all(
+            site, (html_path(p.relative_to(docs).as_posix()) for p in docs.rglob("*.md")), previous
+        )
+    elif task.compress == "site":
+        precompress.compress_all(site, precompress.text_files(site, skip=["sitemap.xml"]), previous)
     return None

@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from builder.core.urls import ARTICLES
 from builder.pipeline.executors import die_with_parent
+from builder.publish import precompress
 from builder.publish.swap import PublishError
 
 BUNDLE = "pagefind"
@@ -139,6 +140,8 @@ class SearchFolders:
     shadows: Path  # each partition's shadow pages (``<partition>/articles/``)
     work: Path  # each chunk's shadow pages, gathered (kept from build to build, see gather)
     current: Path | None  # the published bundle, whose chunks seed the new ones (see seed)
+    compress: bool = False  # precompressed copies of each new chunk's scripts
+    copies: Path | None = None  # the published bundle, when its copies may be linked
 
 
 def prepare_first(plan: SearchPlan, folders: SearchFolders) -> dict[str, set[str]]:
@@ -169,6 +172,12 @@ def index_chunks(plan: SearchPlan, folders: SearchFolders, seeded: dict[str, set
         _finish_pagefind(running, folders.out / chunk)
         prune(folders.out / chunk, seeded.pop(chunk))
         (folders.out / chunk / DIGEST).write_text(plan.wanted[chunk] + "\n", encoding="utf-8")
+        if folders.compress:  # its scripts are Pagefind's own, the same bytes in every chunk
+            precompress.compress_all(
+                folders.out / chunk,
+                sorted(os.listdir(folders.out / chunk)),
+                folders.copies / chunk if folders.copies else None,
+            )
 
 
 def _ready(plan: SearchPlan, chunk: str, folders: SearchFolders) -> set[str]:
@@ -332,14 +341,18 @@ def link_unchanged(plan: SearchPlan, bundle: Path, current: Path | None) -> None
         )
 
 
-def finish_bundle(plan: SearchPlan, bundle: Path, indexed: Path) -> None:
+def finish_bundle(
+    plan: SearchPlan, bundle: Path, indexed: Path, folders: SearchFolders | None = None
+) -> None:
     """Move the chunks :func:`index_chunks` made into ``bundle`` and list them all, newest
-    first, for search.js."""
+    first, for search.js (with its precompressed copies when ``folders`` says so)."""
     bundle.mkdir(parents=True, exist_ok=True)
     for chunk in sorted(set(plan.wanted) - set(plan.same)):
         (indexed / chunk).rename(bundle / chunk)
     newest_first = sorted(plan.wanted, key=lambda c: (c[:4].isdigit(), c), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
+    if folders is not None and folders.compress:
+        precompress.compress_all(bundle, [CHUNKS], folders.copies)
 
 
 def _recorded(folder: Path) -> str | None:

@@ -83,11 +83,15 @@ def partition_tasks(
     links: dict[str, tuple[Path, str]],
     search: bool,
     line: Callable[[int], bytes],
+    compress: bool = False,
+    copies: Path | None = None,
 ) -> tuple[list[PartitionTask], dict[str, str]]:
     """One task per partition (a month, or a run of one), and the digest of what each one's
     pages are made from (:func:`partition_digest`); stale partition and shadow folders of
     earlier builds are removed. A task to run needs its :func:`write_members` first. ``line``:
-    the hash of an article's source, inputs' digest and URL slug, by its position."""
+    the hash of an article's source, inputs' digest and URL slug, by its position. ``compress``:
+    the pages get precompressed copies; ``copies``: the published site, when its copies may be
+    linked (:mod:`builder.publish.precompress`)."""
     root, shadows = settings.build_dir / PARTITIONS, settings.build_dir / SHADOWS
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
@@ -112,10 +116,18 @@ def partition_tasks(
             current=current,
             target=str(target.resolve()),
             members_file=str(lists / f"{key}.json"),
+            compress=compress,
+            copies=str(copies.resolve()) if copies else "",
         )
         tasks.append(task)
         wanted[key] = partition_digest(
-            code, key, [line(n) for n in group.positions], target, links[key][1], task.shadow_dir
+            code,
+            key,
+            [line(n) for n in group.positions],
+            target,
+            links[key][1],
+            task.shadow_dir,
+            task.compress,
         )
     return tasks, wanted
 
@@ -135,13 +147,22 @@ def write_members(task: PartitionTask, group: Picked, digest: Callable[[int], st
 
 
 def partition_digest(
-    code: str, key: str, lines: list[bytes], target: Path, links: str = "", shadows: str = ""
+    code: str,
+    key: str,
+    lines: list[bytes],
+    target: Path,
+    links: str = "",
+    shadows: str = "",
+    compressed: bool = False,
 ) -> str:
     """What one month's pages are made from (``lines``: each article's hash of its source,
     inputs' digest and URL slug), including the links to other articles they show (``links``:
     the sha256 of its links file); the target site is part of it, since reuse links from that
-    site, and so is whether (and where) it made search shadows."""
-    digest = hashlib.sha256(f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}".encode())
+    site, and so is whether (and where) it made search shadows, and whether its pages have
+    precompressed copies."""
+    digest = hashlib.sha256(
+        f"{code}\0{key}\0{target.resolve()}\0{links}\0{shadows}\0{compressed}".encode()
+    )
     for line in sorted(lines):
         digest.update(line)
     return digest.hexdigest()

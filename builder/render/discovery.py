@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 from xml.etree import ElementTree as ET
 
 from builder.core.article import Article
@@ -77,20 +77,15 @@ def discovery_files(
     sitemap_max: int = 50_000,
     items: FeedItems | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Everything but the pages: sitemap(s), news sitemap, robots.txt, RSS and Atom feeds.
-    The articles are walked in order, and only a feed's items are held (``items``: the
-    :func:`feed_items` of ``articles``, when the caller has them)."""
+    """Everything but the pages: sitemap(s), news sitemap, robots.txt (only when the site is
+    at its host's root: :func:`at_host_root`), RSS and Atom feeds. The articles are walked in
+    order, and only a feed's items are held (``items``: the :func:`feed_items` of
+    ``articles``, when the caller has them)."""
     ordered = sort_newest_first(articles)
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
-    yield (
-        "robots.txt",
-        (
-            "User-agent: *\nAllow: /\n\n"
-            f"Sitemap: {settings.escaped('sitemap.xml')}\n"
-            f"Sitemap: {settings.escaped('news-sitemap.xml')}\n"
-        ).encode(),
-    )
+    if at_host_root(settings.site_url):
+        yield "robots.txt", robots_txt(settings)
     items = items or feed_items(ordered)
     newest, by_section = items.newest, items.by_section
     at = {n: ordered[n] for n in items.positions()}  # each read once, in order
@@ -109,6 +104,26 @@ def discovery_files(
             unquote(section_feed_path(section, atom=True)),
             atom(feed, settings, title, section_feed_path(section, atom=True), page),
         )
+
+
+def at_host_root(site_url: str) -> bool:
+    """Whether the site is its host's root: crawlers read robots.txt only there, so a site at
+    a path (``https://example.org/news/``) has its robots.txt written beside the site folder,
+    for the host's root, not inside it.
+
+    >>> at_host_root("https://example.org/"), at_host_root("https://example.org/news/")
+    (True, False)
+    """
+    return urlsplit(site_url).path in ("", "/")
+
+
+def robots_txt(settings: Settings) -> bytes:
+    """robots.txt: every crawler welcome, both sitemaps named by their absolute URLs."""
+    return (
+        "User-agent: *\nAllow: /\n\n"
+        f"Sitemap: {settings.escaped('sitemap.xml')}\n"
+        f"Sitemap: {settings.escaped('news-sitemap.xml')}\n"
+    ).encode()
 
 
 def _xml(root: ET.Element) -> bytes:

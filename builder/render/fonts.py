@@ -22,7 +22,8 @@ from pathlib import Path
 
 import fontpkg_noto_sans_arabic
 
-# Where the theme's CSS (@font-face) and the article template (preload) expect the font.
+# The font's logical path, as the theme's CSS (@font-face) and base template (preload) name it;
+# it is published under a content-hashed name (builder.render.assets).
 SITE_PATH = "assets/fonts/noto-sans-arabic.woff2"
 
 # Characters kept. Anything else (a rare Latin-extended letter, an emoji) falls back to the

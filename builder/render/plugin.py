@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from mkdocs.exceptions import Abort
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from builder.core.dates import DIGITS, Digits, display_number
 from builder.core.urls import ARTICLES
+from builder.render.assets import HASHED, hash_assets
 from builder.render.fonts import SITE_PATH, cached_subset
 from builder.render.pages import split_front_matter
 
@@ -164,6 +165,7 @@ def refusal(command: str | None) -> str:
 class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self._front: dict[str, Any] = {}  # article page -> its front matter, read as JSON
+        self._assets: dict[str, str] = {}  # logical asset path -> its content-hashed path
         self._command: str | None = None  # the `mkdocs` command running, if MkDocs's CLI runs
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -208,7 +210,18 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         language = self.config.language
         digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
         env.filters["number"] = lambda n: display_number(n, language, digits)
+        # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
+        env.filters["asset"] = self._asset
         return env
+
+    def _asset(self, logical: str) -> str:
+        try:
+            return self._assets[logical]
+        except KeyError:
+            raise PluginError(
+                f"the theme names asset {logical!r}, which is not among its hashed assets "
+                f"({', '.join(sorted(self._assets))})"
+            ) from None
 
     def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
         # Images inside a body are below the lead photo: fetched only when scrolled near, and
@@ -220,4 +233,21 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # mkdocs.yml, like the builder's other work files) and published as a static file.
         build_dir = Path(config.config_file_path).resolve().parent / ".build"
         files.append(File.generated(config, SITE_PATH, abs_src_path=str(cached_subset(build_dir))))
+        # The theme's stylesheets, scripts and the font are published under content-hashed
+        # names only (builder.render.assets), so hosts can cache them as immutable. A file of
+        # docs_dir at the same path (MkDocs lets it override the theme's) is hashed in its place.
+        theme = [Path(d).resolve() for d in config.theme.dirs]
+        logical = {SITE_PATH} | {
+            f.src_uri
+            for f in files
+            if f.src_uri.endswith(HASHED)
+            and f.src_dir is not None
+            and Path(f.src_dir).resolve() in theme
+        }
+        found = {uri: files.get_file_from_path(uri) for uri in sorted(logical)}
+        hashed = hash_assets({uri: f.content_bytes for uri, f in found.items() if f is not None})
+        for uri, (name, data) in hashed.items():
+            files.remove(found[uri])  # type: ignore[arg-type]
+            files.append(File.generated(config, name, content=data))
+        self._assets = {uri: name for uri, (name, _) in hashed.items()}
         return files
