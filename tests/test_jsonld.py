@@ -12,9 +12,7 @@ def nodes(graph):
 
 
 def seed_article(profile, **changes):
-    a = read_article(SAMPLE / SEED.name, profile).article
-    image = dataclasses.replace(a.image, url="media/55425f2f31b4ad18/rabat-mausoleum.jpg")
-    return dataclasses.replace(a, image=image, **changes)
+    return dataclasses.replace(read_article(SAMPLE / SEED.name, profile).article, **changes)
 
 
 def test_graph_types_and_links(profile, settings):
@@ -33,7 +31,13 @@ def test_graph_types_and_links(profile, settings):
     page_url = "https://akhbar.example.org/articles/morocco-israel-security-agreement/"
     assert article["@id"] == page_url + "#article" and page["@id"] == page_url
     assert article["mainEntityOfPage"] == {"@id": page_url}
-    assert article["image"] == {"@id": page_url + "#primaryimage"} == page["primaryImageOfPage"]
+    # the photo's three crops, 16:9 first: the page's primary image
+    assert article["image"][0] == {"@id": page_url + "#primaryimage"} == page["primaryImageOfPage"]
+    crops = [n for n in graph["@graph"] if n["@type"] == "ImageObject"]
+    assert article["image"] == [{"@id": n["@id"]} for n in crops]
+    # the seed photo is 1200x675: each crop as wide as its ratio allows, never upscaled
+    assert [(n["width"], n["height"]) for n in crops] == [(1200, 675), (900, 675), (675, 675)]
+    assert [n["contentUrl"].rpartition("-")[2] for n in crops] == ["16x9.jpg", "4x3.jpg", "1x1.jpg"]
     assert page["breadcrumb"] == {"@id": by_type["BreadcrumbList"]["@id"]}
     assert article["publisher"] == {"@id": by_type["NewsMediaOrganization"]["@id"]}
     assert article["author"] == [{"@id": by_type["Organization"]["@id"]}]
@@ -42,10 +46,9 @@ def test_graph_types_and_links(profile, settings):
     assert article["datePublished"] == "2021-11-24T21:40:00+03:00"
     assert article["alternativeHeadline"].startswith("يتيح للرباط")
     assert article["inLanguage"] == "ar" and article["wordCount"] > 300
-    image = by_type["ImageObject"]
-    assert (
-        image["contentUrl"]
-        == "https://akhbar.example.org/media/55425f2f31b4ad18/rabat-mausoleum.jpg"
+    image = crops[0]
+    assert image["contentUrl"].startswith(
+        "https://akhbar.example.org/media/55425f2f31b4ad18/rabat-mausoleum-"
     )
     assert (
         image["caption"] == "غانتس أمام ضريح محمد الخامس في الرباط أمس"

@@ -17,7 +17,7 @@ from builder.check.discovery import check_discovery
 from builder.check.validate import validate_site
 from builder.pipeline.page_reuse import published_pages
 from builder.read.inputs import input_files, read_article
-from builder.render.discovery import NEWS_NS, SITEMAP_NS, discovery_files
+from builder.render.discovery import IMAGE_NS, NEWS_NS, SITEMAP_NS, discovery_files
 from builder.render.photos import place_photos
 from tests.conftest import REPO, SAMPLE, asset
 
@@ -170,6 +170,16 @@ CASES = {
         lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width=200, height=200)),
         "error",
         "Google needs at least 50000",
+    ),
+    "image under 1200 px wide": (
+        lambda s: edit_ld(
+            s,
+            lambda g: [
+                n.update(width=800, height=450) for n in g if n.get("@type") == "ImageObject"
+            ],
+        ),
+        "warning",
+        "under the 1,200 Google needs for large previews",
     ),
     "size as text": (
         lambda s: edit_ld(s, lambda g: node(g, "ImageObject").update(width="1200")),
@@ -527,19 +537,21 @@ def _tree_sitemaps(entries, limit, index_loc):
     chunks = [entries[i : i + limit] for i in range(0, len(entries), limit)] or [[]]
     files = {}
     for number, chunk in enumerate(chunks, start=1):
-        urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-        for loc, lastmod in chunk:
+        urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset", {"xmlns:image": IMAGE_NS})
+        for loc, lastmod, image in chunk:
             url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
             ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
             if lastmod:
                 ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
+            if image:
+                ET.SubElement(ET.SubElement(url, "image:image"), "image:loc").text = image
         files["sitemap.xml" if len(chunks) == 1 else f"sitemap-{number}.xml"] = xml(urlset)
     if len(chunks) > 1:
         index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
         for number, chunk in enumerate(chunks, start=1):
             sitemap = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
             ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = index_loc(number)
-            dates = [lastmod for _, lastmod in chunk if lastmod]
+            dates = [lastmod for _, lastmod, _ in chunk if lastmod]
             if dates:
                 ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(
                     dates, key=datetime.fromisoformat
@@ -553,7 +565,7 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
     from dataclasses import replace
 
     from builder.core.urls import article_path
-    from builder.render.discovery import sitemaps
+    from builder.render.discovery import _image_loc, sitemaps
     from builder.render.pages import sort_newest_first
 
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
@@ -565,11 +577,14 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
     ordered = sort_newest_first(articles)
     for pages, items in ((["", "page/", "about/"], ordered), ([], ordered), ([], []), ([""], [])):
         newest = (ordered[0].modified or ordered[0].published).isoformat() if items else None
-        entries = [(settings.absolute(p), newest if p in ("", "page/") else None) for p in pages]
+        entries = [
+            (settings.absolute(p), newest if p in ("", "page/") else None, None) for p in pages
+        ]
         entries += [
             (
                 settings.absolute(quote(article_path(a))),
                 (a.modified or a.published).isoformat() if (a.modified or a.published) else None,
+                _image_loc(a, settings),
             )
             for a in items
         ]
@@ -579,6 +594,8 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
             b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in x
             for x in expected.values()
         )
+        # the sample's local photos: their largest derivative, as image:image
+        assert not items or any(b"-1200.jpg</image:loc>" in x for x in expected.values())
 
 
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):
@@ -644,6 +661,7 @@ def test_head_tags(sample_build):
     assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "675")
     assert meta["twitter:card"] == "summary_large_image" and meta["og:image:alt"]
     assert meta["article:section"] == "رياضة" and meta["description"]
+    assert meta["robots"] == "max-image-preview:large"  # large previews in search and Discover
     assert not tree.xpath("//figure")  # the drawn share image is not shown as a photo
     assert (
         root / "site" / meta["og:image"].removeprefix("https://akhbar.example.org/")

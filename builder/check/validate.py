@@ -36,6 +36,7 @@ _ISO_WITH_OFFSET = re.compile(
 )
 _DATE_PROPERTIES = ("datePublished", "dateModified")
 _URL_KEYS = ("url", "contentUrl", "item", "@id")
+LARGE_PREVIEW_WIDTH = 1200  # Google's least width for large image previews and Discover
 RECOMMENDED = ("headline", "image", "datePublished", "dateModified", "author")
 HEADLINE_MAX = 110
 
@@ -364,6 +365,21 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
                         f"(found {width!r}, {height!r})",
                     )
                 )
+    widths = [
+        n["width"]
+        for n in graph
+        if isinstance(n, dict)
+        and n.get("@type") == "ImageObject"
+        and isinstance(n.get("width"), int)
+    ]
+    if widths and max(widths) < LARGE_PREVIEW_WIDTH:
+        problems.append(
+            (
+                "warning",
+                f"largest image is {max(widths)} px wide, under the {LARGE_PREVIEW_WIDTH:,} "
+                "Google needs for large previews (Discover): give a larger photo",
+            )
+        )
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')
     declared = [article[p] for p in _DATE_PROPERTIES if p in article]
     if shown != declared:

@@ -33,6 +33,10 @@ class Image:
     # True for the share image the builder draws when no photo is given: it stands for the
     # article in previews and JSON-LD but is not shown as a photo on the page.
     generated: bool = False
+    # A local photo: sha256 of its file (its derivatives are named by it), and the point a crop
+    # keeps in view (sidecar ``image_focus``, fractions of width and height; None: the centre).
+    digest: str | None = None
+    focus: tuple[float, float] | None = None
 
 
 @dataclass(

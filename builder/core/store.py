@@ -79,6 +79,8 @@ def encode(article: Article) -> bytes:
                 image.width,
                 image.height,
                 image.generated,
+                image.digest,
+                image.focus,
             ),
             article.paragraphs,
             article.dateline,

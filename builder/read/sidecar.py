@@ -17,16 +17,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PIL import Image as PILImage
-
 from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Image
 from builder.core.urls import RESERVED_NAMES
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line
+from builder.read.photo_file import Judged, PhotoError, judge
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
 KNOWN_KEYS = frozenset(
-    {"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"}
+    {
+        "published",
+        "modified",
+        "authors",
+        "section",
+        "tags",
+        "image",
+        "image_alt",
+        "image_focus",
+        "slug",
+    }
 )
 # Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
 # could leave the output folder or need escaping in a path.
@@ -47,9 +56,8 @@ class Metadata:
     tags: tuple[str, ...] = ()
     image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
     image_alt: str | None = None
-    image_size: tuple[int, int] | None = (
-        None  # a local photo's pixels, read once when it was judged
-    )
+    image_focus: tuple[float, float] | None = None
+    photo: Judged | None = None  # a local photo as judged: its pixels and digest, read once
     slug: str | None = None
 
 
@@ -117,12 +125,14 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
     image = _image(data, base_dir)
-    size, unusable = (
+    photo, unusable = (
         _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
     )
     if unusable:  # judged here, so the listings (made from what reading gave) never show it either
         warnings += (f"photo {image} {unusable}: left out, a drawn share image stands in",)
         image = None
+    warnings += tuple(f"photo {image} {note}" for note in (photo.notes if photo else ()))
+    focus = _focus(data)
     slug = _string(data, "slug")
     if slug is not None and not _SLUG.match(slug):
         raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
@@ -139,7 +149,8 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
             tags=tuple(dict.fromkeys(_string_list(data, "tags"))),
             image=image,
             image_alt=_string(data, "image_alt") if image else None,
-            image_size=size if image else None,
+            image_focus=focus if image else None,
+            photo=photo if image else None,
             slug=slug,
         ),
         warnings,
@@ -236,21 +247,40 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
     return value  # as written: relative to the raw file's folder
 
 
-def _judge_photo(path: Path) -> tuple[tuple[int, int] | None, str | None]:
-    """A local photo's pixel size, and why it cannot stand for its article: one that is not an
-    image would be a broken picture, and one under Google's minimum size fails its page's
-    check (and so would stop the whole site being published). Pillow reads only the file's
-    header; the page takes the size from here rather than reading it again."""
-    width, height = photo_size(path)
-    if width is None or height is None:
-        return None, "is not an image that can be read (or is too large for Pillow to open)"
-    if width * height < MIN_IMAGE_PIXELS:
+def _judge_photo(path: Path) -> tuple[Judged | None, str | None]:
+    """A local photo as judged, and why it cannot stand for its article: one that cannot be
+    decoded would be a broken picture (or a raw file shipped), and one under Google's minimum
+    size fails its page's check (and so would stop the whole site being published). The
+    page takes the size from here rather than reading it again."""
+    try:
+        photo = judge(path)
+    except PhotoError as exc:
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"cannot be read ({why(exc)})"
+    if photo.width * photo.height < MIN_IMAGE_PIXELS:
         return (
-            (width, height),
-            f"is {width}×{height} ({width * height:,} pixels), under the {MIN_IMAGE_PIXELS:,} "
-            "search engines need",
+            photo,
+            f"is {photo.width}×{photo.height} ({photo.width * photo.height:,} pixels), under "
+            f"the {MIN_IMAGE_PIXELS:,} search engines need",
         )
-    return (width, height), None
+    return photo, None
+
+
+def _focus(data: dict[str, Any]) -> tuple[float, float] | None:
+    """``image_focus = [x, y]``: the point crops keep in view, as fractions of the width and
+    height from the top-left corner."""
+    value = data.get("image_focus")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not all(0 <= v <= 1 for v in value)
+    ):
+        raise MetadataError("'image_focus' must be [x, y], two numbers from 0 to 1")
+    return float(value[0]), float(value[1])
 
 
 def _is_web_url(url: str) -> bool:
@@ -276,13 +306,15 @@ def with_metadata(article: Article, metadata: Metadata) -> Article:
     """The article with what metadata adds; the photo URL joins the caption read from the text."""
     image = article.image
     if metadata.image:
-        width, height = metadata.image_size or (None, None)
+        photo = metadata.photo
         image = dataclasses.replace(
             image or Image(caption=None, credit=None),
             url=metadata.image,
             alt=metadata.image_alt,
-            width=width,
-            height=height,
+            width=photo.width if photo else None,
+            height=photo.height if photo else None,
+            digest=photo.digest if photo else None,
+            focus=metadata.image_focus,
         )
     return dataclasses.replace(
         article,
@@ -308,13 +340,3 @@ def gaps(article: Article) -> tuple[str, ...]:
     if article.image and not article.image.url:
         missing.append("photo URL (caption kept, no image)")
     return (f"no {', no '.join(missing)} given: left out",) if missing else ()
-
-
-def photo_size(path: Path) -> tuple[int | None, int | None]:
-    """Pixel size from the file header (Pillow reads no more than it needs); None when the file
-    is not an image Pillow can read, or one so large Pillow refuses it as a decompression bomb."""
-    try:
-        with PILImage.open(path) as img:
-            return img.size
-    except (OSError, ValueError, PILImage.DecompressionBombError):
-        return None, None

@@ -15,6 +15,7 @@ from builder.core.article import Article
 from builder.core.store import briefs
 from builder.core.urls import article_path, slug_url
 from builder.render.pages import sort_newest_first
+from builder.render.photos import card_photo
 
 RELATED = 4  # related articles under each article
 NEAR = 12  # candidates looked at on each side, per tag and section, nearest in time first
@@ -96,7 +97,9 @@ class ArticleLinks:
             for n in members[max(0, i - NEAR) : i] + members[i + 1 : i + 1 + NEAR]:
                 score[n] = score.get(n, 0) + weight
         best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
-        entry["related"] = [_link(near(n)) for n in best]
+        entry["related"] = [
+            _link(near(n)) | {"photo": card_photo(near(n), frozenset())} for n in best
+        ]  # local photos' thumbnails: an allowed remote one too would need the settings here
         return a.source, entry
 
     def affected(self, added: Iterable[int], removed: Iterable[int] = ()) -> set[int]:

@@ -22,9 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from babel.dates import format_date
 
@@ -32,8 +30,9 @@ from builder.core.article import Article
 from builder.core.dates import display_date, with_digits
 from builder.core.settings import Settings
 from builder.core.store import Picked, briefs
-from builder.core.urls import article_path, listed_urls, media_path, slug_url
+from builder.core.urls import article_path, listed_urls, slug_url
 from builder.render.pages import front_matter, sort_newest_first
+from builder.render.photos import card_photo
 
 
 @dataclass(frozen=True)
@@ -425,7 +424,7 @@ class _Cards:
         return self._make(article)
 
     def lead(self, article: Article) -> dict[str, Any]:
-        return {**self.item(article), "photo": photo(article, self.settings)}
+        return {**self.item(article), "lead": True}
 
     def _make(self, article: Article) -> dict[str, Any]:
         shown = None
@@ -444,6 +443,7 @@ class _Cards:
             "section_url": slug_url("sections", article.section) if article.section else None,
             "published": article.published.isoformat() if article.published else None,
             "published_display": shown,
+            "photo": card_photo(article, self.settings.image_hosts),
         }
 
 
@@ -458,21 +458,3 @@ def _year_of(listing: Listing, settings: Settings) -> dict[str, Any]:
         return {}
     year = listing.base.split("/")[1]
     return {"year": {"url": f"archive/{year}/", "label": with_digits(year, settings.digits)}}
-
-
-def photo(article: Article, settings: Settings) -> dict[str, Any] | None:
-    """The lead story's photo, as its page publishes it; no drawn share image (it repeats the
-    headline)."""
-    image = article.image
-    if not (image and image.url):
-        return None
-    if "://" in image.url:
-        if urlsplit(image.url).netloc not in settings.image_hosts:
-            return None
-        src = image.url
-    else:
-        src = media_path(article, PurePosixPath(image.url).name)
-    return {
-        "src": src,
-        "alt": image.alt or image.caption or "",
-    }  # as its page: never the headline for a photo

@@ -20,6 +20,7 @@ from builder.core.settings import Settings
 from builder.core.urls import listed_urls, slug_url
 from builder.render.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
 from builder.render.markdown_text import escape_markdown
+from builder.render.photos import MIME, photo_set, srcset
 
 # Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -90,20 +91,7 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             "id": article.id,
             "headline": article.headline,
             "deck": article.alternative_headline,
-            "image": {
-                "url": image_url(image.url, settings) if image.url else None,  # absolute: og:image
-                "src": image.url,  # site-relative when published with the site: <img src>
-                "caption": image.caption,
-                "credit": image.credit,
-                # a drawn share image's alt is its headline (builder.render.photos); a photo
-                # nothing describes gets alt="" (reported), never a guess
-                "alt": image.alt or image.caption or "",
-                "width": image.width,
-                "height": image.height,
-                "generated": image.generated,
-            }
-            if image
-            else None,
+            "image": _image(article, settings) if image else None,
             "published": article.published.isoformat() if article.published else None,
             "published_display": display_datetime(article.published, zone, digits=settings.digits)
             if article.published
@@ -125,6 +113,48 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
     }
     body = "\n\n".join(escape_markdown(p) for p in article.paragraphs)
     return front_matter(meta) + "\n" + body + "\n"
+
+
+def _image(article: Article, settings: Settings) -> dict[str, Any]:
+    """What the page shows of its image: ``url`` (absolute, with ``og_width``/``og_height``)
+    for og:image, ``src`` (site-relative), its size, and for a local photo ``srcset`` and
+    ``sources`` (AVIF, WebP) of its derivatives."""
+    image = article.image
+    assert image is not None
+    photos = photo_set(article)
+    shown: dict[str, Any] = {
+        "url": image_url(image.url, settings) if image.url else None,
+        "og_width": image.width,
+        "og_height": image.height,
+        "src": image.url,  # site-relative when published with the site: <img src>
+        "width": image.width,
+        "height": image.height,
+        "srcset": None,
+        "sources": [],
+    }
+    if photos:
+        crop, largest = photos.crops[0], photos.fallback[-1]
+        shown |= {
+            "url": settings.absolute(crop.path),
+            "og_width": crop.width,
+            "og_height": crop.height,
+            "src": largest.path,
+            "width": largest.width,
+            "height": largest.height,
+            "srcset": srcset(photos.fallback),
+            "sources": [
+                {"type": MIME[ext], "srcset": srcset(variants)}
+                for ext, variants in photos.formats[:-1]
+            ],
+        }
+    return shown | {
+        "caption": image.caption,
+        "credit": image.credit,
+        # a drawn share image's alt is its headline (builder.render.photos); a photo
+        # nothing describes gets alt="" (reported), never a guess
+        "alt": image.alt or image.caption or "",
+        "generated": image.generated,
+    }
 
 
 def sort_newest_first(articles: Sequence[Article]) -> Sequence[Article]:
