@@ -116,6 +116,7 @@ SLOW_FILES = frozenset(
         "test_listings.py",
         "test_page_reuse.py",
         "test_parallel.py",
+        "test_photo_bytes.py",
         "test_photos.py",
         "test_promises.py",
         "test_robustness.py",

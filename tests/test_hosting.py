@@ -40,7 +40,6 @@ from tests.conftest import SAMPLE, make_project
 NGINX = "/usr/sbin/nginx"
 BROTLI_MODULE = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
 ARTICLE = "/articles/morocco-israel-security-agreement/"
-PHOTO = "/media/55425f2f31b4ad18/rabat-mausoleum.jpg"
 NOT_FOUND = "الصفحة غير موجودة"  # the 404 page's heading
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
@@ -179,6 +178,11 @@ def test_responses_are_the_precompressed_files_the_build_wrote(hosted):
         assert status == 200 and "content-encoding" not in headers and body == plain, path
 
 
+def _photo(site, pattern):
+    (found, *_) = sorted((site / "media").rglob(pattern))
+    return found.relative_to(site).as_posix()
+
+
 def test_cache_policy_and_security_headers(hosted):
     root, server = hosted
     site = root / "site"
@@ -188,7 +192,9 @@ def test_cache_policy_and_security_headers(hosted):
         "/feed.xml": SHORT,
         "/news-sitemap.xml": SHORT,
         ARTICLE: "public, max-age=3600",
-        PHOTO: "public, max-age=86400",  # a photo keeps its input file's name: not immutable
+        # photos are published as derivatives named by their bytes: cached for good
+        "/" + _photo(site, "rabat-mausoleum-*-800.avif"): IMMUTABLE,
+        "/" + _photo(site, "share-*.png"): IMMUTABLE,
         "/" + _asset(site, "assets/site.css"): IMMUTABLE,
         "/" + _asset(site, "assets/search.js"): IMMUTABLE,
         "/" + _asset(site, "assets/fonts/noto-sans-arabic.woff2"): IMMUTABLE,

@@ -4,6 +4,7 @@ with no metadata, in <picture> markup; bad photos left out with their reason."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -286,3 +287,62 @@ def test_sitemap_lists_each_page_photo(photo_site):
     assert camera and camera.endswith("-1600.jpg")
     assert (site / camera.removeprefix("https://akhbar.example.org/")).is_file()
     assert found["https://akhbar.example.org/"] is None  # listing pages: no image entry
+
+
+def test_licensing_comes_from_the_profile_per_credit_and_the_sidecar_overrides(tmp_path):
+    from builder.read.profile import DEFAULT_PROFILE
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        DEFAULT_PROFILE.read_text(encoding="utf-8") + '\n[photo_licenses."رويترز"]\n'
+        'license = "https://agency.example/terms"\n'
+        'acquire_license_page = "https://agency.example/buy"\n'
+        'credit_text = "رويترز / مصور"\n'
+        'copyright_notice = "© رويترز"\n',
+        encoding="utf-8",
+    )
+    camera_photo(corpus / "p.jpg", (1600, 1200))
+    caption = "المشهد في المدينة (رويترز)"
+    for name, extra in (("001_agency", ""), ("002_own", 'image_copyright_notice = "© الصحيفة"\n')):
+        (corpus / f"{name}.txt").write_text(
+            f"عنوان الخبر {name}\n\n{caption}\n{caption}\nتصغير\nتكبير\n\nنص الخبر.\n",
+            encoding="utf-8",
+        )
+        (corpus / f"{name}.toml").write_text(
+            f'image = "p.jpg"\npublished = 2025-03-0{name[2]}T10:00:00Z\n{extra}',
+            encoding="utf-8",
+        )
+    report = build(make_project(tmp_path, corpus, profile=str(profile)))
+    assert report.published and report.rejected == []
+    assert [f for f in report.findings if f.level == "error"] == []  # schema.org vocabulary too
+    import json
+
+    def image_nodes(slug):
+        page = lxml.html.parse(str(tmp_path / "site" / "articles" / slug / "index.html"))
+        graph = json.loads(page.xpath("//script[@type='application/ld+json']/text()")[0])
+        return [n for n in graph["@graph"] if n["@type"] == "ImageObject"]
+
+    for node in image_nodes("agency"):
+        assert node["license"] == "https://agency.example/terms"
+        assert node["acquireLicensePage"] == "https://agency.example/buy"
+        assert node["creditText"] == "رويترز / مصور" and node["copyrightNotice"] == "© رويترز"
+    for node in image_nodes("own"):
+        assert node["copyrightNotice"] == "© الصحيفة"  # the sidecar's, term by term
+        assert node["license"] == "https://agency.example/terms"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"image_license": "terms.html"}, "'image_license' must be an absolute http(s) URL"),
+        ({"image_focus": [0.5, 2]}, "'image_focus' must be [x, y], two numbers from 0 to 1"),
+    ],
+)
+def test_wrong_photo_terms_in_a_sidecar_are_refused_naming_the_key(tmp_path, table, message):
+    from builder.read.sidecar import MetadataError, parse_metadata
+
+    camera_photo(tmp_path / "p.jpg", (800, 600))
+    with pytest.raises(MetadataError, match=re.escape(message)):
+        parse_metadata({"image": "p.jpg", **table}, base_dir=tmp_path)

@@ -37,6 +37,9 @@ class Image:
     # keeps in view (sidecar ``image_focus``, fractions of width and height; None: the centre).
     digest: str | None = None
     focus: tuple[float, float] | None = None
+    # schema.org licensing of a photo, (property, value): license, acquireLicensePage,
+    # creditText, copyrightNotice; from the profile for its agency credit, or the sidecar.
+    licensing: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(

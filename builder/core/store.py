@@ -81,6 +81,7 @@ def encode(article: Article) -> bytes:
                 image.generated,
                 image.digest,
                 image.focus,
+                image.licensing,
             ),
             article.paragraphs,
             article.dateline,

@@ -112,7 +112,7 @@ def html_article(
         paragraphs=tuple(paragraphs),
         dateline=dateline(paragraphs[0], profile),
     )
-    return with_metadata(article, metadata), warnings
+    return with_metadata(article, metadata, profile), warnings
 
 
 def _without_page_header(

@@ -192,7 +192,7 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         metadata, meta_warnings = read_sidecar(path)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=why(exc))
-    article = with_metadata(parsed.article, metadata)
+    article = with_metadata(parsed.article, metadata, profile)
     damaged = (
         (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",)
         if REPLACEMENT in text

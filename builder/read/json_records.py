@@ -182,7 +182,7 @@ def record_article(
         paragraphs=tuple(paragraphs),
         dateline=dateline(paragraphs[0], profile),
     )
-    return with_metadata(article, metadata), warnings
+    return with_metadata(article, metadata, profile), warnings
 
 
 def _as_given(message: str, given_as: dict[str, str]) -> str:

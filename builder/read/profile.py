@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class Profile:
     credits: dict[str, str]  # credit_key(spelling) -> canonical name
     read_also: frozenset[str] = frozenset()  # marker_key() forms
     dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
+    # canonical credit -> its photos' schema.org licensing, (property, value)
+    photo_licenses: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -80,6 +82,10 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         for spelling in _strings(path, f"credits.{canonical}", spellings):
             credits[credit_key(spelling)] = canonical
         credits[credit_key(canonical)] = canonical
+    licenses = {
+        str(credit): licensing(path, f"photo_licenses.{credit}", terms)
+        for credit, terms in _table(path, data, "photo_licenses").items()
+    }
     return Profile(
         name=str(data.get("name", path.stem)),
         font_size_buttons=frozenset(
@@ -97,7 +103,38 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
             credit_key(s)
             for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))
         ),
+        photo_licenses=licenses,
     )
+
+
+LICENSE_TERMS = {  # profile and sidecar key -> schema.org ImageObject property
+    "license": "license",
+    "acquire_license_page": "acquireLicensePage",
+    "credit_text": "creditText",
+    "copyright_notice": "copyrightNotice",
+}
+_URL_TERMS = frozenset({"license", "acquire_license_page"})
+
+
+def licensing(where: Path | str, key: str, terms: Any) -> tuple[tuple[str, str], ...]:
+    """A table of license terms (``license``, ``acquire_license_page``: absolute http(s)
+    URLs; ``credit_text``, ``copyright_notice``: text) as (schema.org property, value)."""
+    if not isinstance(terms, dict):
+        raise ProfileError(f"{where}: '{key}' must be a table")
+    unknown = sorted(set(terms) - set(LICENSE_TERMS))
+    if unknown:
+        raise ProfileError(
+            f"{where}: '{key}' has unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"it may have {', '.join(LICENSE_TERMS)}"
+        )
+    found = []
+    for name, value in terms.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ProfileError(f"{where}: '{key}.{name}' must be a non-empty string")
+        if name in _URL_TERMS and not re.match(r"^https?://[^\s/]+\S*$", value.strip()):
+            raise ProfileError(f"{where}: '{key}.{name}' must be an absolute http(s) URL")
+        found.append((LICENSE_TERMS[name], value.strip()))
+    return tuple(sorted(found))
 
 
 _KEYS = frozenset(
@@ -109,6 +146,7 @@ _KEYS = frozenset(
         "credits",
         "read_also",
         "dateline_sources",
+        "photo_licenses",
     }
 )
 

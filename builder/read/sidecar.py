@@ -22,6 +22,7 @@ from builder.core.urls import RESERVED_NAMES
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line
 from builder.read.photo_file import Judged, PhotoError, judge
+from builder.read.profile import LICENSE_TERMS, Profile, ProfileError, licensing
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
 KNOWN_KEYS = frozenset(
@@ -34,6 +35,10 @@ KNOWN_KEYS = frozenset(
         "image",
         "image_alt",
         "image_focus",
+        "image_license",
+        "image_acquire_license_page",
+        "image_credit_text",
+        "image_copyright_notice",
         "slug",
     }
 )
@@ -57,6 +62,7 @@ class Metadata:
     image: str | None = None  # an absolute http(s) URL, or a file path relative to the sidecar
     image_alt: str | None = None
     image_focus: tuple[float, float] | None = None
+    image_licensing: tuple[tuple[str, str], ...] = ()  # overrides the profile's, term by term
     photo: Judged | None = None  # a local photo as judged: its pixels and digest, read once
     slug: str | None = None
 
@@ -133,6 +139,16 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
         image = None
     warnings += tuple(f"photo {image} {note}" for note in (photo.notes if photo else ()))
     focus = _focus(data)
+    try:
+        terms = licensing(
+            "sidecar",
+            "image_*",
+            {k: data[f"image_{k}"] for k in LICENSE_TERMS if f"image_{k}" in data},
+        )
+    except ProfileError as exc:
+        raise MetadataError(
+            str(exc).removeprefix("sidecar: ").replace("image_*.", "image_")
+        ) from None
     slug = _string(data, "slug")
     if slug is not None and not _SLUG.match(slug):
         raise MetadataError(f"'slug' {slug!r} must be letters and digits joined by single hyphens")
@@ -150,6 +166,7 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
             image=image,
             image_alt=_string(data, "image_alt") if image else None,
             image_focus=focus if image else None,
+            image_licensing=terms if image else (),
             photo=photo if image else None,
             slug=slug,
         ),
@@ -302,8 +319,9 @@ def why(exc: Exception) -> str:
     return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
-def with_metadata(article: Article, metadata: Metadata) -> Article:
-    """The article with what metadata adds; the photo URL joins the caption read from the text."""
+def with_metadata(article: Article, metadata: Metadata, profile: Profile | None = None) -> Article:
+    """The article with what metadata adds; the photo URL joins the caption read from the text,
+    and its licensing comes from the profile for its agency credit, then the sidecar."""
     image = article.image
     if metadata.image:
         photo = metadata.photo
@@ -316,6 +334,10 @@ def with_metadata(article: Article, metadata: Metadata) -> Article:
             digest=photo.digest if photo else None,
             focus=metadata.image_focus,
         )
+    if image and image.url:
+        terms = dict(profile.photo_licenses.get(image.credit or "", ()) if profile else ())
+        terms |= dict(metadata.image_licensing)
+        image = dataclasses.replace(image, licensing=tuple(sorted(terms.items())))
     return dataclasses.replace(
         article,
         image=image,

@@ -5,8 +5,9 @@ text out.
 **Cache policy.** Content-hashed assets (builder.render.assets) never change under their name:
 a year, ``immutable``. The home page, listings, the search page and index, feeds, sitemaps and
 robots.txt change with every new article: five minutes. Article pages change when corrected:
-an hour. Photos keep the name of their input file, so a replaced photo keeps its URL: a day,
-not immutable. Anything else (about, a page of your own): an hour.
+an hour. Everything under media/ (photo derivatives, share images) is named by a hash of what
+it is made from, so a replaced photo gets new URLs: a year, ``immutable``. Anything else
+(about, a page of your own): an hour.
 
 **Security headers**, on every response: a Content-Security-Policy the theme's pages satisfy
 (no inline script or style, nothing from another host but photos from ``image_hosts``; JSON-LD
@@ -36,7 +37,7 @@ from builder.render.assets import is_hashed
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 ARTICLE = "public, max-age=3600"
-MEDIA = "public, max-age=86400"
+MEDIA = IMMUTABLE  # photo derivatives and share images are named by what they are made from
 OTHER = ARTICLE
 
 ASSETS = "assets"

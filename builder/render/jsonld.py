@@ -188,6 +188,7 @@ def _image_nodes(article: Article, settings: Settings, primary: str) -> list[dic
         else [(image_url(image.url, settings), image.width, image.height)]
     )
     photo = not image.generated  # a drawn share image has no caption or credit of its own
+    terms = dict(image.licensing) if photo else {}
     return [
         _compact(
             {
@@ -198,8 +199,10 @@ def _image_nodes(article: Article, settings: Settings, primary: str) -> list[dic
                 "width": width,
                 "height": height,
                 "caption": image.caption if photo else None,
-                "creditText": image.credit if photo else None,
-                "copyrightNotice": image.credit if photo else None,
+                "creditText": terms.get("creditText", image.credit if photo else None),
+                "copyrightNotice": terms.get("copyrightNotice", image.credit if photo else None),
+                "license": terms.get("license"),
+                "acquireLicensePage": terms.get("acquireLicensePage"),
                 "inLanguage": settings.language,
             }
         )
