@@ -348,10 +348,10 @@ def test_a_photo_nothing_describes_gets_an_empty_alt_and_is_reported(tmp_path):
         "الأمطار تعود إلى البلاد\n\nتعود الأمطار اليوم.\n", encoding="utf-8"
     )
     (corpus / "003_url.toml").write_text(
-        'image = "https://akhbar.example.org/media/x.jpg"\nimage_alt = "غيوم فوق المدينة"\n',
+        'image = "https://photos.example.net/x.jpg"\nimage_alt = "غيوم فوق المدينة"\n',
         encoding="utf-8",
     )
-    report = build(make_project(tmp_path, corpus))
+    report = build(make_project(tmp_path, corpus, image_hosts=["photos.example.net"]))
     assert report.published
     told = [(Path(s).name, w) for s, w in report.warnings if "photo description" in w]
     assert told == [

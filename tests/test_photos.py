@@ -346,3 +346,63 @@ def test_wrong_photo_terms_in_a_sidecar_are_refused_naming_the_key(tmp_path, tab
     camera_photo(tmp_path / "p.jpg", (800, 600))
     with pytest.raises(MetadataError, match=re.escape(message)):
         parse_metadata({"image": "p.jpg", **table}, base_dir=tmp_path)
+
+
+def test_photos_on_the_sites_own_host(tmp_path):
+    """An old archive moving over: its photo URLs name the site's own host. Mapped to the
+    archive's folder by the profile, they are published as media; one that is not a file of
+    the site is left out with a warning, and ``validate`` calls such an image broken."""
+    from builder.check.validate import validate_site
+    from builder.core.settings import load_settings
+    from builder.read.profile import DEFAULT_PROFILE
+
+    corpus = tmp_path / "corpus"
+    (tmp_path / "archive" / "2019").mkdir(parents=True)
+    corpus.mkdir()
+    camera_photo(tmp_path / "archive" / "2019" / "cabinet.jpg", (1600, 1200))
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        'archive_photos = { url = "https://akhbar.example.org/uploads/", folder = "archive" }\n'
+        + DEFAULT_PROFILE.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    old = "https://akhbar.example.org/uploads/"
+    for n, url in enumerate((f"{old}2019/cabinet.jpg", f"{old}2019/gone.jpg", f"{old}x.jpg")):
+        article_files(corpus, f"00{n}_old{n}", url, f"2025-03-0{n + 1}T10:00:00Z")
+    (corpus / "003_other.txt").write_text("خبر آخر\n\nنص.\n", encoding="utf-8")
+    (corpus / "003_other.toml").write_text(
+        'image = "https://akhbar.example.org/media/lost.jpg"\n', encoding="utf-8"
+    )
+    config = make_project(tmp_path, corpus, profile=str(profile))
+    report = build(config)
+    assert report.published and report.rejected == []
+    site = tmp_path / "site"
+    assert list((site / "media").rglob("cabinet-*-800.avif"))  # mapped: derivatives
+    assert not list(site.rglob("cabinet.jpg"))
+    said = {Path(s).stem: w for s, w in report.warnings if w.startswith("photo")}
+    assert said["001_old1"] == (
+        f"photo {old}2019/gone.jpg: the archive's photo folder has no gone.jpg: left out, "
+        "a drawn share image stands in"
+    )
+    assert said["003_other"].startswith("photo URL on the site's own host names no file")
+    for slug in ("old1", "other"):
+        page = lxml.html.parse(str(site / "articles" / slug / "index.html"))
+        assert not page.xpath("//figure//img")  # no empty photo box
+    # a page (edited by hand, or made by another tool) naming a photo on the site's own host
+    # that the site does not have: a broken image
+    page = site / "articles" / "old0" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(
+        text.replace("<figure", '<img src="https://akhbar.example.org/media/lost.jpg"><figure', 1),
+        encoding="utf-8",
+    )
+    settings = load_settings(config)[0]
+    found = [
+        str(f)
+        for f in validate_site(site, None, settings.image_hosts, settings)
+        if f.level == "error"
+    ]
+    assert found == [
+        "error: articles/old0/index.html: link to "
+        "'https://akhbar.example.org/media/lost.jpg': no such file in the site"
+    ]

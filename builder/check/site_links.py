@@ -18,12 +18,16 @@ _LINKS = (
 )
 
 
-def broken_links(tree: Any, page: str, files: Collection[str], root: str | None = "/") -> list[str]:
+def broken_links(
+    tree: Any, page: str, files: Collection[str], root: str | None = "/", host: str | None = None
+) -> list[str]:
     """The links of ``tree`` (the page ``page``, site-relative) to the site that name no file of
     ``files`` (site-relative paths); a folder means its ``index.html``. Links to other hosts,
     fragments and ``mailto:``/``data:`` are not the site's. ``root`` is the site's path on its
     host: a link from ``/`` (as the 404 page makes them) is read from there, and not followed
-    when ``root`` is None (not known).
+    when ``root`` is None (not known). A link to ``host`` (the site's own) is the site's
+    too: a photo named by its full URL on the site's host must be one of its files. Each
+    candidate of a ``srcset`` is a link.
 
     >>> from lxml.html import fromstring
     >>> page = fromstring(
@@ -32,11 +36,24 @@ def broken_links(tree: Any, page: str, files: Collection[str], root: str | None 
     ... )
     >>> broken_links(page, "articles/a/index.html", {"articles/b/index.html", "m.png"}, "/news/")
     ['../c/#x']
+    >>> page = fromstring('<img src="https://x.org/news/gone.jpg" srcset="/news/m.png 1w, n 2w">')
+    >>> broken_links(page, "index.html", {"m.png"}, "/news/", "x.org")
+    ['https://x.org/news/gone.jpg', 'n']
     """
     broken = []
-    for link in dict.fromkeys(tree.xpath(_LINKS)):
+    links = [
+        *tree.xpath(_LINKS),
+        *(
+            candidate.split()[0]
+            for srcset in tree.xpath("//img/@srcset | //source/@srcset")
+            for candidate in srcset.split(",")
+            if candidate.strip()
+        ),
+    ]
+    for link in dict.fromkeys(links):
         parts = urlsplit(link)
-        if parts.scheme or parts.netloc or not parts.path:
+        own = host is not None and parts.scheme in ("http", "https") and parts.netloc == host
+        if ((parts.scheme or parts.netloc) and not own) or not parts.path:
             continue  # another host, mailto:, data:, or a fragment of this page
         path = unquote(parts.path)
         if path.startswith("/"):

@@ -98,6 +98,7 @@ def validate_site(
     root = (
         (urlsplit(settings.site_url).path or "/") if settings is not None else None
     )  # where links from "/" start
+    host = urlsplit(settings.site_url).netloc if settings is not None else None
     for path in pages:
         rel = path.relative_to(site_dir).as_posix()
         is_article = rel.startswith(f"{ARTICLES}/")
@@ -113,7 +114,7 @@ def validate_site(
                 found = check_page(tree, is_article, intent, allowed_hosts, now, shows)
                 found += [
                     ("error", f"link to {link!r}: no such file in the site")
-                    for link in broken_links(tree, rel, files, root)
+                    for link in broken_links(tree, rel, files, root, host)
                 ]
             else:
                 found = check_page(text, is_article, intent, allowed_hosts, now, shows)

@@ -102,6 +102,7 @@ def html_article(
             if v
         },
         base_dir=base_dir,
+        profile=profile,
     )
     article = Article(
         id=aid,

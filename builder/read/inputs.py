@@ -189,7 +189,7 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     try:
         text = normalize_text(decode(path.read_bytes()))
         parsed = parse_text(text, article_id=article_id(path.name), source=source, profile=profile)
-        metadata, meta_warnings = read_sidecar(path)
+        metadata, meta_warnings = read_sidecar(path, profile)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=why(exc))
     article = with_metadata(parsed.article, metadata, profile)

@@ -169,7 +169,7 @@ def record_article(
                 twice.append(f"'{given_as[META_KEYS[key]]}' and '{key}' both given: '{key}' used")
             meta_input[META_KEYS[key]], given_as[META_KEYS[key]] = value, key
     try:
-        metadata, warnings = parse_metadata(meta_input, base_dir=path.parent)
+        metadata, warnings = parse_metadata(meta_input, base_dir=path.parent, profile=profile)
     except MetadataError as exc:
         raise MetadataError(_as_given(str(exc), given_as)) from None
     warnings = tuple(twice) + tuple(_as_given(w, given_as) for w in warnings)

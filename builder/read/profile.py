@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_PROFILE = Path(__file__).parent / "profiles" / "default.toml"
 
@@ -51,6 +52,18 @@ class Profile:
     dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
     # canonical credit -> its photos' schema.org licensing, (property, value)
     photo_licenses: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # an old archive's photo URLs (this prefix) -> the folder holding those files
+    archive_photos: tuple[str, Path] | None = None
+
+    def archive_file(self, url: str) -> Path | None:
+        """The archive folder's file for a photo URL under ``archive_photos``; None for any
+        other URL (or one leading out of the folder)."""
+        if not self.archive_photos or not url.startswith(self.archive_photos[0]):
+            return None
+        prefix, folder = self.archive_photos
+        rel = unquote(urlsplit(url[len(prefix) :]).path)
+        path = (folder / rel).resolve()
+        return path if rel and path.is_relative_to(folder.resolve()) else None
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -104,7 +117,25 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
             for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))
         ),
         photo_licenses=licenses,
+        archive_photos=_archive(path, data.get("archive_photos")),
     )
+
+
+def _archive(path: Path, value: Any) -> tuple[str, Path] | None:
+    """``archive_photos = { url = "https://old.example/media/", folder = "photos" }``, the
+    folder relative to the profile's."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"url", "folder"}
+        or not all(isinstance(v, str) and v.strip() for v in value.values())
+        or not re.match(r"^https?://[^\s/]+/\S*$", value["url"])
+    ):
+        raise ProfileError(
+            f'{path}: \'archive_photos\' must be {{ url = "https://host/path/", folder = "..." }}'
+        )
+    return value["url"], path.parent / value["folder"]
 
 
 LICENSE_TERMS = {  # profile and sidecar key -> schema.org ImageObject property
@@ -147,6 +178,7 @@ _KEYS = frozenset(
         "read_also",
         "dateline_sources",
         "photo_licenses",
+        "archive_photos",
     }
 )
 

@@ -71,7 +71,9 @@ def sidecar_for(raw_path: Path) -> Path:
     return raw_path.with_suffix(".toml")
 
 
-def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
+def read_sidecar(
+    raw_path: Path, profile: Profile | None = None
+) -> tuple[Metadata, tuple[str, ...]]:
     """Metadata for ``raw_path`` (empty when there is no sidecar) and warnings about it."""
     path = sidecar_for(raw_path)
     if not path.exists():
@@ -81,7 +83,7 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
     except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
     try:
-        return parse_metadata(data, base_dir=path.parent)
+        return parse_metadata(data, base_dir=path.parent, profile=profile)
     except MetadataError as exc:
         raise MetadataError(f"{path.name}: {exc}") from exc
 
@@ -119,8 +121,12 @@ def _sidecar_text(raw: bytes) -> str:
     return text
 
 
-def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
-    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
+def parse_metadata(
+    data: dict[str, Any], *, base_dir: Path, profile: Profile | None = None
+) -> tuple[Metadata, tuple[str, ...]]:
+    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key. A
+    photo URL under the profile's ``archive_photos`` URL is the file of that name in its
+    folder (an old archive's photos, published as media like any local photo)."""
     warnings = tuple(
         f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS)
     )
@@ -131,6 +137,16 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
     image = _image(data, base_dir)
+    archived = profile.archive_file(image) if profile and image and "://" in image else None
+    if archived is not None:
+        if archived.is_file():
+            image = str(archived)
+        else:
+            warnings += (
+                f"photo {image}: the archive's photo folder has no {archived.name}: "
+                "left out, a drawn share image stands in",
+            )
+            image = None
     photo, unusable = (
         _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
     )

@@ -178,7 +178,7 @@ def sitemaps(
 def _image_loc(article: Article, settings: Settings) -> str | None:
     """The photo an article's page shows, for the sitemap's ``image:image``: its largest
     derivative, or an allowed remote photo; never a drawn share image (not on the page)."""
-    photo = card_photo(article, settings.image_hosts)
+    photo = card_photo(article, settings)
     if not photo:
         return None
     largest = photo["srcset"][-1][0] if photo["srcset"] else photo["src"]

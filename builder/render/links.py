@@ -98,7 +98,7 @@ class ArticleLinks:
                 score[n] = score.get(n, 0) + weight
         best = sorted(score, key=lambda n: (-score[n], abs(n - here), n))[:RELATED]
         entry["related"] = [
-            _link(near(n)) | {"photo": card_photo(near(n), frozenset())} for n in best
+            _link(near(n)) | {"photo": card_photo(near(n), None)} for n in best
         ]  # local photos' thumbnails: an allowed remote one too would need the settings here
         return a.source, entry
 

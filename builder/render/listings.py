@@ -443,7 +443,7 @@ class _Cards:
             "section_url": slug_url("sections", article.section) if article.section else None,
             "published": article.published.isoformat() if article.published else None,
             "published_display": shown,
-            "photo": card_photo(article, self.settings.image_hosts),
+            "photo": card_photo(article, self.settings),
         }
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from PIL import Image as PILImage
 from PIL import features
@@ -141,10 +141,10 @@ def srcset(variants: tuple[Variant, ...]) -> list[tuple[str, int]]:
     return [(v.path, v.width) for v in variants]
 
 
-def card_photo(article: Article, image_hosts: frozenset[str]) -> dict[str, Any] | None:
+def card_photo(article: Article, settings: Settings | None) -> dict[str, Any] | None:
     """A listing card's (or a related link's) photo, as :func:`builder.render.pages` gives
     the page's: the derivatives of a local photo, an allowed remote photo as it is, and no
-    drawn share image (it repeats the headline)."""
+    drawn share image (it repeats the headline). Without ``settings``: local photos only."""
     image = article.image
     if not (image and image.url) or image.generated:
         return None
@@ -162,7 +162,12 @@ def card_photo(article: Article, image_hosts: frozenset[str]) -> dict[str, Any] 
             ],
             "alt": alt,
         }
-    if "://" in image.url and urlsplit(image.url).netloc in image_hosts:
+    if (
+        settings
+        and "://" in image.url
+        and urlsplit(image.url).netloc in settings.image_hosts
+        and _on_site(image.url, settings)
+    ):
         return {
             "src": image.url,
             "width": image.width,
@@ -240,6 +245,16 @@ def place_photos(
         image = article.image
         if image and image.url and "://" not in image.url:
             image = _place_local(article, current, media, warnings)
+        elif image and image.url and not _on_site(image.url, settings):
+            warnings.append(
+                (
+                    article.source,
+                    "photo URL on the site's own host names no file of the site (a broken "
+                    "image): left out; map an old archive's photos to their folder with the "
+                    f"profile's archive_photos: {image.url}",
+                )
+            )
+            image = dataclasses.replace(image, url=None)
         elif image and image.url and urlsplit(image.url).netloc not in settings.image_hosts:
             warnings.append(
                 (
@@ -280,6 +295,20 @@ def place_photos(
             )
         placed.append(dataclasses.replace(article, image=image))
     return placed, media, warnings
+
+
+def _on_site(url: str, settings: Settings) -> bool:
+    """Whether a photo URL is fine as the site goes: on another host, or on the site's own
+    host naming a file of its docs folder (MkDocs publishes it as it is)."""
+    site = urlsplit(settings.site_url)
+    parts = urlsplit(url)
+    if parts.netloc != site.netloc:
+        return True
+    rel = unquote(parts.path)
+    if not rel.startswith(site.path or "/"):
+        return False
+    path = (settings.docs_dir / rel[len(site.path or "/") :]).resolve()
+    return path.is_relative_to(settings.docs_dir.resolve()) and path.is_file()
 
 
 def _place_local(
