@@ -71,10 +71,15 @@ def test_bundle_reports_its_size_and_holds_what_a_reader_needs(bundled):
         "assets/offline-search.js",
         "assets/offline-fold.js",
         "search-index/manifest.js",
-        "media/55425f2f31b4ad18/rabat-mausoleum.jpg",
         MANIFEST,
     ):
         assert (folder / rel).is_file(), rel
+    # one mid-size fallback file a photo, and no share images (social cards, never shown)
+    media = sorted(p.relative_to(folder).as_posix() for p in (folder / "media").rglob("*.*"))
+    assert [m.rsplit("-", 1)[1] for m in media] == ["800.jpg"] * 3, media
+    for name in ("index.html", "articles/book-fair-opens/index.html"):
+        page = (folder / name).read_text(encoding="utf-8")
+        assert "<source" not in page and "srcset" not in page and "-800.jpg" in page
     for hosted_only in (
         "pagefind",
         "assets/search.js",

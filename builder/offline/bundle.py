@@ -209,18 +209,23 @@ def write_folder(site: Path, target: Path, site_url: str) -> BundleReport:
     search = offline_search_page(INDEX_DIR, [FOLD_JS, SEARCH_JS])
     entries: list[Entry] = []
     unresolved: list[str] = []
-    for rel in kept:
-        dest = target / ascii_path(rel)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+    loaded: set[str] = set()
+    for rel in kept:  # pages first: they say which photos the bundle carries
         if rel.endswith(".html"):
+            dest = target / ascii_path(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
             page = rewrite_page(
                 (site / rel).read_bytes(), rel, info, search if rel == SEARCH_PAGE else None
             )
             unresolved.extend(f"{rel}: {url}" for url in page.unresolved)
             if page.entry is not None:
                 entries.append(page.entry)
+            loaded |= page.loads
             dest.write_bytes(page.html)
-        else:
+    for rel in kept:  # media/ only as the pages show it: no share images, one size a photo
+        if not rel.endswith(".html") and (not rel.startswith("media/") or rel in loaded):
+            dest = target / ascii_path(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(site / rel, dest)
     if unresolved:
         raise BundleError(

@@ -60,6 +60,7 @@ class Rewritten:
     html: bytes
     unresolved: list[str] = field(default_factory=list)  # local links to no file of the bundle
     entry: Entry | None = None  # the article's search record, for article pages
+    loads: set[str] = field(default_factory=set)  # the site's files it fetches (original paths)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def rewrite_page(
     new_page = ascii_path(page)
     if transform is not None:
         transform(tree, new_page)
+    _one_photo_size(tree)
     for element in list(tree.iter()):
         if not isinstance(element.tag, str):
             continue
@@ -160,13 +162,35 @@ def rewrite_page(
                 out.unresolved.append(url)
                 continue
             element.set(name, relative(new_page, ascii_path(target)) + rest)
-        if tag in ("img", "source") and element.get("srcset"):
-            element.attrib.pop("srcset")  # the plain src is enough offline (and always local)
+            if _fetches(element, tag, name):
+                out.loads.add(target)
     out.entry = article_entry(tree, new_page)
     out.html = (DOCTYPE + "\n" + lxml.html.tostring(tree, encoding="unicode") + "\n").encode(
         "utf-8"
     )
     return out
+
+
+OFFLINE_WIDTH = 800  # the one size of each photo a bundle carries
+
+
+def _one_photo_size(tree: HtmlElement) -> None:
+    """Each photo as one file: its fallback derivative nearest :data:`OFFLINE_WIDTH` wide (not
+    wider, unless all are), without the AVIF and WebP sources or other widths: a bundle is
+    read on whatever screen opens it, and carrying every size of every photo tripled it."""
+    for source in list(tree.iter("source")):
+        if source.getparent() is not None and source.getparent().tag == "picture":
+            source.drop_tree()
+    for img in tree.iter("img"):
+        srcset = img.attrib.pop("srcset", None)
+        img.attrib.pop("sizes", None)
+        candidates = [c.split() for c in (srcset or "").split(",") if c.strip()]
+        sized = [
+            (int(w[:-1]), url) for url, w in candidates if w.endswith("w") and w[:-1].isdigit()
+        ]
+        if sized:
+            fitting = [c for c in sized if c[0] <= OFFLINE_WIDTH] or [min(sized)]
+            img.set("src", max(fitting)[1])
 
 
 def _fetches(element: HtmlElement, tag: str, name: str) -> bool:
