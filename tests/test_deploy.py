@@ -199,7 +199,8 @@ def test_a_folder_gets_only_what_changed_and_never_an_internal_file(tmp_path):
     assert all(not p.deleted for p in third.passes[:-1])
     gone = {rel for rel in third.passes[-1].deleted if not rel.endswith("/")}
     assert gone == set(before) - set(published(site))
-    assert {"articles/oil-prices-jump/index.html", "media/a3f09c2e7b14d6e1/oil-field.jpg"} <= gone
+    assert "articles/oil-prices-jump/index.html" in gone
+    assert any(rel.startswith("media/a3f09c2e7b14d6e1/oil-field-") for rel in gone), gone
     assert {"articles/oil-prices-jump/", "media/a3f09c2e7b14d6e1/"} <= set(third.passes[-1].deleted)
     assert files(www) == published(site)
 
