@@ -183,11 +183,17 @@ def test_golden_articles_agree_with_their_inputs_and_schema_org():
             (w["name"], w.get("type", "Person"), w.get("url")) for w in wanted
         ]
         assert graph[news["publisher"]["@id"]]["name"] == publisher["publisher_name"]
-        image = graph[news["image"]["@id"]]
-        if "image" in sidecar:
-            assert image["contentUrl"].startswith(site_url) and image["contentUrl"].endswith(
-                "/" + Path(sidecar["image"]).name
-            )
+        refs = news["image"] if isinstance(news["image"], list) else [news["image"]]
+        image = graph[refs[0]["@id"]]
+        if "image" in sidecar:  # the photo's crops, 16:9, 4:3 and 1:1, named after its file
+            stem = Path(sidecar["image"]).stem
+            assert [Path(graph[r["@id"]]["contentUrl"]).name.rsplit("-", 1)[1] for r in refs] == [
+                "16x9.jpg",
+                "4x3.jpg",
+                "1x1.jpg",
+            ]
+            assert image["contentUrl"].startswith(site_url)
+            assert Path(image["contentUrl"]).name.startswith(stem + "-")
         else:  # no photo: the drawn share image stands in
             assert Path(image["contentUrl"]).name.startswith("share-")
 

@@ -129,8 +129,9 @@ def test_no_javascript_only_json_ld(sample_build):
 
 def test_lead_photo_eager_and_sized(sample_build):
     page = _site(sample_build) / "articles" / "morocco-israel-security-agreement" / "index.html"
-    (img,) = _doc(page).xpath("//figure[@class='photo']/img")
+    (img,) = _doc(page).xpath("//figure[@class='photo']/picture/img")
     assert img.get("loading") == "eager" and img.get("decoding") == "async"
+    assert img.get("fetchpriority") == "high"
     assert img.get("width") and img.get("height")
 
 

@@ -289,7 +289,7 @@ def test_lone_surrogates_are_dropped():
     [
         (
             'name = "x"\nchrome_line = ["شارك على فيسبوك"]\n',
-            "unknown key(s) 'chrome_line'; a profile has chrome_lines, credits,",
+            "unknown key(s) 'chrome_line'; a profile has archive_photos, chrome_lines, credits,",
         ),
         ("name = 5\n", "'name' must be a string"),
         ('chrome_lines = "طباعة"\n', "'chrome_lines' must be a list of non-empty strings"),
