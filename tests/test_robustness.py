@@ -256,8 +256,8 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
             "need: left out, a drawn share image stands in"
         ),
         "004_e92f4b7a1c3d5068.txt": (
-            "photo images/bad.jpg is not an image that can be read (or is too large for Pillow "
-            "to open): left out, a drawn share image stands in"
+            "photo images/bad.jpg is not an image that can be read (corrupt or unknown format): "
+            "left out, a drawn share image stands in"
         ),
     }
     site = tmp_path / "site"
