@@ -228,6 +228,12 @@ def _main(argv: list[str] | None = None) -> int:
         help='the SSH command for a host, e.g. "ssh -i ~/.ssh/deploy" '
         "(default: deploy_ssh in mkdocs.yml, else ssh)",
     )
+    d.add_argument(
+        "--full",
+        action="store_true",
+        help="compare every file at the target, not only what changed since the last deploy "
+        "(after the target was changed by other means)",
+    )
 
     s = commands.add_parser(
         "serve",
@@ -310,7 +316,7 @@ def _main(argv: list[str] | None = None) -> int:
             )
             return 0
         if args.command == "deploy":
-            deploy(args.config, args.to, args.site_dir, args.ssh)
+            deploy(args.config, args.to, args.site_dir, args.ssh, full=args.full)
             return 0
         if args.command == "watch":
             return watch(
