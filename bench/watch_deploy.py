@@ -5,8 +5,8 @@ median of at most 5 s over 10 drops at N = 20,000 articles.
 N articles are generated as for `make bench` (`bench/generate_corpus.py`) into a project of
 their own (`--work`, default /tmp/bench-watch-N) whose `deploy_to` is a folder, `www/`. The
 site is built and deployed once (both timed), Debian's nginx is started on 127.0.0.1 over
-`www/` with the snippet the build wrote (`site-host/nginx.conf`), and `nashra watch --then
-"nashra deploy"` is started with its default settling. Then, `--drops` times, a new article
+`www/` with the snippet the build wrote (`site-host/nginx.conf`), and `nashra watch --deploy`
+is started with its default settling. Then, `--drops` times, a new article
 dated now is dropped the way a scraper should write one: its sidecar first, then the text
 under a temporary name renamed into place. Each figure runs from the rename to the first
 200 response from nginx for the article's URL (polled every 20 ms) with the new headline in
@@ -110,13 +110,12 @@ def main() -> int:
         results["first_deploy_s"] = timed([*NASHRA, "deploy", "--config", str(config)], REPO)
         print(f"built in {results['full_build_s']} s, deployed in {results['first_deploy_s']} s")
     sample = min(corpus.glob("0*.txt"))
-    deploy = f"{sys.executable} -m builder deploy --config {config}"
     seconds: list[float] = []
     lines: list[str] = []
     site = work / "ours"
     with nginx(work / "www", site / "site-host" / "nginx.conf", work / "nginx") as server:
         watcher = subprocess.Popen(
-            [*NASHRA, "watch", "--config", str(config), "--then", deploy],
+            [*NASHRA, "watch", "--config", str(config), "--deploy"],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -129,7 +128,7 @@ def main() -> int:
         ).start()
 
         def deploys() -> int:
-            return sum("then:" in line and " done in " in line for line in lines)
+            return sum(line.startswith("  deployed to ") for line in lines)
 
         try:
             while deploys() < 1:  # the watch's first build and deploy

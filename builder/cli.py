@@ -284,6 +284,11 @@ def _main(argv: list[str] | None = None) -> int:
         help="shell command run after each published build, in the config's folder "
         '(e.g. "nashra deploy"); a failure is logged and watching goes on',
     )
+    w.add_argument(
+        "--deploy",
+        action="store_true",
+        help="deploy to deploy_to (mkdocs.yml) after each published build, before --then",
+    )
     w.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
 
     args = parser.parse_args(argv)
@@ -325,6 +330,7 @@ def _main(argv: list[str] | None = None) -> int:
                 args.max_wait_seconds,
                 args.then,
                 args.jobs,
+                deploy=args.deploy,
             )
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
