@@ -15,7 +15,7 @@ the median, the watch's own log (build and deploy seconds), and the load average
 machine is shared).
 
     python bench/watch_deploy.py [N] [--drops 10] [--work DIR] [--pause 1.0] [--json FILE]
-                                 [--again]
+                                 [--again] [--quiet 1]
 
 ``--again`` keeps the work folder of an earlier run (its site built and deployed) and only
 drops more articles.
@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--drops", type=int, default=10)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between drops")
+    parser.add_argument("--quiet", default="1", help="the watch's --quiet-seconds (default 1)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--again", action="store_true", help="reuse the work folder's site")
     args = parser.parse_args()
@@ -115,7 +116,7 @@ def main() -> int:
     site = work / "ours"
     with nginx(work / "www", site / "site-host" / "nginx.conf", work / "nginx") as server:
         watcher = subprocess.Popen(
-            [*NASHRA, "watch", "--config", str(config), "--deploy"],
+            [*NASHRA, "watch", "--config", str(config), "--deploy", "--quiet-seconds", args.quiet],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
