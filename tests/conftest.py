@@ -44,11 +44,12 @@ def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Pat
     config["site_dir"] = str(root / "site")
     publisher = config["plugins"][0]["publisher"]
     publisher["input"] = str(input_dir)
+    publisher["authors"] = str(REPO / "authors.toml")  # the sample's authors, with a photo
     publisher.update(plugin_overrides)
     shutil.copytree(
         REPO / "docs",
         root / "docs",
-        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"),
+        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media", "portraits"),
     )
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
