@@ -105,6 +105,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 SLOW_FILES = frozenset(
     {
         "test_atomic.py",
+        "test_authors_feeds.py",
         "test_browser.py",
         "test_build_site.py",
         "test_bundle.py",

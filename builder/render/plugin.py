@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
+from jinja2 import pass_context
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -236,13 +237,17 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
         env.autoescape = True
         env.bytecode_cache = _BYTECODE  # every environment here is configured alike (above)
-        _BYTECODE.folder = Path(config.config_file_path).resolve().parent / ".build" / "jinja"
+        # (not "jinja": templates compiled there hold folded asset names, see "asset" below)
+        build_dir = Path(config.config_file_path).resolve().parent / ".build"
+        _BYTECODE.folder = build_dir / "templates"
         # {{ n|number }}: page numbers and counts in the site's locale and digit set.
         language = self.config.language
         digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
         env.filters["number"] = lambda n: display_number(n, language, digits)
         # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
-        env.filters["asset"] = self._asset
+        # Context-passing, so Jinja never folds it at compile time: a folded name was kept in
+        # the bytecode cache (keyed by the template's source alone) after site.css changed.
+        env.filters["asset"] = pass_context(lambda _, logical: self._asset(logical))
         env.filters["og_locale"] = og_locale
         env.globals["menu"] = [{"name": name, "url": url} for name, url in _MENU]
         return env
