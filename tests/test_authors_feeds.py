@@ -102,9 +102,8 @@ def test_author_photo_is_published_without_its_metadata(sample_build):
 
 def test_every_feed_parses_with_full_text_and_lead_photo(sample_build):
     site = sample_build[0] / "site"
-    feeds = [site / "feed.xml", site / "atom.xml"] + sorted(
-        p for kind in ("sections", "tags", "authors") for p in site.glob(f"{kind}/*/*.xml")
-    )
+    own = (p for kind in ("sections", "tags", "authors") for p in site.glob(f"{kind}/*/*.xml"))
+    feeds = [site / "feed.xml", site / "atom.xml", *sorted(own)]
     assert len(feeds) > 30 and (site / LAILA / "feed.xml").is_file()
     assert (site / "tags" / "النفط" / "atom.xml").is_file()
     for path in feeds:
