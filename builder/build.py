@@ -7,6 +7,7 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import shutil
 import sys
@@ -265,13 +266,34 @@ class Plan:
     menu: tuple[tuple[str, str], ...] = ()  # the masthead's sections: every page shows it
 
 
-def full_texts(project: Project, items: list[Article]) -> dict[str, tuple[str, ...]]:
-    """The whole text of the feeds' items, by id, read again from their inputs: the build's
-    records keep only the first paragraph (:func:`builder.pipeline.records.slim`)."""
+FEED_TEXTS = "feed-texts.marshal"  # inside Settings.build_dir: {id: (told, paragraphs)}
+
+
+def full_texts(project: Project, items: list[tuple[Article, bytes]]) -> dict[str, tuple[str, ...]]:
+    """The whole text of the feeds' items (each with its :func:`builder.pipeline.records.told`),
+    by id: the build's records keep only the first paragraph. An item whose ``told`` is the one
+    its text was kept under when feeds were last made takes it from there; the others are read
+    again from their inputs, so a new article costs a read of what changed, not of every item
+    of every feed."""
+    path = project.settings.build_dir / FEED_TEXTS
+    try:
+        kept: dict[str, tuple[bytes, tuple[str, ...]]] = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        kept = {}
+    found: dict[str, tuple[str, ...]] = {}
     wanted: dict[str, set[str]] = {}
-    for item in items:
-        wanted.setdefault(item.source, set()).add(item.id)
-    return read_texts(project.config, project.profile, wanted)
+    for item, told in items:
+        hit = kept.get(item.id) if isinstance(kept, dict) else None
+        if hit is not None and hit[0] == told:
+            found[item.id] = hit[1]
+        else:
+            wanted.setdefault(item.source, set()).add(item.id)
+    found.update(read_texts(project.config, project.profile, wanted))
+    keep = {item.id: (told, found[item.id]) for item, told in items if item.id in found}
+    temp = path.with_name(f".{FEED_TEXTS}.{os.getpid()}")
+    temp.write_bytes(marshal.dumps(keep))
+    temp.replace(path)
+    return found
 
 
 def author_photos(settings: Settings) -> dict[str, str | bytes]:
@@ -802,7 +824,7 @@ class SiteWork:
                 told_digest(crawl.feeds, read.told_of, len(articles)),
                 pages,
             )
-            texts = full_texts(project, [articles[n] for n in crawl.feeds])
+            texts = full_texts(project, [(articles[n], read.told_of(n)) for n in crawl.feeds])
             made = discovery_files(
                 articles,
                 pages,
