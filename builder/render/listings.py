@@ -250,7 +250,7 @@ def merged_names(articles: Iterable[Article]) -> list[tuple[str, str]]:
     input (in path order) that brings a second spelling to the URL, so the build report shows
     it beside a file to look at. Made on every build (a reused listing is still a merged one).
 
-    >>> from builder.core.article import Article, Author
+    >>> from builder.core.article import Article
     >>> def a(source, *tags): return Article(source, source, "h", None, None, ("p",), tags=tags)
     >>> merged_names([a("x", "AI"), a("y", "ai", "Ai"), a("z", "AI", "C")])
     [('y', "tags 'AI', 'Ai', 'ai' share one listing, tags/ai/, headed 'AI'")]
