@@ -45,6 +45,8 @@ def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Pat
     publisher = config["plugins"][0]["publisher"]
     publisher["input"] = str(input_dir)
     publisher["authors"] = str(REPO / "authors.toml")  # the sample's authors, with a photo
+    if Path(input_dir) != SAMPLE:  # the menu names the sample's sections: elsewhere, a warning
+        publisher.pop("menu", None)
     publisher.update(plugin_overrides)
     shutil.copytree(
         REPO / "docs",

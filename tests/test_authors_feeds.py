@@ -225,3 +225,14 @@ def test_section_menu_and_author_page_in_chromium(sample_build, width):
             shown.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
             assert seen == {"foreign": [], "errors": [], "failed": []}
             shown.close()
+
+
+def test_a_menu_section_no_article_is_in_is_left_out_with_a_warning(tmp_path):
+    report = build(make_project(tmp_path, SAMPLE, menu=["فنون", "صحة"]))
+    assert report.published
+    assert [m for _, m in report.warnings if m.startswith("menu:")] == [
+        "menu: no article is in section 'فنون': left out"
+    ]
+    tree = lxml.html.fromstring((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+    menu = [a.text_content() for a in tree.xpath("//nav[@class='sections-menu']//a")]
+    assert menu == ["صحة", "اقتصاد", "تكنولوجيا", "ثقافة", "رياضة", "سياسة"]
