@@ -227,7 +227,7 @@ def check_page(
             check_node(data) if isinstance(data, dict) else [("error", "JSON-LD is not an object")]
         )
     if not is_article:
-        return problems
+        return problems + [p for data in strict for p in profile_problems(data, tree)]
     if len(blocks) != 1:
         problems.append(("error", f"expected exactly one JSON-LD block, found {len(blocks)}"))
         return problems
@@ -257,6 +257,40 @@ def check_page(
                         f"reads {shows(moment)!r}",
                     )
                 )
+    return problems
+
+
+def profile_problems(data: Any, tree: Any) -> list[tuple[str, str]]:
+    """An author page's ``ProfilePage``: its ``mainEntity`` is a ``Person`` of the same graph,
+    named as the page's visible ``<h1>`` names them.
+
+    >>> tree = parse_page("<html><h1><bdi>ليلى</bdi></h1></html>")
+    >>> graph = {"@graph": [{"@type": "ProfilePage", "mainEntity": {"@id": "#p"}},
+    ...     {"@type": "Person", "@id": "#p", "name": "ليلى"}]}
+    >>> profile_problems(graph, tree)
+    []
+    >>> graph["@graph"][1]["name"] = "نورة"
+    >>> profile_problems(graph, tree)
+    [('error', "ProfilePage's Person 'نورة' differs from the visible <h1> 'ليلى'")]
+    """
+    graph = data.get("@graph", [data]) if isinstance(data, dict) else []
+    nodes = {n.get("@id"): n for n in graph if isinstance(n, dict)}
+    problems: list[tuple[str, str]] = []
+    for page in (n for n in graph if isinstance(n, dict) and n.get("@type") == "ProfilePage"):
+        person = nodes.get((page.get("mainEntity") or {}).get("@id"), {})
+        if person.get("@type") != "Person":
+            problems.append(("error", "ProfilePage's mainEntity is no Person of its graph"))
+            continue
+        h1 = tree.xpath("//h1//bdi")
+        seen = " ".join(h1[0].text_content().split()) if h1 else None
+        if seen != person.get("name"):
+            problems.append(
+                (
+                    "error",
+                    f"ProfilePage's Person {person.get('name')!r} differs from the visible "
+                    f"<h1> {seen!r}",
+                )
+            )
     return problems
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,8 +13,10 @@ from zoneinfo import ZoneInfo
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from builder.core.article import Author
+from builder.core.authors import AuthorsError, Profile, load_authors
 from builder.core.dates import Digits
-from builder.core.urls import uri
+from builder.core.urls import section_slug, uri
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,24 @@ class Settings:
     site_dir: Path
     deploy_to: str | None  # `nashra deploy`'s target when no --to is given
     deploy_ssh: str | None  # the SSH command rsync runs for a host target
+    authors_file: Path | None = None  # builder.core.authors; None: no such file
+    authors: Mapping[str, Profile] = field(default_factory=dict)  # byline name -> profile
+    menu: tuple[str, ...] = ()  # sections first in the masthead menu, in this order
+
+    def author_path(self, author: Author) -> str | None:
+        """Site-relative URL of a person's page (``authors/<slug>/``): the authors file's
+        slug, else one made from the name as a section's is; None for an organisation.
+
+        >>> s = Settings.__new__(Settings)
+        >>> object.__setattr__(s, "authors", {})
+        >>> agency = Author("وكالات", None, "Organization")
+        >>> s.author_path(Author("فهد المطيري")), s.author_path(agency)
+        ('authors/فهد-المطيري/', None)
+        """
+        if author.kind != "Person":
+            return None
+        profile = self.authors.get(author.name)
+        return f"authors/{profile.slug if profile else section_slug(author.name)}/"
 
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
@@ -99,6 +120,11 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             "(canonical URLs need it)"
         )
     base = config_file.resolve().parent
+    authors_file = (base / pc.authors).resolve()
+    try:
+        authors = load_authors(authors_file)
+    except AuthorsError as exc:
+        raise SettingsError(str(exc)) from exc
     return (
         Settings(
             config_file=config_file.resolve(),
@@ -122,6 +148,9 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             site_dir=Path(cfg.site_dir),
             deploy_to=pc.deploy_to,
             deploy_ssh=pc.deploy_ssh,
+            authors_file=authors_file if authors_file.is_file() else None,
+            authors=authors,
+            menu=tuple(pc.menu),
         ),
         cfg,
     )

@@ -126,6 +126,7 @@ class Brief(NamedTuple):
     tags: tuple[str, ...]
     published: datetime | None
     modified: datetime | None
+    authors: tuple[Author, ...] = ()  # name and kind: what author listings and feeds group by
 
 
 def brief(article: Article) -> bytes:
@@ -137,7 +138,7 @@ def brief(article: Article) -> bytes:
     >>> a = Article("a", "a.txt", "h", None, None, ("p",),
     ...     published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))),
     ...     section="س", tags=("t",))
-    >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None)
+    >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None, ())
     True
     """
     names = marshal.dumps(names_of(article))
@@ -147,17 +148,28 @@ def brief(article: Article) -> bytes:
     )
     return (
         names
-        + marshal.dumps((article.section, article.tags, *when))
+        + marshal.dumps(
+            (article.section, article.tags, *when, tuple((x.name, x.kind) for x in article.authors))
+        )
         + len(names).to_bytes(4, "little")
     )
 
 
 def _brief(value: bytes) -> Brief:
     source, aid, slug = marshal.loads(value)
-    section, tags, published, modified = marshal.loads(
+    section, tags, published, modified, authors = marshal.loads(
         memoryview(value)[int.from_bytes(value[-4:], "little") : -4]
     )
-    return Brief(source, aid, slug, section, tags, _date(published), _date(modified))
+    return Brief(
+        source,
+        aid,
+        slug,
+        section,
+        tags,
+        _date(published),
+        _date(modified),
+        tuple(Author(name, None, kind) for name, kind in authors),
+    )
 
 
 def _date(text: str | None) -> datetime | None:
@@ -181,6 +193,8 @@ class Listed(Protocol):
     def published(self) -> datetime | None: ...
     @property
     def modified(self) -> datetime | None: ...
+    @property
+    def authors(self) -> tuple[Author, ...]: ...
 
 
 def briefs(articles: Sequence[Article]) -> Iterable[Listed]:

@@ -111,7 +111,7 @@ class Admission:
             digest += LATER
             self._comes(facts.modified)
             now = as_of(article, self.moment)
-            blob, facts = encode(now), facts_of(now)
+            blob, facts = encode(now), facts_of(now)._replace(told=facts.told)  # of the full text
         self._ids[facts.id] = self._slugs[slug] = self.store.append(
             blob, facts.published, facts.id, facts.brief
         )

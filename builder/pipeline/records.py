@@ -88,11 +88,12 @@ def dated(article: Article) -> bytes:
 
 def told(article: Article) -> bytes:
     """What a feed shows of its items that neither a listing nor :func:`dated` covers, hashed:
-    the description (RSS and Atom summaries) and the authors (Atom). Only a feed's items are
-    shown so, so an edit to the first paragraph of an article in no feed leaves every
-    crawler file as it was."""
+    the description (RSS and Atom summaries), the whole text (their content) and the authors
+    (Atom), made from the *full* record. Only a feed's items are shown so, so an edit to an
+    article in no feed leaves every crawler file as it was."""
     authors = "\1".join(x.name for x in article.authors)
-    return hashlib.sha256(f"{description(article)}\0{authors}\0".encode()).digest()[:16]
+    text = "\1".join(article.paragraphs)
+    return hashlib.sha256(f"{description(article)}\0{authors}\0{text}\0".encode()).digest()[:16]
 
 
 def microseconds(when: datetime) -> int:
@@ -127,8 +128,9 @@ class Facts(NamedTuple):
     brief: bytes  # builder.core.store.brief()
 
 
-def facts_of(article: Article) -> Facts:
-    """
+def facts_of(article: Article, full: Article | None = None) -> Facts:
+    """The facts of a slim record; ``full``: the record it was made from (a feed shows its text).
+
     >>> from datetime import timezone
     >>> second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
     >>> f = facts_of(Article("a", "a.txt", "h", None, None, ("p",), published=second, slug="s"))
@@ -144,7 +146,7 @@ def facts_of(article: Article) -> Facts:
         article.section,
         article.tags,
         dated(article),
-        told(article),
+        told(full or article),
         partition_key(article),
         brief(article),
     )

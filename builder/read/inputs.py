@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from builder.core.article import ReadResult
@@ -153,7 +153,20 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) 
         results = [read_html(path, profile)]
     else:
         results = [read_article(path, profile)]
-    return [_within_line_limit(r, limits.max_line_chars) for r in results]
+    return [_bylines(_within_line_limit(r, limits.max_line_chars), profile) for r in results]
+
+
+def _bylines(result: ReadResult, profile: Profile) -> ReadResult:
+    """Agency and desk bylines as ``Organization``s, whichever reader gave them."""
+    a = result.article
+    if a is None or not any(
+        x.kind != "Organization" and profile.is_organisation(x.name) for x in a.authors
+    ):
+        return result
+    authors = tuple(
+        replace(x, kind="Organization") if profile.is_organisation(x.name) else x for x in a.authors
+    )
+    return replace(result, article=replace(a, authors=authors))
 
 
 def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:

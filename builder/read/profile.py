@@ -49,6 +49,17 @@ class Profile:
     credits: dict[str, str]  # credit_key(spelling) -> canonical name
     read_also: frozenset[str] = frozenset()  # marker_key() forms
     dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
+    organisations: frozenset[str] = frozenset()  # credit_key() forms of byline desks
+
+    def is_organisation(self, byline: str) -> bool:
+        """An agency or desk byline («وكالات», «رويترز», «أ ف ب»): an ``Organization``, never
+        a person's page. Every credit spelling counts, besides ``organisations``.
+
+        >>> load_profile().is_organisation("أ.ف.ب"), load_profile().is_organisation("ليلى")
+        (True, False)
+        """
+        key = credit_key(byline)
+        return key in self.credits or key in self.organisations
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -97,6 +108,9 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
             credit_key(s)
             for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))
         ),
+        organisations=frozenset(
+            credit_key(s) for s in _strings(path, "organisations", data.get("organisations", []))
+        ),
     )
 
 
@@ -109,6 +123,7 @@ _KEYS = frozenset(
         "credits",
         "read_also",
         "dateline_sources",
+        "organisations",
     }
 )
 

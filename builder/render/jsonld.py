@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from builder.core.article import Article, Author
+from builder.core.authors import Profile
 from builder.core.settings import Settings
 from builder.core.urls import article_path, listed_urls
 
@@ -65,7 +66,11 @@ def image_url(url: str, settings: Settings) -> str:
 
 
 def author_id(settings: Settings, author: Author) -> str:
-    """One node per distinct author across the site: same kind, name and URL, same @id."""
+    """One node per distinct author across the site: a person's is on their page (the
+    ``ProfilePage``'s ``mainEntity``); an organisation's is its kind, name and URL hashed."""
+    page = settings.author_path(author)
+    if page is not None:
+        return settings.absolute(page) + "#person"
     digest = hashlib.sha1(f"{author.kind}\0{author.name}\0{author.url or ''}".encode()).hexdigest()[
         :12
     ]
@@ -83,11 +88,7 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         "publisher": site + "#publisher",
     }
     has_photo = bool(article.image and article.image.url)
-    authors = [
-        {"@type": a.kind, "@id": author_id(settings, a), "name": a.name}
-        | ({"url": a.url} if a.url else {})
-        for a in article.authors
-    ]
+    authors = [author_node(a, settings) for a in article.authors]
     dates = _compact(
         {
             "datePublished": article.published.isoformat() if article.published else None,
@@ -188,6 +189,69 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
         )
     graph.extend(authors)
     return {"@context": "https://schema.org", "@graph": graph}
+
+
+def author_node(author: Author, settings: Settings) -> dict[str, Any]:
+    """An article's author as Google asks for one (name, and ``url``: a person's page on this
+    site, where the profile is), with the author's profiles elsewhere as ``sameAs``: the URL
+    an input gave, then the authors file's."""
+    page = settings.author_path(author)
+    if page is None:
+        return {"@type": author.kind, "@id": author_id(settings, author), "name": author.name} | (
+            {"url": author.url} if author.url else {}
+        )
+    profile = settings.authors.get(author.name)
+    same_as = list(dict.fromkeys([*([author.url] if author.url else []), *_same_as(profile)]))
+    return _compact(
+        {
+            "@type": "Person",
+            "@id": author_id(settings, author),
+            "name": author.name,
+            "url": settings.absolute(page),
+            "sameAs": same_as or None,
+        }
+    )
+
+
+def _same_as(profile: Profile | None) -> tuple[str, ...]:
+    return profile.same_as if profile else ()
+
+
+def profile_graph(
+    author: Author,
+    settings: Settings,
+    page_url: str,
+    photo: str | None,
+) -> dict[str, Any]:
+    """An author page's JSON-LD: a ``ProfilePage`` whose ``mainEntity`` is the ``Person`` the
+    articles' bylines point to (same ``@id``), with what the authors file says of them and
+    nothing else; ``photo``: the site-relative URL of their published photo."""
+    profile = settings.authors.get(author.name)
+    home = settings.absolute(settings.author_path(author) or "")
+    person = _compact(
+        {
+            "@type": "Person",
+            "@id": author_id(settings, author),
+            "name": author.name,
+            "url": home,
+            "description": profile.bio if profile else None,
+            "jobTitle": profile.job_title if profile else None,
+            "image": settings.absolute(photo) if photo else None,
+            "email": profile.email if profile else None,
+            "sameAs": list(_same_as(profile)) or None,
+        }
+    )
+    page = _compact(
+        {
+            "@type": "ProfilePage",
+            "@id": page_url,
+            "url": page_url,
+            "name": author.name,
+            "inLanguage": settings.language,
+            "mainEntity": {"@id": person["@id"]},
+        }
+    )
+    return {"@context": "https://schema.org", "@graph": [page, person]}
 
 
 def _compact(node: dict[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,11 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             "modified_display": display_datetime(article.modified, zone, digits=settings.digits)
             if article.modified
             else None,
-            "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
+            # a person's byline links to their page; an agency's is its name alone
+            "authors": [
+                {"name": a.name, "url": settings.author_path(a), "type": a.kind}
+                for a in article.authors
+            ],
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,
             "tags": [

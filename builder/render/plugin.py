@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.core import get_global
+from jinja2 import pass_context
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -88,6 +90,10 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
     max_line_chars = _Count(default=20_000)
+    # The authors file (TOML, relative to mkdocs.yml; none is fine): builder.core.authors.
+    authors = c.Type(str, default="authors.toml")
+    # Sections in the masthead menu, in this order; the site's other sections follow them.
+    menu = c.ListOfItems(c.Type(str), default=[])
     # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
     # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
     deploy_to = c.Optional(c.Type(str))
@@ -142,9 +148,35 @@ INSTEAD = {
 }
 
 
-def rendering_for_builder() -> None:
-    """Declare that MkDocs runs in this process as the builder's renderer, not on its own."""
+def og_locale(language: str) -> str:
+    """Open Graph's ``og:locale`` (``language_TERRITORY``) for the ``language`` setting: its own
+    territory when it names one, else the one CLDR deems likeliest; Arabic without one stays
+    ``ar_AR``, the locale Open Graph consumers list for Arabic.
+
+    >>> og_locale("ar"), og_locale("ar-KW"), og_locale("fr"), og_locale("en_GB")
+    ('ar_AR', 'ar_KW', 'fr_FR', 'en_GB')
+    """
+    parts = language.replace("_", "-").split("-")
+    regions = [p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()]
+    if regions:
+        return f"{parts[0].lower()}_{regions[0]}"
+    if parts[0].lower() == "ar":
+        return "ar_AR"
+    likely = get_global("likely_subtags").get(parts[0].lower(), "")
+    region = next((p for p in likely.split("_")[1:] if len(p) == 2 and p.isupper()), None)
+    return f"{parts[0].lower()}_{region}" if region else parts[0].lower()
+
+
+def rendering_for_builder(menu: Menu = ()) -> None:
+    """Declare that MkDocs runs in this process as the builder's renderer, not on its own;
+    ``menu``: the masthead's sections as (name, site-relative URL), which only the builder,
+    having read every article, knows (:func:`builder.render.listings.section_menu`)."""
     _RENDERING[0] = True
+    _MENU[:] = menu
+
+
+Menu = tuple[tuple[str, str], ...]
+_MENU: list[tuple[str, str]] = []
 
 
 def refusal(command: str | None) -> str:
@@ -205,13 +237,19 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
         env.autoescape = True
         env.bytecode_cache = _BYTECODE  # every environment here is configured alike (above)
-        _BYTECODE.folder = Path(config.config_file_path).resolve().parent / ".build" / "jinja"
+        # (not "jinja": templates compiled there hold folded asset names, see "asset" below)
+        build_dir = Path(config.config_file_path).resolve().parent / ".build"
+        _BYTECODE.folder = build_dir / "templates"
         # {{ n|number }}: page numbers and counts in the site's locale and digit set.
         language = self.config.language
         digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
         env.filters["number"] = lambda n: display_number(n, language, digits)
         # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
-        env.filters["asset"] = self._asset
+        # Context-passing, so Jinja never folds it at compile time: a folded name was kept in
+        # the bytecode cache (keyed by the template's source alone) after site.css changed.
+        env.filters["asset"] = pass_context(lambda _, logical: self._asset(logical))
+        env.filters["og_locale"] = og_locale
+        env.globals["menu"] = [{"name": name, "url": url} for name, url in _MENU]
         return env
 
     def _asset(self, logical: str) -> str:
