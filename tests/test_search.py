@@ -607,7 +607,7 @@ def test_a_page_parsed_once_is_checked_and_shadowed_as_when_parsed_apart(sample_
 
     root, _ = sample_build
     pages = sorted((root / "site" / "articles").glob("*/index.html"))
-    assert len(pages) == 9
+    assert len(pages) == SAMPLE_ARTICLES
     for page in pages:
         data = page.read_bytes()
         tree = parse_page(data.decode("utf-8"))

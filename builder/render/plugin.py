@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2.bccache import Bucket, BytecodeCache
@@ -54,6 +55,56 @@ class _Count(c.Type[int]):
         return number
 
 
+class _WebUrl(c.Type[str]):
+    """An absolute http(s) URL (a profile of the publisher elsewhere: ``sameAs``)."""
+
+    def __init__(self) -> None:
+        super().__init__(str)
+
+    def run_validation(self, value: object) -> str:
+        url: str = super().run_validation(value)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            raise base.ValidationError(f"{url!r} is not an absolute http(s) URL")
+        return url
+
+
+class PoliciesConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The publisher's policy pages, each a Markdown file in docs_dir (``policies/ethics.md``),
+    published on the publisher's ``NewsMediaOrganization`` under the schema.org property of
+    the same name (``ethics_policy`` -> ``ethicsPolicy``). Google News's transparency
+    guidance asks a news site to publish them; a file that is not there stops the build."""
+
+    publishing_principles = c.Optional(c.Type(str))
+    corrections_policy = c.Optional(c.Type(str))
+    ethics_policy = c.Optional(c.Type(str))
+    ownership_funding_info = c.Optional(c.Type(str))
+    masthead = c.Optional(c.Type(str))
+    actionable_feedback_policy = c.Optional(c.Type(str))
+    diversity_policy = c.Optional(c.Type(str))
+    diversity_staffing_report = c.Optional(c.Type(str))
+    mission_coverage_priorities_policy = c.Optional(c.Type(str))
+    no_bylines_policy = c.Optional(c.Type(str))
+    unnamed_sources_policy = c.Optional(c.Type(str))
+    verification_fact_checking_policy = c.Optional(c.Type(str))
+
+
+# What the footer calls each policy page (PoliciesConfig): readers look for them there.
+POLICY_LABELS = {
+    "publishing_principles": "مبادئ النشر",
+    "corrections_policy": "سياسة التصحيح",
+    "ethics_policy": "ميثاق الأخلاقيات",
+    "ownership_funding_info": "الملكية والتمويل",
+    "masthead": "فريق التحرير",
+    "actionable_feedback_policy": "راسلنا",
+    "diversity_policy": "سياسة التنوع",
+    "diversity_staffing_report": "تقرير التنوع",
+    "mission_coverage_priorities_policy": "أولويات التغطية",
+    "no_bylines_policy": "المواد غير الموقعة",
+    "unnamed_sources_policy": "المصادر غير المسماة",
+    "verification_fact_checking_policy": "التحقق من المعلومات",
+}
+
 _BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
 
 
@@ -88,6 +139,10 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
     max_line_chars = _Count(default=20_000)
+    # The publisher's policy pages (PoliciesConfig) and its profiles elsewhere (its accounts,
+    # its Wikipedia or Wikidata entry): the publisher's JSON-LD `sameAs`.
+    policies = c.SubConfig(PoliciesConfig)
+    same_as = c.ListOfItems(_WebUrl(), default=[])
     # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
     # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
     deploy_to = c.Optional(c.Type(str))
@@ -212,6 +267,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         env.filters["number"] = lambda n: display_number(n, language, digits)
         # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
         env.filters["asset"] = self._asset
+        # The footer's links to the policy pages the settings name (checked to exist when the
+        # settings were loaded), at the URLs MkDocs gives those pages.
+        pages = [(k, files.get_file_from_path(p)) for k, p in self.config.policies.items() if p]
+        env.globals["policy_pages"] = [(POLICY_LABELS[k], f.url) for k, f in pages if f]
         return env
 
     def _asset(self, logical: str) -> str:
