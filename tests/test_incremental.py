@@ -395,9 +395,10 @@ def test_a_modified_date_after_the_build_time_is_left_out_until_then(tmp_path, m
         f"{now.isoformat()}: left out of its page, sitemap and feeds until then "
         "(a date given in the wrong time zone?)"
     ]
-    assert "dateModified" not in flu.read_text(encoding="utf-8") and "2025-10-12T09:40" not in (
-        work / "site" / "sitemap.xml"
-    ).read_text(encoding="utf-8")
+    # until then the article counts as unchanged since it was published
+    assert "2025-10-12T09:40" not in flu.read_text(encoding="utf-8")
+    assert '"dateModified": "2025-10-12T09:00:00+03:00"' in flu.read_text(encoding="utf-8")
+    assert "2025-10-12T09:40" not in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
     later = build(config)
     assert (
         later.published

@@ -67,7 +67,7 @@ def test_opinion_is_marked_up_and_labelled_on_its_page_and_cards(sample_build):
     assert article["headline"] == "القراءة لا تموت، بل تغيّر مكانها"
     assert article["alternativeHeadline"] == "لماذا يقرأ الشباب أكثر مما نظن، وأين يقرؤون"
     # no later date given: last modified when published, and only one date shown
-    assert article["dateModified"] == article["datePublished"] == "2025-12-03T10:00:00+03:00"
+    assert article["dateModified"] == article["datePublished"] == "2025-07-15T10:00:00+03:00"
     assert tree.xpath('//p[@class="dates"]//time/@datetime') == [article["datePublished"]]
     _, analysis = page(site, "articles/gulf-startups-ai-customer-service/index.html")
     node(analysis, "AnalysisNewsArticle")
@@ -95,11 +95,11 @@ def test_markdown_body_renders_and_article_body_is_its_plain_text(sample_build):
 
 def test_correction_is_shown_and_marked_up_and_dates_the_update(sample_build):
     root, _ = sample_build
-    tree, data = page(root / "site", "articles/oil-prices-jump/index.html")
+    tree, data = page(root / "site", "articles/oil-falls-on-us-stocks/index.html")
     article = node(data, "NewsArticle")
     [correction] = article["correction"]
     assert correction["@type"] == "CorrectionComment"
-    assert correction["datePublished"] == "2022-03-09T09:00:00+03:00"
+    assert correction["datePublished"] == "2025-06-18T09:00:00+03:00"
     assert article["dateModified"] == correction["datePublished"]  # later than `modified`
     [note] = tree.xpath('//p[@class="correction"]')
     assert note.xpath("strong/text()") == ["تصحيح"]
@@ -126,14 +126,14 @@ def test_home_page_carries_the_site_and_its_publisher(sample_build):
         assert (site / rel / "index.html").is_file(), url
     footer = lxml.html.fromstring((site / "index.html").read_text(encoding="utf-8"))
     assert len(footer.xpath('//footer//nav[@class="policies"]/a')) == 6
-    _, article = page(site, "articles/oil-prices-jump/index.html")
+    _, article = page(site, "articles/oil-falls-on-us-stocks/index.html")
     assert node(article, "NewsMediaOrganization") == publisher  # one publisher, the same node
 
 
 def test_breadcrumbs_go_home_section_article(sample_build):
     root, _ = sample_build
     site = root / "site"
-    _, data = page(site, "articles/oil-prices-jump/index.html")
+    _, data = page(site, "articles/oil-falls-on-us-stocks/index.html")
     items = node(data, "BreadcrumbList")["itemListElement"]
     assert [i["name"] for i in items] == [
         "الرئيسية",
@@ -154,7 +154,7 @@ def test_validate_finds_a_label_or_correction_that_disagrees_with_the_markup(sam
     root, _ = sample_build
     site = root / "site"
     opinion = (site / "articles/reading-moves-not-dies/index.html").read_text(encoding="utf-8")
-    corrected = (site / "articles/oil-prices-jump/index.html").read_text(encoding="utf-8")
+    corrected = (site / "articles/oil-falls-on-us-stocks/index.html").read_text(encoding="utf-8")
     assert [p for p in check_page(opinion, True) if p[0] == "error"] == []
     assert [p for p in check_page(corrected, True) if p[0] == "error"] == []
     cases = [
@@ -165,7 +165,7 @@ def test_validate_finds_a_label_or_correction_that_disagrees_with_the_markup(sam
             '<p class="article-type" data-pagefind-ignore>تحليل</p>',
             "type label",
         ),
-        (corrected, "والصحيح 127 دولاراً للبرميل.</span>", "</span>", "corrections shown"),
+        (corrected, "والصحيح 71 دولاراً للبرميل.</span>", "</span>", "corrections shown"),
         (corrected, '<p class="correction">', '<p class="other">', "corrections shown"),
     ]
     for html, old, new, said in cases:
@@ -173,7 +173,7 @@ def test_validate_finds_a_label_or_correction_that_disagrees_with_the_markup(sam
         assert any(said in m for m in errors), (new, errors)
     # the note's date is checked as shown too
     settings = load_settings(root / "mkdocs.yml")[0]
-    shown = _tamper(corrected, "9 مارس 2022، 9:00 ص", "10 مارس 2022، 9:00 ص")
+    shown = _tamper(corrected, "18 يونيو 2025، 9:00 ص", "19 يونيو 2025، 9:00 ص")
     assert any("date shown as" in m for _, m in check_page(shown, True, shows=date_shown(settings)))
 
 
@@ -330,3 +330,18 @@ def test_a_policy_page_that_is_not_there_stops_the_build_naming_the_setting(tmp_
     config.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
     with pytest.raises(SettingsError, match="same_as"):
         load_settings(config)
+
+
+def test_a_saved_page_keeps_its_own_article_type(tmp_path, profile):
+    page = tmp_path / "001_saved.html"
+    ld = {"@context": "https://schema.org", "@type": "AnalysisNewsArticle", "headline": "تحليل"}
+    page.write_text(
+        '<html><head><script type="application/ld+json">'
+        + json.dumps(ld, ensure_ascii=False)
+        + "</script></head><body><article><h1>تحليل</h1><p>"
+        + "فقرة طويلة من التحليل تشرح ما جرى ولماذا جرى وما قد يجري بعده. " * 5
+        + "</p></article></body></html>",
+        encoding="utf-8",
+    )
+    [result] = read_inputs(page, profile)
+    assert result.ok and result.article.article_type == "analysis", result
