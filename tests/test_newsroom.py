@@ -124,8 +124,11 @@ def test_home_page_carries_the_site_and_its_publisher(sample_build):
     for url in policies.values():  # each a published page of the site
         rel = url.removeprefix("https://akhbar.example.org/")
         assert (site / rel / "index.html").is_file(), url
-    footer = lxml.html.fromstring((site / "index.html").read_text(encoding="utf-8"))
-    assert len(footer.xpath('//footer//nav[@class="policies"]/a')) == 6
+    for shown in ("index.html", "articles/oil-falls-on-us-stocks/index.html", "archive/index.html"):
+        links = lxml.html.parse(site / shown).xpath('//footer//nav[@class="policies"]/a/@href')
+        assert len(links) == 6, shown  # on every page, whichever MkDocs run rendered it
+        for link in links:
+            assert ((site / shown).parent / link / "index.html").resolve().is_file(), link
     _, article = page(site, "articles/oil-falls-on-us-stocks/index.html")
     assert node(article, "NewsMediaOrganization") == publisher  # one publisher, the same node
 

@@ -168,8 +168,21 @@ def _page_url(config_file: Path, docs: Path, key: str, path: str, directory_urls
         )
     if not (docs / page).is_file():
         raise SettingsError(f"{config_file}: 'policies: {key}': no page {path} in {docs.name}")
-    stem = page.with_suffix("").as_posix()
+    return docs_page_url(path, directory_urls)
+
+
+def docs_page_url(path: str, directory_urls: bool) -> str:
+    """The site-relative URL MkDocs gives the page ``path`` of docs_dir (every MkDocs run of a
+    build makes the same links to it, though most runs do not render it).
+
+    >>> docs_page_url("policies/ethics.md", True), docs_page_url("team/index.md", True)
+    ('policies/ethics/', 'team/')
+    >>> docs_page_url("policies/ethics.md", False)
+    'policies/ethics.html'
+    """
+    page = Path(path)
     if page.stem in ("index", "README"):
         folder = page.parent.as_posix()
         return "" if folder == "." else folder + "/"
+    stem = page.with_suffix("").as_posix()
     return stem + "/" if directory_urls else stem + ".html"

@@ -21,6 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from builder.core.dates import DIGITS, Digits, display_number
+from builder.core.settings import docs_page_url
 from builder.core.urls import ARTICLES
 from builder.render.assets import HASHED, hash_assets
 from builder.render.fonts import SITE_PATH, cached_subset
@@ -268,9 +269,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
         env.filters["asset"] = self._asset
         # The footer's links to the policy pages the settings name (checked to exist when the
-        # settings were loaded), at the URLs MkDocs gives those pages.
-        pages = [(k, files.get_file_from_path(p)) for k, p in self.config.policies.items() if p]
-        env.globals["policy_pages"] = [(POLICY_LABELS[k], f.url) for k, f in pages if f]
+        # settings were loaded), at the URLs MkDocs gives those pages: computed, since the
+        # runs that render articles and listings do not have those pages among their files.
+        env.globals["policy_pages"] = [
+            (POLICY_LABELS[key], docs_page_url(path, config.use_directory_urls))
+            for key, path in self.config.policies.items()
+            if path
+        ]
         return env
 
     def _asset(self, logical: str) -> str:
