@@ -271,6 +271,9 @@ published: 2025-01-02T10:00:00+03:00
 section: رأي
 authors: [منى]
 type: opinion
+corrections:
+  - date: 2025-01-02T12:00:00+03:00
+    text: "</script><b>تصحيح</b> {{ x }}"
 ---
 <script>alert(1)</script> و<img src=x onerror=alert(1)> و{{ config }}
 
@@ -311,6 +314,9 @@ def test_markdown_article_keeps_its_markup_and_nothing_more(tmp_path):
     article = node(data, "OpinionNewsArticle")
     assert words(article["articleBody"]) == shown
     assert tree.xpath('//p[@class="article-type"]/text()') == ["رأي"]
+    [note] = tree.xpath('//*[@class="correction-text"]')
+    assert note.text_content() == "</script><b>تصحيح</b> {{ x }}" and not note.getchildren()
+    assert article["correction"][0]["text"] == note.text_content()
     tree2, data2 = page(site, "articles/toml/index.html")
     assert node(data2, "NewsArticle")["headline"] == "مقال بالتومل"
     assert tree2.xpath('//div[@class="article-body"]//em/text()') == ["مائلة"]

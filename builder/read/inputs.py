@@ -233,8 +233,10 @@ def read_markdown(path: Path, profile: Profile) -> ReadResult:
     TOML between ``+++`` lines) with the sidecar's keys, then the text."""
     source = str(path)
     try:
-        text = normalize_text(decode(path.read_bytes()))
-        data, body = front_matter(text)
+        # the front matter as written (its indentation is YAML's syntax), the text normalised
+        raw = decode(path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
+        data, body = front_matter(raw.removeprefix("\ufeff"))
+        body = normalize_text(body)
         fields, given_as, twice = canonical(data)
         try:
             metadata, more = parse_metadata({**fields, "format": "markdown"}, base_dir=path.parent)
