@@ -3,6 +3,7 @@ rebuilt, and the site is byte-identical to a full build of the same input."""
 
 import hashlib
 import json
+import re
 import shutil
 from datetime import UTC
 
@@ -596,10 +597,16 @@ def jsonld_listings_project(root, corpus):
     theme = root / "theme"
     shutil.copytree(REPO / "templates", theme)
     listing = theme / "listing.html"
+    ours = re.sub(  # in place of our own (the home page's WebSite)
+        r"\{% block jsonld %\}.*?\{% endblock %\}\n",
+        "",
+        listing.read_text(encoding="utf-8"),
+        count=1,
+        flags=re.S,
+    )
+    assert "block jsonld" not in ours
     listing.write_text(
-        listing.read_text(encoding="utf-8").replace(
-            "{% block content %}", LISTING_JSONLD + "{% block content %}", 1
-        ),
+        ours.replace("{% block content %}", LISTING_JSONLD + "{% block content %}", 1),
         encoding="utf-8",
     )
     config = make_project(root, corpus)
