@@ -433,6 +433,8 @@ def article_json(a: Article) -> dict[str, Any]:
         "section": a.section,
         "tags": list(a.tags),
         "slug": a.slug,
+        "type": a.article_type,
+        "corrections": [{"date": c.date.isoformat(), "text": c.text} for c in a.corrections],
     }
 
 

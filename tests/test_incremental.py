@@ -396,9 +396,10 @@ def test_a_modified_date_after_the_build_time_is_left_out_until_then(tmp_path, m
         f"{now.isoformat()}: left out of its page, sitemap and feeds until then "
         "(a date given in the wrong time zone?)"
     ]
-    assert "dateModified" not in flu.read_text(encoding="utf-8") and "2025-10-12T09:40" not in (
-        work / "site" / "sitemap.xml"
-    ).read_text(encoding="utf-8")
+    # until then the article counts as unchanged since it was published
+    assert "2025-10-12T09:40" not in flu.read_text(encoding="utf-8")
+    assert '"dateModified": "2025-10-12T09:00:00+03:00"' in flu.read_text(encoding="utf-8")
+    assert "2025-10-12T09:40" not in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
     later = build(config)
     assert (
         later.published
@@ -596,13 +597,14 @@ def jsonld_listings_project(root, corpus):
     theme = root / "theme"
     shutil.copytree(REPO / "templates", theme)
     listing = theme / "listing.html"
-    own = re.sub(  # the author pages' ProfilePage block gives way to this one
+    own = re.sub(  # in place of our own (the home's WebSite, the authors' ProfilePage)
         r"\{% block jsonld %\}.*?\{% endblock %\}\n",
         "",
         listing.read_text(encoding="utf-8"),
         count=1,
         flags=re.S,
     )
+    assert "block jsonld" not in own
     listing.write_text(
         own.replace("{% block content %}", LISTING_JSONLD + "{% block content %}", 1),
         encoding="utf-8",

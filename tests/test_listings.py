@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import lxml.html
 import yaml
 
 from builder.build import build
@@ -133,12 +134,14 @@ def test_every_link_of_the_built_sample_site_resolves(sample_build):
     for page in site.rglob("*.html"):
         parser = Links()
         parser.feed(page.read_text(encoding="utf-8"))
+        # an editor's own article may link elsewhere (a link, not a request)
+        cited = lxml.html.parse(page).xpath("//div[@class='article-body']//a/@href")
         for link in parser.found:
             parts = urlsplit(link)
             if parts.scheme == "mailto" or (parts.scheme and f'{link}"' in profiles(page)):
                 continue  # an author's own profiles elsewhere and address: links, not loads
             if parts.scheme or parts.netloc:
-                assert parts.netloc == "akhbar.example.org", f"{page}: {link}"  # canonical, feeds
+                assert parts.netloc == "akhbar.example.org" or link in cited, f"{page}: {link}"
                 continue
             if not parts.path:
                 continue

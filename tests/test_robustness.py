@@ -141,12 +141,12 @@ def test_a_rejected_article_has_no_warnings_printed(tmp_path):
 def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     empty = tmp_path / "dumps"
     (empty / "sub").mkdir(parents=True)
-    (empty / "sub" / "notes.md").write_text("ليس خبراً\n", encoding="utf-8")
+    (empty / "sub" / "notes.rtf").write_text("ليس خبراً\n", encoding="utf-8")
     assert main(["parse", str(empty)]) == 1
     err = capsys.readouterr().err
     assert (
         f"no input files in {empty} "
-        "(the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)"
+        "(the readers take .txt, .md, .json, .jsonl, .html and .htm files, in subfolders too)"
     ) in err
     out = io.StringIO()
     report = build(

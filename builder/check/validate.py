@@ -28,6 +28,7 @@ from builder.check.other_hosts import foreign_in_stylesheet, foreign_requests
 from builder.check.site_links import broken_links
 from builder.check.vocabulary import check_node
 from builder.core.article import MIN_IMAGE_PIXELS
+from builder.core.article_types import by_schema, schema_types
 from builder.core.settings import Settings
 from builder.core.urls import ARTICLES
 
@@ -246,7 +247,8 @@ def check_page(
     problems.extend(_check_graph(graph, tree))
     problems.extend(google_rules(graph, tree, now or datetime.now(UTC)))
     if shows is not None:
-        for time in tree.xpath('//p[@class="dates"]//time[@datetime]'):
+        times = '//p[@class="dates"]//time[@datetime] | //p[@class="correction"]//time[@datetime]'
+        for time in tree.xpath(times):
             moment = _parse_date(time.get("datetime"))
             seen = " ".join(time.text_content().split())
             if moment is not None and seen != shows(moment):
@@ -296,10 +298,35 @@ def profile_problems(data: Any, tree: Any) -> list[tuple[str, str]]:
 
 def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    news = [n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle"]
+    news = [n for n in graph if isinstance(n, dict) and n.get("@type") in schema_types()]
     if len(news) != 1:
         return [("error", f"expected exactly one NewsArticle, found {len(news)}")]
     article = news[0]
+    labels = [" ".join(p.text_content().split()) for p in tree.xpath('//*[@class="article-type"]')]
+    label = by_schema()[article["@type"]].label
+    if labels != ([label] if label else []):
+        problems.append(
+            (
+                "error",
+                f"type label shown {labels} does not say the JSON-LD type {article['@type']} "
+                f"({label!r})",
+            )
+        )
+    shown = [
+        (
+            c.xpath(".//time/@datetime"),
+            " ".join(c.xpath("string(.//*[@class='correction-text'])").split()),
+        )
+        for c in tree.xpath('//p[@class="correction"]')
+    ]
+    marked = [
+        ([n.get("datePublished")], n.get("text")) if isinstance(n, dict) else ([], None)
+        for n in article.get("correction", [])
+    ]
+    if shown != marked:
+        problems.append(
+            ("error", f"corrections shown {shown} differ from the JSON-LD corrections {marked}")
+        )
     h1 = tree.xpath("//h1")
     visible = " ".join(h1[0].text_content().split()) if len(h1) == 1 else None
     if len(h1) != 1:
@@ -337,7 +364,7 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
     and the visible page agreeing with the markup."""
     problems: list[tuple[str, str]] = []
     nodes = {n.get("@id"): n for n in graph if isinstance(n, dict)}
-    article = next(n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle")
+    article = next(n for n in graph if isinstance(n, dict) and n.get("@type") in schema_types())
     for prop in RECOMMENDED:
         if prop not in article:
             problems.append(
@@ -399,7 +426,7 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
                     )
                 )
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')
-    declared = [article[p] for p in _DATE_PROPERTIES if p in article]
+    declared = list(dict.fromkeys(article[p] for p in _DATE_PROPERTIES if p in article))
     if shown != declared:
         problems.append(("error", f"dates shown {shown} differ from the JSON-LD dates {declared}"))
     byline = [

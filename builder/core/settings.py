@@ -74,6 +74,10 @@ class Settings:
         profile = self.authors.get(author.name)
         return f"authors/{profile.slug if profile else section_slug(author.name)}/"
 
+    # The publisher's policy pages: (schema.org property, the page's site-relative URL).
+    policies: tuple[tuple[str, str], ...] = ()
+    same_as: tuple[str, ...] = ()  # the publisher's profiles elsewhere
+
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
         return self.site_url + path.lstrip("/")
@@ -125,6 +129,11 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
         authors = load_authors(authors_file)
     except AuthorsError as exc:
         raise SettingsError(str(exc)) from exc
+    policies = tuple(
+        (_camel(key), _page_url(config_file, Path(cfg.docs_dir), key, path, cfg.use_directory_urls))
+        for key, path in pc.policies.items()
+        if path is not None
+    )
     return (
         Settings(
             config_file=config_file.resolve(),
@@ -151,6 +160,59 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             authors_file=authors_file if authors_file.is_file() else None,
             authors=authors,
             menu=tuple(pc.menu),
+            policies=policies,
+            same_as=tuple(pc.same_as),
         ),
         cfg,
     )
+
+
+def _camel(key: str) -> str:
+    """A setting's name as the schema.org property it fills.
+
+    >>> _camel("ownership_funding_info"), _camel("masthead")
+    ('ownershipFundingInfo', 'masthead')
+    """
+    first, *rest = key.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+def _page_url(config_file: Path, docs: Path, key: str, path: str, directory_urls: bool) -> str:
+    """The site-relative URL MkDocs publishes the docs page ``path`` at; a page that is not in
+    docs_dir stops the build, naming the setting (a policy link to nothing is worse than none).
+
+    >>> import tempfile
+    >>> docs = Path(tempfile.mkdtemp()) / "docs"
+    >>> (docs / "policies").mkdir(parents=True); (docs / "policies" / "ethics.md").write_text("x")
+    1
+    >>> _page_url(Path("mkdocs.yml"), docs, "ethics_policy", "policies/ethics.md", True)
+    'policies/ethics/'
+    >>> _page_url(Path("mkdocs.yml"), docs, "masthead", "team.md", True)
+    Traceback (most recent call last):
+    builder.core.settings.SettingsError: mkdocs.yml: 'policies: masthead': no page team.md in docs
+    """
+    page = Path(path)
+    if page.suffix != ".md" or page.is_absolute() or ".." in page.parts:
+        raise SettingsError(
+            f"{config_file}: 'policies: {key}': {path!r} must be a .md page inside {docs.name}"
+        )
+    if not (docs / page).is_file():
+        raise SettingsError(f"{config_file}: 'policies: {key}': no page {path} in {docs.name}")
+    return docs_page_url(path, directory_urls)
+
+
+def docs_page_url(path: str, directory_urls: bool) -> str:
+    """The site-relative URL MkDocs gives the page ``path`` of docs_dir (every MkDocs run of a
+    build makes the same links to it, though most runs do not render it).
+
+    >>> docs_page_url("policies/ethics.md", True), docs_page_url("team/index.md", True)
+    ('policies/ethics/', 'team/')
+    >>> docs_page_url("policies/ethics.md", False)
+    'policies/ethics.html'
+    """
+    page = Path(path)
+    if page.stem in ("index", "README"):
+        folder = page.parent.as_posix()
+        return "" if folder == "." else folder + "/"
+    stem = page.with_suffix("").as_posix()
+    return stem + "/" if directory_urls else stem + ".html"

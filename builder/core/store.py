@@ -26,7 +26,7 @@ from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, overload
 
-from builder.core.article import Article, Author, Image
+from builder.core.article import Article, Author, Correction, Image
 
 
 class Run(Protocol):
@@ -88,6 +88,9 @@ def encode(article: Article) -> bytes:
             article.section,
             article.tags,
             article.slug,
+            article.article_type,
+            tuple((c.date.isoformat(), c.text) for c in article.corrections),
+            article.markdown,
         )
     )
 
@@ -106,6 +109,9 @@ _FIELDS = (
     "section",
     "tags",
     "slug",
+    "article_type",
+    "corrections",
+    "markdown",
 )
 
 
@@ -218,6 +224,9 @@ def decode(blob: bytes) -> Article:
         section,
         tags,
         slug,
+        article_type,
+        corrections,
+        markdown,
     ) = marshal.loads(blob)
     return Article(
         aid,
@@ -233,6 +242,9 @@ def decode(blob: bytes) -> Article:
         section,
         tags,
         slug,
+        article_type,
+        tuple(Correction(datetime.fromisoformat(d), t) for d, t in corrections),
+        markdown,
     )
 
 

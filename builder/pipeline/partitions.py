@@ -220,7 +220,7 @@ def code_digest(
     without changing mkdocs.yml's bytes. ``loaded``: what :func:`load_settings` gave for
     ``config_file`` alone (no other site folder), when the caller has it (0.1 s a load)."""
     settings, cfg = loaded or load_settings(config_file)
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent  # builder/: every stage, its profiles and types
     files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
     inherit = re.search(
         r"(?m)^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$",

@@ -20,8 +20,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def as_of(article: Article, now: datetime) -> Article:
-    """The article as a build at ``now`` publishes it: a modified date after ``now`` is left
-    out until it comes (the build process and the workers decide it alike).
+    """The article as a build at ``now`` publishes it: a modified date (or correction) after
+    ``now`` is left out until it comes (the build process and the workers decide it alike).
 
     >>> from datetime import timezone
     >>> modified = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -31,17 +31,21 @@ def as_of(article: Article, now: datetime) -> Article:
     >>> as_of(a, before).modified, as_of(a, after) is a
     (None, True)
     """
-    return (
-        replace(article, modified=None) if article.modified and article.modified > now else article
+    if not (article.modified and article.modified > now):
+        return article
+    # a correction still to come is not shown before it is dated either
+    return replace(
+        article, modified=None, corrections=tuple(c for c in article.corrections if c.date <= now)
     )
 
 
 def slim(article: Article) -> Article:
     """The record the parent keeps for listings, feeds and links: of the body, only what
     :func:`builder.render.jsonld.description` reads (the first paragraph, cut; nothing when the deck
-    is the description), and no dateline, photo credit or photo without a URL, which no
-    listing, link, feed or sitemap shows. The memory per article is what limits the parent:
-    this is 270 bytes less a record in the bench corpus (27 MB at 100,000).
+    is the description), and no dateline, corrections, Markdown source, photo credit or photo
+    without a URL, which no listing, link, feed or sitemap shows. The memory per article is
+    what limits the parent: this is 270 bytes less a record in the bench corpus (27 MB at
+    100,000).
 
     >>> from builder.core.article import Image
     >>> from builder.render.jsonld import description
@@ -68,7 +72,9 @@ def slim(article: Article) -> Article:
     first = (
         () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
     )
-    return replace(article, paragraphs=first, dateline=None, image=image)
+    return replace(
+        article, paragraphs=first, dateline=None, image=image, corrections=(), markdown=()
+    )
 
 
 def partition_key(article: Article) -> str:

@@ -16,6 +16,7 @@ import trafilatura
 from lxml import etree
 
 from builder.core.article import Article, Image, ReadResult
+from builder.core.article_types import by_schema
 from builder.read.date_line import is_date_line
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line, normalize_text
@@ -83,6 +84,7 @@ def html_article(
         caption, credit = split_credit(caption_text, profile)
         image = Image(caption=caption, credit=credit)
     photo = _image_url(ld.get("image"), og.get("og:image"))
+    kind = by_schema().get(ld["@type"]) if isinstance(ld.get("@type"), str) else None
     metadata, warnings = parse_metadata(
         {
             k: v
@@ -92,6 +94,7 @@ def html_article(
                 "authors": _authors(ld.get("author")),
                 "section": _first(ld.get("articleSection"), og.get("article:section")),
                 "tags": _tags(ld.get("keywords"), og.get("article:tag")),
+                "type": kind.key if kind else None,  # the page's own OpinionNewsArticle...
                 "image": photo,
                 "image_alt": normalize_line(
                     _first(og.get("og:image:alt"), *tree.xpath("//figure//img/@alt")) or ""

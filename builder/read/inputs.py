@@ -10,20 +10,36 @@ shows it shows the source beside it, so a reason naming the file again repeated 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from builder.core.article import ReadResult
+import yaml
+
+from builder.core.article import Article, ReadResult
 from builder.core.settings import Limits
 from builder.read.decode import DecodeError, decode
+from builder.read.markdown_source import markdown_source, parse_block, plain_text
 from builder.read.normalize import normalize_text
 from builder.read.profile import Profile
-from builder.read.raw_text import ParseError, article_id, parse_text
-from builder.read.sidecar import MetadataError, gaps, read_sidecar, why, with_metadata
+from builder.read.raw_text import Parsed, ParseError, article_id, dateline, parse_text
+from builder.read.sidecar import (
+    Metadata,
+    MetadataError,
+    as_given,
+    canonical,
+    gaps,
+    parse_metadata,
+    read_sidecar,
+    unknown,
+    why,
+    with_metadata,
+)
 
 REPLACEMENT = "\ufffd"
-SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
 _DEFAULT_LIMITS = Limits()  # the settings' defaults, for a caller that gives none
 
 
@@ -118,8 +134,8 @@ def no_inputs(folder: Path) -> str:
     """Why a folder gave nothing: it holds no file of a kind the readers take.
 
     >>> no_inputs(Path("dumps/empty"))  # doctest: +NORMALIZE_WHITESPACE
-    'no input files in dumps/empty (the readers take .txt, .json, .jsonl, .html and .htm files,
-    in subfolders too)'
+    'no input files in dumps/empty (the readers take .txt, .md, .json, .jsonl, .html and .htm
+    files, in subfolders too)'
     """
     return (
         f"no input files in {folder} (the readers take {', '.join(SUFFIXES[:-1])} "
@@ -151,6 +167,8 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) 
         from builder.read.html_page import read_html
 
         results = [read_html(path, profile)]
+    elif suffix == ".md":
+        results = [read_markdown(path, profile)]
     else:
         results = [read_article(path, profile)]
     return [_bylines(_within_line_limit(r, limits.max_line_chars), profile) for r in results]
@@ -201,8 +219,13 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     source = str(path)
     try:
         text = normalize_text(decode(path.read_bytes()))
-        parsed = parse_text(text, article_id=article_id(path.name), source=source, profile=profile)
         metadata, meta_warnings = read_sidecar(path)
+        if metadata.markdown:
+            parsed = parse_markdown(text, metadata, article_id(path.name), source, profile)
+        else:
+            parsed = parse_text(
+                text, article_id=article_id(path.name), source=source, profile=profile
+            )
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source=source, article=None, error=why(exc))
     article = with_metadata(parsed.article, metadata)
@@ -216,3 +239,87 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         article=article,
         warnings=damaged + parsed.warnings + meta_warnings + gaps(article),
     )
+
+
+def read_markdown(path: Path, profile: Profile) -> ReadResult:
+    """An editor's article written in Markdown: front matter (YAML between ``---`` lines, or
+    TOML between ``+++`` lines) with the sidecar's keys, then the text."""
+    source = str(path)
+    try:
+        # the front matter as written (its indentation is YAML's syntax), the text normalised
+        raw = decode(path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
+        data, body = front_matter(raw.removeprefix("\ufeff"))
+        body = normalize_text(body)
+        fields, given_as, twice = canonical(data)
+        try:
+            metadata, more = parse_metadata({**fields, "format": "markdown"}, base_dir=path.parent)
+        except MetadataError as exc:
+            raise MetadataError(as_given(str(exc), given_as)) from None
+        parsed = parse_markdown(body, metadata, article_id(path.name), source, profile)
+    except (OSError, DecodeError, ParseError, MetadataError) as exc:
+        return ReadResult(source=source, article=None, error=why(exc))
+    article = with_metadata(parsed.article, metadata)
+    said = tuple(f"unknown metadata key {key!r} ignored{hint}" for key, hint in unknown(data))
+    warnings = said + twice + tuple(as_given(w, given_as) for w in more) + parsed.warnings
+    return ReadResult(source, article, warnings=warnings + gaps(article))
+
+
+def front_matter(text: str) -> tuple[dict[str, Any], str]:
+    r"""The front matter of a Markdown article and the text after it.
+
+    >>> front_matter("---\nsection: سياسة\n---\n# عنوان")
+    ({'section': 'سياسة'}, '# عنوان')
+    >>> front_matter('+++\nsection = "سياسة"\n+++\nنص')
+    ({'section': 'سياسة'}, 'نص')
+    """
+    fence = text[:4]
+    if fence not in ("---\n", "+++\n"):
+        raise ParseError(
+            "a Markdown article starts with its front matter (a '---' line, YAML, then '---')"
+        )
+    head, end, body = text[4:].partition(f"\n{fence[:3]}\n")
+    if not end:
+        raise ParseError(f"front matter opened with {fence[:3]!r} is never closed")
+    try:
+        data = tomllib.loads(head) if fence == "+++\n" else yaml.safe_load(head)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise MetadataError(
+            f"front matter is not valid {'TOML' if fence[0] == '+' else 'YAML'}: {exc}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise MetadataError("front matter must be a mapping of keys to values")
+    return data, body
+
+
+def parse_markdown(
+    text: str, metadata: Metadata, aid: str, source: str, profile: Profile
+) -> Parsed:
+    """An article in its editor's Markdown: the headline is the metadata's, else the opening
+    ``# `` line (or first line); subheads, quotes, lists, links and emphasis are kept. Opening
+    lines that say the headline or deck the metadata gives are those, not body text."""
+    blocks, paragraphs, warnings = markdown_source(text)
+    headline = metadata.headline
+    given = {metadata.headline, metadata.deck} - {None}
+    while blocks and paragraphs[0] in given and len(parse_block(blocks[0])) == 1:
+        blocks, paragraphs = blocks[1:], paragraphs[1:]  # the text opens with what is given
+    if not headline and blocks:
+        first = parse_block(blocks[0])
+        if first[0][0] in ("h1", "p") and len(first) == 1:
+            headline, blocks, paragraphs = plain_text(first[0][1]), blocks[1:], paragraphs[1:]
+    if not headline:
+        raise ParseError("no headline: give 'headline', or open the text with a '# ' line")
+    if not paragraphs:
+        raise ParseError("no body text after the headline")
+    article = Article(
+        id=aid,
+        source=source,
+        headline=headline,
+        alternative_headline=None,
+        image=None,
+        paragraphs=tuple(paragraphs),
+        dateline=dateline(paragraphs[0], profile),
+        markdown=tuple(blocks),
+    )
+    return Parsed(article, warnings)

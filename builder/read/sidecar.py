@@ -9,8 +9,10 @@ publishing late.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,15 +21,38 @@ from urllib.parse import urlsplit
 
 from PIL import Image as PILImage
 
-from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Image
+from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Correction, Image
+from builder.core.article_types import article_types
 from builder.core.urls import RESERVED_NAMES
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
-KNOWN_KEYS = frozenset(
-    {"published", "modified", "authors", "section", "tags", "image", "image_alt", "slug"}
-)
+# The keys a sidecar and a scraper record take, each with the field it gives: one table, so an
+# editor's sidecar and a scraper's record spell their metadata alike.
+KEYS = {
+    "date": "published",
+    "published": "published",
+    "modified": "modified",
+    "updated": "modified",
+    "author": "authors",
+    "authors": "authors",
+    "section": "section",
+    "category": "section",
+    "tag": "tags",
+    "tags": "tags",
+    "image": "image",
+    "image_alt": "image_alt",
+    "slug": "slug",
+    "title": "headline",
+    "headline": "headline",
+    "subtitle": "deck",
+    "deck": "deck",
+    "type": "type",
+    "corrections": "corrections",
+    "format": "format",
+}
+FORMATS = ("text", "markdown")
 # Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
 # could leave the output folder or need escaping in a path.
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -51,6 +76,11 @@ class Metadata:
         None  # a local photo's pixels, read once when it was judged
     )
     slug: str | None = None
+    headline: str | None = None  # the editor's own: wins over what the text reader found
+    deck: str | None = None
+    article_type: str | None = None  # a key of builder/core/article_types.toml
+    corrections: tuple[Correction, ...] = ()  # oldest first
+    markdown: bool = False  # format = "markdown": the text is the editor's Markdown
 
 
 def sidecar_for(raw_path: Path) -> Path:
@@ -66,10 +96,75 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
         data = tomllib.loads(_sidecar_text(path.read_bytes()))
     except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
+    fields, given_as, warnings = canonical(data)
     try:
-        return parse_metadata(data, base_dir=path.parent)
+        metadata, more = parse_metadata(fields, base_dir=path.parent)
     except MetadataError as exc:
-        raise MetadataError(f"{path.name}: {exc}") from exc
+        raise MetadataError(f"{path.name}: {as_given(str(exc), given_as)}") from exc
+    said = tuple(f"unknown metadata key {key!r} ignored{hint}" for key, hint in unknown(data))
+    return metadata, said + warnings + tuple(as_given(w, given_as) for w in more)
+
+
+def canonical(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], tuple[str, ...]]:
+    """A sidecar's or record's keys as fields (``date`` -> ``published``), which key gave each
+    field, and warnings about a field given twice. Keys not in :data:`KEYS` are left out
+    (:func:`unknown` names them).
+
+    >>> canonical({"date": "x", "category": "س", "sectoin": "y"})[:2]
+    ({'published': 'x', 'section': 'س'}, {'published': 'date', 'section': 'category'})
+    >>> canonical({"date": "x", "published": "y"})[2]
+    ("'date' and 'published' both given: 'published' used",)
+    """
+    fields: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    warnings: list[str] = []
+    for key, value in data.items():
+        field = KEYS.get(key)
+        if field is None:
+            continue
+        if field in given_as:
+            warnings.append(f"'{given_as[field]}' and '{key}' both given: '{key}' used")
+        fields[field], given_as[field] = value, key
+    return fields, given_as, tuple(warnings)
+
+
+def unknown(keys: Iterable[str], also: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The keys no one reads, each with a hint naming the known key it most resembles: a
+    misspelt key would otherwise leave its value out without a word. ``also`` are keys the
+    caller reads itself (a record's ``body``).
+
+    >>> unknown(["sectoin", "date", "xyz"])
+    [('sectoin', " (did you mean 'section'?)"), ('xyz', '')]
+    """
+    known = [*KEYS, *also]
+    found = []
+    for key in keys:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            found.append((key, f" (did you mean {close[0]!r}?)" if close else ""))
+    return found
+
+
+def as_given(message: str, given_as: dict[str, str]) -> str:
+    """A message about a field, with its key as the input spells it ('date', not 'published'):
+    the key that opens the message, never text from a value quoted after it.
+
+    >>> as_given("'published' 'published' is not an ISO 8601 date-time", {"published": "date"})
+    "'date' 'published' is not an ISO 8601 date-time"
+    >>> as_given(
+    ...     "'modified' is earlier than 'published'", {"published": "date", "modified": "updated"}
+    ... )
+    "'updated' is earlier than 'date'"
+    """
+    if message == "'modified' is earlier than 'published'":  # the one message naming two keys
+        return (
+            f"'{given_as.get('modified', 'modified')}' is earlier than "
+            f"'{given_as.get('published', 'published')}'"
+        )
+    for field, given in given_as.items():
+        if message.startswith(f"'{field}' "):
+            return f"'{given}' {message[len(field) + 3 :]}"
+    return message
 
 
 _UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")  # an Arabic letter's two bytes in UTF-8
@@ -106,16 +201,26 @@ def _sidecar_text(raw: bytes) -> str:
 
 
 def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
-    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key."""
-    warnings = tuple(
-        f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS)
-    )
+    """Check and convert one sidecar's fields (:func:`canonical`); raise :class:`MetadataError`
+    naming the key."""
+    warnings: tuple[str, ...] = ()
     if data.get("image_alt") and not data.get("image"):
         warnings += ("'image_alt' without 'image' ignored",)
     published = _datetime(data, "published")
     modified = _datetime(data, "modified")
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
+    corrections = _corrections(data.get("corrections"), published)
+    kind = _string(data, "type")
+    if kind is not None and kind not in article_types():
+        close = difflib.get_close_matches(kind, list(article_types()), n=1)
+        raise MetadataError(
+            f"'type' {kind!r} is not one of {', '.join(article_types())}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
+    form = _string(data, "format")
+    if form is not None and form not in FORMATS:
+        raise MetadataError(f'\'format\' {form!r} must be "text" or "markdown"')
     image = _image(data, base_dir)
     size, unusable = (
         _judge_photo(base_dir / image) if image and "://" not in image else (None, None)
@@ -141,9 +246,39 @@ def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, t
             image_alt=_string(data, "image_alt") if image else None,
             image_size=size if image else None,
             slug=slug,
+            headline=_string(data, "headline"),
+            deck=_string(data, "deck"),
+            article_type=None if kind == "news" else kind,
+            corrections=corrections,
+            markdown=form == "markdown",
         ),
         warnings,
     )
+
+
+def _corrections(value: Any, published: datetime | None) -> tuple[Correction, ...]:
+    """``[[corrections]]``: each a table with ``date`` (a date-time with its offset) and
+    ``text``; oldest first. One dated before the article was published is a mistake."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MetadataError("'corrections' must be tables ([[corrections]]) with date and text")
+    found = []
+    for n, item in enumerate(value, start=1):
+        unknown = sorted(set(item) - {"date", "text"})
+        if unknown:
+            raise MetadataError(f"'corrections' #{n}: unknown key(s) {', '.join(unknown)}")
+        try:
+            when = _datetime(item, "date")
+            text = _string(item, "text")
+        except MetadataError as exc:
+            raise MetadataError(f"'corrections' #{n}: {exc}") from None
+        if when is None or not text:
+            raise MetadataError(f"'corrections' #{n} needs both 'date' and 'text'")
+        if published and when < published:
+            raise MetadataError(f"'corrections' #{n} is dated before 'published'")
+        found.append(Correction(when, text))
+    return tuple(sorted(found, key=lambda c: c.date))
 
 
 def _datetime(data: dict[str, Any], key: str) -> datetime | None:
@@ -284,15 +419,28 @@ def with_metadata(article: Article, metadata: Metadata) -> Article:
             width=width,
             height=height,
         )
+    headline, deck = article.headline, article.alternative_headline
+    if metadata.headline:  # the editor's own words win over what the reader guessed
+        if metadata.headline == deck and not metadata.deck:
+            deck = headline  # the two header blocks were read the wrong way round
+        headline = metadata.headline
+    modified = metadata.modified
+    if metadata.corrections:  # the newest correction is the latest change, when later
+        newest = metadata.corrections[-1].date
+        modified = newest if modified is None or newest > modified else modified
     return dataclasses.replace(
         article,
+        headline=headline,
+        alternative_headline=metadata.deck or deck,
         image=image,
         published=metadata.published,
-        modified=metadata.modified,
+        modified=modified,
         authors=metadata.authors,
         section=metadata.section,
         tags=metadata.tags,
         slug=metadata.slug,
+        article_type=metadata.article_type,
+        corrections=metadata.corrections,
     )
 
 

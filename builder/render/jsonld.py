@@ -12,9 +12,10 @@ import json
 from typing import Any
 
 from builder.core.article import Article, Author
+from builder.core.article_types import article_type
 from builder.core.authors import Profile
 from builder.core.settings import Settings
-from builder.core.urls import article_path, listed_urls
+from builder.core.urls import article_path, listed_urls, slug_url
 
 DESCRIPTION_CHARS = 160
 # Replaced one by one: str.replace scans at C speed, where str.translate looks every character
@@ -89,16 +90,18 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
     }
     has_photo = bool(article.image and article.image.url)
     authors = [author_node(a, settings) for a in article.authors]
+    published = article.published.isoformat() if article.published else None
     dates = _compact(
         {
-            "datePublished": article.published.isoformat() if article.published else None,
-            "dateModified": article.modified.isoformat() if article.modified else None,
+            "datePublished": published,
+            # an article not changed since it was published was last modified then: a fact
+            "dateModified": article.modified.isoformat() if article.modified else published,
         }
     )
 
     news_article = _compact(
         {
-            "@type": "NewsArticle",
+            "@type": article_type(article.article_type).schema,
             "@id": ids["article"],
             "url": page,
             "headline": article.headline,
@@ -117,6 +120,11 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
             "wordCount": word_count(article),
             "isAccessibleForFree": True,
             "articleBody": "\n\n".join(article.paragraphs),
+            "correction": [
+                {"@type": "CorrectionComment", "datePublished": c.date.isoformat(), "text": c.text}
+                for c in article.corrections
+            ]
+            or None,
         }
     )
     web_page = _compact(
@@ -133,36 +141,17 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
             "breadcrumb": {"@id": ids["breadcrumb"]},
         }
     )
-    website = {
-        "@type": "WebSite",
-        "@id": ids["website"],
-        "url": site,
-        "name": settings.site_name,
-        "inLanguage": settings.language,
-        "publisher": {"@id": ids["publisher"]},
-    }
-    publisher = _compact(
-        {
-            "@type": "NewsMediaOrganization",
-            "@id": ids["publisher"],
-            "name": settings.publisher_name,
-            "url": site,
-            "logo": {
-                "@type": "ImageObject",
-                "@id": site + "#logo",
-                "url": settings.absolute(settings.publisher_logo),
-                "contentUrl": settings.absolute(settings.publisher_logo),
-            }
-            if settings.publisher_logo
-            else None,
-        }
-    )
+    website, publisher = site_nodes(settings)
+    crumbs = [("الرئيسية", site)]
+    if article.section:
+        crumbs.append((article.section, settings.absolute(slug_url("sections", article.section))))
+    crumbs.append((article.headline, page))
     breadcrumb = {
         "@type": "BreadcrumbList",
         "@id": ids["breadcrumb"],
         "itemListElement": [
-            {"@type": "ListItem", "position": 1, "name": "الرئيسية", "item": site},
-            {"@type": "ListItem", "position": 2, "name": article.headline, "item": page},
+            {"@type": "ListItem", "position": n, "name": name, "item": url}
+            for n, (name, url) in enumerate(crumbs, start=1)
         ],
     }
     graph: list[dict[str, Any]] = [news_article, web_page, website, publisher, breadcrumb]
@@ -252,6 +241,44 @@ def profile_graph(
         }
     )
     return {"@context": "https://schema.org", "@graph": [page, person]}
+
+
+def site_nodes(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``WebSite`` and its publisher, a ``NewsMediaOrganization`` with the policy pages and
+    profiles the settings name (Google News's transparency guidance asks for both)."""
+    site = settings.site_url
+    website = {
+        "@type": "WebSite",
+        "@id": site + "#website",
+        "url": site,
+        "name": settings.site_name,
+        "inLanguage": settings.language,
+        "publisher": {"@id": site + "#publisher"},
+    }
+    publisher = _compact(
+        {
+            "@type": "NewsMediaOrganization",
+            "@id": site + "#publisher",
+            "name": settings.publisher_name,
+            "url": site,
+            "logo": {
+                "@type": "ImageObject",
+                "@id": site + "#logo",
+                "url": settings.absolute(settings.publisher_logo),
+                "contentUrl": settings.absolute(settings.publisher_logo),
+            }
+            if settings.publisher_logo
+            else None,
+            **{prop: settings.absolute(path) for prop, path in settings.policies},
+            "sameAs": list(settings.same_as) or None,
+        }
+    )
+    return website, publisher
+
+
+def site_graph(settings: Settings) -> dict[str, Any]:
+    """The home page's JSON-LD: the site and its publisher."""
+    return {"@context": "https://schema.org", "@graph": list(site_nodes(settings))}
 
 
 def _compact(node: dict[str, Any]) -> dict[str, Any]:

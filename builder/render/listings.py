@@ -32,12 +32,13 @@ from urllib.parse import urlsplit
 from babel.dates import format_date
 
 from builder.core.article import Article, Author
+from builder.core.article_types import article_type
 from builder.core.dates import display_date, with_digits
 from builder.core.settings import Settings
 from builder.core.store import Picked, briefs
 from builder.core.urls import article_path, listed_urls, media_path, slug_url
 from builder.render.author_photo import author_photo_path
-from builder.render.jsonld import dumps_script_safe, profile_graph
+from builder.render.jsonld import dumps_script_safe, profile_graph, site_graph
 from builder.render.pages import front_matter, sort_newest_first
 
 
@@ -383,9 +384,11 @@ def _paginated(
         span = slice((number - 1) * per_page, number * per_page)
         title = listing.heading if number == 1 else f"{listing.heading} - الصفحة {number}"
         lead = listing.kind == "home" and number == 1
-        meta = {
+        meta: dict[str, Any] = {
             "template": "listing.html",
             "title": settings.site_name if lead else title,
+            # the home page says what the site is and who publishes it
+            "jsonld": dumps_script_safe(site_graph(settings)) if lead else None,
             "description": listing.description,
             "listing": {
                 "kind": listing.kind,
@@ -533,6 +536,7 @@ class _Cards:
         return {
             "headline": article.headline,
             "deck": article.alternative_headline,
+            "type_label": article_type(article.article_type).label or None,
             "url": article_path(article),
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,

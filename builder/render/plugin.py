@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
@@ -22,6 +23,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from builder.core.dates import DIGITS, Digits, display_number
+from builder.core.settings import docs_page_url
 from builder.core.urls import ARTICLES
 from builder.render.assets import HASHED, hash_assets
 from builder.render.fonts import SITE_PATH, cached_subset
@@ -55,6 +57,56 @@ class _Count(c.Type[int]):
             raise base.ValidationError(f"must be a whole number of at least 1, not {value!r}")
         return number
 
+
+class _WebUrl(c.Type[str]):
+    """An absolute http(s) URL (a profile of the publisher elsewhere: ``sameAs``)."""
+
+    def __init__(self) -> None:
+        super().__init__(str)
+
+    def run_validation(self, value: object) -> str:
+        url: str = super().run_validation(value)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            raise base.ValidationError(f"{url!r} is not an absolute http(s) URL")
+        return url
+
+
+class PoliciesConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The publisher's policy pages, each a Markdown file in docs_dir (``policies/ethics.md``),
+    published on the publisher's ``NewsMediaOrganization`` under the schema.org property of
+    the same name (``ethics_policy`` -> ``ethicsPolicy``). Google News's transparency
+    guidance asks a news site to publish them; a file that is not there stops the build."""
+
+    publishing_principles = c.Optional(c.Type(str))
+    corrections_policy = c.Optional(c.Type(str))
+    ethics_policy = c.Optional(c.Type(str))
+    ownership_funding_info = c.Optional(c.Type(str))
+    masthead = c.Optional(c.Type(str))
+    actionable_feedback_policy = c.Optional(c.Type(str))
+    diversity_policy = c.Optional(c.Type(str))
+    diversity_staffing_report = c.Optional(c.Type(str))
+    mission_coverage_priorities_policy = c.Optional(c.Type(str))
+    no_bylines_policy = c.Optional(c.Type(str))
+    unnamed_sources_policy = c.Optional(c.Type(str))
+    verification_fact_checking_policy = c.Optional(c.Type(str))
+
+
+# What the footer calls each policy page (PoliciesConfig): readers look for them there.
+POLICY_LABELS = {
+    "publishing_principles": "مبادئ النشر",
+    "corrections_policy": "سياسة التصحيح",
+    "ethics_policy": "ميثاق الأخلاقيات",
+    "ownership_funding_info": "الملكية والتمويل",
+    "masthead": "فريق التحرير",
+    "actionable_feedback_policy": "راسلنا",
+    "diversity_policy": "سياسة التنوع",
+    "diversity_staffing_report": "تقرير التنوع",
+    "mission_coverage_priorities_policy": "أولويات التغطية",
+    "no_bylines_policy": "المواد غير الموقعة",
+    "unnamed_sources_policy": "المصادر غير المسماة",
+    "verification_fact_checking_policy": "التحقق من المعلومات",
+}
 
 _BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
 
@@ -94,6 +146,10 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     authors = c.Type(str, default="authors.toml")
     # Sections in the masthead menu, in this order; the site's other sections follow them.
     menu = c.ListOfItems(c.Type(str), default=[])
+    # The publisher's policy pages (PoliciesConfig) and its profiles elsewhere (its accounts,
+    # its Wikipedia or Wikidata entry): the publisher's JSON-LD `sameAs`.
+    policies = c.SubConfig(PoliciesConfig)
+    same_as = c.ListOfItems(_WebUrl(), default=[])
     # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
     # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
     deploy_to = c.Optional(c.Type(str))
@@ -250,6 +306,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         env.filters["asset"] = pass_context(lambda _, logical: self._asset(logical))
         env.filters["og_locale"] = og_locale
         env.globals["menu"] = [{"name": name, "url": url} for name, url in _MENU]
+        # The footer's links to the policy pages the settings name (checked to exist when the
+        # settings were loaded), at the URLs MkDocs gives those pages: computed, since the
+        # runs that render articles and listings do not have those pages among their files.
+        env.globals["policy_pages"] = [
+            (POLICY_LABELS[key], docs_page_url(path, config.use_directory_urls))
+            for key, path in self.config.policies.items()
+            if path
+        ]
         return env
 
     def _asset(self, logical: str) -> str:
