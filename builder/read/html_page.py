@@ -36,8 +36,10 @@ _ARTICLE_TYPES = {
 def read_html(path: Path, profile: Profile) -> ReadResult:
     source = str(path)
     try:
-        html = decode(path.read_bytes())
-        article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
+        decoded = decode(path.read_bytes())
+        article, warnings = html_article(
+            decoded.text, article_id(path.name), source, path.parent, profile
+        )
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source, None, why(exc))
     except (
@@ -45,7 +47,8 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
         etree.XMLSyntaxError,
     ) as exc:  # lxml on text that is no HTML document
         return ReadResult(source, None, f"not an HTML page: {exc}")
-    return ReadResult(source, article, warnings=warnings + gaps(article))
+    repair = (decoded.repair,) if decoded.repair else ()
+    return ReadResult(source, article, warnings=repair + warnings + gaps(article))
 
 
 def html_article(

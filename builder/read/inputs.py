@@ -16,6 +16,7 @@ from pathlib import Path
 
 from builder.core.article import ReadResult
 from builder.core.settings import Limits
+from builder.read.coherence import problem
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_text
 from builder.read.profile import Profile
@@ -153,7 +154,24 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) 
         results = [read_html(path, profile)]
     else:
         results = [read_article(path, profile)]
-    return [_within_line_limit(r, limits.max_line_chars) for r in results]
+    return [
+        _trusted(_within_line_limit(r, limits.max_line_chars), limits.language) for r in results
+    ]
+
+
+def _trusted(result: ReadResult, language: str) -> ReadResult:
+    """``result``, or its rejection when its text is no trustworthy text
+    (:mod:`builder.read.coherence`): whatever the reader, garbage is never published."""
+    a = result.article
+    if a is None:
+        return result
+    texts = [
+        a.alternative_headline or "",
+        (a.image.caption or "") if a.image else "",
+        *a.paragraphs,
+    ]
+    reason = problem(a.headline, texts, language)
+    return result if reason is None else ReadResult(result.source, None, reason)
 
 
 def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
@@ -187,7 +205,8 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     """Read one raw text file and its sidecar."""
     source = str(path)
     try:
-        text = normalize_text(decode(path.read_bytes()))
+        decoded = decode(path.read_bytes())
+        text = normalize_text(decoded.text)
         parsed = parse_text(text, article_id=article_id(path.name), source=source, profile=profile)
         metadata, meta_warnings = read_sidecar(path)
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
@@ -197,7 +216,7 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",)
         if REPLACEMENT in text
         else ()
-    )
+    ) + ((decoded.repair,) if decoded.repair else ())
     return ReadResult(
         source=source,
         article=article,

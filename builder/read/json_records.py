@@ -59,9 +59,10 @@ def read_records(
 ) -> list[ReadResult]:
     source = str(path)
     try:
-        text = decode(path.read_bytes())
+        decoded = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return [ReadResult(source, None, why(exc))]
+    text = decoded.text
     # (position: line of a .jsonl, place in a .json list, record)
     records: list[tuple[int, Any]] = []
     if path.suffix.lower() == ".jsonl":
@@ -92,16 +93,13 @@ def read_records(
         - OTHER_KEYS
     )
     accepted = [i for i, r in enumerate(results) if r.article is not None]
-    if unknown and accepted:  # said once, on an article: a rejected record's warnings are not shown
+    said = [decoded.repair] if decoded.repair else []
+    if unknown:
+        said.append(f"unknown keys ignored in this file's records: {', '.join(unknown)}")
+    if said and accepted:  # said once, on an article: a rejected record's warnings are not shown
         first = results[accepted[0]]
         results[accepted[0]] = ReadResult(
-            first.source,
-            first.article,
-            first.error,
-            (
-                *first.warnings,
-                f"unknown keys ignored in this file's records: {', '.join(unknown)}",
-            ),
+            first.source, first.article, first.error, (*first.warnings, *said)
         )
     return results
 

@@ -95,7 +95,7 @@ def _sidecar_text(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    text = decode(raw)
+    text = decode(raw).text
     if "\ufffd" in text or (
         _UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")
     ):
