@@ -28,6 +28,17 @@ def credit_key(spelling: str) -> str:
     return _KEY_NOISE.sub("", spelling).lower()
 
 
+_CHROME_RUN_CHARS = 120  # longer lines are text: the run's pattern is never tried on them
+_SEPARATORS = r"[\s|·•:،,/\-–—]*"
+
+
+def _chrome_run(lines: frozenset[str]) -> re.Pattern[str] | None:
+    if not lines:
+        return None
+    words = "|".join(re.escape(w) for w in sorted(lines, key=len, reverse=True))
+    return re.compile(f"{_SEPARATORS}(?:(?:{words}){_SEPARATORS})+")
+
+
 _HARAKAT = re.compile("[\u064b-\u0652\u0670]")
 
 
@@ -49,6 +60,25 @@ class Profile:
     credits: dict[str, str]  # credit_key(spelling) -> canonical name
     read_also: frozenset[str] = frozenset()  # marker_key() forms
     dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
+    deck_classes: frozenset[str] = frozenset()  # lower case: a part of a class or id
+    # a line made of chrome_lines only, with separators between (built from chrome_lines)
+    chrome_run: re.Pattern[str] | None = None
+
+    def is_chrome(self, line: str) -> bool:
+        """A line of chrome only: one of ``chrome_lines``, or several run together with
+        separators (``شارك على | فيسبوك``), as a page's share bar is extracted.
+
+        >>> p = load_profile()
+        >>> [p.is_chrome(s) for s in ("طباعة", "شارك على فيسبوك", "فيسبوك · تويتر", "شارك برأيك")]
+        [True, True, True, False]
+        """
+        if line in self.chrome_lines:
+            return True
+        return (
+            self.chrome_run is not None
+            and len(line) <= _CHROME_RUN_CHARS
+            and self.chrome_run.fullmatch(line) is not None
+        )
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -75,6 +105,7 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         )
     if not isinstance(data.get("name", ""), str):
         raise ProfileError(f"{path}: 'name' must be a string")
+    chrome = frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", [])))
     credits: dict[str, str] = {}
     for canonical, spellings in _table(path, data, "credits").items():
         for spelling in _strings(path, f"credits.{canonical}", spellings):
@@ -85,7 +116,8 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         font_size_buttons=frozenset(
             _strings(path, "font_size_buttons", data.get("font_size_buttons", []))
         ),
-        chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
+        chrome_lines=chrome,
+        chrome_run=_chrome_run(chrome),
         trailing_widgets=frozenset(
             _strings(path, "trailing_widgets", data.get("trailing_widgets", []))
         ),
@@ -96,6 +128,9 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         dateline_sources=frozenset(
             credit_key(s)
             for s in _strings(path, "dateline_sources", data.get("dateline_sources", []))
+        ),
+        deck_classes=frozenset(
+            c.lower() for c in _strings(path, "deck_classes", data.get("deck_classes", []))
         ),
     )
 
@@ -109,6 +144,7 @@ _KEYS = frozenset(
         "credits",
         "read_also",
         "dateline_sources",
+        "deck_classes",
     }
 )
 
