@@ -341,7 +341,7 @@ def read_inputs(
             digest,
         ) in reading.records:  # each record to the record file as it is read
             gate.take(record, facts, key, digest)
-        report.rejected = reading.rejected + gate.rejected
+        report.rejected = inputs.refused + reading.rejected + gate.rejected
         report.held = gate.held
         report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
         report.warnings.extend(

@@ -91,7 +91,9 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
         "003_empty.txt": "empty file",
         "004_line.txt": "a line of 199 characters, over the limit of 100 (max_line_chars)",
         "005_page.html": "no article body found in the page",
-        "006_gone.txt": "No such file or directory",
+        "006_gone.txt": (
+            f"a symbolic link to {tmp_path / 'nowhere.txt'}, outside the input folder: refused"
+        ),
         "records.jsonl:1": "no body text",
         "records.jsonl:2": (
             "not valid JSON: Expecting property name enclosed in double quotes (column 2)"

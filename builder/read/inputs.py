@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.core.article import ReadResult
@@ -35,6 +35,8 @@ class Inputs:
     names: list[str]  # the input files, sorted (strings: a build needs no Path of 100,000 files)
     orphans: list[Path]  # sidecars with no .txt beside them: nothing reads them
     empty: list[Path]  # folders given that hold no input file
+    # inputs refused unread (a link out of the folder), with the reason, in path order
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def files(self) -> list[Path]:
@@ -59,20 +61,41 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     Inside a folder, names starting with "." are left out, files and folders alike: a copy
     being written (rsync's, many scrapers'), a macOS ``._NAME`` companion, ``.git``. A half
     written file must never be read as an article (``nashra watch`` ignores them too).
+
+    Inputs stay inside the folder: a symbolic link to a file elsewhere (an input, or the
+    sidecar of one) is refused with the reason, never read, for a drop folder a scraper writes
+    to must never publish other files of the server. A link to a folder is not followed. The
+    listing says which names are links, so only those are resolved.
     """
     found: list[str] = []
     orphans: list[Path] = []
     empty: list[Path] = []
+    refused: list[tuple[str, str]] = []
     for path in paths:
-        if path.is_dir():  # os.walk: file types come with the listing, no stat per file
+        if path.is_dir():
             names: list[str] = []
-            for folder, folders, listed in os.walk(path):
-                folders[:] = [n for n in folders if not n.startswith(".")]
-                files = [n for n in listed if not n.startswith(".")]
-                names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
+            root = os.path.realpath(path)
+            for folder, files, links in _walk(str(path)):
                 stems = {
                     n[:-4] for n in files if n.lower().endswith(".txt")
                 }  # sidecar_for: X.TXT -> X.toml too
+                if not links:  # the usual folder
+                    names.extend(
+                        os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES)
+                    )
+                away = {n: _outside(os.path.join(folder, n), root) for n in links}
+                for n in files if links else ():
+                    if not n.lower().endswith(SUFFIXES):
+                        continue
+                    full = os.path.join(folder, n)
+                    sidecar = n[:-4] + ".toml" if n.lower().endswith(".txt") else ""
+                    why_not = away.get(n) or (
+                        f"its sidecar {sidecar} is {away[sidecar]}" if away.get(sidecar) else None
+                    )
+                    if why_not:
+                        refused.append((full, why_not))
+                    else:
+                        names.append(full)
                 orphans.extend(
                     Path(folder, n)
                     for n in files
@@ -90,7 +113,50 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
                 empty.append(path)
         else:
             found.append(str(path))
-    return Inputs(found, sorted(orphans, key=lambda p: p.parts), empty)
+    return Inputs(
+        found,
+        sorted(orphans, key=lambda p: p.parts),
+        empty,
+        sorted(refused, key=lambda r: path_order(r[0])),
+    )
+
+
+def _walk(top: str) -> Iterator[tuple[str, list[str], set[str]]]:
+    """``os.walk`` without dot names, giving each folder's files and which of them are
+    symbolic links (the listing tells, with no stat per file). Links to folders are not
+    followed, as ``os.walk`` does not."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        files: list[str] = []
+        links: set[str] = set()
+        folders: list[str] = []
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.is_symlink():
+                if not entry.is_dir():
+                    files.append(entry.name)
+                    links.add(entry.name)
+            else:
+                files.append(entry.name)
+        yield folder, files, links
+        stack.extend(sorted(folders, reverse=True))
+
+
+def _outside(path: str, root: str) -> str | None:
+    """Why the file a link at ``path`` leads to is not an input: it is outside ``root``
+    (a resolved folder), or leads nowhere."""
+    target = os.path.realpath(path)
+    if os.path.commonpath([target, root]) == root:
+        return None
+    return f"a symbolic link to {target}, outside the input folder: refused"
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
