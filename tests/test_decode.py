@@ -80,12 +80,17 @@ def _whatwg_1252(data: bytes) -> str:
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
 
 
-ISSUE_TEXT = (
-    "الحكومة تطلق حزمة لدعم الشركات الصغيرة\n\nتصغير\nتكبير\n\n"
-    "أعلنت الحكومة، أمس، عن حزمة إجراءات جديدة لدعم الشركات الصغيرة والمتوسطة.\n\n"
-    "وتوقع خبراء أن تسهم الإجراءات في توفير آلاف فرص العمل للشباب.\n"
-)
 ISSUE_HEADLINE = "الحكومة تطلق حزمة لدعم الشركات الصغيرة"
+NTH = ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع"]
+
+
+def issue_text(n: int) -> str:
+    """A story of its own for each file (the same headline and body twice is a duplicate)."""
+    return (
+        f"{ISSUE_HEADLINE} {NTH[n]}\n\nتصغير\nتكبير\n\n"
+        "أعلنت الحكومة، أمس، عن حزمة إجراءات جديدة لدعم الشركات الصغيرة والمتوسطة.\n\n"
+        "وتوقع خبراء أن تسهم الإجراءات في توفير آلاف فرص العمل للشباب.\n"
+    )
 
 
 def test_the_issue_s_files_are_read_right_or_refused_never_published_as_garbage(tmp_path):
@@ -98,24 +103,26 @@ def test_the_issue_s_files_are_read_right_or_refused_never_published_as_garbage(
 
     corpus = tmp_path / "in"
     corpus.mkdir()
-    utf8 = ISSUE_TEXT.encode()
-    (corpus / "001_iso.txt").write_bytes(ISSUE_TEXT.encode("iso8859_6"))
-    (corpus / "002_mac.txt").write_bytes(ISSUE_TEXT.encode("mac_arabic"))
-    (corpus / "003_western.txt").write_bytes(_whatwg_1252(utf8).encode())
-    (corpus / "004_latin.txt").write_bytes(utf8.decode("latin-1").encode())
-    (corpus / "005_lossy.txt").write_bytes(utf8.decode("cp1252", errors="replace").encode())
-    (corpus / "006_arabic-page.txt").write_bytes(utf8.decode("cp1256").encode())
+    (corpus / "001_iso.txt").write_bytes(issue_text(0).encode("iso8859_6"))
+    (corpus / "002_mac.txt").write_bytes(issue_text(1).encode("mac_arabic"))
+    (corpus / "003_western.txt").write_bytes(_whatwg_1252(issue_text(2).encode()).encode())
+    (corpus / "004_latin.txt").write_bytes(issue_text(3).encode().decode("latin-1").encode())
+    (corpus / "005_lossy.txt").write_bytes(
+        issue_text(4).encode().decode("cp1252", errors="replace").encode()
+    )
+    (corpus / "006_arabic-page.txt").write_bytes(issue_text(5).encode().decode("cp1256").encode())
     (corpus / "007_iso-as-1256.txt").write_bytes(
-        ISSUE_TEXT.encode("iso8859_6").decode("cp1256").encode()
+        issue_text(6).encode("iso8859_6").decode("cp1256").encode()
     )
     report = build(make_project(tmp_path, corpus))
     built = {s.rsplit("/", 1)[-1]: url for s, url in report.built}
     rejected = {s.rsplit("/", 1)[-1]: r for s, r in report.rejected}
     warned = {(s.rsplit("/", 1)[-1], w) for s, w in report.warnings}
     assert set(built) == {"001_iso.txt", "002_mac.txt", "003_western.txt", "004_latin.txt"}
-    for url in built.values():
+    for name, url in built.items():
+        n = int(name[:3]) - 1
         page = (tmp_path / "site" / url / "index.html").read_text(encoding="utf-8")
-        assert f">{ISSUE_HEADLINE}</h1>" in page and "Ø" not in page and "è" not in page
+        assert f">{ISSUE_HEADLINE} {NTH[n]}</h1>" in page and "Ø" not in page and "è" not in page
     assert (
         "003_western.txt",
         "double-encoded text repaired (UTF-8 read as Windows-1252)",

@@ -32,7 +32,7 @@ from builder.core.urls import ARTICLES
 from builder.pipeline import page_reuse
 from builder.pipeline.executors import give_back_memory
 from builder.pipeline.listing_cache import html_path, listed_key
-from builder.pipeline.records import Facts, as_of, facts_of, slim
+from builder.pipeline.records import Facts, as_of, content_of, facts_of, slim
 from builder.publish import precompress
 from builder.publish.swap import PublishError, render
 from builder.publish.writer import replace_tree, write_files
@@ -173,7 +173,7 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
             else:
                 records.append(slim(result.article))
                 outcome.blobs.append(encode(records[-1]))
-                outcome.facts.append(facts_of(records[-1]))
+                outcome.facts.append(facts_of(records[-1], content_of(result.article)))
                 outcome.keys.append(listed_key(records[-1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
