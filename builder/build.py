@@ -51,7 +51,7 @@ from builder.pipeline.partitions import (
     render_docs,
 )
 from builder.pipeline.read_cache import CHUNK, ReadCache
-from builder.pipeline.reading import read_files
+from builder.pipeline.reading import Reading, read_files
 from builder.pipeline.search_index import (
     BUNDLE,
     SearchFolders,
@@ -352,6 +352,33 @@ def _project(
     )
 
 
+def _admit(
+    project: Project,
+    names: list[str],
+    cache: ReadCache,
+    pool: Executor,
+    workers: int,
+    losers: dict[str, str],
+) -> tuple[Admission, Reading]:
+    """Every input read (from ``cache`` or the workers) and taken by a new admission gate."""
+    settings = project.settings
+    gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code, losers)
+    reading = read_files(
+        pool,
+        names,
+        cache,
+        settings.build_dir,
+        project.config,
+        project.profile,
+        project.code,
+        workers,
+        gate.take_run,
+    )
+    for record, facts, key, digest in reading.records:  # each to the record file as it is read
+        gate.take(record, facts, key, digest)
+    return gate, reading
+
+
 def read_inputs(
     project: Project, cache: ReadCache, pool: Executor, workers: int, report: BuildReport
 ) -> Read:
@@ -365,26 +392,12 @@ def read_inputs(
         inputs = scan_inputs([project.source])
         if not inputs.names:
             report.failure = no_inputs(project.source)
-        gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code)
-        reading = read_files(
-            pool,
-            inputs.names,
-            cache,
-            settings.build_dir,
-            project.config,
-            project.profile,
-            project.code,
-            workers,
-            gate.take_run,
-        )
-        for (
-            record,
-            facts,
-            key,
-            digest,
-        ) in reading.records:  # each record to the record file as it is read
-            gate.take(record, facts, key, digest)
-        report.rejected = reading.rejected + gate.rejected
+        gate, reading = _admit(project, inputs.names, cache, pool, workers, {})
+        if gate.inverted:  # a duplicate older than the copy taken: all again, naming the rest
+            losers = gate.losers()
+            gate.store.discard()
+            gate, reading = _admit(project, inputs.names, cache, pool, workers, losers)
+        report.rejected = inputs.refused + reading.rejected + gate.rejected
         report.held = gate.held
         report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
         report.warnings.extend(

@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -392,7 +393,8 @@ def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
             file=sys.stderr if as_json else sys.stdout,
         )
     ok = 0
-    for result in read_all(inputs.files, profile):
+    refused = [ReadResult(source, None, reason) for source, reason in inputs.refused]
+    for result in chain(refused, read_all(inputs.files, profile)):
         ok += result.ok
         if as_json:
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)

@@ -114,6 +114,7 @@ SLOW_FILES = frozenset(
         "test_checkers.py",
         "test_deploy.py",
         "test_discovery_reuse.py",
+        "test_duplicates.py",
         "test_hosting.py",
         "test_incremental.py",
         "test_install.py",

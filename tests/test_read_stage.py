@@ -65,9 +65,10 @@ def test_each_chunk_is_taken_in_before_the_next_is_asked_for(tmp_path: Path) -> 
     assert [key for _, _, key, _ in records] == [
         listed_key(decode(blob)) for blob, _, _, _ in records
     ] and reading.stale == len(files)
-    assert [facts._replace(told=b"") for _, facts, _, _ in records] == [
+    assert [facts._replace(told=b"", content=b"") for _, facts, _, _ in records] == [
         facts_of(decode(blob))._replace(told=b"") for blob, _, _, _ in records
-    ]  # told is of the whole text, which the slim record no longer holds
+    ]  # told and content are of the whole article, which the slim record no longer holds
+    assert all(len(facts.content) == 16 for _, facts, _, _ in records)
     assert all(len(digest) == 64 for _, _, _, digest in records)
     again = read_files(
         InOrder(cache), files, cache, tmp_path / "build", str(config), None, "code", workers=1

@@ -513,3 +513,23 @@ def test_killed_watch_leaves_the_old_or_the_new_site_and_the_next_watch_builds(t
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []
+
+
+def test_a_link_dropped_to_a_file_outside_the_folder_is_refused(project):
+    """A drop folder a scraper writes to never publishes other files of the server."""
+    drops = project.parent / "input"
+    secret = project.parent / "elsewhere.txt"
+    secret.write_text(story("سر من خارج مجلد الإدخال", PARAGRAPHS[:2]), encoding="utf-8")
+    with Watcher(project, "--quiet-seconds", "0.3") as watch:
+        watch.wait_builds(1)
+        (drops / "000_leak.txt").symlink_to(secret)
+        [*_, after] = watch.wait_builds(2)
+        assert after["rejected"] == "1" and after["outcome"] == "published"
+        assert (
+            f"  rejected {drops / '000_leak.txt'}: a symbolic link to {secret}, "
+            "outside the input folder: refused"
+        ) in watch.log()
+        assert not page(project, "leak").exists()
+        (drops / "000_leak.txt").unlink()  # the other tests' builds reject nothing
+        watch.wait_builds(3)
+        assert watch.stop() == 0

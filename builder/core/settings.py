@@ -22,10 +22,11 @@ from builder.core.urls import section_slug, uri
 @dataclass(frozen=True)
 class Limits:
     """Inputs past these are refused with a reason (settings ``max_file_bytes``,
-    ``max_line_chars``)."""
+    ``max_line_chars``, and ``language``, whose script the text must be in)."""
 
     max_file_bytes: int = 5_000_000  # one article file; for .jsonl, one record line
     max_line_chars: int = 20_000  # one headline, deck, caption or paragraph
+    language: str = "ar"
 
 
 class SettingsError(ValueError):
@@ -151,7 +152,7 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             max_pages=pc.max_pages,
             search_chunk=pc.search_chunk,
             partition_size=pc.partition_size,
-            limits=Limits(pc.max_file_bytes, pc.max_line_chars),
+            limits=Limits(pc.max_file_bytes, pc.max_line_chars, pc.language),
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",
             site_dir=Path(cfg.site_dir),

@@ -388,6 +388,9 @@ class _ColumnWriter:
         self._out.write(values)
         self.offsets.extend(islice(accumulate(sizes, initial=self.offsets[-1]), 1, None))
 
+    def discard(self) -> None:
+        self._out.close()
+
     def get(self, index: int) -> bytes:
         self._out.flush()
         with open(self.path, "rb") as handle:
@@ -459,6 +462,11 @@ class RecordWriter:
             self._dated.append((published, aid, position))
         else:
             self._undated.append((aid, position))
+
+    def discard(self) -> None:
+        """Close the files of records that will not be used (the next writer removes them)."""
+        self._records.discard()
+        self._names.discard()
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""

@@ -132,10 +132,27 @@ class Facts(NamedTuple):
     told: bytes  # told()
     month: str  # partition_key()
     brief: bytes  # builder.core.store.brief()
+    content: bytes = b""  # content_of() the whole article (a slim record has no body)
+
+
+def content_of(article: Article) -> bytes:
+    """The article's headline and body, hashed: two inputs that give the same are one story
+    fetched twice (a duplicate, :class:`builder.pipeline.admit.Admission`). Made by the read
+    worker from the whole article and kept in the read cache with the facts, so an incremental
+    build judges duplicates as a full one does without reading any file again.
+
+    >>> a = Article("a", "a.txt", "h", None, None, ("p", "q"))
+    >>> content_of(a) == content_of(Article("b", "b.txt", "h", "deck", None, ("p", "q")))
+    True
+    >>> content_of(a) == content_of(Article("a", "a.txt", "h", None, None, ("p q",)))
+    False
+    """
+    return hashlib.sha256("\0".join((article.headline, *article.paragraphs)).encode()).digest()[:16]
 
 
 def facts_of(article: Article, full: Article | None = None) -> Facts:
-    """The facts of a slim record; ``full``: the record it was made from (a feed shows its text).
+    """The facts of a slim record; ``full``: the record it was made from (a feed shows its
+    text; a duplicate is judged by it).
 
     >>> from datetime import timezone
     >>> second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
@@ -155,4 +172,5 @@ def facts_of(article: Article, full: Article | None = None) -> Facts:
         told(full or article),
         partition_key(article),
         brief(article),
+        content_of(full) if full else b"",
     )

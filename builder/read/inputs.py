@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 
 from builder.core.article import Article, ReadResult
 from builder.core.settings import Limits
+from builder.read.coherence import problem
 from builder.read.decode import DecodeError, decode
 from builder.read.markdown_source import markdown_source, parse_block, plain_text
 from builder.read.normalize import normalize_text
@@ -50,6 +51,8 @@ class Inputs:
     names: list[str]  # the input files, sorted (strings: a build needs no Path of 100,000 files)
     orphans: list[Path]  # sidecars with no .txt beside them: nothing reads them
     empty: list[Path]  # folders given that hold no input file
+    # inputs refused unread (a link out of the folder), with the reason, in path order
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def files(self) -> list[Path]:
@@ -74,20 +77,41 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
     Inside a folder, names starting with "." are left out, files and folders alike: a copy
     being written (rsync's, many scrapers'), a macOS ``._NAME`` companion, ``.git``. A half
     written file must never be read as an article (``nashra watch`` ignores them too).
+
+    Inputs stay inside the folder: a symbolic link to a file elsewhere (an input, or the
+    sidecar of one) is refused with the reason, never read, for a drop folder a scraper writes
+    to must never publish other files of the server. A link to a folder is not followed. The
+    listing says which names are links, so only those are resolved.
     """
     found: list[str] = []
     orphans: list[Path] = []
     empty: list[Path] = []
+    refused: list[tuple[str, str]] = []
     for path in paths:
-        if path.is_dir():  # os.walk: file types come with the listing, no stat per file
+        if path.is_dir():
             names: list[str] = []
-            for folder, folders, listed in os.walk(path):
-                folders[:] = [n for n in folders if not n.startswith(".")]
-                files = [n for n in listed if not n.startswith(".")]
-                names.extend(os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES))
+            root = os.path.realpath(path)
+            for folder, files, links in _walk(str(path)):
                 stems = {
                     n[:-4] for n in files if n.lower().endswith(".txt")
                 }  # sidecar_for: X.TXT -> X.toml too
+                if not links:  # the usual folder
+                    names.extend(
+                        os.path.join(folder, n) for n in files if n.lower().endswith(SUFFIXES)
+                    )
+                away = {n: _outside(os.path.join(folder, n), root) for n in links}
+                for n in files if links else ():
+                    if not n.lower().endswith(SUFFIXES):
+                        continue
+                    full = os.path.join(folder, n)
+                    sidecar = n[:-4] + ".toml" if n.lower().endswith(".txt") else ""
+                    why_not = away.get(n) or (
+                        f"its sidecar {sidecar} is {away[sidecar]}" if away.get(sidecar) else None
+                    )
+                    if why_not:
+                        refused.append((full, why_not))
+                    else:
+                        names.append(full)
                 orphans.extend(
                     Path(folder, n)
                     for n in files
@@ -105,7 +129,50 @@ def scan_inputs(paths: Iterable[Path]) -> Inputs:
                 empty.append(path)
         else:
             found.append(str(path))
-    return Inputs(found, sorted(orphans, key=lambda p: p.parts), empty)
+    return Inputs(
+        found,
+        sorted(orphans, key=lambda p: p.parts),
+        empty,
+        sorted(refused, key=lambda r: path_order(r[0])),
+    )
+
+
+def _walk(top: str) -> Iterator[tuple[str, list[str], set[str]]]:
+    """``os.walk`` without dot names, giving each folder's files and which of them are
+    symbolic links (the listing tells, with no stat per file). Links to folders are not
+    followed, as ``os.walk`` does not."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        files: list[str] = []
+        links: set[str] = set()
+        folders: list[str] = []
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.is_symlink():
+                if not entry.is_dir():
+                    files.append(entry.name)
+                    links.add(entry.name)
+            else:
+                files.append(entry.name)
+        yield folder, files, links
+        stack.extend(sorted(folders, reverse=True))
+
+
+def _outside(path: str, root: str) -> str | None:
+    """Why the file a link at ``path`` leads to is not an input: it is outside ``root``
+    (a resolved folder), or leads nowhere."""
+    target = os.path.realpath(path)
+    if os.path.commonpath([target, root]) == root:
+        return None
+    return f"a symbolic link to {target}, outside the input folder: refused"
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
@@ -171,7 +238,10 @@ def read_inputs(path: Path, profile: Profile, limits: Limits = _DEFAULT_LIMITS) 
         results = [read_markdown(path, profile)]
     else:
         results = [read_article(path, profile)]
-    return [_bylines(_within_line_limit(r, limits.max_line_chars), profile) for r in results]
+    return [
+        _trusted(_bylines(_within_line_limit(r, limits.max_line_chars), profile), limits.language)
+        for r in results
+    ]
 
 
 def _bylines(result: ReadResult, profile: Profile) -> ReadResult:
@@ -185,6 +255,21 @@ def _bylines(result: ReadResult, profile: Profile) -> ReadResult:
         replace(x, kind="Organization") if profile.is_organisation(x.name) else x for x in a.authors
     )
     return replace(result, article=replace(a, authors=authors))
+
+
+def _trusted(result: ReadResult, language: str) -> ReadResult:
+    """``result``, or its rejection when its text is no trustworthy text
+    (:mod:`builder.read.coherence`): whatever the reader, garbage is never published."""
+    a = result.article
+    if a is None:
+        return result
+    texts = [
+        a.alternative_headline or "",
+        (a.image.caption or "") if a.image else "",
+        *a.paragraphs,
+    ]
+    reason = problem(a.headline, texts, language)
+    return result if reason is None else ReadResult(result.source, None, reason)
 
 
 def _within_line_limit(result: ReadResult, limit: int) -> ReadResult:
@@ -218,7 +303,8 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
     """Read one raw text file and its sidecar."""
     source = str(path)
     try:
-        text = normalize_text(decode(path.read_bytes()))
+        decoded = decode(path.read_bytes())
+        text = normalize_text(decoded.text)
         metadata, meta_warnings = read_sidecar(path)
         if metadata.markdown:
             parsed = parse_markdown(text, metadata, article_id(path.name), source, profile)
@@ -233,7 +319,7 @@ def read_article(path: Path, profile: Profile) -> ReadResult:
         (f"{text.count(REPLACEMENT)} undecodable byte sequence(s) shown as {REPLACEMENT}",)
         if REPLACEMENT in text
         else ()
-    )
+    ) + ((decoded.repair,) if decoded.repair else ())
     return ReadResult(
         source=source,
         article=article,
@@ -247,7 +333,8 @@ def read_markdown(path: Path, profile: Profile) -> ReadResult:
     source = str(path)
     try:
         # the front matter as written (its indentation is YAML's syntax), the text normalised
-        raw = decode(path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
+        decoded = decode(path.read_bytes())
+        raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
         data, body = front_matter(raw.removeprefix("\ufeff"))
         body = normalize_text(body)
         fields, given_as, twice = canonical(data)
@@ -261,7 +348,8 @@ def read_markdown(path: Path, profile: Profile) -> ReadResult:
     article = with_metadata(parsed.article, metadata)
     said = tuple(f"unknown metadata key {key!r} ignored{hint}" for key, hint in unknown(data))
     warnings = said + twice + tuple(as_given(w, given_as) for w in more) + parsed.warnings
-    return ReadResult(source, article, warnings=warnings + gaps(article))
+    repaired = (decoded.repair,) if decoded.repair else ()
+    return ReadResult(source, article, warnings=repaired + warnings + gaps(article))
 
 
 def front_matter(text: str) -> tuple[dict[str, Any], str]:

@@ -39,9 +39,10 @@ def read_records(
 ) -> list[ReadResult]:
     source = str(path)
     try:
-        text = decode(path.read_bytes())
+        decoded = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return [ReadResult(source, None, why(exc))]
+    text = decoded.text
     # (position: line of a .jsonl, place in a .json list, record)
     records: list[tuple[int, Any]] = []
     if path.suffix.lower() == ".jsonl":
@@ -70,14 +71,14 @@ def read_records(
         [*TEXT_KEYS, *OTHER_KEYS],
     )
     accepted = [i for i, r in enumerate(results) if r.article is not None]
-    if unknown and accepted:  # said once, on an article: a rejected record's warnings are not shown
-        first = results[accepted[0]]
+    said = [decoded.repair] if decoded.repair else []
+    if unknown:
         named = ", ".join(key + hint for key, hint in unknown)
+        said.append(f"unknown keys ignored in this file's records: {named}")
+    if said and accepted:  # said once, on an article: a rejected record's warnings are not shown
+        first = results[accepted[0]]
         results[accepted[0]] = ReadResult(
-            first.source,
-            first.article,
-            first.error,
-            (*first.warnings, f"unknown keys ignored in this file's records: {named}"),
+            first.source, first.article, first.error, (*first.warnings, *said)
         )
     return results
 

@@ -28,6 +28,17 @@ def credit_key(spelling: str) -> str:
     return _KEY_NOISE.sub("", spelling).lower()
 
 
+_CHROME_RUN_CHARS = 120  # longer lines are text: the run's pattern is never tried on them
+_SEPARATORS = r"[\s|·•:،,/\-–—]*"
+
+
+def _chrome_run(lines: frozenset[str]) -> re.Pattern[str] | None:
+    if not lines:
+        return None
+    words = "|".join(re.escape(w) for w in sorted(lines, key=len, reverse=True))
+    return re.compile(f"{_SEPARATORS}(?:(?:{words}){_SEPARATORS})+")
+
+
 _HARAKAT = re.compile("[\u064b-\u0652\u0670]")
 
 
@@ -50,6 +61,9 @@ class Profile:
     read_also: frozenset[str] = frozenset()  # marker_key() forms
     dateline_sources: frozenset[str] = frozenset()  # credit_key() forms
     organisations: frozenset[str] = frozenset()  # credit_key() forms of byline desks
+    deck_classes: frozenset[str] = frozenset()  # lower case: a part of a class or id
+    # a line made of chrome_lines only, with separators between (built from chrome_lines)
+    chrome_run: re.Pattern[str] | None = None
 
     def is_organisation(self, byline: str) -> bool:
         """An agency or desk byline («وكالات», «رويترز», «أ ف ب»): an ``Organization``, never
@@ -60,6 +74,22 @@ class Profile:
         """
         key = credit_key(byline)
         return key in self.credits or key in self.organisations
+
+    def is_chrome(self, line: str) -> bool:
+        """A line of chrome only: one of ``chrome_lines``, or several run together with
+        separators (``شارك على | فيسبوك``), as a page's share bar is extracted.
+
+        >>> p = load_profile()
+        >>> [p.is_chrome(s) for s in ("طباعة", "شارك على فيسبوك", "فيسبوك · تويتر", "شارك برأيك")]
+        [True, True, True, False]
+        """
+        if line in self.chrome_lines:
+            return True
+        return (
+            self.chrome_run is not None
+            and len(line) <= _CHROME_RUN_CHARS
+            and self.chrome_run.fullmatch(line) is not None
+        )
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -86,6 +116,7 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         )
     if not isinstance(data.get("name", ""), str):
         raise ProfileError(f"{path}: 'name' must be a string")
+    chrome = frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", [])))
     credits: dict[str, str] = {}
     for canonical, spellings in _table(path, data, "credits").items():
         for spelling in _strings(path, f"credits.{canonical}", spellings):
@@ -96,7 +127,8 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         font_size_buttons=frozenset(
             _strings(path, "font_size_buttons", data.get("font_size_buttons", []))
         ),
-        chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
+        chrome_lines=chrome,
+        chrome_run=_chrome_run(chrome),
         trailing_widgets=frozenset(
             _strings(path, "trailing_widgets", data.get("trailing_widgets", []))
         ),
@@ -111,6 +143,9 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         organisations=frozenset(
             credit_key(s) for s in _strings(path, "organisations", data.get("organisations", []))
         ),
+        deck_classes=frozenset(
+            c.lower() for c in _strings(path, "deck_classes", data.get("deck_classes", []))
+        ),
     )
 
 
@@ -124,6 +159,7 @@ _KEYS = frozenset(
         "read_also",
         "dateline_sources",
         "organisations",
+        "deck_classes",
     }
 )
 

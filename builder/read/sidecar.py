@@ -93,7 +93,8 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
     if not path.exists():
         return Metadata(), ()
     try:
-        data = tomllib.loads(_sidecar_text(path.read_bytes()))
+        text, repair = _sidecar_text(path.read_bytes())
+        data = tomllib.loads(text)
     except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
     fields, given_as, warnings = canonical(data)
@@ -102,7 +103,8 @@ def read_sidecar(raw_path: Path) -> tuple[Metadata, tuple[str, ...]]:
     except MetadataError as exc:
         raise MetadataError(f"{path.name}: {as_given(str(exc), given_as)}") from exc
     said = tuple(f"unknown metadata key {key!r} ignored{hint}" for key, hint in unknown(data))
-    return metadata, said + warnings + tuple(as_given(w, given_as) for w in more)
+    repaired = (f"{path.name}: {repair}",) * bool(repair)
+    return metadata, repaired + said + warnings + tuple(as_given(w, given_as) for w in more)
 
 
 def canonical(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], tuple[str, ...]]:
@@ -170,14 +172,16 @@ def as_given(message: str, given_as: dict[str, str]) -> str:
 _UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")  # an Arabic letter's two bytes in UTF-8
 
 
-def _sidecar_text(raw: bytes) -> str:
+def _sidecar_text(raw: bytes) -> tuple[str, str | None]:
     r"""A sidecar's text, in what a raw file may be in (a BOM, UTF-16, Windows-1256), but never
     damaged: a raw file's few bad bytes cost a letter of a paragraph, a sidecar's would be
     a section's or an author's name, published wrong on every page that shows it.
 
     >>> import codecs
     >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
-    'section = "سياسة"'
+    ('section = "سياسة"', None)
+    >>> _sidecar_text('section = "سياسة"'.encode().decode("latin-1").encode())
+    ('section = "سياسة"', 'double-encoded text repaired (UTF-8 read as Latin-1)')
     >>> damaged = 'section = "سياسة"\n'.encode()[:-3] + b'"\n'
     >>> _sidecar_text(damaged)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
@@ -185,19 +189,16 @@ def _sidecar_text(raw: bytes) -> str:
     save the file again as UTF-8
     """
     if not raw.strip():
-        return ""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    text = decode(raw)
+        return "", None
+    decoded = decode(raw)  # UTF-8 once read as a Western code page is repaired there
+    text = decoded.text
     if "\ufffd" in text or (
-        _UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")
-    ):
+        _UTF8_ARABIC.search(raw) and decoded.encoding not in ("UTF-8", "UTF-16")
+    ):  # bytes of UTF-8 Arabic, but not valid UTF-8: read as a legacy code page they are wrong
         raise DecodeError(
             "damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
         )
-    return text
+    return text, decoded.repair
 
 
 def parse_metadata(data: dict[str, Any], *, base_dir: Path) -> tuple[Metadata, tuple[str, ...]]:
