@@ -6,6 +6,8 @@ reason, and the summary lists both.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import shutil
 import sys
@@ -22,9 +24,10 @@ from typing import Any, TextIO
 
 from builder.check.discovery import check_lasting, check_news, robots_problems
 from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
+from builder.core.article import Article
 from builder.core.settings import Settings, SettingsError, load_settings
 from builder.core.store import Picked, Records, RecordWriter
-from builder.core.urls import ARTICLES, slug_path, uri
+from builder.core.urls import ARTICLES, slug_path, slug_url, uri
 from builder.pipeline import discovery_cache, listing_cache, site_parts
 from builder.pipeline.admit import Admission, of_kept
 from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
@@ -44,10 +47,11 @@ from builder.pipeline.partitions import (
     RenderTask,
     build_partition,
     code_digest,
+    read_texts,
     render_docs,
 )
 from builder.pipeline.read_cache import CHUNK, ReadCache
-from builder.pipeline.reading import read_files
+from builder.pipeline.reading import Reading, read_files
 from builder.pipeline.search_index import (
     BUNDLE,
     SearchFolders,
@@ -76,6 +80,7 @@ from builder.publish.writer import write_generated
 from builder.read.inputs import no_inputs, orphan_warning, scan_inputs
 from builder.read.profile import load_profile
 from builder.render import hosting
+from builder.render.author_photo import author_photo, author_photo_path
 from builder.render.discovery import (
     at_host_root,
     discovery_files,
@@ -84,7 +89,7 @@ from builder.render.discovery import (
     news_sitemap,
     robots_txt,
 )
-from builder.render.listings import planned_listing_pages
+from builder.render.listings import planned_listing_pages, section_menu
 
 SPREAD_RENDERS = 3  # partitions and listing chunks to render that one worker makes alone
 
@@ -258,6 +263,44 @@ class Plan:
     wanted: dict[str, str]  # each partition's content key
     todo: list[PartitionTask]  # to build now
     reused: list[PartitionTask]  # as the current site has them
+    menu: tuple[tuple[str, str], ...] = ()  # the masthead's sections: every page shows it
+
+
+FEED_TEXTS = "feed-texts.marshal"  # inside Settings.build_dir: {id: (told, paragraphs)}
+
+
+def full_texts(project: Project, items: list[tuple[Article, bytes]]) -> dict[str, tuple[str, ...]]:
+    """The whole text of the feeds' items (each with its :func:`builder.pipeline.records.told`),
+    by id: the build's records keep only the first paragraph. An item whose ``told`` is the one
+    its text was kept under when feeds were last made takes it from there; the others are read
+    again from their inputs, so a new article costs a read of what changed, not of every item
+    of every feed."""
+    path = project.settings.build_dir / FEED_TEXTS
+    try:
+        kept: dict[str, tuple[bytes, tuple[str, ...]]] = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        kept = {}
+    found: dict[str, tuple[str, ...]] = {}
+    wanted: dict[str, set[str]] = {}
+    for item, told in items:
+        hit = kept.get(item.id) if isinstance(kept, dict) else None
+        if hit is not None and hit[0] == told:
+            found[item.id] = hit[1]
+        else:
+            wanted.setdefault(item.source, set()).add(item.id)
+    found.update(read_texts(project.config, project.profile, wanted))
+    keep = {item.id: (told, found[item.id]) for item, told in items if item.id in found}
+    temp = path.with_name(f".{FEED_TEXTS}.{os.getpid()}")
+    temp.write_bytes(marshal.dumps(keep))
+    temp.replace(path)
+    return found
+
+
+def author_photos(settings: Settings) -> dict[str, str | bytes]:
+    """The authors file's photos, as the main pages' run publishes them."""
+    return {
+        author_photo_path(p): author_photo(p.photo) for p in settings.authors.values() if p.photo
+    }
 
 
 def _check_places(
@@ -309,6 +352,33 @@ def _project(
     )
 
 
+def _admit(
+    project: Project,
+    names: list[str],
+    cache: ReadCache,
+    pool: Executor,
+    workers: int,
+    losers: dict[str, str],
+) -> tuple[Admission, Reading]:
+    """Every input read (from ``cache`` or the workers) and taken by a new admission gate."""
+    settings = project.settings
+    gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code, losers)
+    reading = read_files(
+        pool,
+        names,
+        cache,
+        settings.build_dir,
+        project.config,
+        project.profile,
+        project.code,
+        workers,
+        gate.take_run,
+    )
+    for record, facts, key, digest in reading.records:  # each to the record file as it is read
+        gate.take(record, facts, key, digest)
+    return gate, reading
+
+
 def read_inputs(
     project: Project, cache: ReadCache, pool: Executor, workers: int, report: BuildReport
 ) -> Read:
@@ -322,26 +392,12 @@ def read_inputs(
         inputs = scan_inputs([project.source])
         if not inputs.names:
             report.failure = no_inputs(project.source)
-        gate = Admission(RecordWriter(settings.build_dir), project.moment, project.code)
-        reading = read_files(
-            pool,
-            inputs.names,
-            cache,
-            settings.build_dir,
-            project.config,
-            project.profile,
-            project.code,
-            workers,
-            gate.take_run,
-        )
-        for (
-            record,
-            facts,
-            key,
-            digest,
-        ) in reading.records:  # each record to the record file as it is read
-            gate.take(record, facts, key, digest)
-        report.rejected = reading.rejected + gate.rejected
+        gate, reading = _admit(project, inputs.names, cache, pool, workers, {})
+        if gate.inverted:  # a duplicate older than the copy taken: all again, naming the rest
+            losers = gate.losers()
+            gate.store.discard()
+            gate, reading = _admit(project, inputs.names, cache, pool, workers, losers)
+        report.rejected = inputs.refused + reading.rejected + gate.rejected
         report.held = gate.held
         report.warnings = of_kept(reading.warnings + gate.warnings, report.rejected + report.held)
         report.warnings.extend(
@@ -380,6 +436,15 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
     """The listing pages (made now where what they show changed, else reused), the links each
     partition's pages show, and which partitions to build."""
     settings, articles = project.settings, read.articles
+    menu = section_menu(articles, settings)
+    shown = {url for _, url in menu}
+    report.warnings.extend(
+        (str(settings.config_file), f"menu: no article is in section {name!r}: left out")
+        for name in settings.menu
+        if slug_url("sections", name) not in shown
+    )
+    # every page shows the menu: its pages are made again when it changes
+    code = hashlib.sha256(f"{project.code}\0{menu!r}".encode()).hexdigest()
     with report.stage("listings"):
         listing = listing_cache.unchanged(
             read.listed, settings.build_dir, project.target, project.site_ok
@@ -390,14 +455,14 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
             listing = listing_cache.plan(
                 pages,
                 read.listed,
-                project.code,
+                code,
                 settings.build_dir,
                 project.target,
                 project.site_ok,
             )
         write_generated(
-            settings.docs_dir, {"index.md": listing.home}
-        )  # beside about.md, in the nav
+            settings.docs_dir, {"index.md": listing.home, **author_photos(settings)}
+        )  # beside about.md, in the nav; the photos are published with it
         report.listings.update(rendered=len(listing.render), reused=len(listing.reuse))
         groups = partition_groups(articles, settings.partition_size, read.months)
         links = link_files(
@@ -411,12 +476,13 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
         project.profile,
         project.target,
         project.moment,
-        project.code,
+        code,
         links,
         project.search,
         read.lines,
         project.hosted,
         project.copies,
+        menu,
     )
     kept = {t.key for t in partitions if reusable(t, wanted[t.key], project.site_ok)}
     todo = [t for t in partitions if t.key not in kept]
@@ -428,7 +494,7 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
         file=sys.stderr,
         flush=True,
     )
-    return Plan(listing, groups, wanted, todo, reused)
+    return Plan(listing, groups, wanted, todo, reused, menu)
 
 
 def make_and_publish(
@@ -613,7 +679,12 @@ class SiteWork:
                 self.pool.submit(
                     render_docs,
                     RenderTask(
-                        config, str(c), str(r), compress="pages" if hosted else "", copies=copies
+                        config,
+                        str(c),
+                        str(r),
+                        compress="pages" if hosted else "",
+                        copies=copies,
+                        menu=plan.menu,
                     ),
                 )
                 for c, r in zip(plan.listing.chunks, self.rendered, strict=True)
@@ -628,6 +699,7 @@ class SiteWork:
                         nav=True,
                         compress="site" if hosted else "",
                         copies=copies,
+                        menu=plan.menu,
                     ),
                 )
             )  # home, about, 404, assets
@@ -757,7 +829,7 @@ class SiteWork:
             )
             self.report.discovery = "reused"
         else:
-            lasting, items = None, feed_items(articles)
+            lasting, items = None, feed_items(articles, settings)
             crawl.feeds = items.positions()
             crawl.key = discovery_key(
                 read.listed,
@@ -765,7 +837,15 @@ class SiteWork:
                 told_digest(crawl.feeds, read.told_of, len(articles)),
                 pages,
             )
-            made = discovery_files(articles, pages, settings, project.moment, items=items)
+            texts = full_texts(project, [(articles[n], read.told_of(n)) for n in crawl.feeds])
+            made = discovery_files(
+                articles,
+                pages,
+                settings,
+                project.moment,
+                items=items,
+                bodies=lambda a: texts.get(a.id, a.paragraphs),
+            )
             self.report.discovery = "made"
         written = []
         for rel, data in made:  # each file written as it is made

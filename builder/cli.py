@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,12 @@ def _main(argv: list[str] | None = None) -> int:
         help='the SSH command for a host, e.g. "ssh -i ~/.ssh/deploy" '
         "(default: deploy_ssh in mkdocs.yml, else ssh)",
     )
+    d.add_argument(
+        "--full",
+        action="store_true",
+        help="compare every file at the target, not only what changed since the last deploy "
+        "(after the target was changed by other means)",
+    )
 
     s = commands.add_parser(
         "serve",
@@ -278,6 +285,11 @@ def _main(argv: list[str] | None = None) -> int:
         help="shell command run after each published build, in the config's folder "
         '(e.g. "nashra deploy"); a failure is logged and watching goes on',
     )
+    w.add_argument(
+        "--deploy",
+        action="store_true",
+        help="deploy to deploy_to (mkdocs.yml) after each published build, before --then",
+    )
     w.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
 
     args = parser.parse_args(argv)
@@ -310,7 +322,7 @@ def _main(argv: list[str] | None = None) -> int:
             )
             return 0
         if args.command == "deploy":
-            deploy(args.config, args.to, args.site_dir, args.ssh)
+            deploy(args.config, args.to, args.site_dir, args.ssh, full=args.full)
             return 0
         if args.command == "watch":
             return watch(
@@ -319,6 +331,7 @@ def _main(argv: list[str] | None = None) -> int:
                 args.max_wait_seconds,
                 args.then,
                 args.jobs,
+                deploy=args.deploy,
             )
         if args.command == "verify-bundle":
             return _verify_bundle(args.bundle)
@@ -380,7 +393,8 @@ def _parse(paths: list[Path], as_json: bool, profile_file: Path | None) -> int:
             file=sys.stderr if as_json else sys.stdout,
         )
     ok = 0
-    for result in read_all(inputs.files, profile):
+    refused = [ReadResult(source, None, reason) for source, reason in inputs.refused]
+    for result in chain(refused, read_all(inputs.files, profile)):
         ok += result.ok
         if as_json:
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
@@ -421,6 +435,8 @@ def article_json(a: Article) -> dict[str, Any]:
         "section": a.section,
         "tags": list(a.tags),
         "slug": a.slug,
+        "type": a.article_type,
+        "corrections": [{"date": c.date.isoformat(), "text": c.text} for c in a.corrections],
     }
 
 

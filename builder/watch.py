@@ -65,6 +65,8 @@ from watchdog.observers import Observer
 
 from builder.build import BuildReport, build
 from builder.core.settings import load_settings
+from builder.publish.deploy import deploy
+from builder.publish.swap import PublishError
 
 IGNORED_ENDINGS = (".part", ".tmp", "~")  # names being written (curl, wget, editors); also ".*"
 # What a writer does to a file or folder. Not opening or reading (the build reads every input:
@@ -236,6 +238,7 @@ class Watch:
     then: str | None
     jobs: int | None
     out: TextIO
+    deploy: bool = False  # to the deploy_to setting, in this process, after each published build
     stopping: int = 0  # signals received
     pending: set[str] = field(default_factory=set)
     next_change: datetime | None = None
@@ -250,6 +253,9 @@ class Watch:
         source = settings.input_dir.resolve()
         if not source.is_dir():
             print(f"error: input {source} is not a folder", file=sys.stderr)
+            return 2
+        if self.deploy and settings.deploy_to is None:
+            print(f"error: --deploy needs deploy_to in {self.config}", file=sys.stderr)
             return 2
         wake_read, wake = os.pipe()
         for fd in (wake_read, wake):
@@ -337,8 +343,24 @@ class Watch:
         for source, reason in sorted(rejected - self.told):
             self._log(f"  rejected {source}: {reason}")
         self.told = rejected
+        if report.published and self.deploy and not self.stopping:
+            self._deploy()
         if report.published and self.then and not self.stopping:
             self._then(self.then)
+
+    def _deploy(self) -> None:
+        """``nashra deploy`` in this process (no interpreter to start: the deploy is most of
+        the time from a drop to the site's readers). Its failure is told; the loop goes on."""
+        started = time.monotonic()
+        try:
+            report = deploy(self.config, out=io.StringIO())
+        except (PublishError, OSError) as exc:
+            self._log(f"  deploy FAILED in {time.monotonic() - started:.1f} s: {exc}")
+            return
+        self._log(
+            f"  deployed to {report.target}: {report.sent} file(s) sent, "
+            f"{report.deleted} deleted, in {report.seconds:.1f} s"
+        )
 
     def _then(self, command: str) -> None:
         """The command after a published build (a deploy). Its failure is told; the loop goes on."""
@@ -427,6 +449,7 @@ def watch(
     then: str | None = None,
     jobs: int | None = None,
     out: TextIO = sys.stdout,
+    deploy: bool = False,
 ) -> int:
     """Watch the input folder of ``config`` and publish until SIGTERM or SIGINT (status 0)."""
-    return Watch(config, quiet, most, then, jobs, out).run()
+    return Watch(config, quiet, most, then, jobs, out, deploy).run()

@@ -44,11 +44,14 @@ def make_project(root: Path, input_dir: Path, **plugin_overrides: object) -> Pat
     config["site_dir"] = str(root / "site")
     publisher = config["plugins"][0]["publisher"]
     publisher["input"] = str(input_dir)
+    publisher["authors"] = str(REPO / "authors.toml")  # the sample's authors, with a photo
+    if Path(input_dir) != SAMPLE:  # the menu names the sample's sections: elsewhere, a warning
+        publisher.pop("menu", None)
     publisher.update(plugin_overrides)
     shutil.copytree(
         REPO / "docs",
         root / "docs",
-        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media"),
+        ignore=shutil.ignore_patterns("index.md", "articles", "page", "media", "portraits"),
     )
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -104,12 +107,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 SLOW_FILES = frozenset(
     {
         "test_atomic.py",
+        "test_authors_feeds.py",
         "test_browser.py",
         "test_build_site.py",
         "test_bundle.py",
         "test_checkers.py",
         "test_deploy.py",
         "test_discovery_reuse.py",
+        "test_duplicates.py",
         "test_hosting.py",
         "test_incremental.py",
         "test_install.py",

@@ -16,14 +16,22 @@ TRIALS = 20
 
 
 def corpus_copies(target, copies, headline_suffix=""):
-    """``copies`` renamed copies of the sample corpus (ids and slugs made unique)."""
+    """``copies`` renamed copies of the sample corpus (ids, slugs and headlines made unique:
+    the same headline and body twice is one story, published once)."""
+    from builder.read.inputs import read_article
+    from builder.read.profile import load_profile
+
     target.mkdir()
     shutil.copytree(SAMPLE / "images", target / "images")
+    profile = load_profile()
     for n in range(copies):
         for raw in sorted(SAMPLE.glob("*.txt")):
             prefix, aid = raw.stem.split("_", 1)
             stem = f"{prefix}_{aid}{n:02d}"
             text = raw.read_text(encoding="utf-8")
+            if n:
+                headline = read_article(raw, profile).article.headline
+                text = text.replace(f"{headline}\n", f"{headline} ({n})\n", 1)
             if headline_suffix and n == 0:
                 text = text.replace("\n\n", f" {headline_suffix}\n\n", 1)
             (target / f"{stem}.txt").write_text(text, encoding="utf-8")

@@ -105,7 +105,9 @@ def test_narrowest_phone_has_no_horizontal_scroll(browser, server):
 def test_print_hides_chrome_and_prints_black_on_white(browser, server):
     page, _ = open_page(browser, server, PAGES["article"], 1280, "dark")
     page.emulate_media(media="print")
-    assert page.locator(".masthead nav").is_hidden() and page.locator(".site-footer").is_hidden()
+    navs = page.locator(".masthead nav").all()  # the site's links and the section menu
+    assert len(navs) == 2 and all(nav.is_hidden() for nav in navs)
+    assert page.locator(".site-footer").is_hidden()
     assert page.locator(".source-url").is_visible()
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"

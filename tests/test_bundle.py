@@ -440,8 +440,10 @@ def hostile_bundle(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(FIXTURES / "search", corpus)
     (corpus / "hostile.txt").write_text(
-        f"{HOSTILE_HEADLINE}\n\nوقع زلزال قوي </script> أمس.\n", encoding="utf-8"
-    )
+        f"{HOSTILE_HEADLINE}\n\nوقع زلزال قوي </script> أمس.\n\n"
+        "وقال شهود إن المباني اهتزت لثوان في عدة أحياء من المدينة قبل أن يهدأ كل شيء.\n",
+        encoding="utf-8",
+    )  # an Arabic article around the hostile text: text mostly in another script is refused
     (corpus / "hostile.toml").write_text(
         'published = 2024-03-07T10:00:00+03:00\nslug = "hostile"\n', encoding="utf-8"
     )

@@ -27,6 +27,7 @@ SAMPLE_PAGES = [
     "404.html",
     "sections/رياضة/index.html",
     "tags/النفط/index.html",
+    "authors/laila-alanazi/index.html",  # a profile: photo, bio, links elsewhere
     "archive/index.html",
     "archive/2025/index.html",
     "archive/2025/06/index.html",

@@ -125,3 +125,54 @@ def test_other_readers_with_random_input(data, suffix):
 def test_bom_only_files():
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         check(bom)
+
+
+# Arabic words as articles use them (the sample's), and every way Arabic text reaches us: each
+# supported encoding, and UTF-8 that a scraper read in another code page and saved again.
+WORDS = sorted(
+    {w for t in SAMPLES for w in t.split() if len(w) > 1 and all("ء" <= c <= "ي" for c in w)}
+    - {"اقرأ", "تصغير", "تكبير"}
+)
+
+
+def _browser_1252(data: bytes) -> str:
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
+
+
+WRITTEN = {
+    "utf-8": lambda t: t.encode(),
+    "utf-8-bom": lambda t: codecs.BOM_UTF8 + t.encode(),
+    "utf-16": lambda t: t.encode("utf-16"),
+    "utf-16-le": lambda t: t.encode("utf-16-le"),
+    "utf-16-be": lambda t: t.encode("utf-16-be"),
+    "windows-1256": lambda t: t.encode("cp1256"),
+    "iso-8859-6": lambda t: t.encode("iso8859_6"),
+    "mac-arabic": lambda t: t.encode("mac_arabic"),
+    "utf-8 read as latin-1": lambda t: t.encode().decode("latin-1").encode(),
+    "utf-8 read as windows-1252": lambda t: _browser_1252(t.encode()).encode(),
+    "utf-8 read as windows-1252, lossy": lambda t: (
+        t.encode().decode("cp1252", errors="replace").encode()
+    ),
+    "utf-8 read as windows-1256": lambda t: t.encode().decode("cp1256").encode(),
+    "iso-8859-6 read as windows-1256": lambda t: t.encode("iso8859_6").decode("cp1256").encode(),
+}
+_SENTENCE = st.lists(st.sampled_from(WORDS), min_size=3, max_size=30).map(" ".join)
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=10).map(" ".join),
+    st.lists(_SENTENCE.map(lambda s: s + "."), min_size=1, max_size=5),
+    st.sampled_from(sorted(WRITTEN)),
+)
+def test_arabic_text_in_any_encoding_reads_as_itself_or_is_refused(headline, paragraphs, written):
+    text = "\n\n".join([headline, "تصغير\nتكبير", *paragraphs]) + "\n"
+    path = WORK / "000_encoded.txt"
+    path.write_bytes(WRITTEN[written](text))
+    (result,) = read_inputs(path, PROFILE)
+    if result.article is not None:
+        assert (result.article.headline, list(result.article.paragraphs)) == (
+            headline,
+            paragraphs,
+        ), written
+    else:
+        assert result.error

@@ -59,6 +59,12 @@ PAYLOADS = [
     "``` alert(1) ```",
     "\\<b\\> \\\\ \\*",
 ]
+# The Arabic an article around the payloads has: text mostly in another script is refused
+# (builder.read.coherence), and these are Arabic articles with hostile text in every field.
+ARABIC = (
+    "وقال المتحدث باسم الوزارة إن اللجنة المختصة ستعقد اجتماعها المقبل في العاصمة لمناقشة "
+    "التوصيات النهائية قبل رفعها إلى المجلس خلال الأسابيع المقبلة بحسب المصادر المطلعة."
+)
 # Every payload article is published within the two days before the build's "now" (30 minutes
 # apart from FIRST, the first payloads newest: the site's feed shows those with markup), so the
 # Google News sitemap lists every hostile headline.
@@ -94,7 +100,7 @@ def hostile_site(tmp_path_factory):
         raw = (
             f"مقدمة {i} {p}\n\nعنوان {i} {p}\n\n"
             f"صورة {i} {p} (رويترز)\nصورة {i} {p} (رويترز)\nتصغير\nتكبير\n\n"
-            f"فقرة {i} {p}\n\n{p}\n"
+            f"فقرة {i} {p}\n\n{p}\n\n{ARABIC}\n"
         )
         (corpus / f"{i:03d}_payload{i}.txt").write_text(raw, encoding="utf-8")
         (corpus / f"{i:03d}_payload{i}.toml").write_text(
@@ -151,7 +157,7 @@ def test_article_page_is_literal(hostile_site, i):
     assert tree.xpath("string(//p[@class='kicker'])") == expected(i, "قسم")
     assert tree.xpath("string(//bdi[@class='author'])") == expected(i, "كاتب")
     body = [p.text_content() for p in tree.xpath("//div[@class='article-body']/p")]
-    assert body == [expected(i, "فقرة"), normalize_line(PAYLOADS[i])]
+    assert body == [expected(i, "فقرة"), normalize_line(PAYLOADS[i]), ARABIC]
     assert tree.xpath("string(//title)").startswith(expected(i, "عنوان"))
     assert tree.xpath("//meta[@property='og:title']/@content") == [expected(i, "عنوان")]
     assert tree.xpath("//figure//img/@alt") == [expected(i, "وصف")]
@@ -165,7 +171,9 @@ def test_article_page_is_literal(hostile_site, i):
     assert article["keywords"] == [normalize_line(PAYLOADS[i]), expected(i, "وسم")]
     assert graph["Person"]["name"] == expected(i, "كاتب")
     assert graph["ImageObject"]["caption"] == expected(i, "صورة")
-    assert article["articleBody"] == expected(i, "فقرة") + "\n\n" + normalize_line(PAYLOADS[i])
+    assert article["articleBody"] == "\n\n".join(
+        [expected(i, "فقرة"), normalize_line(PAYLOADS[i]), ARABIC]
+    )
 
 
 def test_home_feeds_and_sitemaps_are_literal(hostile_site):

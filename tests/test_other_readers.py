@@ -306,3 +306,63 @@ def test_saved_page_photo_keeps_the_page_s_own_alt_text(tmp_path, profile):
             result.article.image.url == "https://source.example/p.jpg"
             and result.article.image.alt == alt
         ), name
+
+
+DECK = "الحكومة تعد بخطة لخفض الأسعار قبل نهاية العام"
+
+
+def deck_page(path, kicker, description=DECK, body=BODY):
+    """A saved page whose description is ``description``, ``kicker`` printed in <article>."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in body)
+    path.write_text(
+        '<!doctype html><html lang="ar"><head><meta charset="utf-8">'
+        "<title>البرلمان يقر قانون الاستثمار</title>"
+        f'<meta name="description" content="{description}"></head><body><article>'
+        f"<h1>البرلمان يقر قانون الاستثمار</h1>{kicker}{paragraphs}</article></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    "kicker",
+    [
+        f'<p class="article__kicker">{DECK}</p>',
+        f'<div class="sub-title">{DECK}</div>',
+        f"<h2>{DECK}</h2>",
+        f'<p id="standfirst">{DECK}</p>',
+    ],
+)
+def test_saved_page_kicker_equal_to_the_description_is_the_deck_not_body_text(
+    tmp_path, profile, kicker
+):
+    [result] = read_inputs(deck_page(tmp_path / "000_page.html", kicker), profile)
+    assert result.article.paragraphs == BODY
+    assert result.article.alternative_headline == DECK
+
+
+def test_saved_page_first_paragraph_equal_to_the_description_stays(tmp_path, profile):
+    """Many sites make their description of the first paragraph: that paragraph is body text,
+    and so is a kicker-classed element whose text is no deck the page gives."""
+    page = deck_page(
+        tmp_path / "000_page.html", f'<p class="kicker">{BODY[0]}</p>', description=BODY[1]
+    )
+    assert read_inputs(page, profile)[0].article.paragraphs == BODY
+    page = deck_page(tmp_path / "000_page.html", "", description=BODY[0])
+    [result] = read_inputs(page, profile)
+    assert result.article.paragraphs == BODY and result.article.alternative_headline is None
+
+
+@pytest.mark.parametrize("at", [0, 1, 2])
+@pytest.mark.parametrize(
+    "share", ["شارك على فيسبوك", "شارك على: فيسبوك | تويتر | واتساب", "Share on Facebook · X"]
+)
+def test_share_buttons_are_not_body_text_wherever_they_sit(tmp_path, profile, at, share):
+    body = list(BODY)
+    body.insert(at, share)
+    [result] = read_inputs(saved_page(tmp_path / "000_page.html", "", tuple(body)), profile)
+    assert result.article.paragraphs == BODY
+    raw = tmp_path / "001_raw.txt"
+    raw.write_text("\n\n".join(["عنوان الخبر", "تصغير\nتكبير", *body]) + "\n", encoding="utf-8")
+    [result] = read_inputs(raw, profile)
+    assert result.article.paragraphs == BODY

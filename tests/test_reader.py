@@ -313,7 +313,7 @@ def test_parse_reads_with_the_profile_the_config_names_as_build_does(tmp_path, c
     from builder.cli import main
     from tests.conftest import make_project
 
-    chrome = "شارك على فيسبوك"
+    chrome = "تابعونا على إنستغرام"  # not in the built-in profile
     raw = tmp_path / "in" / "000_x.txt"
     raw.parent.mkdir()
     raw.write_text(f"عنوان الخبر\n\nتصغير\nتكبير\n\nفقرة أولى.\n\n{chrome}\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from builder.core import store as record_store
-from builder.core.article import Article, Author, Image
+from builder.core.article import Article, Author, Correction, Image
 from builder.core.store import Brief, Picked, RecordWriter, brief, briefs, decode, encode, names_of
 from builder.pipeline.records import microseconds
 from builder.render.pages import sort_newest_first
@@ -32,6 +32,11 @@ def full_article() -> Article:
         section="سياسة",
         tags=("أ", "ب"),
         slug="slug-1",
+        article_type="opinion",
+        corrections=(
+            Correction(datetime(2024, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=3))), "ت"),
+        ),
+        markdown=("## فرعي", "فقرة **ثانية**"),
     )
 
 

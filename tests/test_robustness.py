@@ -91,7 +91,9 @@ def test_a_rejection_names_its_file_once(tmp_path, capsys):
         "003_empty.txt": "empty file",
         "004_line.txt": "a line of 199 characters, over the limit of 100 (max_line_chars)",
         "005_page.html": "no article body found in the page",
-        "006_gone.txt": "No such file or directory",
+        "006_gone.txt": (
+            f"a symbolic link to {tmp_path / 'nowhere.txt'}, outside the input folder: refused"
+        ),
         "records.jsonl:1": "no body text",
         "records.jsonl:2": (
             "not valid JSON: Expecting property name enclosed in double quotes (column 2)"
@@ -118,7 +120,7 @@ def test_a_rejected_article_has_no_warnings_printed(tmp_path):
         'published = 2024-01-01T10:00:00+03:00\nsection = "محليات"\nauthors = ["كاتب"]\n',
         encoding="utf-8",
     )
-    (corpus / "002_future.txt").write_text(GOOD, encoding="utf-8")
+    (corpus / "002_future.txt").write_text(GOOD.replace("نص", "نص آخر"), encoding="utf-8")
     (corpus / "002_future.toml").write_text(
         "published = 2099-01-01T10:00:00+03:00\n", encoding="utf-8"
     )  # no author, no section
@@ -141,12 +143,12 @@ def test_a_rejected_article_has_no_warnings_printed(tmp_path):
 def test_parse_of_a_folder_with_no_input_files_says_so(tmp_path, capsys):
     empty = tmp_path / "dumps"
     (empty / "sub").mkdir(parents=True)
-    (empty / "sub" / "notes.md").write_text("ليس خبراً\n", encoding="utf-8")
+    (empty / "sub" / "notes.rtf").write_text("ليس خبراً\n", encoding="utf-8")
     assert main(["parse", str(empty)]) == 1
     err = capsys.readouterr().err
     assert (
         f"no input files in {empty} "
-        "(the readers take .txt, .json, .jsonl, .html and .htm files, in subfolders too)"
+        "(the readers take .txt, .md, .json, .jsonl, .html and .htm files, in subfolders too)"
     ) in err
     out = io.StringIO()
     report = build(
@@ -172,7 +174,7 @@ def test_a_sidecar_left_without_its_article_is_warned_about(tmp_path, capsys):
     )  # its .txt was deleted
     (corpus / "old" / "003_moved.toml").write_text('section = "محليات"\n', encoding="utf-8")
     (corpus / "old" / "004_upper.TXT").write_text(
-        GOOD, encoding="utf-8"
+        GOOD.replace("نص", "نص آخر"), encoding="utf-8"
     )  # read, with 004_upper.toml beside it
     (corpus / "old" / "004_upper.toml").write_text('section = "محليات"\n', encoding="utf-8")
     out = io.StringIO()

@@ -322,8 +322,8 @@ CASES = {
         lambda s: edit(
             s,
             "atom.xml",
-            "<atom:updated>2022-03-08T13:30:00+03:00</atom:updated>",
-            "<atom:updated>soon</atom:updated>",
+            "<updated>2022-03-08T13:30:00+03:00</updated>",
+            "<updated>soon</updated>",
         ),
         "error",
         "updated with offset",

@@ -183,6 +183,36 @@ def test_a_dropped_article_is_published_a_bad_one_reported_and_then_runs(project
     assert watch.log().rstrip().endswith("stopped")
 
 
+def test_deploy_follows_each_published_build_in_the_same_process(project, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "builder", "watch", "--config", str(project), "--deploy"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr == f"error: --deploy needs deploy_to in {project}\n"
+
+    root, www = tmp_path / "deployed", tmp_path / "www"
+    shutil.copytree(SAMPLE, root / "input")
+    config = make_project(root, root / "input", deploy_to=str(www))
+    with Watcher(config, "--quiet-seconds", "0.3", "--deploy") as watch:
+        watch.wait_for("the first deploy", lambda: "  deployed to " in watch.log(), 300)
+        assert (www / "index.html").is_file() and not (www / ".builder-site").exists()
+        drop(
+            root / "input",
+            "100_dropped",
+            "خبر جديد يصل إلى القراء",
+            datetime(2024, 2, 2, 9, tzinfo=UTC),
+            "just-deployed",
+        )
+        there = www / "articles" / "just-deployed" / "index.html"
+        watch.wait_for("the dropped article deployed", there.is_file, 180)
+        assert "خبر جديد يصل إلى القراء" in there.read_text(encoding="utf-8")
+        assert watch.stop() == 0
+    assert re.search(rf"  deployed to {www}: [1-9]\d* file\(s\) sent", watch.log()), watch.log()
+
+
 def test_temporary_names_start_no_build_and_a_rename_publishes(project):
     drops = project.parent / "input"
     with Watcher(project, "--quiet-seconds", "0.3") as watch:
@@ -483,3 +513,23 @@ def test_killed_watch_leaves_the_old_or_the_new_site_and_the_next_watch_builds(t
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers() == []
+
+
+def test_a_link_dropped_to_a_file_outside_the_folder_is_refused(project):
+    """A drop folder a scraper writes to never publishes other files of the server."""
+    drops = project.parent / "input"
+    secret = project.parent / "elsewhere.txt"
+    secret.write_text(story("سر من خارج مجلد الإدخال", PARAGRAPHS[:2]), encoding="utf-8")
+    with Watcher(project, "--quiet-seconds", "0.3") as watch:
+        watch.wait_builds(1)
+        (drops / "000_leak.txt").symlink_to(secret)
+        [*_, after] = watch.wait_builds(2)
+        assert after["rejected"] == "1" and after["outcome"] == "published"
+        assert (
+            f"  rejected {drops / '000_leak.txt'}: a symbolic link to {secret}, "
+            "outside the input folder: refused"
+        ) in watch.log()
+        assert not page(project, "leak").exists()
+        (drops / "000_leak.txt").unlink()  # the other tests' builds reject nothing
+        watch.wait_builds(3)
+        assert watch.stop() == 0

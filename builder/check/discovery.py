@@ -47,10 +47,12 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
             ("error", "sitemap.xml", f"article {prefix}{name}/ is missing from the sitemap")
         )
     _check_robots(site_dir, site_url, problems)
-    for feed in [site_dir / "feed.xml", *sorted(site_dir.glob("sections/*/feed.xml"))]:
-        _check_rss(feed, site_dir, host, problems)
-    for feed in [site_dir / "atom.xml", *sorted(site_dir.glob("sections/*/atom.xml"))]:
-        _check_atom(feed, site_dir, host, problems)
+    for name, check in (("feed.xml", _check_rss), ("atom.xml", _check_atom)):
+        own = (
+            p for kind in ("sections", "tags", "authors") for p in site_dir.glob(f"{kind}/*/{name}")
+        )
+        for feed in [site_dir / name, *sorted(own)]:
+            check(feed, site_dir, host, problems)
     return problems
 
 

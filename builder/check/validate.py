@@ -28,6 +28,7 @@ from builder.check.other_hosts import foreign_in_stylesheet, foreign_requests
 from builder.check.site_links import broken_links
 from builder.check.vocabulary import check_node
 from builder.core.article import MIN_IMAGE_PIXELS
+from builder.core.article_types import by_schema, schema_types
 from builder.core.settings import Settings
 from builder.core.urls import ARTICLES
 
@@ -229,7 +230,7 @@ def check_page(
             check_node(data) if isinstance(data, dict) else [("error", "JSON-LD is not an object")]
         )
     if not is_article:
-        return problems
+        return problems + [p for data in strict for p in profile_problems(data, tree)]
     if len(blocks) != 1:
         problems.append(("error", f"expected exactly one JSON-LD block, found {len(blocks)}"))
         return problems
@@ -248,7 +249,8 @@ def check_page(
     problems.extend(_check_graph(graph, tree))
     problems.extend(google_rules(graph, tree, now or datetime.now(UTC)))
     if shows is not None:
-        for time in tree.xpath('//p[@class="dates"]//time[@datetime]'):
+        times = '//p[@class="dates"]//time[@datetime] | //p[@class="correction"]//time[@datetime]'
+        for time in tree.xpath(times):
             moment = _parse_date(time.get("datetime"))
             seen = " ".join(time.text_content().split())
             if moment is not None and seen != shows(moment):
@@ -262,12 +264,71 @@ def check_page(
     return problems
 
 
+def profile_problems(data: Any, tree: Any) -> list[tuple[str, str]]:
+    """An author page's ``ProfilePage``: its ``mainEntity`` is a ``Person`` of the same graph,
+    named as the page's visible ``<h1>`` names them.
+
+    >>> tree = parse_page("<html><h1><bdi>ليلى</bdi></h1></html>")
+    >>> graph = {"@graph": [{"@type": "ProfilePage", "mainEntity": {"@id": "#p"}},
+    ...     {"@type": "Person", "@id": "#p", "name": "ليلى"}]}
+    >>> profile_problems(graph, tree)
+    []
+    >>> graph["@graph"][1]["name"] = "نورة"
+    >>> profile_problems(graph, tree)
+    [('error', "ProfilePage's Person 'نورة' differs from the visible <h1> 'ليلى'")]
+    """
+    graph = data.get("@graph", [data]) if isinstance(data, dict) else []
+    nodes = {n.get("@id"): n for n in graph if isinstance(n, dict)}
+    problems: list[tuple[str, str]] = []
+    for page in (n for n in graph if isinstance(n, dict) and n.get("@type") == "ProfilePage"):
+        person = nodes.get((page.get("mainEntity") or {}).get("@id"), {})
+        if person.get("@type") != "Person":
+            problems.append(("error", "ProfilePage's mainEntity is no Person of its graph"))
+            continue
+        h1 = tree.xpath("//h1//bdi")
+        seen = " ".join(h1[0].text_content().split()) if h1 else None
+        if seen != person.get("name"):
+            problems.append(
+                (
+                    "error",
+                    f"ProfilePage's Person {person.get('name')!r} differs from the visible "
+                    f"<h1> {seen!r}",
+                )
+            )
+    return problems
+
+
 def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    news = [n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle"]
+    news = [n for n in graph if isinstance(n, dict) and n.get("@type") in schema_types()]
     if len(news) != 1:
         return [("error", f"expected exactly one NewsArticle, found {len(news)}")]
     article = news[0]
+    labels = [" ".join(p.text_content().split()) for p in tree.xpath('//*[@class="article-type"]')]
+    label = by_schema()[article["@type"]].label
+    if labels != ([label] if label else []):
+        problems.append(
+            (
+                "error",
+                f"type label shown {labels} does not say the JSON-LD type {article['@type']} "
+                f"({label!r})",
+            )
+        )
+    shown = [
+        (
+            c.xpath(".//time/@datetime"),
+            " ".join(c.xpath("string(.//*[@class='correction-text'])").split()),
+        )
+        for c in tree.xpath('//p[@class="correction"]')
+    ]
+    marked = [
+        ([n.get("datePublished")], n.get("text")) if isinstance(n, dict) else ([], None)
+        for n in article.get("correction", [])
+    ]
+    if shown != marked:
+        problems.append(
+            ("error", f"corrections shown {shown} differ from the JSON-LD corrections {marked}")
+        )
     h1 = tree.xpath("//h1")
     visible = " ".join(h1[0].text_content().split()) if len(h1) == 1 else None
     if len(h1) != 1:
@@ -305,7 +366,7 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
     and the visible page agreeing with the markup."""
     problems: list[tuple[str, str]] = []
     nodes = {n.get("@id"): n for n in graph if isinstance(n, dict)}
-    article = next(n for n in graph if isinstance(n, dict) and n.get("@type") == "NewsArticle")
+    article = next(n for n in graph if isinstance(n, dict) and n.get("@type") in schema_types())
     for prop in RECOMMENDED:
         if prop not in article:
             problems.append(
@@ -382,7 +443,7 @@ def google_rules(graph: list[Any], tree: Any, now: datetime) -> list[tuple[str, 
             )
         )
     shown = tree.xpath('//p[@class="dates"]//time/@datetime')
-    declared = [article[p] for p in _DATE_PROPERTIES if p in article]
+    declared = list(dict.fromkeys(article[p] for p in _DATE_PROPERTIES if p in article))
     if shown != declared:
         problems.append(("error", f"dates shown {shown} differ from the JSON-LD dates {declared}"))
     byline = [

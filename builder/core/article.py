@@ -17,6 +17,14 @@ class Author:
     kind: str = "Person"  # schema.org type: "Person" or "Organization" (a desk, an agency)
 
 
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction the newsroom published to the article: when, and what it says."""
+
+    date: datetime
+    text: str
+
+
 MIN_IMAGE_PIXELS = 50_000  # the least an article image may have for search engines (Google's rule)
 
 
@@ -62,6 +70,12 @@ class Article:
     section: str | None = None
     tags: tuple[str, ...] = ()
     slug: str | None = None
+    # The editor's kind of piece ("opinion"; builder/core/article_types.toml), None for news.
+    article_type: str | None = None
+    corrections: tuple[Correction, ...] = ()  # oldest first
+    # An article its editor declared Markdown: its source blocks, which the page renders (with
+    # raw HTML escaped); ``paragraphs`` then holds their plain text, for everything else.
+    markdown: tuple[str, ...] = ()
 
     @property
     def url_slug(self) -> str:

@@ -81,6 +81,9 @@ def display_number(number: int | float, locale: str = "ar", digits: Digits = "la
     '١٬٥٠٠'
     >>> display_number(1500)
     '1,500'
+    >>> display_number(1500, "ar-KW")  # a BCP 47 tag, as `language` takes it (Babel wants _)
+    '1,500'
     """
     system = "arab" if digits == "arabic" else "latn"
-    return with_digits(str(format_decimal(number, locale=locale, numbering_system=system)), digits)
+    text = format_decimal(number, locale=locale.replace("-", "_"), numbering_system=system)
+    return with_digits(str(text), digits)

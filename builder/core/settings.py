@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,17 +13,20 @@ from zoneinfo import ZoneInfo
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from builder.core.article import Author
+from builder.core.authors import AuthorsError, Profile, load_authors
 from builder.core.dates import Digits
-from builder.core.urls import uri
+from builder.core.urls import section_slug, uri
 
 
 @dataclass(frozen=True)
 class Limits:
     """Inputs past these are refused with a reason (settings ``max_file_bytes``,
-    ``max_line_chars``)."""
+    ``max_line_chars``, and ``language``, whose script the text must be in)."""
 
     max_file_bytes: int = 5_000_000  # one article file; for .jsonl, one record line
     max_line_chars: int = 20_000  # one headline, deck, caption or paragraph
+    language: str = "ar"
 
 
 class SettingsError(ValueError):
@@ -52,6 +56,28 @@ class Settings:
     site_dir: Path
     deploy_to: str | None  # `nashra deploy`'s target when no --to is given
     deploy_ssh: str | None  # the SSH command rsync runs for a host target
+    authors_file: Path | None = None  # builder.core.authors; None: no such file
+    authors: Mapping[str, Profile] = field(default_factory=dict)  # byline name -> profile
+    menu: tuple[str, ...] = ()  # sections first in the masthead menu, in this order
+
+    def author_path(self, author: Author) -> str | None:
+        """Site-relative URL of a person's page (``authors/<slug>/``): the authors file's
+        slug, else one made from the name as a section's is; None for an organisation.
+
+        >>> s = Settings.__new__(Settings)
+        >>> object.__setattr__(s, "authors", {})
+        >>> agency = Author("وكالات", None, "Organization")
+        >>> s.author_path(Author("فهد المطيري")), s.author_path(agency)
+        ('authors/فهد-المطيري/', None)
+        """
+        if author.kind != "Person":
+            return None
+        profile = self.authors.get(author.name)
+        return f"authors/{profile.slug if profile else section_slug(author.name)}/"
+
+    # The publisher's policy pages: (schema.org property, the page's site-relative URL).
+    policies: tuple[tuple[str, str], ...] = ()
+    same_as: tuple[str, ...] = ()  # the publisher's profiles elsewhere
 
     def absolute(self, path: str) -> str:
         """Absolute URL of a site-relative path."""
@@ -99,6 +125,16 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             "(canonical URLs need it)"
         )
     base = config_file.resolve().parent
+    authors_file = (base / pc.authors).resolve()
+    try:
+        authors = load_authors(authors_file)
+    except AuthorsError as exc:
+        raise SettingsError(str(exc)) from exc
+    policies = tuple(
+        (_camel(key), _page_url(config_file, Path(cfg.docs_dir), key, path, cfg.use_directory_urls))
+        for key, path in pc.policies.items()
+        if path is not None
+    )
     return (
         Settings(
             config_file=config_file.resolve(),
@@ -116,12 +152,68 @@ def load_settings(config_file: Path, site_dir: Path | None = None) -> tuple[Sett
             max_pages=pc.max_pages,
             search_chunk=pc.search_chunk,
             partition_size=pc.partition_size,
-            limits=Limits(pc.max_file_bytes, pc.max_line_chars),
+            limits=Limits(pc.max_file_bytes, pc.max_line_chars, pc.language),
             docs_dir=Path(cfg.docs_dir),
             build_dir=base / ".build",
             site_dir=Path(cfg.site_dir),
             deploy_to=pc.deploy_to,
             deploy_ssh=pc.deploy_ssh,
+            authors_file=authors_file if authors_file.is_file() else None,
+            authors=authors,
+            menu=tuple(pc.menu),
+            policies=policies,
+            same_as=tuple(pc.same_as),
         ),
         cfg,
     )
+
+
+def _camel(key: str) -> str:
+    """A setting's name as the schema.org property it fills.
+
+    >>> _camel("ownership_funding_info"), _camel("masthead")
+    ('ownershipFundingInfo', 'masthead')
+    """
+    first, *rest = key.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+def _page_url(config_file: Path, docs: Path, key: str, path: str, directory_urls: bool) -> str:
+    """The site-relative URL MkDocs publishes the docs page ``path`` at; a page that is not in
+    docs_dir stops the build, naming the setting (a policy link to nothing is worse than none).
+
+    >>> import tempfile
+    >>> docs = Path(tempfile.mkdtemp()) / "docs"
+    >>> (docs / "policies").mkdir(parents=True); (docs / "policies" / "ethics.md").write_text("x")
+    1
+    >>> _page_url(Path("mkdocs.yml"), docs, "ethics_policy", "policies/ethics.md", True)
+    'policies/ethics/'
+    >>> _page_url(Path("mkdocs.yml"), docs, "masthead", "team.md", True)
+    Traceback (most recent call last):
+    builder.core.settings.SettingsError: mkdocs.yml: 'policies: masthead': no page team.md in docs
+    """
+    page = Path(path)
+    if page.suffix != ".md" or page.is_absolute() or ".." in page.parts:
+        raise SettingsError(
+            f"{config_file}: 'policies: {key}': {path!r} must be a .md page inside {docs.name}"
+        )
+    if not (docs / page).is_file():
+        raise SettingsError(f"{config_file}: 'policies: {key}': no page {path} in {docs.name}")
+    return docs_page_url(path, directory_urls)
+
+
+def docs_page_url(path: str, directory_urls: bool) -> str:
+    """The site-relative URL MkDocs gives the page ``path`` of docs_dir (every MkDocs run of a
+    build makes the same links to it, though most runs do not render it).
+
+    >>> docs_page_url("policies/ethics.md", True), docs_page_url("team/index.md", True)
+    ('policies/ethics/', 'team/')
+    >>> docs_page_url("policies/ethics.md", False)
+    'policies/ethics.html'
+    """
+    page = Path(path)
+    if page.stem in ("index", "README"):
+        folder = page.parent.as_posix()
+        return "" if folder == "." else folder + "/"
+    stem = page.with_suffix("").as_posix()
+    return stem + "/" if directory_urls else stem + ".html"

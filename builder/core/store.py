@@ -26,7 +26,7 @@ from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, overload
 
-from builder.core.article import Article, Author, Image
+from builder.core.article import Article, Author, Correction, Image
 
 
 class Run(Protocol):
@@ -91,6 +91,9 @@ def encode(article: Article) -> bytes:
             article.section,
             article.tags,
             article.slug,
+            article.article_type,
+            tuple((c.date.isoformat(), c.text) for c in article.corrections),
+            article.markdown,
         )
     )
 
@@ -109,6 +112,9 @@ _FIELDS = (
     "section",
     "tags",
     "slug",
+    "article_type",
+    "corrections",
+    "markdown",
 )
 
 
@@ -129,6 +135,7 @@ class Brief(NamedTuple):
     tags: tuple[str, ...]
     published: datetime | None
     modified: datetime | None
+    authors: tuple[Author, ...] = ()  # name and kind: what author listings and feeds group by
 
 
 def brief(article: Article) -> bytes:
@@ -140,7 +147,7 @@ def brief(article: Article) -> bytes:
     >>> a = Article("a", "a.txt", "h", None, None, ("p",),
     ...     published=datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=3))),
     ...     section="س", tags=("t",))
-    >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None)
+    >>> _brief(brief(a)) == Brief("a.txt", "a", "a", "س", ("t",), a.published, None, ())
     True
     """
     names = marshal.dumps(names_of(article))
@@ -150,17 +157,28 @@ def brief(article: Article) -> bytes:
     )
     return (
         names
-        + marshal.dumps((article.section, article.tags, *when))
+        + marshal.dumps(
+            (article.section, article.tags, *when, tuple((x.name, x.kind) for x in article.authors))
+        )
         + len(names).to_bytes(4, "little")
     )
 
 
 def _brief(value: bytes) -> Brief:
     source, aid, slug = marshal.loads(value)
-    section, tags, published, modified = marshal.loads(
+    section, tags, published, modified, authors = marshal.loads(
         memoryview(value)[int.from_bytes(value[-4:], "little") : -4]
     )
-    return Brief(source, aid, slug, section, tags, _date(published), _date(modified))
+    return Brief(
+        source,
+        aid,
+        slug,
+        section,
+        tags,
+        _date(published),
+        _date(modified),
+        tuple(Author(name, None, kind) for name, kind in authors),
+    )
 
 
 def _date(text: str | None) -> datetime | None:
@@ -184,6 +202,8 @@ class Listed(Protocol):
     def published(self) -> datetime | None: ...
     @property
     def modified(self) -> datetime | None: ...
+    @property
+    def authors(self) -> tuple[Author, ...]: ...
 
 
 def briefs(articles: Sequence[Article]) -> Iterable[Listed]:
@@ -207,6 +227,9 @@ def decode(blob: bytes) -> Article:
         section,
         tags,
         slug,
+        article_type,
+        corrections,
+        markdown,
     ) = marshal.loads(blob)
     return Article(
         aid,
@@ -222,6 +245,9 @@ def decode(blob: bytes) -> Article:
         section,
         tags,
         slug,
+        article_type,
+        tuple(Correction(datetime.fromisoformat(d), t) for d, t in corrections),
+        markdown,
     )
 
 
@@ -365,6 +391,9 @@ class _ColumnWriter:
         self._out.write(values)
         self.offsets.extend(islice(accumulate(sizes, initial=self.offsets[-1]), 1, None))
 
+    def discard(self) -> None:
+        self._out.close()
+
     def get(self, index: int) -> bytes:
         self._out.flush()
         with open(self.path, "rb") as handle:
@@ -436,6 +465,11 @@ class RecordWriter:
             self._dated.append((published, aid, position))
         else:
             self._undated.append((aid, position))
+
+    def discard(self) -> None:
+        """Close the files of records that will not be used (the next writer removes them)."""
+        self._records.discard()
+        self._names.discard()
 
     def source(self, position: int) -> str:
         """The source of a record added earlier (for a message naming it)."""

@@ -3,6 +3,13 @@
 record file (:mod:`builder.core.store`) at once.
 
 - Two inputs with one id or one URL slug: the first in path order wins, the rest are rejected.
+- Two inputs with the same headline and body (a scraper that fetched one story twice, under
+  two ids) are one story: the older by published date is kept (undated counts as newest), or of
+  equal dates the first in path order, and the others are rejected as its duplicates. Taken in
+  path order, the gate can only reject the later input; when a later one is the older, it says
+  so (:attr:`Admission.inverted`) and the build takes everything again with the inputs to
+  refuse named (:meth:`Admission.losers`, given as ``refuse``): rare, and from the read cache. Its
+  content hash comes with each record's facts, so an incremental build decides as a full one.
 - An article published after the build time is held back: an embargoed story must not appear
   early, and a page dated in the future is one search engines distrust. It still claims its
   id and slug (collisions are settled before holding, as a full build at its time would).
@@ -31,9 +38,17 @@ class Admission:
     """The gate: :meth:`take` each record as it is read; the admitted ones are in ``store``,
     the rest in ``rejected`` and ``held`` with their reasons."""
 
-    def __init__(self, store: RecordWriter, moment: datetime, code: str) -> None:
+    def __init__(
+        self,
+        store: RecordWriter,
+        moment: datetime,
+        code: str,
+        refuse: dict[str, str] | None = None,
+    ) -> None:
         self.store = store
         self.moment = moment
+        self.refuse = refuse or {}  # source -> why: duplicates a first pass found to refuse
+        self.inverted = False  # a duplicate came after the copy to keep: take all again
         self.rejected: list[tuple[str, str]] = []
         self.held: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
@@ -41,6 +56,9 @@ class Admission:
         # -1 - its place in ``held``. Sources are read back only for a message.
         self._ids: dict[str, int] = {}
         self._slugs: dict[str, int] = {}
+        # by content_of: the claim and its published date (microseconds; None: undated)
+        self._contents: dict[bytes, tuple[int, int | None]] = {}
+        self._copies: list[tuple[bytes, str, int | None]] = []  # duplicates refused, in order
         self._month: dict[str, str] = {}
         self._listed = hashlib.sha256(
             f"{code}\0".encode()
@@ -67,6 +85,9 @@ class Admission:
         """Admit, hold or reject one record (``blob``: encoded; ``facts``: what it is admitted
         by; ``key``: its listed key; ``digest``: its inputs', sha256 in hex)."""
         slug = facts.slug.casefold()
+        if facts.source in self.refuse:
+            self.rejected.append((facts.source, self.refuse[facts.source]))
+            return
         if facts.id in self._ids:
             self.rejected.append(
                 (
@@ -83,10 +104,18 @@ class Admission:
                 )
             )
             return
+        first = self._contents.get(facts.content) if facts.content else None
+        if first is not None:
+            self.rejected.append((facts.source, _copy_of(self._source(first[0]))))
+            self._copies.append((facts.content, facts.source, facts.published))
+            self.inverted |= _when(facts.published) < _when(first[1])
+            return
         if facts.published is not None and facts.published > self._now:
             published = decode(blob).published
             assert published is not None
             self._ids[facts.id] = self._slugs[slug] = -1 - len(self.held)
+            if facts.content:
+                self._contents[facts.content] = (-1 - len(self.held), facts.published)
             self._comes(facts.published)
             self.held.append(
                 (
@@ -111,10 +140,15 @@ class Admission:
             digest += LATER
             self._comes(facts.modified)
             now = as_of(article, self.moment)
-            blob, facts = encode(now), facts_of(now)
+            blob, facts = (
+                encode(now),
+                facts_of(now)._replace(told=facts.told, content=facts.content),
+            )
         self._ids[facts.id] = self._slugs[slug] = self.store.append(
             blob, facts.published, facts.id, facts.brief
         )
+        if facts.content:
+            self._contents[facts.content] = (self._ids[facts.id], facts.published)
         self.digests.append(digest)
         self._listed.update(key)
         self.keys += key
@@ -128,14 +162,21 @@ class Admission:
         """Admit a read-cache chunk's records at once (:mod:`builder.pipeline.cached_runs`), as
         :meth:`take` would one by one, when none of them can be refused, held back or have a
         date left out; False (nothing taken) otherwise, for the caller to take them one by one."""
-        if (run.latest is not None and run.latest > self._now) or not run.distinct:
+        if (run.latest is not None and run.latest > self._now) or not run.distinct or self.refuse:
             return False
-        if not (self._ids.keys().isdisjoint(run.ids) and self._slugs.keys().isdisjoint(run.slugs)):
+        if not (
+            self._ids.keys().isdisjoint(run.ids)
+            and self._slugs.keys().isdisjoint(run.slugs)
+            and self._contents.keys().isdisjoint(run.contents)
+        ):
             return False
         start = self.store.append_run(run)
         positions = range(start, start + len(run))
         self._ids.update(zip(run.ids, positions, strict=True))
         self._slugs.update(zip(run.slugs, positions, strict=True))
+        self._contents.update(
+            zip(run.contents, zip(positions, run.published, strict=True), strict=True)
+        )
         self.digests.data += run.digests
         self._listed.update(run.keys)
         self.keys += run.keys
@@ -145,6 +186,21 @@ class Admission:
         self._dated.update(run.dated)
         self.told += run.told
         return True
+
+    def losers(self) -> dict[str, str]:
+        """Of every group of duplicates, the inputs to refuse, each with its reason: all but
+        the oldest (undated counts as newest; of equal dates, the first in path order)."""
+        groups: dict[bytes, list[tuple[float, int, str]]] = {}
+        for content, source, published in self._copies:
+            if content not in groups:
+                claim, when = self._contents[content]
+                groups[content] = [(_when(when), 0, self._source(claim))]
+            groups[content].append((_when(published), len(groups[content]), source))
+        refused: dict[str, str] = {}
+        for members in groups.values():
+            kept = min(members)[2]
+            refused.update((source, _copy_of(kept)) for *_, source in members if source != kept)
+        return refused
 
     @property
     def later(self) -> datetime | None:
@@ -169,6 +225,18 @@ class Admission:
 
     def _source(self, claim: int) -> str:
         return self.store.source(claim) if claim >= 0 else self.held[-1 - claim][0]
+
+
+def _copy_of(source: str) -> str:
+    return (
+        f"duplicate of {source}: the same headline and body (kept: the older, or the first "
+        "in path order)"
+    )
+
+
+def _when(published: int | None) -> float:
+    """A published date's place in "the older is kept": undated after every date."""
+    return float("inf") if published is None else published
 
 
 LATER = " modified later"  # after a digest: the page leaves out a modified date still to come

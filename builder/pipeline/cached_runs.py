@@ -42,7 +42,8 @@ class Run:
     slugs: tuple[str, ...]  # casefolded, as the gate claims them
     published: tuple[int | None, ...]  # microseconds
     latest: int | None  # the latest published or modified date among them (None: no date)
-    distinct: bool  # no two of them share an id or a slug
+    distinct: bool  # no two of them share an id, a slug or a content
+    contents: tuple[bytes, ...]  # builder.pipeline.records.content_of each
     digests: bytes  # builder.pipeline.admit.Digests' form: 32 bytes and a 0 each
     keys: bytes  # listed keys, 16 bytes each
     lines: bytes  # builder.pipeline.tasks.partition_digest lines, 32 bytes each
@@ -104,6 +105,7 @@ def run_of(entries: Sequence[Entry]) -> Run:
     ids = tuple(f.id for f in facts_all)
     slugs = tuple(f.slug.casefold() for f in facts_all)
     dates = [d for f in facts_all for d in (f.published, f.modified) if d is not None]
+    contents = tuple(f.content for f in facts_all)
     return Run(
         bytes(blobs),
         tuple(blob_sizes),
@@ -113,7 +115,10 @@ def run_of(entries: Sequence[Entry]) -> Run:
         slugs,
         tuple(f.published for f in facts_all),
         max(dates) if dates else None,
-        len(set(ids)) == len(ids) and len(set(slugs)) == len(slugs),
+        len(set(ids)) == len(ids)
+        and len(set(slugs)) == len(slugs)
+        and len(set(contents)) == len(contents),
+        contents,
         bytes(digests),
         bytes(keys),
         bytes(lines),

@@ -99,6 +99,7 @@ class PartitionTask:
     # a published site whose copies were made the same way (builder.publish.precompress): a
     # page rendered again with its very bytes gets them as links; "" for none
     copies: str = ""
+    menu: tuple[tuple[str, str], ...] = ()  # the masthead's sections (swap.render)
 
 
 def members(task: PartitionTask) -> tuple[list[str], list[str], list[str]]:
@@ -173,13 +174,27 @@ def read_chunk(task: ReadTask) -> dict[str, ReadOutcome]:
             else:
                 records.append(slim(result.article))
                 outcome.blobs.append(encode(records[-1]))
-                outcome.facts.append(facts_of(records[-1]))
+                outcome.facts.append(facts_of(records[-1], result.article))
                 outcome.keys.append(listed_key(records[-1]))
                 outcome.warnings.extend((result.source, w) for w in result.warnings)
                 outcome.digests[result.source] = input_digest(Path(path), result.article)
         outcome.photos = local_photos(records)
         outcome.stat = before[:2] + stat_key(Path(path), outcome.photos)[2:]
     return outcomes
+
+
+def read_texts(
+    config_file: str, profile_file: str | None, wanted: dict[str, set[str]]
+) -> dict[str, tuple[str, ...]]:
+    """``{id: paragraphs}`` of the ``wanted`` ids of each input file, read again (a file that
+    no longer reads keeps its slim text)."""
+    settings, profile = _context(config_file, profile_file, "")
+    found: dict[str, tuple[str, ...]] = {}
+    for path, ids in wanted.items():
+        for result in read_inputs(Path(path), profile, settings.limits):
+            if result.article is not None and result.article.id in ids:
+                found[result.article.id] = result.article.paragraphs
+    return found
 
 
 def input_digest(path: Path, article: Article) -> str:
@@ -205,7 +220,7 @@ def code_digest(
     without changing mkdocs.yml's bytes. ``loaded``: what :func:`load_settings` gave for
     ``config_file`` alone (no other site folder), when the caller has it (0.1 s a load)."""
     settings, cfg = loaded or load_settings(config_file)
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent  # builder/: every stage, its profiles and types
     files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml")) + [config_file]
     inherit = re.search(
         r"(?m)^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$",
@@ -220,6 +235,9 @@ def code_digest(
     profile = profile_file or settings.profile
     if profile is not None:
         files.append(profile)
+    if settings.authors_file is not None:  # bylines link to its slugs; its photos are published
+        files.append(settings.authors_file)
+        files += sorted({p.photo for p in settings.authors.values() if p.photo})
     digest = hashlib.sha256()
     for name in (
         "mkdocs",
@@ -289,7 +307,7 @@ def build_partition(task: PartitionTask) -> PartitionOutcome:
         rendered = docs
     try:
         if pages:
-            render(Path(task.config_file), rendered, site, nav=[])
+            render(Path(task.config_file), rendered, site, nav=[], menu=task.menu)
         site.mkdir(
             parents=True, exist_ok=True
         )  # kept pages: linked into the new site by the build, beside Pagefind
@@ -427,6 +445,7 @@ class RenderTask:
     # sitemap MkDocs writes (the build writes its own in its place)
     compress: str = ""
     copies: str = ""  # as PartitionTask.copies
+    menu: tuple[tuple[str, str], ...] = ()  # as PartitionTask.menu
 
 
 def render_docs(task: RenderTask) -> str | None:
@@ -437,6 +456,7 @@ def render_docs(task: RenderTask) -> str | None:
             Path(task.docs_dir),
             Path(task.site_dir),
             nav=None if task.nav else [],
+            menu=task.menu,
         )
     except PublishError as exc:
         return f"pages in {task.docs_dir}: {exc}"

@@ -38,7 +38,7 @@ INDEX = "index.pickle"
 # a chunk file is three pickles: its stats (with the size of the next), its run
 # (builder.pipeline.cached_runs), its entries (records encoded by builder.core.store; facts with
 # their brief)
-FORMAT = 10
+FORMAT = 11
 CHUNK = 1000  # files per pickle; a chunk grown past twice this is cut again
 
 Stat = tuple[StatKey, tuple[str, ...]]  # the stat a file was read with, and its local photos

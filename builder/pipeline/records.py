@@ -20,8 +20,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def as_of(article: Article, now: datetime) -> Article:
-    """The article as a build at ``now`` publishes it: a modified date after ``now`` is left
-    out until it comes (the build process and the workers decide it alike).
+    """The article as a build at ``now`` publishes it: a modified date (or correction) after
+    ``now`` is left out until it comes (the build process and the workers decide it alike).
 
     >>> from datetime import timezone
     >>> modified = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -31,17 +31,21 @@ def as_of(article: Article, now: datetime) -> Article:
     >>> as_of(a, before).modified, as_of(a, after) is a
     (None, True)
     """
-    return (
-        replace(article, modified=None) if article.modified and article.modified > now else article
+    if not (article.modified and article.modified > now):
+        return article
+    # a correction still to come is not shown before it is dated either
+    return replace(
+        article, modified=None, corrections=tuple(c for c in article.corrections if c.date <= now)
     )
 
 
 def slim(article: Article) -> Article:
     """The record the parent keeps for listings, feeds and links: of the body, only what
     :func:`builder.render.jsonld.description` reads (the first paragraph, cut; nothing when the deck
-    is the description), and no dateline, photo credit or photo without a URL, which no
-    listing, link, feed or sitemap shows. The memory per article is what limits the parent:
-    this is 270 bytes less a record in the bench corpus (27 MB at 100,000).
+    is the description), and no dateline, corrections, Markdown source, photo credit or photo
+    without a URL, which no listing, link, feed or sitemap shows. The memory per article is
+    what limits the parent: this is 270 bytes less a record in the bench corpus (27 MB at
+    100,000).
 
     >>> from builder.core.article import Image
     >>> from builder.render.jsonld import description
@@ -68,7 +72,9 @@ def slim(article: Article) -> Article:
     first = (
         () if article.alternative_headline else (article.paragraphs[0][: DESCRIPTION_CHARS + 1],)
     )
-    return replace(article, paragraphs=first, dateline=None, image=image)
+    return replace(
+        article, paragraphs=first, dateline=None, image=image, corrections=(), markdown=()
+    )
 
 
 def partition_key(article: Article) -> str:
@@ -88,11 +94,12 @@ def dated(article: Article) -> bytes:
 
 def told(article: Article) -> bytes:
     """What a feed shows of its items that neither a listing nor :func:`dated` covers, hashed:
-    the description (RSS and Atom summaries) and the authors (Atom). Only a feed's items are
-    shown so, so an edit to the first paragraph of an article in no feed leaves every
-    crawler file as it was."""
+    the description (RSS and Atom summaries), the whole text (their content) and the authors
+    (Atom), made from the *full* record. Only a feed's items are shown so, so an edit to an
+    article in no feed leaves every crawler file as it was."""
     authors = "\1".join(x.name for x in article.authors)
-    return hashlib.sha256(f"{description(article)}\0{authors}\0".encode()).digest()[:16]
+    text = "\1".join(article.paragraphs)
+    return hashlib.sha256(f"{description(article)}\0{authors}\0{text}\0".encode()).digest()[:16]
 
 
 def microseconds(when: datetime) -> int:
@@ -125,10 +132,28 @@ class Facts(NamedTuple):
     told: bytes  # told()
     month: str  # partition_key()
     brief: bytes  # builder.core.store.brief()
+    content: bytes = b""  # content_of() the whole article (a slim record has no body)
 
 
-def facts_of(article: Article) -> Facts:
+def content_of(article: Article) -> bytes:
+    """The article's headline and body, hashed: two inputs that give the same are one story
+    fetched twice (a duplicate, :class:`builder.pipeline.admit.Admission`). Made by the read
+    worker from the whole article and kept in the read cache with the facts, so an incremental
+    build judges duplicates as a full one does without reading any file again.
+
+    >>> a = Article("a", "a.txt", "h", None, None, ("p", "q"))
+    >>> content_of(a) == content_of(Article("b", "b.txt", "h", "deck", None, ("p", "q")))
+    True
+    >>> content_of(a) == content_of(Article("a", "a.txt", "h", None, None, ("p q",)))
+    False
     """
+    return hashlib.sha256("\0".join((article.headline, *article.paragraphs)).encode()).digest()[:16]
+
+
+def facts_of(article: Article, full: Article | None = None) -> Facts:
+    """The facts of a slim record; ``full``: the record it was made from (a feed shows its
+    text; a duplicate is judged by it).
+
     >>> from datetime import timezone
     >>> second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
     >>> f = facts_of(Article("a", "a.txt", "h", None, None, ("p",), published=second, slug="s"))
@@ -144,7 +169,8 @@ def facts_of(article: Article) -> Facts:
         article.section,
         article.tags,
         dated(article),
-        told(article),
+        told(full or article),
         partition_key(article),
         brief(article),
+        content_of(full) if full else b"",
     )

@@ -85,6 +85,7 @@ def partition_tasks(
     line: Callable[[int], bytes],
     compress: bool = False,
     copies: Path | None = None,
+    menu: tuple[tuple[str, str], ...] = (),
 ) -> tuple[list[PartitionTask], dict[str, str]]:
     """One task per partition (a month, or a run of one), and the digest of what each one's
     pages are made from (:func:`partition_digest`); stale partition and shadow folders of
@@ -118,6 +119,7 @@ def partition_tasks(
             members_file=str(lists / f"{key}.json"),
             compress=compress,
             copies=str(copies.resolve()) if copies else "",
+            menu=menu,
         )
         tasks.append(task)
         wanted[key] = partition_digest(

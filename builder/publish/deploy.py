@@ -23,11 +23,21 @@ not change (article pages and media are linked from the previous site), and by c
 same bytes (assets, the search index, listings, feeds): those files are small and few, and
 reading the articles and photos on both sides at every deploy is what ``--checksum`` would
 otherwise cost.
+
+Comparing the whole site at the destination costs a walk of both trees in every pass, seconds
+at tens of thousands of articles, after a build that changed a handful of files. So each
+deploy records, in ``.build/deployed/``, the size and time of every file it left at the
+destination; the next deploy to that destination walks only the local site and hands rsync
+just the files whose size or time moved since (``--files-from``) and those gone
+(``--delete-missing-args``), through the same passes and comparisons. The record is trusted
+only while the destination's top folder lists the files it names, with their sizes; otherwise,
+after a failed deploy, or with ``--full``, every file is compared again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -50,7 +60,8 @@ from builder.publish.swap import MARKER, PublishError
 # marker that lets a build replace the folder, and what each search-index chunk was made from
 # (``builder.pipeline.search_index.DIGEST``). tests/test_deploy.py checks that these are all the
 # dot-files and ``.sha256`` files a built site has.
-INTERNAL = (f"/{MARKER}", "/pagefind/*/inputs.sha256")
+INPUTS = "inputs.sha256"
+INTERNAL = (f"/{MARKER}", f"/pagefind/*/{INPUTS}")
 
 SSH_CONNECT_SECONDS = 20  # a host that does not answer fails the deploy, not hangs it
 RSYNC_IDLE_SECONDS = 120  # rsync's --timeout: no data for this long fails the deploy
@@ -243,8 +254,12 @@ PASSES = (
 )
 
 
-def rsync_command(step: Pass, source: Path, destination: str, shell: str | None) -> list[str]:
-    """The rsync run of one pass, from the folder ``source`` into ``destination``.
+def rsync_command(
+    step: Pass, source: Path, destination: str, shell: str | None, listed: Path | None = None
+) -> list[str]:
+    """The rsync run of one pass, from the folder ``source`` into ``destination``; with
+    ``listed``, only over the NUL-separated site-relative paths in that file (in the deletion
+    pass, the paths gone from the site: a folder goes with what is in it).
 
     ``--recursive --links --times``, not ``-a``: owners, groups and permissions are the web
     server's, not the build machine's. ``--modify-window=-1`` compares times to the
@@ -269,8 +284,11 @@ def rsync_command(step: Pass, source: Path, destination: str, shell: str | None)
         command += ["--rsh", shell, "--compress"]
     command += [f"--filter=H {pattern}" for pattern in INTERNAL]
     command += [f"--filter={rule}" for rule in step.rules]
+    if listed is not None:
+        command += ["--from0", f"--files-from={listed}"]
     if step.compare == "none":
-        command += ["--delete", "--existing", "--ignore-existing"]
+        gone = ["--delete-missing-args", "--force"] if listed is not None else ["--delete"]
+        command += [*gone, "--existing", "--ignore-existing"]
     else:
         command += ["--delay-updates", "--prune-empty-dirs"]
         if step.compare == "content":
@@ -321,24 +339,27 @@ class PassResult:
     deleted: tuple[str, ...]  # site-relative paths deleted (a folder ends with "/")
     bytes: int  # the size of the files sent (rsync's "Total transferred file size")
     seconds: float
+    looked_at: int = 0  # files and folders rsync compared ("Number of files")
 
 
 _ITEM = re.compile(r"^[<>ch.][fdLDS][^ ]{9} (.+)$")
 _DELETED = re.compile(r"^\*deleting +(.+)$")
 _TRANSFERRED = re.compile(r"^Total transferred file size: ([\d,]+)")
+_LOOKED_AT = re.compile(r"^Number of files: ([\d,]+)")
 
 
 def read_rsync_output(name: str, output: str, seconds: float) -> PassResult:
     """A pass's result from rsync's ``--itemize-changes`` lines and ``--stats``.
 
     >>> r = read_rsync_output("x", ">f+++++++++ a/b.html\\n.d..t...... a/\\n*deleting   old/x\\n"
+    ...     "Number of files: 3 (reg: 2, dir: 1)\\n"
     ...     "Total transferred file size: 1,234 bytes\\n", 0.5)
-    >>> r.sent, r.deleted, r.bytes
-    (('a/b.html',), ('old/x',), 1234)
+    >>> r.sent, r.deleted, r.bytes, r.looked_at
+    (('a/b.html',), ('old/x',), 1234, 3)
     """
     sent: list[str] = []
     deleted: list[str] = []
-    size = 0
+    size = looked_at = 0
     for line in output.splitlines():
         item = _ITEM.match(line)
         if item and line[1] == "f" and line[0] in "<>":
@@ -351,7 +372,10 @@ def read_rsync_output(name: str, output: str, seconds: float) -> PassResult:
         total = _TRANSFERRED.match(line)
         if total:
             size = int(total[1].replace(",", ""))
-    return PassResult(name, tuple(sent), tuple(deleted), size, seconds)
+        counted = _LOOKED_AT.match(line)
+        if counted:
+            looked_at = int(counted[1].replace(",", ""))
+    return PassResult(name, tuple(sent), tuple(deleted), size, seconds, looked_at)
 
 
 def read_listing(output: str) -> list[str]:
@@ -362,6 +386,75 @@ def read_listing(output: str) -> list[str]:
         if len(fields) == 5 and fields[4] != ".":
             names.append(fields[4])
     return names
+
+
+def listed_files(output: str) -> dict[str, int]:
+    """The files (not folders) in rsync's ``--list-only`` of one folder, with their sizes.
+
+    >>> listed_files("drwxr-xr-x 4,096 2026/12/07 14:23:13 .\\n"
+    ...     "-rw-r--r-- 1,234 2026/12/07 14:23:13 index.html\\n")
+    {'index.html': 1234}
+    """
+    files = {}
+    for line in output.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) == 5 and fields[0].startswith("-"):
+            files[fields[4]] = int(fields[1].replace(",", ""))
+    return files
+
+
+Stats = dict[str, tuple[int, int]]  # site-relative path -> (size, modification time in ns)
+
+
+def site_stats(site: Path) -> Stats:
+    """Every file of ``site`` but the internal ones, with its size and time. (Plain strings and
+    ``os.scandir``: this runs over every file of the site at every deploy.)"""
+    stats: Stats = {}
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(os.path.join(site, folder)) as entries:
+            for entry in entries:
+                rel = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel)
+                elif entry.name not in (MARKER, INPUTS) or not _internal(rel):
+                    st = entry.stat(follow_symlinks=False)
+                    stats[rel] = (st.st_size, st.st_mtime_ns)
+    return stats
+
+
+def _internal(rel: str) -> bool:
+    """Whether a site-relative path is one of :data:`INTERNAL`.
+
+    >>> _internal(".builder-site"), _internal("pagefind/2021-11/inputs.sha256")
+    (True, True)
+    >>> _internal("pagefind/2021-11/pagefind-entry.json")
+    False
+    """
+    parts = rel.split("/")
+    return rel == MARKER or (len(parts) == 3 and parts[0] == "pagefind" and parts[2] == INPUTS)
+
+
+def changes(last: Stats, now: Stats) -> tuple[list[str], list[str]]:
+    """What to hand rsync after a deploy that left ``last`` at the destination: the files new or
+    moved in size or time, and what is gone (a folder left with nothing is named itself).
+
+    >>> changes({"a/x": (1, 1), "b/y": (1, 1), "b/z": (1, 1), "i": (1, 1)},
+    ...         {"a/x": (1, 1), "b/y": (2, 1), "i": (1, 2), "c/n": (1, 1)})
+    (['b/y', 'c/n', 'i'], ['b/z'])
+    >>> changes({"a/x": (1, 1), "a/b/y": (1, 1), "i": (1, 1)}, {"i": (1, 1)})
+    ([], ['a'])
+    """
+    sent = sorted(rel for rel, stat in now.items() if last.get(rel) != stat)
+    live = {rel.rsplit("/", 1)[0] for rel in now if "/" in rel}
+    live |= {folder.rsplit("/", n)[0] for folder in live for n in range(1, folder.count("/") + 1)}
+    gone = set()
+    for rel in (rel for rel in last if rel not in now):
+        parts = rel.split("/")
+        tops = ("/".join(parts[:i]) for i in range(1, len(parts)))
+        gone.add(next((top for top in tops if top not in live), rel))
+    return sent, sorted(gone)
 
 
 def foreign_files(present: Sequence[str], site_names: Sequence[str]) -> list[str]:
@@ -477,6 +570,7 @@ def deploy(
     site_dir: Path | None = None,
     ssh: str | None = None,
     out: TextIO = sys.stdout,
+    full: bool = False,
 ) -> DeployReport:
     """Deploy the published site of ``config_file`` (or ``site_dir``) to ``to`` (default: the
     ``deploy_to`` setting), holding the project's lock so no build swaps the site meanwhile."""
@@ -508,7 +602,8 @@ def deploy(
         if isinstance(target, GitTarget):
             passes, note = _git_deploy(site, target, settings)
         else:
-            passes, note = _rsync_deploy(site, target, ssh or settings.deploy_ssh)
+            records = settings.build_dir / "deployed"
+            passes, note = _rsync_deploy(site, target, ssh or settings.deploy_ssh, records, full)
     report = DeployReport(describe(target), passes, time.monotonic() - started, note)
     for line in summary(report):
         print(line, file=out)
@@ -516,44 +611,82 @@ def deploy(
 
 
 def _rsync_deploy(
-    site: Path, target: FolderTarget | HostTarget, ssh: str | None
+    site: Path, target: FolderTarget | HostTarget, ssh: str | None, records: Path, full: bool
 ) -> tuple[tuple[PassResult, ...], str]:
+    destination = rsync_destination(target)
+    key = hashlib.sha256(destination.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    record = records / f"{key}.json"
     if isinstance(target, HostTarget):
         control = Path(tempfile.mkdtemp(prefix="nashra-ssh-"))
         shell = ssh_shell(target, ssh, control)
         try:
-            return _rsync_passes(site, rsync_destination(target), shell, describe(target))
+            return _rsync_passes(site, destination, shell, describe(target), record, full)
         finally:
             _close_shared_connection(target, shell, control)
     there = target.path
     if there == site or site in there.parents or there in site.parents:
         raise DeployError(f"the target {there} overlaps the site {site}: deploy elsewhere")
-    return _rsync_passes(site, rsync_destination(target), None, describe(target))
+    return _rsync_passes(site, destination, None, describe(target), record, full)
 
 
 def _rsync_passes(
-    site: Path, destination: str, shell: str | None, name: str
+    site: Path, destination: str, shell: str | None, name: str, record: Path, full: bool
 ) -> tuple[tuple[PassResult, ...], str]:
-    _check_destination(site, destination, shell, name)
+    """The passes over the whole site, or over what changed since the recorded deploy (see the
+    module's docstring); the record is written anew once every pass is done."""
+    top = _check_destination(site, destination, shell, name)
+    now = site_stats(site)
+    last = None if full else _read_record(record, destination)
+    if last is not None and top != {r: size for r, (size, _) in last.items() if "/" not in r}:
+        last = None  # the destination is not as the last deploy left it
+    record.unlink(missing_ok=True)  # a deploy that stops half-way leaves no record to trust
     results = []
-    for step in PASSES:
-        began = time.monotonic()
-        done = _rsync(rsync_command(step, site, destination, shell), f"{step.name} pass")
-        results.append(read_rsync_output(step.name, done, time.monotonic() - began))
-    return tuple(results), ""
+    note = "  every file compared (no record of the last deploy there that still holds)"
+    with tempfile.TemporaryDirectory(prefix="nashra-deploy-") as work:
+        lists: dict[str, Path | None] = {"sent": None, "gone": None}
+        if last is not None:
+            sent, gone = changes(last, now)
+            note = f"  {len(sent)} changed and {len(gone)} gone since the last deploy there"
+            for kind, paths in (("sent", sent), ("gone", gone)):
+                lists[kind] = Path(work, kind)
+                Path(work, kind).write_bytes(b"".join(p.encode() + b"\0" for p in paths))
+        for step in PASSES:
+            listed = lists["gone" if step.compare == "none" else "sent"]
+            began = time.monotonic()
+            command = rsync_command(step, site, destination, shell, listed)
+            done = _rsync(command, f"{step.name} pass")
+            results.append(read_rsync_output(step.name, done, time.monotonic() - began))
+    record.parent.mkdir(parents=True, exist_ok=True)
+    part = record.with_suffix(".part")
+    part.write_text(json.dumps({"destination": destination, "files": now}), encoding="utf-8")
+    part.replace(record)
+    return tuple(results), note
 
 
-def _check_destination(site: Path, destination: str, shell: str | None, name: str) -> None:
+def _read_record(record: Path, destination: str) -> Stats | None:
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        if data["destination"] != destination:
+            return None
+        return {rel: (int(size), int(ns)) for rel, (size, ns) in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_destination(
+    site: Path, destination: str, shell: str | None, name: str
+) -> dict[str, int] | None:
     """Refuse a destination that holds someone else's files (see :func:`foreign_files`); an
     absent one is made by the first pass. This first contact also fails early, before
-    anything is sent, when the host cannot be reached."""
+    anything is sent, when the host cannot be reached. Returns the files of the destination's
+    top folder with their sizes (None: there is no such folder yet)."""
     command = ["rsync", "--list-only", "--8-bit-output", f"--timeout={RSYNC_IDLE_SECONDS}"]
     command += ["--rsh", shell] if shell else []
     try:
         listing = _rsync([*command, destination], "looking at the destination")
     except DeployError as exc:
         if "No such file or directory" in str(exc):
-            return
+            return None
         raise
     foreign = foreign_files(read_listing(listing), [p.name for p in site.iterdir()])
     if foreign:
@@ -562,6 +695,7 @@ def _check_destination(site: Path, destination: str, shell: str | None, name: st
             f"{name} holds files that are not this site's ({shown}) and no index.html: "
             "refusing to deploy there, as they would be deleted (deploy to an empty folder)"
         )
+    return listed_files(listing)
 
 
 def _rsync(command: list[str], doing: str) -> str:

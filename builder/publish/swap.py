@@ -24,7 +24,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from builder.check.validate import Finding
-from builder.render.plugin import rendering_for_builder
+from builder.render.plugin import Menu, rendering_for_builder
 
 MARKER = ".builder-site"
 
@@ -55,8 +55,15 @@ def check_site_dir(site_dir: Path, inputs: Iterable[Path], homes: Iterable[Path]
         raise PublishError(f"{site_dir} is a file, not a folder")
 
 
-def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | None = None) -> None:
-    """One strict MkDocs run (any warning fails) of ``docs_dir`` into ``site_dir``."""
+def render(
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    nav: list[Any] | None = None,
+    menu: Menu = (),
+) -> None:
+    """One strict MkDocs run (any warning fails) of ``docs_dir`` into ``site_dir``, with the
+    masthead's section ``menu``."""
     overrides: dict[str, Any] = {
         "strict": True,
         "docs_dir": str(docs_dir),
@@ -69,7 +76,7 @@ def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any] | N
     )  # here: the build's own process never renders (66 ms of its start)
 
     _show_mkdocs_messages()
-    rendering_for_builder()  # else our plugin stops MkDocs, as it stops `mkdocs build`
+    rendering_for_builder(menu)  # else our plugin stops MkDocs, as it stops `mkdocs build`
     try:
         mkdocs_build(load_config(config_file=str(config_file), **overrides))
     except (MkDocsException, SystemExit) as exc:

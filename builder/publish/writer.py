@@ -12,10 +12,10 @@ from pathlib import Path
 
 # What the builder owns inside docs_dir (git-ignored); everything else there is hand-written.
 # ("articles" and "media" held article pages before the partitioned layout; they are cleared.)
-OWNED = ("index.md", "articles", "page", "media")
+OWNED = ("index.md", "articles", "page", "media", "portraits")  # portraits: authors' photos
 
 
-def write_generated(docs_dir: Path, pages: dict[str, str]) -> None:
+def write_generated(docs_dir: Path, pages: dict[str, str | bytes]) -> None:
     """Replace the builder's part of ``docs_dir`` (home and listing pages) by ``pages``; article
     pages live in the month partitions (``builder.pipeline.partitions``)."""
     for stale in docs_dir.glob(".staging-*"):  # left by a killed build

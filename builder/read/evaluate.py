@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.core.article import Article, ReadResult
-from builder.read.inputs import read_article
+from builder.read.inputs import read_inputs
 from builder.read.profile import Profile
 
 FIELDS = (
@@ -67,7 +67,7 @@ def evaluate(corpus: Path, profile: Profile) -> Evaluation:
         raw = corpus / (label_path.name.removesuffix(LABEL_SUFFIX) + ".txt")
         label = tomllib.loads(label_path.read_text(encoding="utf-8"))
         result.files += 1
-        _score_file(result, raw.name, label, read_article(raw, profile))
+        _score_file(result, raw.name, label, read_inputs(raw, profile)[0])
     return result
 
 

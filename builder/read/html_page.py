@@ -8,6 +8,8 @@ with the source profile, as for raw text.
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import trafilatura
 from lxml import etree
 
 from builder.core.article import Article, Image, ReadResult
+from builder.core.article_types import by_schema
 from builder.read.date_line import is_date_line
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line, normalize_text
@@ -36,8 +39,10 @@ _ARTICLE_TYPES = {
 def read_html(path: Path, profile: Profile) -> ReadResult:
     source = str(path)
     try:
-        html = decode(path.read_bytes())
-        article, warnings = html_article(html, article_id(path.name), source, path.parent, profile)
+        decoded = decode(path.read_bytes())
+        article, warnings = html_article(
+            decoded.text, article_id(path.name), source, path.parent, profile
+        )
     except (OSError, DecodeError, ParseError, MetadataError) as exc:
         return ReadResult(source, None, why(exc))
     except (
@@ -45,7 +50,8 @@ def read_html(path: Path, profile: Profile) -> ReadResult:
         etree.XMLSyntaxError,
     ) as exc:  # lxml on text that is no HTML document
         return ReadResult(source, None, f"not an HTML page: {exc}")
-    return ReadResult(source, article, warnings=warnings + gaps(article))
+    repair = (decoded.repair,) if decoded.repair else ()
+    return ReadResult(source, article, warnings=repair + warnings + gaps(article))
 
 
 def html_article(
@@ -70,8 +76,23 @@ def html_article(
         or ""
     )
     lines = [normalize_line(line) for line in normalize_text(body).split("\n")]
+    given_deck = normalize_line(_first(ld.get("alternativeHeadline")) or "") or None
+    kickers = _kickers(
+        tree,
+        {
+            normalize_line(d)
+            for d in (
+                given_deck,
+                _first(ld.get("description")),
+                og.get("og:description"),
+                _first(*tree.xpath("//meta[@name='description']/@content")),
+            )
+            if isinstance(d, str) and d.strip()
+        },
+        profile.deck_classes,
+    )
     paragraphs = _without_page_header(
-        [p for p in clean_body(lines, profile) if p != headline],
+        [p for p in clean_body(lines, profile) if p != headline and p not in kickers],
         {normalize_line(headline), h1},
         tree,
     )
@@ -83,6 +104,7 @@ def html_article(
         caption, credit = split_credit(caption_text, profile)
         image = Image(caption=caption, credit=credit)
     photo = _image_url(ld.get("image"), og.get("og:image"))
+    kind = by_schema().get(ld["@type"]) if isinstance(ld.get("@type"), str) else None
     metadata, warnings = parse_metadata(
         {
             k: v
@@ -92,6 +114,7 @@ def html_article(
                 "authors": _authors(ld.get("author")),
                 "section": _first(ld.get("articleSection"), og.get("article:section")),
                 "tags": _tags(ld.get("keywords"), og.get("article:tag")),
+                "type": kind.key if kind else None,  # the page's own OpinionNewsArticle...
                 "image": photo,
                 "image_alt": normalize_line(
                     _first(og.get("og:image:alt"), *tree.xpath("//figure//img/@alt")) or ""
@@ -108,7 +131,7 @@ def html_article(
         id=aid,
         source=source,
         headline=normalize_line(headline),
-        alternative_headline=normalize_line(_first(ld.get("alternativeHeadline")) or "") or None,
+        alternative_headline=given_deck or (min(kickers) if len(kickers) == 1 else None),
         image=image,
         paragraphs=tuple(paragraphs),
         dateline=dateline(paragraphs[0], profile),
@@ -146,6 +169,47 @@ def _without_page_header(
     ):
         end -= 1
     return paragraphs[start:end]
+
+
+def _kickers(tree: Any, decks: set[str], classes: frozenset[str]) -> set[str]:
+    """The texts of the page's deck elements: a subheading (``h2``-``h6``) or an element
+    whose class or id names a deck (the profile's ``deck_classes``: ``article__kicker``),
+    whose text is the page's deck or description. Such an element is the deck, not body text.
+    A plain paragraph equal to the description stays: many sites make the description of the
+    first paragraph.
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring("<article><p class='post-kicker'>موجز الخبر</p>"
+    ...     "<p>موجز الخبر</p><p>نص</p></article>")
+    >>> _kickers(page, {"موجز الخبر"}, frozenset({"kicker"}))
+    {'موجز الخبر'}
+    >>> _kickers(page, {"موجز الخبر"}, frozenset({"deck"}))
+    set()
+    """
+    found: set[str] = set()
+    if not decks:
+        return found
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _SUBHEADINGS or _name_parts(element) & classes:
+            text = normalize_line(element.text_content())
+            if text in decks:
+                found.add(text)
+    return found
+
+
+def _name_parts(element: Any) -> set[str]:
+    """The parts of an element's class and id names, alone and two by two run together
+    (``article__sub-title``: article, sub, title, subtitle)."""
+    parts: set[str] = set()
+    for name in f"{element.get('class', '')} {element.get('id', '')}".lower().split():
+        pieces = [p for p in re.split(r"[_\-]+", name) if p]
+        parts.update(pieces, (a + b for a, b in pairwise(pieces)))
+    return parts
+
+
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
 def _only_before(tree: Any, line: str, first: str) -> bool:

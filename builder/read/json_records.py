@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from builder.core.article import Article, Image, ReadResult
+from builder.read import sidecar
 from builder.read.decode import DecodeError, decode
+from builder.read.markdown_source import markdown_source
 from builder.read.normalize import normalize_line, normalize_text
 from builder.read.profile import Profile
 from builder.read.raw_text import (
@@ -27,30 +29,8 @@ from builder.read.raw_text import (
 )
 from builder.read.sidecar import MetadataError, gaps, parse_metadata, why, with_metadata
 
-TEXT_KEYS = {
-    "title": "headline",
-    "headline": "headline",
-    "subtitle": "deck",
-    "deck": "deck",
-    "body": "body",
-    "text": "body",
-    "content": "body",
-    "caption": "caption",
-}
-META_KEYS = {
-    "date": "published",
-    "published": "published",
-    "modified": "modified",
-    "updated": "modified",
-    "author": "authors",
-    "authors": "authors",
-    "section": "section",
-    "category": "section",
-    "tags": "tags",
-    "image": "image",
-    "image_alt": "image_alt",
-    "slug": "slug",
-}
+# What a record gives besides the metadata keys it shares with a sidecar (sidecar.KEYS).
+TEXT_KEYS = {"body": "body", "text": "body", "content": "body", "caption": "caption"}
 OTHER_KEYS = {"id", "url"}
 
 
@@ -59,9 +39,10 @@ def read_records(
 ) -> list[ReadResult]:
     source = str(path)
     try:
-        text = decode(path.read_bytes())
+        decoded = decode(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return [ReadResult(source, None, why(exc))]
+    text = decoded.text
     # (position: line of a .jsonl, place in a .json list, record)
     records: list[tuple[int, Any]] = []
     if path.suffix.lower() == ".jsonl":
@@ -85,23 +66,19 @@ def read_records(
     results = [_record(position, item, path, profile) for position, item in records]
     if not results:
         return [ReadResult(source, None, "no records")]
-    unknown = sorted(
-        {k for _, item in records if isinstance(item, dict) for k in item}
-        - set(TEXT_KEYS)
-        - set(META_KEYS)
-        - OTHER_KEYS
+    unknown = sidecar.unknown(
+        sorted({k for _, item in records if isinstance(item, dict) for k in item}),
+        [*TEXT_KEYS, *OTHER_KEYS],
     )
     accepted = [i for i, r in enumerate(results) if r.article is not None]
-    if unknown and accepted:  # said once, on an article: a rejected record's warnings are not shown
+    said = [decoded.repair] if decoded.repair else []
+    if unknown:
+        named = ", ".join(key + hint for key, hint in unknown)
+        said.append(f"unknown keys ignored in this file's records: {named}")
+    if said and accepted:  # said once, on an article: a rejected record's warnings are not shown
         first = results[accepted[0]]
         results[accepted[0]] = ReadResult(
-            first.source,
-            first.article,
-            first.error,
-            (
-                *first.warnings,
-                f"unknown keys ignored in this file's records: {', '.join(unknown)}",
-            ),
+            first.source, first.article, first.error, (*first.warnings, *said)
         )
     return results
 
@@ -134,8 +111,11 @@ def record_article(
     item: dict[str, Any], position: int, path: Path, profile: Profile
 ) -> tuple[Article, tuple[str, ...]]:
     """One scraper record -> Article (pure apart from checking a local image file exists)."""
+    fields, given_as, twice = sidecar.canonical(item)
     values = {TEXT_KEYS[k]: v for k, v in item.items() if k in TEXT_KEYS}
     for given, value in item.items():
+        if sidecar.KEYS.get(given) in ("headline", "deck") and not isinstance(value, str):
+            raise ParseError(f"'{given}' must be text")
         if given in TEXT_KEYS and not (
             isinstance(value, str)
             or (
@@ -148,63 +128,40 @@ def record_article(
                 f"'{given}' must be text"
                 + (" or a list of texts" if TEXT_KEYS[given] == "body" else "")
             )
-    headline = normalize_line(values.get("headline", ""))
+    try:
+        metadata, warnings = parse_metadata(fields, base_dir=path.parent, profile=profile)
+    except MetadataError as exc:
+        raise MetadataError(sidecar.as_given(str(exc), given_as)) from None
+    warnings = twice + tuple(sidecar.as_given(w, given_as) for w in warnings)
+    headline = metadata.headline
     if not headline:
         raise ParseError("no title")
     body = values.get("body", "")
-    lines = body if isinstance(body, list) else normalize_text(body).split("\n")
-    paragraphs = clean_body([normalize_line(line) for line in lines if line.strip()], profile)
+    if metadata.markdown:
+        text = "\n".join(body) if isinstance(body, list) else body
+        blocks, paragraphs, said = markdown_source(normalize_text(text))
+        warnings += said
+    else:
+        lines = body if isinstance(body, list) else normalize_text(body).split("\n")
+        paragraphs = clean_body([normalize_line(line) for line in lines if line.strip()], profile)
+        blocks = []
     if not paragraphs:
         raise ParseError("no body text")
     image = None
     if values.get("caption"):
         caption, credit = split_credit(normalize_line(values["caption"]), profile)
         image = Image(caption=caption, credit=credit)
-    meta_input: dict[str, Any] = {}
-    given_as: dict[str, str] = {}  # field -> the record's key that gave it (the last, as its value)
-    twice: list[str] = []
-    for key, value in item.items():
-        if key in META_KEYS:
-            if META_KEYS[key] in given_as:
-                twice.append(f"'{given_as[META_KEYS[key]]}' and '{key}' both given: '{key}' used")
-            meta_input[META_KEYS[key]], given_as[META_KEYS[key]] = value, key
-    try:
-        metadata, warnings = parse_metadata(meta_input, base_dir=path.parent, profile=profile)
-    except MetadataError as exc:
-        raise MetadataError(_as_given(str(exc), given_as)) from None
-    warnings = tuple(twice) + tuple(_as_given(w, given_as) for w in warnings)
     article = Article(
         id=_record_id(item, position, path),
         source=f"{path}:{position}",
         headline=headline,
-        alternative_headline=normalize_line(values.get("deck", "")) or None,
+        alternative_headline=None,
         image=image,
         paragraphs=tuple(paragraphs),
         dateline=dateline(paragraphs[0], profile),
+        markdown=tuple(blocks),
     )
     return with_metadata(article, metadata, profile), warnings
-
-
-def _as_given(message: str, given_as: dict[str, str]) -> str:
-    """A sidecar's message with its key as the record spells it ('date', not 'published'):
-    the key that opens the message, never text from a value quoted after it.
-
-    >>> _as_given("'published' 'published' is not an ISO 8601 date-time", {"published": "date"})
-    "'date' 'published' is not an ISO 8601 date-time"
-    >>> _as_given(
-    ...     "'modified' is earlier than 'published'", {"published": "date", "modified": "updated"}
-    ... )
-    "'updated' is earlier than 'date'"
-    """
-    if message == "'modified' is earlier than 'published'":  # the one message naming two keys
-        return (
-            f"'{given_as.get('modified', 'modified')}' is earlier than "
-            f"'{given_as.get('published', 'published')}'"
-        )
-    for field, given in given_as.items():
-        if message.startswith(f"'{field}' "):
-            return f"'{given}' {message[len(field) + 3 :]}"
-    return message
 
 
 def _record_id(item: dict[str, Any], position: int, path: Path) -> str:

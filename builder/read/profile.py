@@ -29,6 +29,17 @@ def credit_key(spelling: str) -> str:
     return _KEY_NOISE.sub("", spelling).lower()
 
 
+_CHROME_RUN_CHARS = 120  # longer lines are text: the run's pattern is never tried on them
+_SEPARATORS = r"[\s|·•:،,/\-–—]*"
+
+
+def _chrome_run(lines: frozenset[str]) -> re.Pattern[str] | None:
+    if not lines:
+        return None
+    words = "|".join(re.escape(w) for w in sorted(lines, key=len, reverse=True))
+    return re.compile(f"{_SEPARATORS}(?:(?:{words}){_SEPARATORS})+")
+
+
 _HARAKAT = re.compile("[\u064b-\u0652\u0670]")
 
 
@@ -54,6 +65,10 @@ class Profile:
     photo_licenses: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # an old archive's photo URLs (this prefix) -> the folder holding those files
     archive_photos: tuple[str, Path] | None = None
+    organisations: frozenset[str] = frozenset()  # credit_key() forms of byline desks
+    deck_classes: frozenset[str] = frozenset()  # lower case: a part of a class or id
+    # a line made of chrome_lines only, with separators between (built from chrome_lines)
+    chrome_run: re.Pattern[str] | None = None
 
     def archive_file(self, url: str) -> Path | None:
         """The archive folder's file for a photo URL under ``archive_photos``; None for any
@@ -64,6 +79,32 @@ class Profile:
         rel = unquote(urlsplit(url[len(prefix) :]).path)
         path = (folder / rel).resolve()
         return path if rel and path.is_relative_to(folder.resolve()) else None
+
+    def is_organisation(self, byline: str) -> bool:
+        """An agency or desk byline («وكالات», «رويترز», «أ ف ب»): an ``Organization``, never
+        a person's page. Every credit spelling counts, besides ``organisations``.
+
+        >>> load_profile().is_organisation("أ.ف.ب"), load_profile().is_organisation("ليلى")
+        (True, False)
+        """
+        key = credit_key(byline)
+        return key in self.credits or key in self.organisations
+
+    def is_chrome(self, line: str) -> bool:
+        """A line of chrome only: one of ``chrome_lines``, or several run together with
+        separators (``شارك على | فيسبوك``), as a page's share bar is extracted.
+
+        >>> p = load_profile()
+        >>> [p.is_chrome(s) for s in ("طباعة", "شارك على فيسبوك", "فيسبوك · تويتر", "شارك برأيك")]
+        [True, True, True, False]
+        """
+        if line in self.chrome_lines:
+            return True
+        return (
+            self.chrome_run is not None
+            and len(line) <= _CHROME_RUN_CHARS
+            and self.chrome_run.fullmatch(line) is not None
+        )
 
     def canonical_credit(self, spelling: str) -> str | None:
         return self.credits.get(credit_key(spelling))
@@ -90,6 +131,7 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         )
     if not isinstance(data.get("name", ""), str):
         raise ProfileError(f"{path}: 'name' must be a string")
+    chrome = frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", [])))
     credits: dict[str, str] = {}
     for canonical, spellings in _table(path, data, "credits").items():
         for spelling in _strings(path, f"credits.{canonical}", spellings):
@@ -104,7 +146,8 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         font_size_buttons=frozenset(
             _strings(path, "font_size_buttons", data.get("font_size_buttons", []))
         ),
-        chrome_lines=frozenset(_strings(path, "chrome_lines", data.get("chrome_lines", []))),
+        chrome_lines=chrome,
+        chrome_run=_chrome_run(chrome),
         trailing_widgets=frozenset(
             _strings(path, "trailing_widgets", data.get("trailing_widgets", []))
         ),
@@ -118,6 +161,12 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
         ),
         photo_licenses=licenses,
         archive_photos=_archive(path, data.get("archive_photos")),
+        organisations=frozenset(
+            credit_key(s) for s in _strings(path, "organisations", data.get("organisations", []))
+        ),
+        deck_classes=frozenset(
+            c.lower() for c in _strings(path, "deck_classes", data.get("deck_classes", []))
+        ),
     )
 
 
@@ -179,6 +228,8 @@ _KEYS = frozenset(
         "dateline_sources",
         "photo_licenses",
         "archive_photos",
+        "organisations",
+        "deck_classes",
     }
 )
 

@@ -238,7 +238,7 @@ def _drop_chrome(
                     caption, lines = caption + lines, []
                 drop_title = False  # a "read also" title does not reach past the buttons
                 continue
-            if line in profile.chrome_lines:
+            if profile.is_chrome(line):
                 continue
             if profile.is_read_also(line):
                 drop_title = ":" not in line or not line.split(":", 1)[1].strip()

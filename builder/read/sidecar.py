@@ -9,15 +9,18 @@ publishing late.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Image
+from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Correction, Image
+from builder.core.article_types import article_types
 from builder.core.urls import RESERVED_NAMES
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line
@@ -25,23 +28,36 @@ from builder.read.photo_file import Judged, PhotoError, judge
 from builder.read.profile import LICENSE_TERMS, Profile, ProfileError, licensing
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"})
-KNOWN_KEYS = frozenset(
-    {
-        "published",
-        "modified",
-        "authors",
-        "section",
-        "tags",
-        "image",
-        "image_alt",
-        "image_focus",
-        "image_license",
-        "image_acquire_license_page",
-        "image_credit_text",
-        "image_copyright_notice",
-        "slug",
-    }
-)
+# The keys a sidecar and a scraper record take, each with the field it gives: one table, so an
+# editor's sidecar and a scraper's record spell their metadata alike.
+KEYS = {
+    "date": "published",
+    "published": "published",
+    "modified": "modified",
+    "updated": "modified",
+    "author": "authors",
+    "authors": "authors",
+    "section": "section",
+    "category": "section",
+    "tag": "tags",
+    "tags": "tags",
+    "image": "image",
+    "image_alt": "image_alt",
+    "slug": "slug",
+    "title": "headline",
+    "headline": "headline",
+    "subtitle": "deck",
+    "deck": "deck",
+    "type": "type",
+    "corrections": "corrections",
+    "format": "format",
+    "image_focus": "image_focus",
+    "image_license": "image_license",
+    "image_acquire_license_page": "image_acquire_license_page",
+    "image_credit_text": "image_credit_text",
+    "image_copyright_notice": "image_copyright_notice",
+}
+FORMATS = ("text", "markdown")
 # Unicode letters and digits (Arabic slugs are common) joined by single hyphens; nothing that
 # could leave the output folder or need escaping in a path.
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -65,6 +81,11 @@ class Metadata:
     image_licensing: tuple[tuple[str, str], ...] = ()  # overrides the profile's, term by term
     photo: Judged | None = None  # a local photo as judged: its pixels and digest, read once
     slug: str | None = None
+    headline: str | None = None  # the editor's own: wins over what the text reader found
+    deck: str | None = None
+    article_type: str | None = None  # a key of builder/core/article_types.toml
+    corrections: tuple[Correction, ...] = ()  # oldest first
+    markdown: bool = False  # format = "markdown": the text is the editor's Markdown
 
 
 def sidecar_for(raw_path: Path) -> Path:
@@ -79,26 +100,95 @@ def read_sidecar(
     if not path.exists():
         return Metadata(), ()
     try:
-        data = tomllib.loads(_sidecar_text(path.read_bytes()))
+        text, repair = _sidecar_text(path.read_bytes())
+        data = tomllib.loads(text)
     except (OSError, DecodeError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(f"{path.name}: not valid TOML: {exc}") from exc
+    fields, given_as, warnings = canonical(data)
     try:
-        return parse_metadata(data, base_dir=path.parent, profile=profile)
+        metadata, more = parse_metadata(fields, base_dir=path.parent, profile=profile)
     except MetadataError as exc:
-        raise MetadataError(f"{path.name}: {exc}") from exc
+        raise MetadataError(f"{path.name}: {as_given(str(exc), given_as)}") from exc
+    said = tuple(f"unknown metadata key {key!r} ignored{hint}" for key, hint in unknown(data))
+    repaired = (f"{path.name}: {repair}",) * bool(repair)
+    return metadata, repaired + said + warnings + tuple(as_given(w, given_as) for w in more)
+
+
+def canonical(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], tuple[str, ...]]:
+    """A sidecar's or record's keys as fields (``date`` -> ``published``), which key gave each
+    field, and warnings about a field given twice. Keys not in :data:`KEYS` are left out
+    (:func:`unknown` names them).
+
+    >>> canonical({"date": "x", "category": "س", "sectoin": "y"})[:2]
+    ({'published': 'x', 'section': 'س'}, {'published': 'date', 'section': 'category'})
+    >>> canonical({"date": "x", "published": "y"})[2]
+    ("'date' and 'published' both given: 'published' used",)
+    """
+    fields: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    warnings: list[str] = []
+    for key, value in data.items():
+        field = KEYS.get(key)
+        if field is None:
+            continue
+        if field in given_as:
+            warnings.append(f"'{given_as[field]}' and '{key}' both given: '{key}' used")
+        fields[field], given_as[field] = value, key
+    return fields, given_as, tuple(warnings)
+
+
+def unknown(keys: Iterable[str], also: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The keys no one reads, each with a hint naming the known key it most resembles: a
+    misspelt key would otherwise leave its value out without a word. ``also`` are keys the
+    caller reads itself (a record's ``body``).
+
+    >>> unknown(["sectoin", "date", "xyz"])
+    [('sectoin', " (did you mean 'section'?)"), ('xyz', '')]
+    """
+    known = [*KEYS, *also]
+    found = []
+    for key in keys:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            found.append((key, f" (did you mean {close[0]!r}?)" if close else ""))
+    return found
+
+
+def as_given(message: str, given_as: dict[str, str]) -> str:
+    """A message about a field, with its key as the input spells it ('date', not 'published'):
+    the key that opens the message, never text from a value quoted after it.
+
+    >>> as_given("'published' 'published' is not an ISO 8601 date-time", {"published": "date"})
+    "'date' 'published' is not an ISO 8601 date-time"
+    >>> as_given(
+    ...     "'modified' is earlier than 'published'", {"published": "date", "modified": "updated"}
+    ... )
+    "'updated' is earlier than 'date'"
+    """
+    if message == "'modified' is earlier than 'published'":  # the one message naming two keys
+        return (
+            f"'{given_as.get('modified', 'modified')}' is earlier than "
+            f"'{given_as.get('published', 'published')}'"
+        )
+    for field, given in given_as.items():
+        if message.startswith(f"'{field}' "):
+            return f"'{given}' {message[len(field) + 3 :]}"
+    return message
 
 
 _UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")  # an Arabic letter's two bytes in UTF-8
 
 
-def _sidecar_text(raw: bytes) -> str:
+def _sidecar_text(raw: bytes) -> tuple[str, str | None]:
     r"""A sidecar's text, in what a raw file may be in (a BOM, UTF-16, Windows-1256), but never
     damaged: a raw file's few bad bytes cost a letter of a paragraph, a sidecar's would be
     a section's or an author's name, published wrong on every page that shows it.
 
     >>> import codecs
     >>> _sidecar_text(codecs.BOM_UTF8 + 'section = "سياسة"'.encode())
-    'section = "سياسة"'
+    ('section = "سياسة"', None)
+    >>> _sidecar_text('section = "سياسة"'.encode().decode("latin-1").encode())
+    ('section = "سياسة"', 'double-encoded text repaired (UTF-8 read as Latin-1)')
     >>> damaged = 'section = "سياسة"\n'.encode()[:-3] + b'"\n'
     >>> _sidecar_text(damaged)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
@@ -106,36 +196,42 @@ def _sidecar_text(raw: bytes) -> str:
     save the file again as UTF-8
     """
     if not raw.strip():
-        return ""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    text = decode(raw)
+        return "", None
+    decoded = decode(raw)  # UTF-8 once read as a Western code page is repaired there
+    text = decoded.text
     if "\ufffd" in text or (
-        _UTF8_ARABIC.search(raw) and text == raw.decode("cp1256", errors="replace")
-    ):
+        _UTF8_ARABIC.search(raw) and decoded.encoding not in ("UTF-8", "UTF-16")
+    ):  # bytes of UTF-8 Arabic, but not valid UTF-8: read as a legacy code page they are wrong
         raise DecodeError(
             "damaged UTF-8 (a letter cut or a stray byte): save the file again as UTF-8"
         )
-    return text
+    return text, decoded.repair
 
 
 def parse_metadata(
     data: dict[str, Any], *, base_dir: Path, profile: Profile | None = None
 ) -> tuple[Metadata, tuple[str, ...]]:
-    """Check and convert one sidecar's table; raise :class:`MetadataError` naming the key. A
-    photo URL under the profile's ``archive_photos`` URL is the file of that name in its
-    folder (an old archive's photos, published as media like any local photo)."""
-    warnings = tuple(
-        f"unknown metadata key {key!r} ignored" for key in sorted(set(data) - KNOWN_KEYS)
-    )
+    """Check and convert one sidecar's fields (:func:`canonical`); raise :class:`MetadataError`
+    naming the key. A photo URL under the profile's ``archive_photos`` URL is the file of that
+    name in its folder (an old archive's photos, published as media like any local photo)."""
+    warnings: tuple[str, ...] = ()
     if data.get("image_alt") and not data.get("image"):
         warnings += ("'image_alt' without 'image' ignored",)
     published = _datetime(data, "published")
     modified = _datetime(data, "modified")
     if published and modified and modified < published:
         raise MetadataError("'modified' is earlier than 'published'")
+    corrections = _corrections(data.get("corrections"), published)
+    kind = _string(data, "type")
+    if kind is not None and kind not in article_types():
+        close = difflib.get_close_matches(kind, list(article_types()), n=1)
+        raise MetadataError(
+            f"'type' {kind!r} is not one of {', '.join(article_types())}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
+    form = _string(data, "format")
+    if form is not None and form not in FORMATS:
+        raise MetadataError(f'\'format\' {form!r} must be "text" or "markdown"')
     image = _image(data, base_dir)
     archived = profile.archive_file(image) if profile and image and "://" in image else None
     if archived is not None:
@@ -185,9 +281,39 @@ def parse_metadata(
             image_licensing=terms if image else (),
             photo=photo if image else None,
             slug=slug,
+            headline=_string(data, "headline"),
+            deck=_string(data, "deck"),
+            article_type=None if kind == "news" else kind,
+            corrections=corrections,
+            markdown=form == "markdown",
         ),
         warnings,
     )
+
+
+def _corrections(value: Any, published: datetime | None) -> tuple[Correction, ...]:
+    """``[[corrections]]``: each a table with ``date`` (a date-time with its offset) and
+    ``text``; oldest first. One dated before the article was published is a mistake."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MetadataError("'corrections' must be tables ([[corrections]]) with date and text")
+    found = []
+    for n, item in enumerate(value, start=1):
+        unknown = sorted(set(item) - {"date", "text"})
+        if unknown:
+            raise MetadataError(f"'corrections' #{n}: unknown key(s) {', '.join(unknown)}")
+        try:
+            when = _datetime(item, "date")
+            text = _string(item, "text")
+        except MetadataError as exc:
+            raise MetadataError(f"'corrections' #{n}: {exc}") from None
+        if when is None or not text:
+            raise MetadataError(f"'corrections' #{n} needs both 'date' and 'text'")
+        if published and when < published:
+            raise MetadataError(f"'corrections' #{n} is dated before 'published'")
+        found.append(Correction(when, text))
+    return tuple(sorted(found, key=lambda c: c.date))
 
 
 def _datetime(data: dict[str, Any], key: str) -> datetime | None:
@@ -354,15 +480,28 @@ def with_metadata(article: Article, metadata: Metadata, profile: Profile | None 
         terms = dict(profile.photo_licenses.get(image.credit or "", ()) if profile else ())
         terms |= dict(metadata.image_licensing)
         image = dataclasses.replace(image, licensing=tuple(sorted(terms.items())))
+    headline, deck = article.headline, article.alternative_headline
+    if metadata.headline:  # the editor's own words win over what the reader guessed
+        if metadata.headline == deck and not metadata.deck:
+            deck = headline  # the two header blocks were read the wrong way round
+        headline = metadata.headline
+    modified = metadata.modified
+    if metadata.corrections:  # the newest correction is the latest change, when later
+        newest = metadata.corrections[-1].date
+        modified = newest if modified is None or newest > modified else modified
     return dataclasses.replace(
         article,
+        headline=headline,
+        alternative_headline=metadata.deck or deck,
         image=image,
         published=metadata.published,
-        modified=metadata.modified,
+        modified=modified,
         authors=metadata.authors,
         section=metadata.section,
         tags=metadata.tags,
         slug=metadata.slug,
+        article_type=metadata.article_type,
+        corrections=metadata.corrections,
     )
 
 

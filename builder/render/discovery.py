@@ -10,65 +10,74 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Iterator, Sequence
+import mimetypes
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
 
 from builder.core.article import Article
 from builder.core.settings import Settings
 from builder.core.store import briefs
-from builder.core.urls import article_path, section_slug, slug_path, slug_url
+from builder.core.urls import article_path, listed_urls, slug_path, slug_url
 from builder.render.jsonld import description
+from builder.render.listings import author_urls
 from builder.render.pages import sort_newest_first
-from builder.render.photos import card_photo
+from builder.render.photos import card_photo, photo_set
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 NEWS_WINDOW = timedelta(days=2)
 NEWS_MAX = 1000
 FEED_ITEMS = 20
 
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
-ET.register_namespace("atom", ATOM_NS)
+ET.register_namespace("atom", ATOM_NS)  # RSS's self link; Atom feeds take it as default
+ET.register_namespace("content", CONTENT_NS)
+ET.register_namespace("media", MEDIA_NS)
 
 
-def section_feed_path(section: str, atom: bool = False) -> str:
-    return f"sections/{quote(section_slug(section))}/{'atom.xml' if atom else 'feed.xml'}"
+Bodies = Callable[[Article], Sequence[str]]
 
 
 @dataclass(frozen=True)
 class FeedItems:
     """Which articles the feeds show, by position in the newest-first order: the newest
-    overall, and the newest of each section (by folder: spellings sharing one are one feed)."""
+    overall, and the newest of each section, tag and author (by listing URL: spellings sharing
+    one are one feed)."""
 
     newest: list[int]
-    by_section: dict[str, list[int]]
+    by_listing: dict[str, list[int]]  # listing URL ("sections/x/", "authors/y/") -> positions
 
     def positions(self) -> list[int]:
         """Every article some feed shows, in order."""
-        return sorted(set(self.newest).union(*self.by_section.values()))
+        return sorted(set(self.newest).union(*self.by_listing.values()))
 
 
-def feed_items(ordered: Sequence[Article]) -> FeedItems:
+def feed_items(ordered: Sequence[Article], settings: Settings) -> FeedItems:
     """The feeds' items of articles sorted newest first (one walk of their briefs)."""
     newest: list[int] = []
-    by_section: dict[str, list[int]] = {}
+    by_listing: dict[str, list[int]] = {}
     for n, brief in enumerate(briefs(ordered)):
         if not brief.published:
             break  # the undated come last
         if len(newest) < FEED_ITEMS:
             newest.append(n)
-        if brief.section:
-            items = by_section.setdefault(section_slug(brief.section), [])
+        urls = [slug_url("sections", brief.section)] if brief.section else []
+        urls += listed_urls("tags", brief.tags)
+        urls += author_urls(brief.authors, settings)
+        for url in urls:
+            items = by_listing.setdefault(url, [])
             if len(items) < FEED_ITEMS:
                 items.append(n)
-    return FeedItems(newest, by_section)
+    return FeedItems(newest, by_listing)
 
 
 def discovery_files(
@@ -78,34 +87,39 @@ def discovery_files(
     now: datetime,
     sitemap_max: int = 50_000,
     items: FeedItems | None = None,
+    bodies: Bodies | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Everything but the pages: sitemap(s), news sitemap, robots.txt (only when the site is
-    at its host's root: :func:`at_host_root`), RSS and Atom feeds. The articles are walked in
-    order, and only a feed's items are held (``items``: the :func:`feed_items` of
-    ``articles``, when the caller has them)."""
+    at its host's root: :func:`at_host_root`), RSS and Atom feeds (the whole site's, and each
+    section's, tag's and author's). The articles are walked in order, and only a feed's items
+    are held (``items``: the :func:`feed_items` of ``articles``, when the caller has them).
+    ``bodies`` gives an item's whole text (the records are slim: the build reads it again)."""
     ordered = sort_newest_first(articles)
     yield from sitemaps(ordered, other_pages, settings, sitemap_max)
     yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
     if at_host_root(settings.site_url):
         yield "robots.txt", robots_txt(settings)
-    items = items or feed_items(ordered)
-    newest, by_section = items.newest, items.by_section
+    items = items or feed_items(ordered, settings)
+    text = bodies or (lambda a: a.paragraphs)
     at = {n: ordered[n] for n in items.positions()}  # each read once, in order
-    latest = [at[n] for n in newest]
-    yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml")
-    yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml")
-    for feed in ([at[n] for n in by_section[k]] for k in sorted(by_section)):
-        section = feed[0].section or ""  # the newest article's spelling
-        title = f"{settings.site_name} - {section}"
-        page = slug_url("sections", section)
-        yield (
-            unquote(section_feed_path(section)),
-            rss(feed, settings, title, section_feed_path(section), page),
-        )
-        yield (
-            unquote(section_feed_path(section, atom=True)),
-            atom(feed, settings, title, section_feed_path(section, atom=True), page),
-        )
+    latest = [at[n] for n in items.newest]
+    yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml", "", text)
+    yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml", "", text)
+    for page in sorted(items.by_listing):
+        feed = [at[n] for n in items.by_listing[page]]
+        title = f"{settings.site_name} - {_listing_name(page, feed[0], settings)}"
+        for name, make in (("feed.xml", rss), ("atom.xml", atom)):
+            yield page + name, make(feed, settings, title, quote(page) + name, quote(page), text)
+
+
+def _listing_name(page: str, newest: Article, settings: Settings) -> str:
+    """A feed's name: its section, tag or author as the newest article spells it."""
+    kind = page.split("/", 1)[0]
+    if kind == "sections":
+        return newest.section or ""
+    if kind == "tags":
+        return listed_urls("tags", newest.tags)[page]
+    return author_urls(newest.authors, settings)[page]
 
 
 def at_host_root(site_url: str) -> bool:
@@ -274,9 +288,19 @@ def _in_news(articles: Sequence[Article], now: datetime) -> list[Article]:
     return recent
 
 
-def rss(items: list[Article], settings: Settings, title: str, path: str, page: str = "") -> bytes:
+def rss(
+    items: list[Article],
+    settings: Settings,
+    title: str,
+    path: str,
+    page: str = "",
+    bodies: Bodies | None = None,
+) -> bytes:
     """RSS 2.0 (with atom:link rel=self, as feed validators ask); ``page`` is the site-relative,
-    URL-escaped page the feed follows (a section's listing; the home page by default)."""
+    URL-escaped page the feed follows (a section's listing; the home page by default). Each
+    item has its summary (``description``), its whole text (``content:encoded``) and its photo
+    (``media:content`` and ``enclosure``, of unknown length: 0, as RSS's best practice says)."""
+    text = bodies or (lambda a: a.paragraphs)
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
     ET.SubElement(channel, "title").text = title
@@ -303,16 +327,61 @@ def rss(items: list[Article], settings: Settings, title: str, path: str, page: s
         ET.SubElement(item, "description").text = html.escape(
             description(article), quote=False
         )  # RSS readers take it as HTML: escaped, it shows as text
+        ET.SubElement(item, f"{{{CONTENT_NS}}}encoded").text = content_html(text(article))
         if article.section:
             ET.SubElement(item, "category").text = article.section
+        image = feed_image(article, settings)
+        if image:
+            ET.SubElement(
+                item, "enclosure", {"url": image["url"], "length": "0", "type": image["type"]}
+            )
+            ET.SubElement(item, f"{{{MEDIA_NS}}}content", {"medium": "image", **image})
     return _xml(root)
 
 
-def atom(items: list[Article], settings: Settings, title: str, path: str, page: str = "") -> bytes:
-    """Atom 1.0; entries without an author inherit the feed's author, the publisher; ``page``
-    as for :func:`rss`."""
-    a = f"{{{ATOM_NS}}}"
-    root = ET.Element(f"{a}feed", {"xml:lang": settings.language})
+def content_html(paragraphs: Sequence[str]) -> str:
+    """An article's text as the HTML a feed carries: each paragraph escaped, so whatever markup
+    the text holds shows as text.
+
+    >>> content_html(["<b>خبر</b> & رأي", "ثانٍ"])
+    '<p>&lt;b&gt;خبر&lt;/b&gt; &amp; رأي</p>\\n<p>ثانٍ</p>'
+    """
+    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+
+
+def feed_image(article: Article, settings: Settings) -> dict[str, str] | None:
+    """An item's lead photo as ``media:content`` gives it (absolute URL, type, size when known):
+    the largest derivative its page shows, or an allowed remote photo as it is; never a drawn
+    share image (it repeats the headline)."""
+    photos = photo_set(article)
+    if photos:
+        big = photos.fallback[-1]
+        url, width, height = settings.escaped(big.path), big.width, big.height
+    else:
+        shown = card_photo(article, settings)
+        if shown is None:
+            return None
+        url, width, height = shown["src"], shown["width"], shown["height"]
+    kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
+    size = {k: str(v) for k, v in (("width", width), ("height", height)) if v}
+    return {"url": url, "type": kind, **size}
+
+
+def atom(
+    items: list[Article],
+    settings: Settings,
+    title: str,
+    path: str,
+    page: str = "",
+    bodies: Bodies | None = None,
+) -> bytes:
+    """Atom 1.0, in its default namespace (no prefix on every element: what feed readers are
+    tested on); entries without an author inherit the feed's author, the publisher; ``page``
+    as for :func:`rss`. Each entry has its summary and its whole text as ``content``, and its
+    photo as an ``enclosure`` link."""
+    text = bodies or (lambda a: a.paragraphs)
+    a = ""  # unqualified names, under the default namespace the root declares
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": settings.language})
     ET.SubElement(root, f"{a}id").text = settings.escaped(path)
     ET.SubElement(root, f"{a}title").text = title
     updated = max(((x.modified or x.published) for x in items if x.published), default=None)
@@ -339,9 +408,19 @@ def atom(items: list[Article], settings: Settings, title: str, path: str, page: 
         ).isoformat()
         ET.SubElement(entry, f"{a}published").text = article.published.isoformat()
         ET.SubElement(entry, f"{a}link", {"href": link, "rel": "alternate", "type": "text/html"})
+        image = feed_image(article, settings)
+        if image:
+            ET.SubElement(
+                entry, f"{a}link", {"href": image["url"], "rel": "enclosure", "type": image["type"]}
+            )
         for author in article.authors:
-            ET.SubElement(ET.SubElement(entry, f"{a}author"), f"{a}name").text = author.name
+            who = ET.SubElement(entry, f"{a}author")
+            ET.SubElement(who, f"{a}name").text = author.name
+            home = settings.author_path(author)
+            if home:
+                ET.SubElement(who, f"{a}uri").text = settings.escaped(home)
         if article.section:
             ET.SubElement(entry, f"{a}category", {"term": article.section})
         ET.SubElement(entry, f"{a}summary").text = description(article)
+        ET.SubElement(entry, f"{a}content", {"type": "html"}).text = content_html(text(article))
     return _xml(root)

@@ -12,8 +12,10 @@ import json
 from typing import Any
 
 from builder.core.article import Article, Author
+from builder.core.article_types import article_type
+from builder.core.authors import Profile
 from builder.core.settings import Settings
-from builder.core.urls import article_path, listed_urls
+from builder.core.urls import article_path, listed_urls, slug_url
 from builder.render.photos import photo_set
 
 DESCRIPTION_CHARS = 160
@@ -66,7 +68,11 @@ def image_url(url: str, settings: Settings) -> str:
 
 
 def author_id(settings: Settings, author: Author) -> str:
-    """One node per distinct author across the site: same kind, name and URL, same @id."""
+    """One node per distinct author across the site: a person's is on their page (the
+    ``ProfilePage``'s ``mainEntity``); an organisation's is its kind, name and URL hashed."""
+    page = settings.author_path(author)
+    if page is not None:
+        return settings.absolute(page) + "#person"
     digest = hashlib.sha1(f"{author.kind}\0{author.name}\0{author.url or ''}".encode()).hexdigest()[
         :12
     ]
@@ -85,21 +91,19 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
     }
     has_photo = bool(article.image and article.image.url)
     images = _image_nodes(article, settings, ids["image"]) if has_photo else []
-    authors = [
-        {"@type": a.kind, "@id": author_id(settings, a), "name": a.name}
-        | ({"url": a.url} if a.url else {})
-        for a in article.authors
-    ]
+    authors = [author_node(a, settings) for a in article.authors]
+    published = article.published.isoformat() if article.published else None
     dates = _compact(
         {
-            "datePublished": article.published.isoformat() if article.published else None,
-            "dateModified": article.modified.isoformat() if article.modified else None,
+            "datePublished": published,
+            # an article not changed since it was published was last modified then: a fact
+            "dateModified": article.modified.isoformat() if article.modified else published,
         }
     )
 
     news_article = _compact(
         {
-            "@type": "NewsArticle",
+            "@type": article_type(article.article_type).schema,
             "@id": ids["article"],
             "url": page,
             "headline": article.headline,
@@ -122,6 +126,11 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
             "wordCount": word_count(article),
             "isAccessibleForFree": True,
             "articleBody": "\n\n".join(article.paragraphs),
+            "correction": [
+                {"@type": "CorrectionComment", "datePublished": c.date.isoformat(), "text": c.text}
+                for c in article.corrections
+            ]
+            or None,
         }
     )
     web_page = _compact(
@@ -138,36 +147,17 @@ def build_graph(article: Article, settings: Settings) -> dict[str, Any]:
             "breadcrumb": {"@id": ids["breadcrumb"]},
         }
     )
-    website = {
-        "@type": "WebSite",
-        "@id": ids["website"],
-        "url": site,
-        "name": settings.site_name,
-        "inLanguage": settings.language,
-        "publisher": {"@id": ids["publisher"]},
-    }
-    publisher = _compact(
-        {
-            "@type": "NewsMediaOrganization",
-            "@id": ids["publisher"],
-            "name": settings.publisher_name,
-            "url": site,
-            "logo": {
-                "@type": "ImageObject",
-                "@id": site + "#logo",
-                "url": settings.absolute(settings.publisher_logo),
-                "contentUrl": settings.absolute(settings.publisher_logo),
-            }
-            if settings.publisher_logo
-            else None,
-        }
-    )
+    website, publisher = site_nodes(settings)
+    crumbs = [("الرئيسية", site)]
+    if article.section:
+        crumbs.append((article.section, settings.absolute(slug_url("sections", article.section))))
+    crumbs.append((article.headline, page))
     breadcrumb = {
         "@type": "BreadcrumbList",
         "@id": ids["breadcrumb"],
         "itemListElement": [
-            {"@type": "ListItem", "position": 1, "name": "الرئيسية", "item": site},
-            {"@type": "ListItem", "position": 2, "name": article.headline, "item": page},
+            {"@type": "ListItem", "position": n, "name": name, "item": url}
+            for n, (name, url) in enumerate(crumbs, start=1)
         ],
     }
     graph: list[dict[str, Any]] = [news_article, web_page, website, publisher, breadcrumb]
@@ -208,6 +198,107 @@ def _image_nodes(article: Article, settings: Settings, primary: str) -> list[dic
         )
         for n, (url, width, height) in enumerate(found)
     ]
+
+
+def author_node(author: Author, settings: Settings) -> dict[str, Any]:
+    """An article's author as Google asks for one (name, and ``url``: a person's page on this
+    site, where the profile is), with the author's profiles elsewhere as ``sameAs``: the URL
+    an input gave, then the authors file's."""
+    page = settings.author_path(author)
+    if page is None:
+        return {"@type": author.kind, "@id": author_id(settings, author), "name": author.name} | (
+            {"url": author.url} if author.url else {}
+        )
+    profile = settings.authors.get(author.name)
+    same_as = list(dict.fromkeys([*([author.url] if author.url else []), *_same_as(profile)]))
+    return _compact(
+        {
+            "@type": "Person",
+            "@id": author_id(settings, author),
+            "name": author.name,
+            "url": settings.absolute(page),
+            "sameAs": same_as or None,
+        }
+    )
+
+
+def _same_as(profile: Profile | None) -> tuple[str, ...]:
+    return profile.same_as if profile else ()
+
+
+def profile_graph(
+    author: Author,
+    settings: Settings,
+    page_url: str,
+    photo: str | None,
+) -> dict[str, Any]:
+    """An author page's JSON-LD: a ``ProfilePage`` whose ``mainEntity`` is the ``Person`` the
+    articles' bylines point to (same ``@id``), with what the authors file says of them and
+    nothing else; ``photo``: the site-relative URL of their published photo."""
+    profile = settings.authors.get(author.name)
+    home = settings.absolute(settings.author_path(author) or "")
+    person = _compact(
+        {
+            "@type": "Person",
+            "@id": author_id(settings, author),
+            "name": author.name,
+            "url": home,
+            "description": profile.bio if profile else None,
+            "jobTitle": profile.job_title if profile else None,
+            "image": settings.absolute(photo) if photo else None,
+            "email": profile.email if profile else None,
+            "sameAs": list(_same_as(profile)) or None,
+        }
+    )
+    page = _compact(
+        {
+            "@type": "ProfilePage",
+            "@id": page_url,
+            "url": page_url,
+            "name": author.name,
+            "inLanguage": settings.language,
+            "mainEntity": {"@id": person["@id"]},
+        }
+    )
+    return {"@context": "https://schema.org", "@graph": [page, person]}
+
+
+def site_nodes(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``WebSite`` and its publisher, a ``NewsMediaOrganization`` with the policy pages and
+    profiles the settings name (Google News's transparency guidance asks for both)."""
+    site = settings.site_url
+    website = {
+        "@type": "WebSite",
+        "@id": site + "#website",
+        "url": site,
+        "name": settings.site_name,
+        "inLanguage": settings.language,
+        "publisher": {"@id": site + "#publisher"},
+    }
+    publisher = _compact(
+        {
+            "@type": "NewsMediaOrganization",
+            "@id": site + "#publisher",
+            "name": settings.publisher_name,
+            "url": site,
+            "logo": {
+                "@type": "ImageObject",
+                "@id": site + "#logo",
+                "url": settings.absolute(settings.publisher_logo),
+                "contentUrl": settings.absolute(settings.publisher_logo),
+            }
+            if settings.publisher_logo
+            else None,
+            **{prop: settings.absolute(path) for prop, path in settings.policies},
+            "sameAs": list(settings.same_as) or None,
+        }
+    )
+    return website, publisher
+
+
+def site_graph(settings: Settings) -> dict[str, Any]:
+    """The home page's JSON-LD: the site and its publisher."""
+    return {"@context": "https://schema.org", "@graph": list(site_nodes(settings))}
 
 
 def _compact(node: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,9 @@
   (``tags/<slug>/``): newest first, at most ``max_pages`` pages each. A new article moves every
   item of such a listing down one place, so an uncapped listing would make every one of its pages
   change on every build; what is older than the cap is reached through the archives.
+- Each person's page (``authors/<slug>/``): their articles, newest first, capped as a section
+  is, under what the authors file says of them (:mod:`builder.core.authors`), with
+  ``ProfilePage`` JSON-LD.
 - Date archives: ``archive/`` (every year and month, with counts), ``archive/YYYY/`` (the months
   of a year) and ``archive/YYYY/MM/`` (every article of the month, paginated). A new article
   changes only its own month's pages, so an archive of any size is rebuilt in bounded time.
@@ -26,11 +29,14 @@ from typing import Any
 
 from babel.dates import format_date
 
-from builder.core.article import Article
+from builder.core.article import Article, Author
+from builder.core.article_types import article_type
 from builder.core.dates import display_date, with_digits
 from builder.core.settings import Settings
 from builder.core.store import Picked, briefs
 from builder.core.urls import article_path, listed_urls, slug_url
+from builder.render.author_photo import author_photo_path
+from builder.render.jsonld import dumps_script_safe, profile_graph, site_graph
 from builder.render.pages import front_matter, sort_newest_first
 from builder.render.photos import card_photo
 
@@ -38,12 +44,13 @@ from builder.render.photos import card_photo
 @dataclass(frozen=True)
 class Listing:
     base: str  # site-relative URL of page 1: "" (home), "sections/رياضة/", "archive/2024/05/"
-    kind: str  # "home", "section", "tag", "month", "undated"
+    kind: str  # "home", "section", "tag", "author", "month", "undated"
     heading: str
     description: str
     items: Sequence[Article]  # a Picked view: positions, not records
     max_pages: int | None  # None: every page (date archives)
-    feed: bool = False  # a section with a dated article: its feed.xml and atom.xml exist
+    feed: bool = False  # a section, tag or author with a dated article: its own feeds exist
+    author: Author | None = None  # an author page's author
 
 
 def page_url(base: str, number: int) -> str:
@@ -86,6 +93,7 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
     ]
     by_section: dict[str, array[int]] = defaultdict(lambda: array("I"))
     by_tag: dict[str, array[int]] = defaultdict(lambda: array("I"))
+    by_author: dict[str, array[int]] = defaultdict(lambda: array("I"))
     by_month: dict[tuple[int, int], array[int]] = defaultdict(lambda: array("I"))
     undated: array[int] = array("I")
     names: dict[str, Counter[str]] = defaultdict(Counter)
@@ -104,6 +112,13 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
         ).items():  # by URL: "AI" and "ai" list an article once
             by_tag[url].append(n)
             names[url][tag] += 1
+            if a.published:
+                fed.add(url)
+        for url, byline in author_urls(a.authors, settings).items():
+            by_author[url].append(n)
+            names[url][byline] += 1
+            if a.published:
+                fed.add(url)
         if a.published:
             local = a.published.astimezone(settings.timezone)
             by_month[(local.year, local.month)].append(n)
@@ -132,6 +147,21 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
                 f"أخبار عن {label} من {name}",
                 Picked(ordered, items),
                 cap,
+                base in fed,
+            )
+        )
+    for base, items in sorted(by_author.items()):
+        label = _label(names[base])
+        found.append(
+            Listing(
+                base,
+                "author",
+                label,
+                _author_description(label, settings),
+                Picked(ordered, items),
+                cap,
+                base in fed,
+                Author(label),
             )
         )
     for (year, month), items in sorted(by_month.items()):
@@ -158,6 +188,47 @@ def listings(articles: Sequence[Article], settings: Settings) -> list[Listing]:
             )
         )
     return found
+
+
+def section_menu(articles: Sequence[Article], settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The masthead's sections as (name, listing URL): those the ``menu`` setting names, in its
+    order, then the site's others in code point order (not by count: a new article would
+    reorder the menu, and with it every page). A named section no article is in has no page:
+    it is left out (the build warns).
+
+    >>> from types import SimpleNamespace as S
+    >>> def a(section): return Article(section, "x", "h", None, None, ("p",), section=section)
+    >>> section_menu([a("رياضة"), a("اقتصاد"), a("صحة")], S(menu=("صحة", "ثقافة")))
+    (('صحة', 'sections/صحة/'), ('اقتصاد', 'sections/اقتصاد/'), ('رياضة', 'sections/رياضة/'))
+    """
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in briefs(articles):
+        if a.section:
+            names[slug_url("sections", a.section)][a.section] += 1
+    labels = {url: _label(counts) for url, counts in names.items()}
+    first = [
+        u for u in dict.fromkeys(slug_url("sections", n) for n in settings.menu) if u in labels
+    ]
+    rest = sorted((u for u in labels if u not in first), key=lambda u: (labels[u], u))
+    return tuple((labels[u], u) for u in first + rest)
+
+
+def author_urls(authors: Iterable[Author], settings: Settings) -> dict[str, str]:
+    """``{author page URL: the byline linking there}``, each person once; organisations have
+    no page (:meth:`builder.core.settings.Settings.author_path`)."""
+    found: dict[str, str] = {}
+    for author in authors:
+        url = settings.author_path(author)
+        if url is not None:
+            found.setdefault(url, author.name)
+    return found
+
+
+def _author_description(name: str, settings: Settings) -> str:
+    profile = settings.authors.get(name)
+    if profile and profile.bio:
+        return profile.bio
+    return f"مقالات {name} في {settings.site_name}"
 
 
 def _label(counts: Counter[str]) -> str:
@@ -312,9 +383,11 @@ def _paginated(
         span = slice((number - 1) * per_page, number * per_page)
         title = listing.heading if number == 1 else f"{listing.heading} - الصفحة {number}"
         lead = listing.kind == "home" and number == 1
-        meta = {
+        meta: dict[str, Any] = {
             "template": "listing.html",
             "title": settings.site_name if lead else title,
+            # the home page says what the site is and who publishes it
+            "jsonld": dumps_script_safe(site_graph(settings)) if lead else None,
             "description": listing.description,
             "listing": {
                 "kind": listing.kind,
@@ -334,6 +407,17 @@ def _paginated(
                 else None,  # older than the cap
             },
         }
+        if listing.author is not None:
+            card = author_card(listing.author, settings)
+            meta["author"] = card
+            meta["jsonld"] = dumps_script_safe(
+                profile_graph(
+                    listing.author,
+                    settings,
+                    settings.absolute(page_url(listing.base, number)),
+                    card["photo"],
+                )
+            )
         inputs = (
             json.dumps(meta, ensure_ascii=False, sort_keys=True).encode()
             + b"\0"
@@ -348,6 +432,19 @@ def _paginated(
             return front_matter(meta)
 
         yield docs_path(page_url(listing.base, number)), inputs, make
+
+
+def author_card(author: Author, settings: Settings) -> dict[str, Any]:
+    """What an author page shows of its author: the authors file's entry, else the name."""
+    profile = settings.authors.get(author.name)
+    return {
+        "name": author.name,
+        "bio": profile.bio if profile else None,
+        "job_title": profile.job_title if profile else None,
+        "photo": author_photo_path(profile) if profile and profile.photo else None,
+        "same_as": list(profile.same_as) if profile else [],
+        "email": profile.email if profile else None,
+    }
 
 
 def archive_pages(found: Sequence[Listing], settings: Settings) -> dict[str, str]:
@@ -438,6 +535,7 @@ class _Cards:
         return {
             "headline": article.headline,
             "deck": article.alternative_headline,
+            "type_label": article_type(article.article_type).label or None,
             "url": article_path(article),
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.core.article import Article
+from builder.core.article_types import article_type
 from builder.core.dates import display_datetime, with_digits
 from builder.core.settings import Settings
 from builder.core.urls import listed_urls, slug_url
 from builder.render.jsonld import build_graph, description, dumps_script_safe, image_url, word_count
-from builder.render.markdown_text import escape_markdown
+from builder.render.markdown_text import escape_markdown, render_blocks
 from builder.render.photos import MIME, photo_set, srcset
 
 # Characters PyYAML refuses in a stream or reads as line breaks: written as JSON escapes.
@@ -83,6 +84,8 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
     :func:`builder.render.links.article_links`, which sees the other articles."""
     zone = settings.timezone
     image = article.image
+    # shown only when it says something: the JSON-LD gives the publication date when unchanged
+    modified = article.modified if article.modified != article.published else None
     meta: dict[str, Any] = {
         "template": "article.html",
         "title": article.headline,
@@ -96,11 +99,24 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
             "published_display": display_datetime(article.published, zone, digits=settings.digits)
             if article.published
             else None,
-            "modified": article.modified.isoformat() if article.modified else None,
-            "modified_display": display_datetime(article.modified, zone, digits=settings.digits)
-            if article.modified
+            "modified": modified.isoformat() if modified else None,
+            "modified_display": display_datetime(modified, zone, digits=settings.digits)
+            if modified
             else None,
-            "authors": [{"name": a.name, "url": a.url, "type": a.kind} for a in article.authors],
+            "type_label": article_type(article.article_type).label or None,
+            "corrections": [
+                {
+                    "date": c.date.isoformat(),
+                    "display": display_datetime(c.date, zone, digits=settings.digits),
+                    "text": c.text,
+                }
+                for c in article.corrections
+            ],
+            # a person's byline links to their page; an agency's is its name alone
+            "authors": [
+                {"name": a.name, "url": settings.author_path(a), "type": a.kind}
+                for a in article.authors
+            ],
             "section": article.section,
             "section_url": slug_url("sections", article.section) if article.section else None,
             "tags": [
@@ -111,7 +127,11 @@ def article_page(article: Article, settings: Settings, links: dict[str, Any] | N
         "links": links or {"previous": None, "next": None, "related": []},
         "jsonld": dumps_script_safe(build_graph(article, settings)),
     }
-    body = "\n\n".join(escape_markdown(p) for p in article.paragraphs)
+    body = (
+        render_blocks(article.markdown)
+        if article.markdown
+        else "\n\n".join(escape_markdown(p) for p in article.paragraphs)
+    )
     return front_matter(meta) + "\n" + body + "\n"
 
 

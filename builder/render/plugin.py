@@ -10,8 +10,11 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.core import get_global
+from jinja2 import pass_context
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -20,6 +23,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from builder.core.dates import DIGITS, Digits, display_number
+from builder.core.settings import docs_page_url
 from builder.core.urls import ARTICLES
 from builder.render.assets import HASHED, hash_assets
 from builder.render.fonts import SITE_PATH, cached_subset
@@ -53,6 +57,56 @@ class _Count(c.Type[int]):
             raise base.ValidationError(f"must be a whole number of at least 1, not {value!r}")
         return number
 
+
+class _WebUrl(c.Type[str]):
+    """An absolute http(s) URL (a profile of the publisher elsewhere: ``sameAs``)."""
+
+    def __init__(self) -> None:
+        super().__init__(str)
+
+    def run_validation(self, value: object) -> str:
+        url: str = super().run_validation(value)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            raise base.ValidationError(f"{url!r} is not an absolute http(s) URL")
+        return url
+
+
+class PoliciesConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The publisher's policy pages, each a Markdown file in docs_dir (``policies/ethics.md``),
+    published on the publisher's ``NewsMediaOrganization`` under the schema.org property of
+    the same name (``ethics_policy`` -> ``ethicsPolicy``). Google News's transparency
+    guidance asks a news site to publish them; a file that is not there stops the build."""
+
+    publishing_principles = c.Optional(c.Type(str))
+    corrections_policy = c.Optional(c.Type(str))
+    ethics_policy = c.Optional(c.Type(str))
+    ownership_funding_info = c.Optional(c.Type(str))
+    masthead = c.Optional(c.Type(str))
+    actionable_feedback_policy = c.Optional(c.Type(str))
+    diversity_policy = c.Optional(c.Type(str))
+    diversity_staffing_report = c.Optional(c.Type(str))
+    mission_coverage_priorities_policy = c.Optional(c.Type(str))
+    no_bylines_policy = c.Optional(c.Type(str))
+    unnamed_sources_policy = c.Optional(c.Type(str))
+    verification_fact_checking_policy = c.Optional(c.Type(str))
+
+
+# What the footer calls each policy page (PoliciesConfig): readers look for them there.
+POLICY_LABELS = {
+    "publishing_principles": "مبادئ النشر",
+    "corrections_policy": "سياسة التصحيح",
+    "ethics_policy": "ميثاق الأخلاقيات",
+    "ownership_funding_info": "الملكية والتمويل",
+    "masthead": "فريق التحرير",
+    "actionable_feedback_policy": "راسلنا",
+    "diversity_policy": "سياسة التنوع",
+    "diversity_staffing_report": "تقرير التنوع",
+    "mission_coverage_priorities_policy": "أولويات التغطية",
+    "no_bylines_policy": "المواد غير الموقعة",
+    "unnamed_sources_policy": "المصادر غير المسماة",
+    "verification_fact_checking_policy": "التحقق من المعلومات",
+}
 
 _BODY_IMG = re.compile(r"<img (?![^>]*\bloading=)")
 
@@ -88,6 +142,14 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
     max_line_chars = _Count(default=20_000)
+    # The authors file (TOML, relative to mkdocs.yml; none is fine): builder.core.authors.
+    authors = c.Type(str, default="authors.toml")
+    # Sections in the masthead menu, in this order; the site's other sections follow them.
+    menu = c.ListOfItems(c.Type(str), default=[])
+    # The publisher's policy pages (PoliciesConfig) and its profiles elsewhere (its accounts,
+    # its Wikipedia or Wikidata entry): the publisher's JSON-LD `sameAs`.
+    policies = c.SubConfig(PoliciesConfig)
+    same_as = c.ListOfItems(_WebUrl(), default=[])
     # Where `nashra deploy` publishes site/ when no --to is given: a folder, [user@]host:/path
     # or ssh://[user@]host[:port]/path (rsync), or git:BRANCH / git:REPO#BRANCH (GitHub Pages).
     deploy_to = c.Optional(c.Type(str))
@@ -142,9 +204,35 @@ INSTEAD = {
 }
 
 
-def rendering_for_builder() -> None:
-    """Declare that MkDocs runs in this process as the builder's renderer, not on its own."""
+def og_locale(language: str) -> str:
+    """Open Graph's ``og:locale`` (``language_TERRITORY``) for the ``language`` setting: its own
+    territory when it names one, else the one CLDR deems likeliest; Arabic without one stays
+    ``ar_AR``, the locale Open Graph consumers list for Arabic.
+
+    >>> og_locale("ar"), og_locale("ar-KW"), og_locale("fr"), og_locale("en_GB")
+    ('ar_AR', 'ar_KW', 'fr_FR', 'en_GB')
+    """
+    parts = language.replace("_", "-").split("-")
+    regions = [p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()]
+    if regions:
+        return f"{parts[0].lower()}_{regions[0]}"
+    if parts[0].lower() == "ar":
+        return "ar_AR"
+    likely = get_global("likely_subtags").get(parts[0].lower(), "")
+    region = next((p for p in likely.split("_")[1:] if len(p) == 2 and p.isupper()), None)
+    return f"{parts[0].lower()}_{region}" if region else parts[0].lower()
+
+
+def rendering_for_builder(menu: Menu = ()) -> None:
+    """Declare that MkDocs runs in this process as the builder's renderer, not on its own;
+    ``menu``: the masthead's sections as (name, site-relative URL), which only the builder,
+    having read every article, knows (:func:`builder.render.listings.section_menu`)."""
     _RENDERING[0] = True
+    _MENU[:] = menu
+
+
+Menu = tuple[tuple[str, str], ...]
+_MENU: list[tuple[str, str]] = []
 
 
 def refusal(command: str | None) -> str:
@@ -205,13 +293,27 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):  # type: ignore[no-untyped-c
         # untrusted, so every {{ }} in our theme escapes unless a template says |safe.
         env.autoescape = True
         env.bytecode_cache = _BYTECODE  # every environment here is configured alike (above)
-        _BYTECODE.folder = Path(config.config_file_path).resolve().parent / ".build" / "jinja"
+        # (not "jinja": templates compiled there hold folded asset names, see "asset" below)
+        build_dir = Path(config.config_file_path).resolve().parent / ".build"
+        _BYTECODE.folder = build_dir / "templates"
         # {{ n|number }}: page numbers and counts in the site's locale and digit set.
         language = self.config.language
         digits: Digits = "arabic" if self.config.digits == "arabic" else "latin"
         env.filters["number"] = lambda n: display_number(n, language, digits)
         # {{ 'assets/site.css'|asset|url }}: a theme asset by its content-hashed name.
-        env.filters["asset"] = self._asset
+        # Context-passing, so Jinja never folds it at compile time: a folded name was kept in
+        # the bytecode cache (keyed by the template's source alone) after site.css changed.
+        env.filters["asset"] = pass_context(lambda _, logical: self._asset(logical))
+        env.filters["og_locale"] = og_locale
+        env.globals["menu"] = [{"name": name, "url": url} for name, url in _MENU]
+        # The footer's links to the policy pages the settings name (checked to exist when the
+        # settings were loaded), at the URLs MkDocs gives those pages: computed, since the
+        # runs that render articles and listings do not have those pages among their files.
+        env.globals["policy_pages"] = [
+            (POLICY_LABELS[key], docs_page_url(path, config.use_directory_urls))
+            for key, path in self.config.policies.items()
+            if path
+        ]
         return env
 
     def _asset(self, logical: str) -> str:

@@ -1,0 +1,107 @@
+"""Is a read article text a reader could trust? The last guard against a wrong decoding.
+
+Decoding is a judgement (:mod:`builder.read.decode`), and a wrong one yields letters all the
+same: ISO-8859-6 read as Windows-1256 gives Arabic words strewn with ``è ê ë``, UTF-8 read as
+Windows-1256 gives ``ط§ظ„...``, and UTF-8 read as a Western code page gives ``Ø§Ù„...``.
+Such text is refused with the reason, never published: a headline with a replacement
+character or mojibake, a word that mixes Arabic letters with accented Latin ones (no language
+writes one), or letters mostly outside the script of the site's ``language``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from ftfy.badness import is_bad
+
+# The script a site language's text is written in (the first word of a letter's Unicode name);
+# a language not named here is not checked for its script.
+SCRIPTS = {
+    **dict.fromkeys(("ar", "fa", "ur", "ps", "ckb", "sd", "ug"), "ARABIC"),
+    **dict.fromkeys(
+        ("en", "fr", "de", "es", "it", "pt", "nl", "tr", "id", "ms", "sw", "ha", "so"), "LATIN"
+    ),
+    **dict.fromkeys(("ru", "uk", "bg", "sr", "kk"), "CYRILLIC"),
+    "he": "HEBREW",
+    "el": "GREEK",
+}
+# a word with Arabic letters and accented Latin ones: what a wrong Arabic code page makes
+_MIXED = re.compile(
+    "[\u0600-\u06ff]+[\u00c0-\u024f][\u0600-\u06ff\u00c0-\u024f]*|[\u00c0-\u024f]+[\u0600-\u06ff]"
+)
+_ACCENTED = re.compile("[\u00c0-\u024f]")
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs, not single letters: a tenth of the matches
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]+")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+# at least this share of the letters in the language's script: text in another language, or
+# a wrong decoding, has next to none; an Arabic story quoting English at length still passes
+SHARE = 0.25
+SAMPLE = 1000  # characters of the body enough to tell its script
+
+
+def problem(headline: str, texts: Sequence[str], language: str = "ar") -> str | None:
+    """Why the article (its headline, and all its texts) is not trustworthy text, or None.
+
+    >>> problem("خبر عاجل", ["نص الخبر."]) is None
+    True
+    >>> problem("انهعرب èإسرائêن", ["نص"])
+    'headline mixes Arabic and accented Latin letters in one word («èإسرائêن»): a wrong encoding'
+    >>> problem("Ø§Ø±ØªÙ\\x81Ø§Ø¹", ["نص"])
+    'headline shows mojibake («Ø§Ø±ØªÙ\\x81Ø§Ø¹»): UTF-8 read in another encoding'
+    >>> problem("A news story", ["A body."])
+    "0 of 15 letters are Arabic: not text in the site's language 'ar'"
+    """
+    if "\ufffd" in headline:
+        return "headline has undecodable bytes shown as \ufffd: a damaged or wrongly decoded file"
+    if is_bad(headline) or _utf8_in_cp1256(headline):
+        return f"headline shows mojibake («{headline[:40]}»): UTF-8 read in another encoding"
+    mixed = _MIXED.search(headline)
+    if mixed:
+        word = _word_at(headline, mixed.start())
+        return (
+            f"headline mixes Arabic and accented Latin letters in one word («{word}»): "
+            "a wrong encoding"
+        )
+    body = "\n".join(texts)
+    mixed_words = len(_MIXED.findall(body)) if _ACCENTED.search(body) else 0
+    if mixed_words and mixed_words * 50 >= (words := len(body.split())):
+        return (
+            f"{mixed_words} of {words} words mix Arabic and accented Latin letters: "
+            "a wrong encoding"
+        )
+    script = SCRIPTS.get(language.split("-")[0].split("_")[0].lower())
+    if script is None:
+        return None
+    letters = "".join(_LETTERS.findall(headline + body[:SAMPLE]))
+    if script == "ARABIC":  # the usual case, by a regular expression (a third of the time)
+        ours = sum(map(len, _ARABIC_SCRIPT.findall(letters)))
+    else:
+        ours = sum(n for c, n in Counter(letters).items() if unicodedata.name(c).startswith(script))
+    if letters and ours < SHARE * len(letters):
+        return (
+            f"{ours} of {len(letters)} letters are {script.title()}: "
+            f"not text in the site's language {language!r}"
+        )
+    return None
+
+
+def _utf8_in_cp1256(text: str) -> bool:
+    """UTF-8 Arabic read as Windows-1256 (``ط§ظ„``): its bytes in that code page are UTF-8
+    Arabic again. Arabic text in that code page is nearly never valid UTF-8, and an accident
+    would not spell Arabic letters. (ftfy knows Western code pages, not this one.)"""
+    if text.isascii():
+        return False
+    try:
+        again = text.encode("cp1256").decode("utf-8")
+    except UnicodeError:
+        return False
+    return again != text and _ARABIC_LETTER.search(again) is not None
+
+
+def _word_at(text: str, at: int) -> str:
+    start = text.rfind(" ", 0, at) + 1
+    end = text.find(" ", at)
+    return text[start : end if end >= 0 else len(text)]
