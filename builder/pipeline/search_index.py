@@ -6,10 +6,10 @@ Pagefind reads shadow copies of the article pages (folded text, see
 :mod:`builder.render.search_shadow`) that the partitions wrote from the pages they rendered (a
 partition's shadows are made again only when its pages are). Pagefind has no incremental mode
 and holds its whole index in memory (about 0.16 MB per page), so the articles are indexed in
-chunks of consecutive partitions, at most ``search_chunk`` articles each (undated articles are
-one chunk), one Pagefind run per chunk into ``<site>/pagefind/<chunk>/``; the search page
-merges them (Pagefind's ``mergeIndex``). A chunk whose shadows did not change is hard-linked
-from the current site.
+chunks of consecutive partitions, at most ``search_chunk`` articles each (undated ones in
+chunks of their own), one Pagefind run per chunk into ``<site>/pagefind/<chunk>/``; the
+search page merges them (Pagefind's ``mergeIndex``). A chunk whose shadows did not change is
+hard-linked from the current site.
 The binary comes from the pinned ``pagefind_bin_extended`` wheel; nothing is downloaded at
 build time.
 """
@@ -69,24 +69,23 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
     """Partition (a month, or a run of one) -> chunk: runs of consecutive partitions, oldest
     first, of at most ``cap`` articles (a larger one is a chunk of its own), named by their
     first partition. A site growing by new months changes only the newest chunk. Undated
-    articles are a chunk of their own.
+    articles are chunked the same way after the dated ones, never with them: an archive of
+    undated articles would otherwise be one Pagefind run, whose memory grows with it.
 
     >>> search_chunks(
-    ...     {"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 1, "undated.2": 1}, cap=3
+    ...     {"2023-01": 1, "2024-01.1": 2, "2024-01.2": 1, "undated.1": 2, "undated.2": 2}, cap=3
     ... )  # doctest: +NORMALIZE_WHITESPACE
     {'2023-01': '2023-01', '2024-01.1': '2023-01', '2024-01.2': '2024-01.2',
-     'undated.1': 'undated', 'undated.2': 'undated'}
+     'undated.1': 'undated.1', 'undated.2': 'undated.2'}
     """
     chunks: dict[str, str] = {}
-    name, size = "", 0
-    for month in sorted(k for k in months if k[:4].isdigit()):
-        if not name or size + months[month] > cap:
-            name, size = month, 0
-        size += months[month]
-        chunks[month] = name
-    chunks.update(
-        (key, key.split(".")[0]) for key in sorted(k for k in months if not k[:4].isdigit())
-    )
+    for dated in (True, False):
+        name, size = "", 0
+        for month in sorted(k for k in months if k[:4].isdigit() == dated):
+            if not name or size + months[month] > cap:
+                name, size = month, 0
+            size += months[month]
+            chunks[month] = name
     return chunks
 
 
