@@ -93,8 +93,9 @@ fuzz: $(VENV)/.test-deps
 
 # Benchmarks (never part of `make test`): our build vs plain MkDocs vs Hugo on N synthetic articles.
 N ?= 1000
+SHAPE ?= dated
 bench: $(VENV)/.test-deps bytecode hugo
-	$(BIN)/python bench/run.py $(N) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(N) --shape $(SHAPE) $(BENCH_ARGS)
 
 # The least a build of our shape can cost: python-markdown alone, plain MkDocs split over the
 # cores, and Pagefind alone, each against Hugo's whole build in the same run (bench/floor.py).

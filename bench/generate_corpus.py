@@ -4,7 +4,15 @@ Headlines, decks, captions and paragraphs are drawn (seeded, so reproducible) fr
 articles; metadata spreads the articles over several years and the sample's sections. Some
 articles have photos (the sample's images), the rest get share images.
 
-    python bench/generate_corpus.py N OUT_DIR
+A real archive's shape may be far from that spread; ``shape`` gives the ones that once cost
+memory or time:
+
+- ``dated``: the spread above (dates over eight years, six sections);
+- ``undated``: raw files in the seed's own format, no sidecar at all (no date, no photo);
+- ``one-day``: every article published on the same day (an import stamped with one date);
+- ``one-section``: every article in the same section and with the same tag.
+
+    python bench/generate_corpus.py N OUT_DIR [SHAPE]
 """
 
 from __future__ import annotations
@@ -22,7 +30,12 @@ SAMPLE = Path(__file__).resolve().parent.parent / "corpus" / "sample"
 KUWAIT = timezone(timedelta(hours=3))
 
 
-def generate(n: int, out: Path, seed: int = 2026) -> None:
+SHAPES = ("dated", "undated", "one-day", "one-section")
+
+
+def generate(n: int, out: Path, seed: int = 2026, shape: str = "dated") -> None:
+    if shape not in SHAPES:
+        raise ValueError(f"shape {shape!r} is not one of {', '.join(SHAPES)}")
     rng = random.Random(seed)
     profile = load_profile()
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
@@ -52,13 +65,17 @@ def generate(n: int, out: Path, seed: int = 2026) -> None:
         lines += ["الأكثر قراءة", "يومي", "اسبوعي"]
         stem = f"{i:07d}_{rng.getrandbits(64):016x}"
         (out / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        published = start + timedelta(seconds=rng.uniform(0, span))
+        if shape == "undated":
+            continue
+        published = start + timedelta(
+            seconds=rng.uniform(0, span if shape != "one-day" else 86_000)
+        )
         modified = published + timedelta(minutes=rng.randint(5, 600))
         meta = [
             f"published = {published.replace(microsecond=0).isoformat()}",
             f"modified = {modified.replace(microsecond=0).isoformat()}",
-            f'section = "{rng.choice(sections)}"',
-            'tags = ["أرشيف", "وسم ' + str(i % 50) + '"]',
+            f'section = "{rng.choice(sections) if shape != "one-section" else sections[0]}"',
+            'tags = ["أرشيف"]' if shape == "one-section" else f'tags = ["أرشيف", "وسم {i % 50}"]',
             'authors = ["محرر ' + str(i % 40) + '"]',
         ]
         if photo:
@@ -67,4 +84,4 @@ def generate(n: int, out: Path, seed: int = 2026) -> None:
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    generate(int(sys.argv[1]), Path(sys.argv[2]), shape=(sys.argv[3:] or ["dated"])[0])

@@ -1,11 +1,14 @@
-"""`make bench N=...`: our full build against plain MkDocs and Hugo on the same articles.
+"""`make bench N=... [SHAPE=...]`: our full build against plain MkDocs, Hugo, and Hugo +
+Pagefind (the way a Hugo site gets search) on the same articles, of one corpus shape
+(``bench/generate_corpus.py``: dated, undated, one-day, one-section).
 
 Each tool runs as a child process on the same machine in the same run; wall time, CPU time
 (user + system, children included) and peak RSS come from wait4(2). Our build's per-stage
 times come from its build-report.json. Prints a table and writes JSON. Not a test: nothing
 here gates CI.
 
-    python bench/run.py N [--work DIR] [--no-hugo] [--json FILE] [--set search_chunk=1000]
+    python bench/run.py N [--shape SHAPE] [--work DIR] [--no-hugo] [--json FILE]
+                          [--set search_chunk=1000]
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.generate_corpus import generate  # noqa: E402
+from bench.generate_corpus import SHAPES, generate  # noqa: E402
+from builder.pipeline.search_index import pagefind_binary  # noqa: E402
 from builder.read.inputs import input_files, read_article  # noqa: E402
 from builder.read.profile import load_profile  # noqa: E402
 
@@ -184,13 +188,15 @@ def table(results: dict[str, object]) -> str:
         ("ours, new article", "ours_new_article"),
         ("plain MkDocs", "mkdocs"),
         ("Hugo", "hugo"),
+        ("Hugo + Pagefind", "hugo_pagefind"),
     ]
-    refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs")}
+    refs = {ref: results.get(ref) for ref in ("hugo", "mkdocs", "hugo_pagefind")}
     lines = [
-        f"{results['articles']:,} articles, {results['cores']} cores",
+        f"{results['articles']:,} articles ({results.get('shape', 'dated')}), "
+        f"{results['cores']} cores",
         "| run | wall s | CPU s | peak RSS MB | peak PSS MB "
-        "| wall vs Hugo | wall vs MkDocs | peak RSS vs Hugo |",
-        "|---|---|---|---|---|---|---|---|",
+        "| wall vs Hugo | wall vs Hugo + Pagefind | wall vs MkDocs | peak RSS vs Hugo |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def ratio(run: dict[str, float], ref: str, k: str) -> str:
@@ -203,7 +209,8 @@ def table(results: dict[str, object]) -> str:
             continue
         lines.append(
             f"| {label} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} "
-            f"| {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'mkdocs', 'wall_s')} "
+            f"| {ratio(r, 'hugo', 'wall_s')} | {ratio(r, 'hugo_pagefind', 'wall_s')} "
+            f"| {ratio(r, 'mkdocs', 'wall_s')} "
             f"| {ratio(r, 'hugo', 'peak_rss_mb')} |"
         )
     return "\n".join(lines)
@@ -214,6 +221,7 @@ def main() -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--shape", choices=SHAPES, default="dated", help="the corpus's shape")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--set",
@@ -226,10 +234,14 @@ def main() -> int:
     work = (args.work or Path(f"/tmp/bench-{args.n}")).resolve()
     shutil.rmtree(work, ignore_errors=True)
     corpus = work / "corpus"
-    generate(args.n, corpus)
+    generate(args.n, corpus, shape=args.shape)
     reference_inputs(work, corpus)
     env = dict(os.environ, SOURCE_DATE_EPOCH="1795996800")
-    results: dict[str, object] = {"articles": args.n, "cores": os.cpu_count()}
+    results: dict[str, object] = {
+        "articles": args.n,
+        "shape": args.shape,
+        "cores": os.cpu_count(),
+    }
     overrides: dict[str, object] = {k: int(v) for k, v in (item.split("=", 1) for item in args.set)}
     results["settings"] = overrides
     config = our_project(work, corpus, overrides)
@@ -318,12 +330,23 @@ def main() -> int:
         env,
     )
     if not args.no_hugo and shutil.which("hugo"):
-        results["hugo"] = measure(
-            ["hugo", "--quiet", "--destination", str(work / "hugo" / "public")], work / "hugo", env
+        public = work / "hugo" / "public"
+        hugo = results["hugo"] = measure(
+            ["hugo", "--quiet", "--destination", str(public)], work / "hugo", env
         )
+        # how a Hugo site gets search: Pagefind over its output, after the build
+        pagefind = results["pagefind_over_hugo"] = measure(
+            [str(pagefind_binary()), "--site", str(public), "--silent"], REPO, env
+        )
+        results["hugo_pagefind"] = {
+            "wall_s": round(hugo["wall_s"] + pagefind["wall_s"], 2),
+            "cpu_s": round(hugo["cpu_s"] + pagefind["cpu_s"], 2),
+            "peak_rss_mb": max(hugo["peak_rss_mb"], pagefind["peak_rss_mb"]),  # one after the other
+            "peak_pss_mb": max(hugo["peak_pss_mb"], pagefind["peak_pss_mb"]),
+        }
     ours = results["ours"]
     assert isinstance(ours, dict)
-    for ref in ("mkdocs", "hugo"):
+    for ref in ("mkdocs", "hugo", "hugo_pagefind"):
         other = results.get(ref)
         if isinstance(other, dict):
             results[f"ours_vs_{ref}"] = {
