@@ -101,7 +101,7 @@ def change_photo(corpus):
         (change_headline, 2),
         (add_article, 2),
         (remove_article, 1),
-        (change_photo, 1),
+        (change_photo, 2),  # and the story whose related links show its thumbnail
     ],
 )
 def test_incremental_equals_full(tmp_path, monkeypatch, change, rebuilt):
