@@ -30,6 +30,7 @@ from builder.core.store import Picked, Records, RecordWriter
 from builder.core.urls import ARTICLES, slug_path, slug_url, uri
 from builder.pipeline import discovery_cache, listing_cache, site_parts
 from builder.pipeline.admit import Admission, of_kept
+from builder.pipeline.cluster import Shared
 from builder.pipeline.discovery_cache import NEWS, discovery_key, told_digest
 from builder.pipeline.executors import (
     give_back_memory,
@@ -199,7 +200,8 @@ def build(
         everything = (
             not cache.complete or not project.site_ok
         )  # all workers at once: they need no file list
-        with make_executor(jobs, scheduler, all_workers=everything) as pool:
+        shared = Shared(_read_by_workers(settings, source, profile_file), settings.build_dir)
+        with make_executor(jobs, scheduler, all_workers=everything, shared=shared) as pool:
             read = read_inputs(project, cache, pool, worker_count(jobs, scheduler), report)
             if read.articles:  # with nothing to publish, docs/ and site/ keep the last good build
                 plan = plan_site(project, read, report)
@@ -320,6 +322,16 @@ def _check_places(
         homes=[settings.config_file.parent, Path.home()],
     )
     return source, target
+
+
+def _read_by_workers(
+    settings: Settings, source: Path, profile_file: Path | None
+) -> tuple[Path, ...]:
+    """What a Dask cluster's workers read by the path the build gives them: the settings, the
+    input folder, the source profile and the authors file."""
+    profile = profile_file.resolve() if profile_file else None  # as the tasks name it
+    wanted = (settings.config_file, source, profile, settings.authors_file)
+    return tuple(p for p in wanted if p is not None)
 
 
 def _project(

@@ -112,6 +112,7 @@ SLOW_FILES = frozenset(
         "test_build_site.py",
         "test_bundle.py",
         "test_checkers.py",
+        "test_cluster.py",
         "test_deploy.py",
         "test_discovery_reuse.py",
         "test_duplicates.py",

