@@ -13,7 +13,9 @@ import pytest
 from PIL import Image, ImageDraw, TiffImagePlugin
 
 from builder.build import build
+from builder.core.settings import load_settings
 from builder.read.inputs import read_article
+from builder.read.profile import load_profile
 from builder.render.photos import photo_set, place_photos
 from tests.conftest import make_project
 
@@ -183,7 +185,6 @@ def test_a_rebuild_copies_derivatives_instead_of_encoding(photo_site, settings):
     """place_photos takes every file a photo needs from the current site when it has them all:
     here files with other bytes stand at those names, and are what it publishes."""
     root, _ = photo_site
-    from builder.read.profile import load_profile
 
     article = read_article(root / "corpus" / "001_camera.txt", load_profile()).article
     current = root / "current"
@@ -201,6 +202,40 @@ def test_a_rebuild_copies_derivatives_instead_of_encoding(photo_site, settings):
     (current / photos.crops[0].path).unlink()  # one missing: all encoded again from the photo
     _, media, _ = place_photos([article], settings, current)
     assert all(isinstance(v, bytes) and v != b"published before" for v in media.values())
+
+
+def test_a_photo_several_articles_show_is_encoded_once_a_build(tmp_path):
+    """Three articles in three months (three partitions) show one file photo: the first
+    partition encodes it and keeps the files in the build's photo store, the others copy them
+    from there; the next build empties the store (the published site holds the files)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    camera_photo(corpus / "file-photo.jpg", (1600, 1200))
+    for n, month in enumerate(("01", "02", "03")):
+        article_files(corpus, f"00{n}_file{n}", "file-photo.jpg", f"2025-{month}-02T10:00:00+03:00")
+    config = make_project(tmp_path, corpus)
+    assert build(config).published
+    store = tmp_path / ".build" / "photos"
+    (kept,) = store.iterdir()  # one photo, encoded by one partition
+    site = tmp_path / "site"
+    shown = [
+        sorted(p.name.rpartition("-")[2] for p in (site / "media" / f"file{n}").iterdir())
+        for n in range(3)
+    ]
+    assert shown[0] == shown[1] == shown[2] == sorted(p.name for p in kept.iterdir())
+    for variant in kept.iterdir():  # every article's file has the kept bytes
+        for n in range(3):
+            (same,) = (site / "media" / f"file{n}").glob(f"*-{variant.name}")
+            assert same.read_bytes() == variant.read_bytes()
+    settings = load_settings(config)[0]
+    article = read_article(corpus / "000_file0.txt", load_profile()).article
+    _, media, _ = place_photos([article], settings)  # another partition of that build: copies
+    assert media and all(isinstance(v, Path) and v.parent == kept for v in media.values())
+    shutil.rmtree(kept)
+    _, media, _ = place_photos([article], settings)  # none kept: encoded
+    assert media and all(isinstance(v, bytes) for v in media.values())
+    assert build(config).published
+    assert not store.exists() or not any(store.iterdir())  # emptied; the site had every file
 
 
 def _bad_photos(corpus: Path) -> dict[str, str]:

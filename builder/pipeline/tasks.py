@@ -25,6 +25,7 @@ from builder.pipeline.site_parts import parts_dir
 from builder.publish.swap import MARKER
 from builder.render.links import ArticleLinks
 from builder.render.pages import sort_newest_first
+from builder.render.photos import STORE as PHOTO_STORE
 
 SHADOWS = "shadows"  # inside Settings.build_dir: each partition's search shadow pages
 GATHERED = (
@@ -97,6 +98,8 @@ def partition_tasks(
     for stale in [*root.glob("*"), *shadows.glob("*")]:
         if stale.name not in groups:
             shutil.rmtree(stale, ignore_errors=True)
+    # the last build's encoded photos: the published site holds what it kept of them
+    shutil.rmtree(settings.build_dir / PHOTO_STORE, ignore_errors=True)
     lists = settings.build_dir / MEMBERS
     shutil.rmtree(lists, ignore_errors=True)
     lists.mkdir(parents=True)

@@ -9,8 +9,11 @@ search engines (16:9, 4:3, 1:1, each :data:`CROP_WIDTH` wide where the photo all
 ``image_focus`` or the centre). Every file is named by a hash of the photo's bytes and this
 recipe, so the names are known from the article record alone (listings show thumbnails
 without decoding anything) and a rebuild copies the files the current site already has
-instead of encoding them again. Encoders run single-threaded, so the bytes are the same
-every run.
+instead of encoding them again. Within a build, a photo several articles use (a file photo,
+a series' picture) is encoded once, not once an article: the first partition to encode it
+keeps the files in the build's photo store (:data:`STORE`, emptied by each build), and later
+ones copy them (two running at the same moment may both encode it). Encoders run
+single-threaded, so the bytes are the same every run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import functools
 import hashlib
 import io
 import math
+import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -44,6 +49,7 @@ _WEBP = {"quality": 75, "method": 4}
 _JPEG = {"quality": 80, "optimize": True, "progressive": True}
 _PNG = {"optimize": False, "compress_level": 9}
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+STORE = "photos"  # in Settings.build_dir: this build's encoded photos, a folder per photo key
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class PhotoSet:
     crops: tuple[Variant, ...]  # 16:9, 4:3, 1:1
     width: int  # the photo as shown (after its EXIF orientation)
     height: int
+    key: str  # of the photo's bytes, focus and this recipe: every file's name holds it
 
     @property
     def fallback(self) -> tuple[Variant, ...]:
@@ -132,7 +139,7 @@ def photo_set(article: Article) -> PhotoSet | None:
         cw = min(CROP_WIDTH, right - left)
         ch = cw * ratio[1] // ratio[0]
         crops.append(Variant(f"{stem}-{ratio[0]}x{ratio[1]}.{fallback}", cw, ch))
-    return PhotoSet(formats, tuple(crops), w, h)
+    return PhotoSet(formats, tuple(crops), w, h, key)
 
 
 def srcset(variants: tuple[Variant, ...]) -> list[tuple[str, int]]:
@@ -244,7 +251,7 @@ def place_photos(
     for article in articles:
         image = article.image
         if image and image.url and "://" not in image.url:
-            image = _place_local(article, current, media, warnings)
+            image = _place_local(article, current, settings.build_dir / STORE, media, warnings)
         elif image and image.url and not _on_site(image.url, settings):
             warnings.append(
                 (
@@ -297,6 +304,26 @@ def place_photos(
     return placed, media, warnings
 
 
+def _tail(variant: Variant, photos: PhotoSet) -> str:
+    """A file's name after the photo's key ("480.avif", "16x9.jpg"): the same for every
+    article showing that photo."""
+    return variant.path.rpartition(f"-{photos.key}-")[2]
+
+
+def _keep(folder: Path, files: dict[str, bytes]) -> None:
+    """``files`` in ``folder``, which appears whole or not at all (written beside it, then
+    renamed): a partition running beside this one sees a complete photo or none. When another
+    partition kept the same photo first, its folder stands (the bytes are the same)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    spare = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    for name, data in files.items():
+        (spare / name).write_bytes(data)
+    try:
+        spare.rename(folder)
+    except OSError:  # kept by another partition meanwhile
+        shutil.rmtree(spare, ignore_errors=True)
+
+
 def _on_site(url: str, settings: Settings) -> bool:
     """Whether a photo URL is fine as the site goes: on another host, or on the site's own
     host naming a file of its docs folder (MkDocs publishes it as it is)."""
@@ -314,11 +341,14 @@ def _on_site(url: str, settings: Settings) -> bool:
 def _place_local(
     article: Article,
     current: Path | None,
+    store: Path,
     media: dict[str, Path | bytes],
     warnings: list[tuple[str, str]],
 ) -> Image | None:
-    """A local photo's derivatives into ``media``; the image, or None (with a warning) when
-    the photo cannot be published after all (it changed since it was judged)."""
+    """A local photo's derivatives into ``media``: the current site's files, else those this
+    build encoded already (for another article) in ``store``, else encoded and kept there;
+    the image, or None (with a warning) when the photo cannot be published after all (it
+    changed since it was judged)."""
     image = article.image
     assert image and image.url
     photos = photo_set(article)
@@ -329,10 +359,16 @@ def _place_local(
         if published and all(p.is_file() for p in published):
             media.update((v.path, p) for v, p in zip(files, published, strict=True))
             return image
+        kept = store / photos.key
+        if kept.is_dir():  # complete: a folder only appears there whole
+            media.update((v.path, kept / _tail(v, photos)) for v in files)
+            return image
         try:
             data = source.read_bytes()
             if hashlib.sha256(data).hexdigest() == image.digest:
-                media.update(encode(data, photos, image.focus))
+                encoded = encode(data, photos, image.focus)
+                _keep(kept, {_tail(v, photos): encoded[v.path] for v in files})
+                media.update(encoded)
                 return image
             reason = "changed while the site was built"
         except PhotoError as exc:
