@@ -135,3 +135,21 @@ def test_the_issue_s_files_are_read_right_or_refused_never_published_as_garbage(
     assert saved["rejected"] == 3 and {
         i["source"].rsplit("/", 1)[-1] for i in saved["inputs"] if i["status"] == "rejected"
     } == set(rejected)
+
+
+def test_bytes_of_no_arabic_encoding_read_as_an_arabic_code_page_are_refused(tmp_path, profile):
+    """Random bytes of the upper half (a Latin-1 or binary file) read as Windows-1256 give
+    Arabic letters strewn with digits and symbols (``ن{نّ ضى١ رليث#``): refused as a wrong
+    encoding, never published (found trying the project as a new user would)."""
+    import random
+
+    from builder.read.inputs import read_inputs
+
+    rng = random.Random(7)
+    alphabet = [*range(0xA0, 0x100), 0x20, 0x20, 0x20]
+    blocks = [bytes(rng.choice(alphabet) for _ in range(n)) for n in (40, 300, 300)]
+    path = tmp_path / "000_garbage.txt"
+    path.write_bytes(b"\n\n".join(blocks) + b"\n")
+    (result,) = read_inputs(path, profile)  # as parse and build read: the coherence gate too
+    assert result.article is None
+    assert "words mix letters with digits or symbols" in str(result.error)

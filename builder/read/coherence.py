@@ -5,7 +5,9 @@ same: ISO-8859-6 read as Windows-1256 gives Arabic words strewn with ``è ê ë`
 Windows-1256 gives ``ط§ظ„...``, and UTF-8 read as a Western code page gives ``Ø§Ù„...``.
 Such text is refused with the reason, never published: a headline with a replacement
 character or mojibake, a word that mixes Arabic letters with accented Latin ones (no language
-writes one), or letters mostly outside the script of the site's ``language``.
+writes one), letters mostly outside the script of the site's ``language``, or, in Arabic
+script, words that are not words: bytes of another kind read in an Arabic code page give
+Arabic letters strewn with digits and symbols (``ن{نّ ضى١ رليث#``), which no text has often.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 # a wrong decoding, has next to none; an Arabic story quoting English at length still passes
 SHARE = 0.25
 SAMPLE = 1000  # characters of the body enough to tell its script
+# A word of Arabic script: its letters and marks (tatweel, harakat, superscript alef), once
+# the punctuation around it is stripped; a number; or ASCII (a name, a URL, a figure)
+_LETTERS_OF_WORD = "[\u0620-\u064a\u064b-\u065f\u0670-\u06d3\u06d5]+"
+_ARABIC_WORD = re.compile(f"{_LETTERS_OF_WORD}(?:[./\\-]{_LETTERS_OF_WORD})*")  # أ.ف.ب, و/أو
+_NUMBER = re.compile(r"[\d.,%+\-/:\u066a-\u066c]+")
+_AROUND = "\"'«»“”‘’()[].,;:!?،؛؟…-–—*_~#`"  # and Markdown's emphasis, which text may quote
+# more than this share of broken words (and at least BROKEN_LEAST of them): not text
+BROKEN_SHARE = 0.2
+BROKEN_LEAST = 5
 
 
 def problem(headline: str, texts: Sequence[str], language: str = "ar") -> str | None:
@@ -84,6 +95,34 @@ def problem(headline: str, texts: Sequence[str], language: str = "ar") -> str | 
         return (
             f"{ours} of {len(letters)} letters are {script.title()}: "
             f"not text in the site's language {language!r}"
+        )
+    if script == "ARABIC":
+        return _broken_words(headline + " " + body[:SAMPLE])
+    return None
+
+
+def _broken_words(text: str) -> str | None:
+    """Why ``text`` is Arabic letters but not words, or None: a fifth of its words (and five
+    at least) mix letters with digits or symbols, as bytes of another kind read in an Arabic
+    code page do. Real text has a few (``أ.ف.ب``), never that many.
+
+    >>> _broken_words("قال الوزير إن 45% من المشاريع «انتهت» (أ.ف.ب) في 2025 و/أو **بعده**.")
+    >>> print(_broken_words("مٍي! ن{نّ ٣ ژ(ً#آ| ضى١ ١ء ِ رليث# ٤ة {"))
+    5 of 10 words mix letters with digits or symbols («ن{نّ», «ژ(ً#آ|»): a wrong encoding
+    """
+    words = text.split()
+    broken = [
+        w
+        for w in words
+        if not w.isascii()
+        and not _ARABIC_WORD.fullmatch(core := w.strip(_AROUND))
+        and not _NUMBER.fullmatch(core)
+    ]
+    if len(broken) >= BROKEN_LEAST and len(broken) > BROKEN_SHARE * len(words):
+        shown = ", ".join(f"«{w}»" for w in broken[:2])
+        return (
+            f"{len(broken)} of {len(words)} words mix letters with digits or symbols ({shown}): "
+            "a wrong encoding"
         )
     return None
 
