@@ -240,9 +240,12 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
     shutil.copytree(SAMPLE, corpus)
     Image.new("RGB", (100, 100), (200, 30, 30)).save(corpus / "images" / "tiny.png")
     (corpus / "images" / "bad.jpg").write_text("not an image\n", encoding="utf-8")
+    # 60,000 pixels, but a 12-pixel-high strip: its crops would be 21×12, 16×12 and 12×12
+    Image.new("RGB", (5000, 12), (30, 30, 200)).save(corpus / "images" / "strip.jpg")
     for name, photo in (
         ("005_4d8a0f6c2e9b1357.toml", "tiny.png"),
         ("004_e92f4b7a1c3d5068.toml", "bad.jpg"),
+        ("002_7c1d2e9f40ab8835.toml", "strip.jpg"),
     ):  # 005: the newest, the lead story
         sidecar = corpus / name
         sidecar.write_text(
@@ -261,6 +264,10 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
             "photo images/bad.jpg is not an image that can be read (corrupt or unknown format): "
             "left out, a drawn share image stands in"
         ),
+        "002_7c1d2e9f40ab8835.txt": (
+            "photo images/strip.jpg is 5000×12: its 16:9 crop would be 21×12 (252 pixels), "
+            "under the 50,000 search engines need: left out, a drawn share image stands in"
+        ),
     }
     site = tmp_path / "site"
     for slug in ("flu-vaccination-campaign", "small-business-ai-study"):
@@ -272,9 +279,9 @@ def test_a_photo_too_small_or_not_an_image_is_left_out_and_the_site_is_published
     assert not [
         p
         for p in site.rglob("*.html")
-        if "tiny.png" in (text := p.read_text(encoding="utf-8")) or "bad.jpg" in text
+        if any(name in p.read_text(encoding="utf-8") for name in ("tiny", "bad.jpg", "strip"))
     ]
-    assert not list(site.rglob("tiny.png")) and not list(site.rglob("bad.jpg"))
+    assert not [p for p in site.rglob("*") if p.stem.startswith(("tiny", "bad", "strip"))]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from builder.core.article import MIN_IMAGE_PIXELS, Article, Author, Correction, Image
 from builder.core.article_types import article_types
+from builder.core.crops import RATIOS, crop_size
 from builder.core.urls import RESERVED_NAMES
 from builder.read.decode import DecodeError, decode
 from builder.read.normalize import normalize_line
@@ -409,8 +410,8 @@ def _image(data: dict[str, Any], base_dir: Path) -> str | None:
 def _judge_photo(path: Path) -> tuple[Judged | None, str | None]:
     """A local photo as judged, and why it cannot stand for its article: one that cannot be
     decoded would be a broken picture (or a raw file shipped), and one under Google's minimum
-    size fails its page's check (and so would stop the whole site being published). The
-    page takes the size from here rather than reading it again."""
+    size, or whose crops would be, fails its page's check (and so would stop the whole site
+    being published). The page takes the size from here rather than reading it again."""
     try:
         photo = judge(path)
     except PhotoError as exc:
@@ -423,6 +424,14 @@ def _judge_photo(path: Path) -> tuple[Judged | None, str | None]:
             f"is {photo.width}×{photo.height} ({photo.width * photo.height:,} pixels), under "
             f"the {MIN_IMAGE_PIXELS:,} search engines need",
         )
+    for ratio in RATIOS:  # a long, thin photo: big enough, but not its crops
+        w, h = crop_size(photo.width, photo.height, ratio)
+        if w * h < MIN_IMAGE_PIXELS:
+            return (
+                photo,
+                f"is {photo.width}×{photo.height}: its {ratio[0]}:{ratio[1]} crop would be "
+                f"{w}×{h} ({w * h:,} pixels), under the {MIN_IMAGE_PIXELS:,} search engines need",
+            )
     return photo, None
 
 

@@ -5,7 +5,7 @@ A local photo is never published as it came: it is decoded once (:mod:`builder.r
 upright, sRGB, no EXIF, XMP, IPTC or ICC left) and encoded at :data:`WIDTHS` (those not wider
 than the photo; the photo's own width when it is narrower than all) in AVIF and WebP, with a
 JPEG fallback (PNG for a photo with transparency or a PNG/GIF graphic), plus three crops for
-search engines (16:9, 4:3, 1:1, each :data:`CROP_WIDTH` wide where the photo allows, around
+search engines (16:9, 4:3, 1:1, each 1,200 px wide where the photo allows, around
 ``image_focus`` or the centre). Every file is named by a hash of the photo's bytes and this
 recipe, so the names are known from the article record alone (listings show thumbnails
 without decoding anything) and a rebuild copies the files the current site already has
@@ -36,14 +36,13 @@ from PIL import Image as PILImage
 from PIL import features
 
 from builder.core.article import Article, Image
+from builder.core.crops import RATIOS, box_size, crop_size
 from builder.core.settings import Settings
 from builder.core.urls import media_path
 from builder.read.photo_file import PhotoError, open_photo
 from builder.render import share_image
 
 WIDTHS = (320, 480, 800, 1200, 1600)  # 320: a listing card's thumbnail
-CROP_WIDTH = 1200  # Google's least for large previews (Discover)
-RATIOS = ((16, 9), (4, 3), (1, 1))  # the ratios Google asks for, 16:9 first (og:image)
 _AVIF = {"quality": 50, "speed": 10, "max_threads": 1}  # speed 8: 7% smaller, 4x the time
 _WEBP = {"quality": 75, "method": 4}
 _JPEG = {"quality": 80, "optimize": True, "progressive": True}
@@ -105,11 +104,7 @@ def crop_box(
     >>> crop_box(4000, 3000, (1, 1), (0.1, 0.5))
     (0, 0, 3000, 3000)
     """
-    rw, rh = ratio
-    if width * rh <= height * rw:
-        w, h = width, width * rh // rw
-    else:
-        w, h = height * rw // rh, height
+    w, h = box_size(width, height, ratio)
     fx, fy = focus or (0.5, 0.5)
     left = min(max(round(fx * width - w / 2), 0), width - w)
     top = min(max(round(fy * height - h / 2), 0), height - h)
@@ -133,12 +128,10 @@ def photo_set(article: Article) -> PhotoSet | None:
         (ext, tuple(Variant(f"{stem}-{x}.{ext}", x, max(1, round(h * x / w))) for x in widths))
         for ext in (*(["avif"] if features.check("avif") else []), "webp", fallback)
     )
-    crops = []
-    for ratio in RATIOS:
-        left, _, right, _ = crop_box(w, h, ratio, image.focus)
-        cw = min(CROP_WIDTH, right - left)
-        ch = cw * ratio[1] // ratio[0]
-        crops.append(Variant(f"{stem}-{ratio[0]}x{ratio[1]}.{fallback}", cw, ch))
+    crops = [
+        Variant(f"{stem}-{ratio[0]}x{ratio[1]}.{fallback}", *crop_size(w, h, ratio))
+        for ratio in RATIOS
+    ]
     return PhotoSet(formats, tuple(crops), w, h, key)
 
 
