@@ -167,16 +167,19 @@ def reference_inputs(work: Path, corpus: Path) -> None:
 
 def add_newest(corpus: Path, n: int) -> None:
     """Article ``n``: the first generated one's text under a new headline, dated after every
-    generated one (they end before November 2026) and before the bench's build time."""
+    generated one (they end before November 2026) and before the bench's build time, in the
+    first article's section and tags (none in an undated corpus): a new section would change
+    the masthead's menu, and so every page, which is not what filing a story does."""
     first = sorted(corpus.glob("*.txt"))[0]
     text = first.read_text(encoding="utf-8").replace(" (0)\n", f" (جديد {n})\n", 1)
     stem = f"{n:07d}_{n:016x}"
     (corpus / f"{stem}.txt").write_text(text, encoding="utf-8")
-    meta = (
-        'published = 2026-11-01T09:00:00+03:00\nsection = "صحة"\n'
-        'tags = ["أرشيف", "وسم 7"]\nauthors = ["محرر 3"]\n'
-    )
-    (corpus / f"{stem}.toml").write_text(meta, encoding="utf-8")
+    sidecar = first.with_suffix(".toml")
+    kept = sidecar.read_text(encoding="utf-8").splitlines() if sidecar.exists() else []
+    meta = ["published = 2026-11-01T09:00:00+03:00"] + [
+        line for line in kept if line.startswith(("section =", "tags =", "authors ="))
+    ]
+    (corpus / f"{stem}.toml").write_text("\n".join(meta) + "\n", encoding="utf-8")
 
 
 def table(results: dict[str, object]) -> str:
