@@ -49,7 +49,7 @@ _ARABIC_WORD = re.compile(f"{_LETTERS_OF_WORD}(?:[./\\-]{_LETTERS_OF_WORD})*")  
 _NUMBER = re.compile(r"[\d.,%+\-/:\u066a-\u066c]+")
 _AROUND = "\"'«»“”‘’()[].,;:!?،؛؟…-–—*_~#`"  # and Markdown's emphasis, which text may quote
 # more than this share of broken words (and at least BROKEN_LEAST of them): not text
-BROKEN_SHARE = 0.2
+BROKEN_SHARE = 0.4
 BROKEN_LEAST = 5
 
 
@@ -102,7 +102,7 @@ def problem(headline: str, texts: Sequence[str], language: str = "ar") -> str | 
 
 
 def _broken_words(text: str) -> str | None:
-    """Why ``text`` is Arabic letters but not words, or None: a fifth of its words (and five
+    """Why ``text`` is Arabic letters but not words, or None: two fifths of its words (and five
     at least) mix letters with digits or symbols, as bytes of another kind read in an Arabic
     code page do. Real text has a few (``أ.ف.ب``), never that many.
 
