@@ -153,6 +153,8 @@ def spans(text: str) -> list[Span]:
     >>> spans("أ *ب* [ج](https://x.org)")
     [Span(kind='text', text='أ ', url=None), Span(kind='em', text='ب', url=None), \
 Span(kind='text', text=' ', url=None), Span(kind='link', text='ج', url='https://x.org')]
+    >>> [s.kind for s in spans("و*مائل* و**عريض**")]  # after a prefix joined to the word
+    ['text', 'em', 'text', 'strong']
     """
     found: list[Span] = []
     at = 0
