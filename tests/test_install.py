@@ -71,7 +71,7 @@ def test_new_build_validate_outside_the_checkout(venv: Path, tmp_path: Path) -> 
         "docs/search.md",
         "input/example.txt",
         "input/example.toml",
-    } <= {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    } <= (scaffolded := {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()})
 
     built = run(["nashra", "build"], site, env)
     assert built.returncode == 0, built.stdout + built.stderr
@@ -95,6 +95,19 @@ def test_new_build_validate_outside_the_checkout(venv: Path, tmp_path: Path) -> 
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert not (work / "build-report.json").exists()
+
+    # what a build made is ignored by git (the scaffold's .gitignore): only the scaffold's
+    # own files are there to commit, site-host/ (robots.txt, _headers for the host) included
+    assert (site / "site-host").is_dir()
+    subprocess.run(["git", "init", "-q"], cwd=site, check=True)
+    listed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert {line[3:] for line in listed.splitlines()} == scaffolded
 
     assert not log.exists(), (
         "the installed tool read files of the checkout:\n" + log.read_text()[:2000]
