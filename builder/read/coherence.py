@@ -68,7 +68,7 @@ def problem(headline: str, texts: Sequence[str], language: str = "ar") -> str | 
     if "\ufffd" in headline:
         return "headline has undecodable bytes shown as \ufffd: a damaged or wrongly decoded file"
     if is_bad(headline) or _utf8_in_cp1256(headline):
-        return f"headline shows mojibake («{headline[:40]}»): UTF-8 read in another encoding"
+        return f"headline shows mojibake («{headline[:40]}»): {_misread(headline)}"
     mixed = _MIXED.search(headline)
     if mixed:
         word = _word_at(headline, mixed.start())
@@ -125,6 +125,26 @@ def _broken_words(text: str) -> str | None:
             "a wrong encoding"
         )
     return None
+
+
+def _misread(text: str) -> str:
+    """What the mojibake was before, for the message: Windows-1256 Arabic read as a Western
+    code page (its bytes in that page are Arabic again, and not UTF-8), else UTF-8 read in
+    another encoding (the usual case, which is repaired when it can be).
+
+    >>> _misread("ÎÈÑ ÚÑÈí"), _misread("Ø§Ø±ØªÙ\x81Ø§Ø¹")
+    ('Windows-1256 text read as a Western code page', 'UTF-8 read in another encoding')
+    """
+    for western in ("cp1252", "latin-1"):
+        try:
+            raw = text.encode(western)
+            raw.decode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        except UnicodeDecodeError:  # not UTF-8: an Arabic code page's bytes?
+            if _ARABIC_LETTER.search(raw.decode("cp1256", errors="replace")):
+                return "Windows-1256 text read as a Western code page"
+    return "UTF-8 read in another encoding"
 
 
 def _utf8_in_cp1256(text: str) -> bool:
