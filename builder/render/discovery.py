@@ -190,13 +190,10 @@ def sitemaps(
 
 
 def _image_loc(article: Article, settings: Settings) -> str | None:
-    """The photo an article's page shows, for the sitemap's ``image:image``: its largest
-    derivative, or an allowed remote photo; never a drawn share image (not on the page)."""
-    photo = card_photo(article, settings)
-    if not photo:
-        return None
-    largest = photo["srcset"][-1][0] if photo["srcset"] else photo["src"]
-    return str(largest) if "://" in largest else settings.escaped(largest)
+    """The photo an article's page shows, for the sitemap's ``image:image``: as its feeds
+    give it (:func:`feed_image`); never a drawn share image (not on the page)."""
+    shown = feed_image(article, settings)
+    return shown["url"] if shown else None
 
 
 def _entry(tag: str, loc: str, lastmod: datetime | None, image: str | None = None) -> str:
