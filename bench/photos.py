@@ -141,18 +141,25 @@ def main() -> int:
     configs = {k: our_project(c.parent, c) for k, c in corpora.items()}
 
     def run(kind: str) -> dict[str, float]:
+        report = configs[kind].parent / "build-report.json"
         command = [sys.executable, "-m", "builder", "build", "--config", str(configs[kind])]
+        command += ["--report", str(report)]
         return measure(command, REPO, env)
+
+    def stages(kind: str) -> dict[str, float]:
+        report = configs[kind].parent / "build-report.json"
+        return dict(json.loads(report.read_text(encoding="utf-8"))["stages"])
 
     for kind in configs:
         results[f"full_{kind}"] = run(kind)
-        print(kind, "full", results[f"full_{kind}"], flush=True)
+        results[f"full_{kind}_stages_s"] = stages(kind)
+        print(kind, "full", results[f"full_{kind}"], stages(kind), flush=True)
     rounds: dict[str, list[dict[str, float]]] = {k: [] for k in configs}
     for r in range(args.rounds):
         for kind in configs if r % 2 == 0 else reversed(list(configs)):
             change_one(corpora[kind], r)
             rounds[kind].append(run(kind))
-            print(kind, "one change", rounds[kind][-1], flush=True)
+            print(kind, "one change", rounds[kind][-1], stages(kind), flush=True)
     for kind, runs in rounds.items():
         results[f"one_change_{kind}"] = {
             key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]

@@ -209,6 +209,7 @@ def build(
                 if report.published:
                     remember_site(project, plan, work)
                     write_host_files(project, work, report)
+                    leave_spare(project, plan, report)
             report.built = [(src, slug_path(slug)) for src, _, slug in read.articles.names()]
             report.workers = local_workers(pool)
             read.articles.close()
@@ -547,6 +548,19 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
     discovery_cache.remember(build_dir, work.crawl, target)
     recycle.remember(build_dir, target, plan.wanted)
     precompress.remember(build_dir, recycle.marker_key(target), project.hosted)
+
+
+def leave_spare(project: Project, plan: Plan, report: BuildReport) -> None:
+    """A site made mostly anew is copied as the spare (:func:`recycle.worth_copying`), so the
+    first one-article change after a full build starts from a spare like any other. Not for the
+    offline bundle, which is built once into a folder of its own."""
+    if project.hosted and recycle.worth_copying(len(plan.todo), len(plan.reused)):
+        with report.stage("spare"):
+            recycle.copy_as_spare(
+                project.target,
+                project.settings.build_dir,
+                [(listing_cache.MANIFEST, listing_cache.SPARE_MANIFEST)],
+            )
 
 
 def write_host_files(project: Project, work: SiteWork, report: BuildReport) -> None:

@@ -470,8 +470,30 @@ def test_a_chain_of_builds_recycling_the_spare_equals_full_builds(tmp_path, monk
         assert tree_hashes(work / "site") == full_build(tmp_path, f"full-{n}", corpus), (
             f"after step {n}"
         )
-    assert spares[0] is None  # the second build: the first replaced nothing, so no spare yet
-    assert all(s is not None and s > 0 for s in spares[1:])  # later builds start from the spare
+    # the second build starts from the copy of the first site that the first build left as
+    # the spare (it replaced nothing), later ones from the site each build replaced
+    assert all(s is not None and s > 0 for s in spares)
+
+
+def test_a_full_build_leaves_a_copy_of_its_site_as_the_spare(tmp_path, monkeypatch):
+    """A build that made most months anew replaced no site worth keeping, so it leaves a
+    hard-linked copy of its own site as the spare, with a marker of its own: the first
+    one-article change after it keeps every other month from that spare, as later changes do,
+    instead of linking every article and media file of the site into a new folder."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    first = build(config)
+    assert first.spare_months is None and "spare" in first.stages
+    site, spare = work / "site", work / ".site.spare"
+    page = "articles/oil-prices-jump/index.html"
+    assert (spare / page).stat().st_ino == (site / page).stat().st_ino
+    assert (spare / ".builder-site").stat().st_ino != (site / ".builder-site").stat().st_ino
+    change_body(corpus)
+    report = build(config)
+    assert (report.partitions["built"], report.partitions["reused"]) == (1, SAMPLE_ARTICLES - 1)
+    assert report.spare_months == SAMPLE_ARTICLES - 1  # every month it did not make again
+    assert "spare" not in report.stages  # it kept most months: the site it replaced is the spare
+    assert tree_hashes(site) == full_build(tmp_path, "full", corpus)
 
 
 def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path, monkeypatch):
@@ -544,7 +566,7 @@ def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_
     }
     assert aside == folders  # the spare's own folders, moved whole
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, per_page=3)
-    assert build(config).published  # its spare is the site before the change: nothing kept again
+    assert build(config).spare_months  # a build of new months leaves a copy of its site as spare
     assert tree_hashes(work / "site") == full_build(tmp_path, "full-again", corpus, per_page=3)
 
 

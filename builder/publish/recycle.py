@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from builder.core.urls import ARTICLES
-from builder.publish.swap import MARKER, discard
+from builder.publish.swap import MARKER, discard, mark
 
 SITE_RECORD, SPARE_RECORD = "site.json", "spare.json"  # inside the build folder
 KEPT = (ARTICLES, "media")  # the folders a spare contributes; all else is made anew
@@ -176,3 +177,38 @@ def remember(build_dir: Path, target: Path, partitions: dict[str, str]) -> None:
         encoding="utf-8",
     )
     temp.replace(site)
+
+
+def worth_copying(built: int, reused: int) -> bool:
+    """Whether the site just replaced is a poor spare, so the new site should be copied as one:
+    when most months were made anew (a first build, new code or settings), the replaced site
+    holds few of the months the next build needs, and that build would link every other article
+    and media file of the current site into its own folder, seconds on the path of the first
+    one-article change. Copying once here moves that cost to the full build."""
+    return 2 * built > built + reused
+
+
+def copy_as_spare(target: Path, build_dir: Path, records: Iterable[tuple[str, str]]) -> None:
+    """Make the spare a hard-linked copy of the published site, with a marker of its own, and
+    make each record of the site (``(site record, spare record)`` file names in the build
+    folder, :data:`SITE_RECORD` included) the spare's. The copy is made under a name the next
+    build removes if this one dies, and the records are written after it is in place: a spare
+    left without them is deleted, never trusted (:func:`take`)."""
+    site = target.resolve()
+    making = site.parent / f".{site.name}.new-{os.getpid()}.spare"
+    subprocess.run(["cp", "-al", str(site), str(making)], check=True)
+    (making / MARKER).unlink()  # the site's own marker, linked: the spare needs its own
+    mark(making)
+    spare = spare_dir(target)
+    if spare.exists():
+        discard(spare, target)
+    making.rename(spare)
+    for name, spare_name in ((SITE_RECORD, SPARE_RECORD), *records):
+        record = _read(build_dir / name)
+        if record is None:
+            (build_dir / spare_name).unlink(missing_ok=True)
+            continue
+        record["marker"] = marker_key(spare)
+        temp = build_dir / (spare_name + ".tmp")
+        temp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        temp.replace(build_dir / spare_name)

@@ -123,9 +123,7 @@ def publish(
     if any(f.level == "error" for f in findings):
         shutil.rmtree(fresh, ignore_errors=True)
         return False, findings
-    (fresh / MARKER).write_text(
-        "made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8"
-    )
+    mark(fresh)
     swap(fresh, site_dir)
     if fresh.exists():  # now holds the previous site (none on the first build)
         if keep is None:
@@ -135,6 +133,14 @@ def publish(
                 discard(keep, site_dir)
             fresh.rename(keep)
     return True, findings
+
+
+def mark(folder: Path) -> None:
+    """Mark ``folder`` as a site this builder made (a new file: its inode and time key the
+    records kept of that site, :func:`builder.publish.recycle.marker_key`)."""
+    (folder / MARKER).write_text(
+        "made by `python -m builder build`; replaced whole on every build\n", encoding="utf-8"
+    )
 
 
 def discard(folder: Path, site_dir: Path) -> None:
