@@ -282,7 +282,10 @@ corrections:
 - [رابط خبيث](javascript:alert(1)) و[رابط](https://x.example/ok)
 - ![صورة](https://evil.example/x.png) و`code` و<iframe src=x></iframe>
 
-> اقتباس **بارز** و[بريد](mailto:desk@x.example)
+> اقتباس **بارز** و[بريد](mailto:desk@x.example) و[مرجع][ref] و[خبيث آخر][bad]
+
+[ref]: https://x.example/ref "عنوان"
+[bad]: javascript:alert(2)
 """
 
 
@@ -305,12 +308,17 @@ def test_markdown_article_keeps_its_markup_and_nothing_more(tmp_path):
     tree, data = page(site, "articles/editor/index.html")
     body = tree.xpath('//div[@class="article-body"]')[0]
     assert body.xpath(".//script | .//img | .//iframe | .//i | .//code | .//*[@onerror]") == []
-    assert body.xpath(".//a/@href") == ["https://x.example/ok", "mailto:desk@x.example"]
+    assert body.xpath(".//a/@href") == [
+        "https://x.example/ok",
+        "mailto:desk@x.example",
+        "https://x.example/ref",  # a reference-style link, its definition line not shown
+    ]
     assert body.xpath(".//h2") and body.xpath(".//blockquote/p/strong")
     shown = words(body.text_content())
     for literal in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "{{ config }}"):
         assert literal in shown
     assert "رابط خبيث" in shown and "javascript" not in shown  # the words, not the link
+    assert "خبيث آخر" in shown and "[ref]" not in shown and "x.example/ref" not in shown
     article = node(data, "OpinionNewsArticle")
     assert words(article["articleBody"]) == shown
     assert tree.xpath('//p[@class="article-type"]/text()') == ["رأي"]

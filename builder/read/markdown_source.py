@@ -33,6 +33,18 @@ _SPAN = re.compile(
 )
 
 
+# Reference-style links: a definition line ("[label]: url" with an optional title), and the
+# full ("[text][label]", "[text][]") and shortcut ("[label]") references to it (images too).
+_DEFINITION = re.compile(
+    r"""^ {0,3}\[(?P<label>[^\[\]\n]+)\]:[ \t]*<?(?P<url>[^\s<>]+)>?"""
+    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$""",
+    re.MULTILINE,
+)
+_REFERENCE = re.compile(
+    r"(?<!\])(?P<bang>!?)\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\]|(?![(\[:]))"
+)
+
+
 class Span(NamedTuple):
     kind: str  # "text", "strong", "em", "link"
     text: str
@@ -57,7 +69,7 @@ def markdown_source(text: str) -> tuple[list[str], list[str], tuple[str, ...]]:
     blocks: list[str] = []
     plain: list[str] = []
     marks = {"p": "", "quote": "> ", "ul": "- "}
-    for kind, items in _groups(text):
+    for kind, items in _groups(inline_references(text)):
         items = [normalize_line(i) for i in items]
         items = [i for i in items if i]
         if not items:
@@ -78,6 +90,41 @@ def markdown_source(text: str) -> tuple[list[str], list[str], tuple[str, ...]]:
         if span.kind == "text" and span.url
     )
     return blocks, [p for p in plain if p], said
+
+
+def inline_references(text: str) -> str:
+    """Reference-style links written inline, their definitions removed: the rest of this
+    module reads one way of writing a link. A reference to no definition stays as written.
+
+    >>> print(inline_references(
+    ...     "نص [الخبر][1] و[المصدر][] و[وكالة].\\n\\n[1]: https://x.org/a\\n"
+    ...     '[المصدر]: <https://y.org> "عنوان"\\n[وكالة]: mailto:desk@x.org\\n[ناقص][2]'
+    ... ))
+    نص [الخبر](https://x.org/a) و[المصدر](https://y.org) و[وكالة](mailto:desk@x.org).
+    <BLANKLINE>
+    [ناقص][2]
+    """
+    defined: dict[str, str] = {}
+
+    def define(m: re.Match[str]) -> str:
+        defined.setdefault(_label(m.group("label")), m.group("url"))
+        return ""
+
+    text = _DEFINITION.sub(define, text)
+    if not defined:
+        return text
+
+    def link(m: re.Match[str]) -> str:
+        url = defined.get(_label(m.group("label") or m.group("text")))
+        return m.group(0) if url is None else f"{m.group('bang')}[{m.group('text')}]({url})"
+
+    text = re.sub(r"\n{3,}", "\n\n", _REFERENCE.sub(link, text))
+    return text.strip("\n")
+
+
+def _label(label: str) -> str:
+    """A reference's key: case and runs of white space do not matter (as in CommonMark)."""
+    return " ".join(label.split()).casefold()
 
 
 def _groups(text: str) -> Iterator[tuple[str, list[str]]]:
