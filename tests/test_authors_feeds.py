@@ -214,6 +214,16 @@ def test_section_menu_and_author_page_in_chromium(sample_build, width):
             # RTL: the first section sits at the right end of the row
             assert first["x"] + first["width"] > width * 0.5
             assert shown.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            row = menu.locator("ul")
+            style = row.evaluate(
+                "ul => [ul.scrollWidth > ul.clientWidth, getComputedStyle(ul).backgroundAttachment]"
+            )
+            if width < 700:  # a phone: the row scrolls, with a shade at each edge that has more
+                assert style == [True, "local, local, scroll, scroll"]
+            else:  # wrapped: nothing to scroll, no shade
+                assert style[0] is False and row.evaluate(
+                    "ul => getComputedStyle(ul).backgroundImage"
+                ) == "none"
             if name == "author":
                 photo = shown.locator("img.profile-photo")
                 assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
