@@ -221,9 +221,10 @@ def test_section_menu_and_author_page_in_chromium(sample_build, width):
             if width < 700:  # a phone: the row scrolls, with a shade at each edge that has more
                 assert style == [True, "local, local, scroll, scroll"]
             else:  # wrapped: nothing to scroll, no shade
-                assert style[0] is False and row.evaluate(
-                    "ul => getComputedStyle(ul).backgroundImage"
-                ) == "none"
+                assert (
+                    style[0] is False
+                    and row.evaluate("ul => getComputedStyle(ul).backgroundImage") == "none"
+                )
             if name == "author":
                 photo = shown.locator("img.profile-photo")
                 assert photo.evaluate("img => img.complete && img.naturalWidth > 0")

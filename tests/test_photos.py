@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, TiffImagePlugin
 
 from builder.build import build
 from builder.core.settings import load_settings
+from builder.pipeline import tasks
 from builder.read.inputs import read_article
 from builder.read.profile import load_profile
 from builder.render.photos import photo_set, place_photos
@@ -204,10 +205,11 @@ def test_a_rebuild_copies_derivatives_instead_of_encoding(photo_site, settings):
     assert all(isinstance(v, bytes) and v != b"published before" for v in media.values())
 
 
-def test_a_photo_several_articles_show_is_encoded_once_a_build(tmp_path):
+def test_a_photo_several_articles_show_is_encoded_once_a_build(tmp_path, monkeypatch):
     """Three articles in three months (three partitions) show one file photo: the first
-    partition encodes it and keeps the files in the build's photo store, the others copy them
-    from there; the next build empties the store (the published site holds the files)."""
+    partition encodes it and keeps the files in the build's photo store, the others link them
+    from there; the next build empties the store (the published site holds the files), moving
+    it aside for a removal it does not wait for."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     camera_photo(corpus / "file-photo.jpg", (1600, 1200))
@@ -234,8 +236,11 @@ def test_a_photo_several_articles_show_is_encoded_once_a_build(tmp_path):
     shutil.rmtree(kept)
     _, media, _ = place_photos([article], settings)  # none kept: encoded
     assert media and all(isinstance(v, bytes) for v in media.values())
+    moved: list[Path] = []
+    monkeypatch.setattr(tasks, "remove_later", moved.append)  # what goes stays to be looked at
     assert build(config).published
     assert not store.exists() or not any(store.iterdir())  # emptied; the site had every file
+    assert [m.name.startswith(".photos-old-") and (m / "photos").is_dir() for m in moved] == [True]
 
 
 def _bad_photos(corpus: Path) -> dict[str, str]:
