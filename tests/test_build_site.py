@@ -1,9 +1,11 @@
 """Functional: build real sites with real MkDocs and read them back with extruct."""
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -11,7 +13,7 @@ from xml.etree import ElementTree
 import lxml.html
 import pytest
 
-from builder.build import build
+from builder.build import SAID_EACH, build
 from builder.check.validate import validate_site
 from builder.pipeline.page_reuse import published_pages
 from builder.render.links import RELATED
@@ -456,3 +458,29 @@ def test_a_site_url_with_arabic_in_it_publishes(tmp_path, site_url):
         )
     ]
     assert locs and all(loc.isascii() for loc in locs), locs
+
+
+def test_a_message_about_many_files_is_printed_once_with_their_count(tmp_path):
+    """Raw files with no sidecar (no date, author or section) all get the same warning and
+    the same page findings: the summary prints each such message once, where it was first
+    said and how many other files or pages it concerns; the build report keeps every one."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for raw in sorted(SAMPLE.glob("*.txt")):
+        shutil.copy(raw, corpus / raw.name)
+    out = io.StringIO()
+    report = build(make_project(tmp_path, corpus), out=out)
+    assert report.published and len(report.built) == SAMPLE_ARTICLES
+    lines = out.getvalue().splitlines()
+    by_message = Counter(message for _, message in report.warnings)
+    assert max(by_message.values()) > SAID_EACH  # the case this is about
+    for message, count in by_message.items():
+        said = [line for line in lines if line.startswith("  warning ") and message in line]
+        if count > SAID_EACH:
+            first = min(source for source, m in report.warnings if m == message)
+            assert said == [f"  warning {first} and {count - 1} other files: {message}"]
+        else:
+            assert len(said) == count
+    pages = [line for line in lines if "NewsArticle has no author" in line]
+    assert len(pages) == 1 and f" and {SAMPLE_ARTICLES - 1} other pages: " in pages[0], pages
+    assert len(lines) < 30, lines
