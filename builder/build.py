@@ -554,14 +554,19 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
 def leave_spare(project: Project, plan: Plan, report: BuildReport) -> None:
     """A site made mostly anew is copied as the spare (:func:`recycle.worth_copying`), so the
     first one-article change after a full build starts from a spare like any other. Not for the
-    offline bundle, which is built once into a folder of its own."""
+    offline bundle, which is built once into a folder of its own. The site is published
+    whatever happens here: a failure is a warning, and the next build links the site instead."""
     if project.hosted and recycle.worth_copying(len(plan.todo), len(plan.reused)):
         with report.stage("spare"):
-            recycle.copy_as_spare(
-                project.target,
-                project.settings.build_dir,
-                [(listing_cache.MANIFEST, listing_cache.SPARE_MANIFEST)],
-            )
+            try:
+                recycle.copy_as_spare(
+                    project.target,
+                    project.settings.build_dir,
+                    [(listing_cache.MANIFEST, listing_cache.SPARE_MANIFEST)],
+                )
+            except OSError as exc:
+                where = str(recycle.spare_dir(project.target))
+                report.warnings.append((where, f"no spare copy of the site was made: {exc}"))
 
 
 def write_host_files(project: Project, work: SiteWork, report: BuildReport) -> None:

@@ -3,6 +3,7 @@ rebuilt, and the site is byte-identical to a full build of the same input."""
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from datetime import UTC
@@ -494,6 +495,35 @@ def test_a_full_build_leaves_a_copy_of_its_site_as_the_spare(tmp_path, monkeypat
     assert report.spare_months == SAMPLE_ARTICLES - 1  # every month it did not make again
     assert "spare" not in report.stages  # it kept most months: the site it replaced is the spare
     assert tree_hashes(site) == full_build(tmp_path, "full", corpus)
+
+
+def test_a_spare_that_cannot_be_copied_is_a_warning_and_the_site_stands(tmp_path, monkeypatch):
+    """The spare's copy comes after the swap: when ``cp`` fails (a full disk, say), the site is
+    published all the same, the summary says why there is no spare, nothing half-made is left
+    beside the site, and the next build links the site instead."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "cp").write_text(
+        '#!/bin/sh\n[ "$1" = -al ] && { echo "No space left on device" >&2; exit 1; }\n'
+        'exec /bin/cp "$@"\n',
+        encoding="utf-8",
+    )
+    (tools / "cp").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    report = build(config)
+    assert report.published
+    assert [m for _, m in report.warnings if "spare" in m] == [
+        "no spare copy of the site was made: cp -al failed: No space left on device"
+    ]
+    assert not (work / ".site.spare").exists() and not list(work.glob(".site.new-*"))
+    monkeypatch.undo()  # cp works again
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760256000")
+    change_body(corpus)
+    report = build(config)
+    assert report.published and report.spare_months is None  # no spare: the site is linked
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus)
 
 
 def test_the_spare_keeps_the_listing_pages_and_search_chunks_that_stand(tmp_path, monkeypatch):

@@ -196,7 +196,12 @@ def copy_as_spare(target: Path, build_dir: Path, records: Iterable[tuple[str, st
     left without them is deleted, never trusted (:func:`take`)."""
     site = target.resolve()
     making = site.parent / f".{site.name}.new-{os.getpid()}.spare"
-    subprocess.run(["cp", "-al", str(site), str(making)], check=True)
+    try:
+        subprocess.run(["cp", "-al", str(site), str(making)], check=True, capture_output=True)
+    except subprocess.CalledProcessError as exc:  # a full disk, say: what it made goes
+        if making.exists():
+            discard(making, target)
+        raise OSError(f"cp -al failed: {exc.stderr.decode(errors='replace').strip()}") from exc
     (making / MARKER).unlink()  # the site's own marker, linked: the spare needs its own
     mark(making)
     spare = spare_dir(target)
