@@ -283,6 +283,7 @@ corrections:
 - ![صورة](https://evil.example/x.png) و`code` و<iframe src=x></iframe>
 
 > اقتباس **بارز** و[بريد](mailto:desk@x.example) و[مرجع][ref] و[خبيث آخر][bad]
+و[بعنوان](https://x.example/titled "عنوان الرابط")
 
 [ref]: https://x.example/ref "عنوان"
 [bad]: javascript:alert(2)
@@ -312,6 +313,7 @@ def test_markdown_article_keeps_its_markup_and_nothing_more(tmp_path):
         "https://x.example/ok",
         "mailto:desk@x.example",
         "https://x.example/ref",  # a reference-style link, its definition line not shown
+        "https://x.example/titled",  # a link with a title
     ]
     assert body.xpath(".//h2") and body.xpath(".//blockquote/p/strong")
     shown = words(body.text_content())
@@ -319,6 +321,11 @@ def test_markdown_article_keeps_its_markup_and_nothing_more(tmp_path):
         assert literal in shown
     assert "رابط خبيث" in shown and "javascript" not in shown  # the words, not the link
     assert "خبيث آخر" in shown and "[ref]" not in shown and "x.example/ref" not in shown
+    assert "عنوان الرابط" not in shown
+    assert any(
+        source.endswith("001_editor.md") and said.startswith("raw HTML kept as text")
+        for source, said in report.warnings
+    )
     article = node(data, "OpinionNewsArticle")
     assert words(article["articleBody"]) == shown
     assert tree.xpath('//p[@class="article-type"]/text()') == ["رأي"]

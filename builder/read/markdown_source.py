@@ -24,9 +24,10 @@ _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _NUMBER = re.compile(r"^\d{1,9}[.)]\s+(.*)$")
 # Spans: an image (kept as its words), a link, strong, emphasis. Anything else (code, HTML) is
 # text.
+_TITLE = r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?"""  # a link's title: not shown
 _SPAN = re.compile(
-    r"!\[(?P<alt>[^\[\]\n]*)\]\((?P<src>(?:[^()\s]|\([^()\s]*\))+)\)"
-    r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)\)"
+    r"!\[(?P<alt>[^\[\]\n]*)\]\((?P<src>(?:[^()\s]|\([^()\s]*\))+)" + _TITLE + r"\)"
+    r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)" + _TITLE + r"\)"
     r"|\*\*(?P<strong>(?=\S)[^*\n]+?(?<=\S))\*\*"
     r"|(?<!\*)\*(?P<em>(?=\S)[^*\n]+?(?<=\S))\*(?!\*)"  # inside a word too: و*مائل*
     r"|(?<![_\w])_(?P<em2>(?=\S)[^_\n]+?(?<=\S))_(?![_\w])"
@@ -35,9 +36,9 @@ _SPAN = re.compile(
 
 # Reference-style links: a definition line ("[label]: url" with an optional title), and the
 # full ("[text][label]", "[text][]") and shortcut ("[label]") references to it (images too).
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])[^<>\n]*>|<!--")  # raw HTML, for the warning
 _DEFINITION = re.compile(
-    r"""^ {0,3}\[(?P<label>[^\[\]\n]+)\]:[ \t]*<?(?P<url>[^\s<>]+)>?"""
-    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$""",
+    r"^ {0,3}\[(?P<label>[^\[\]\n]+)\]:[ \t]*<?(?P<url>[^\s<>]+)>?" + _TITLE + r"[ \t]*$",
     re.MULTILINE,
 )
 _REFERENCE = re.compile(
@@ -65,6 +66,10 @@ def markdown_source(text: str) -> tuple[list[str], list[str], tuple[str, ...]]:
     >>> said
     ("link or image 'javascript:x' kept as text: only http(s) and mailto links are published \
 (a photo is the 'image' key's)",)
+    >>> markdown_source('[أ](https://x.org "عنوان") و<b>ب</b><br/>')[2]
+    ("raw HTML kept as text (an editor's Markdown publishes none): <b>, </b>, <br/>",)
+    >>> spans('[أ](https://x.org "عنوان")')
+    [Span(kind='link', text='أ', url='https://x.org')]
     """
     blocks: list[str] = []
     plain: list[str] = []
@@ -89,6 +94,10 @@ def markdown_source(text: str) -> tuple[list[str], list[str], tuple[str, ...]]:
         for span in spans(item)
         if span.kind == "text" and span.url
     )
+    tags = list(dict.fromkeys(_TAG.findall("\n".join(blocks))))
+    if tags:
+        shown = ", ".join(tags[:3]) + (", ..." if len(tags) > 3 else "")
+        said += (f"raw HTML kept as text (an editor's Markdown publishes none): {shown}",)
     return blocks, [p for p in plain if p], said
 
 
