@@ -224,6 +224,10 @@ def _drop_chrome(
     ...     [["عنوان"], ["تصغير", "تكبير", "زوار في المعرض (رويترز)"], ["فقرة."]], load_profile()
     ... )
     (1, [['عنوان'], ['زوار في المعرض (رويترز)'], ['فقرة.']])
+    >>> _drop_chrome(
+    ...     [["عنوان"], ["زوار في المعرض (رويترز)"], ["تصغير", "تكبير"], ["فقرة."]], load_profile()
+    ... )
+    (1, [['عنوان'], ['زوار في المعرض (رويترز)'], ['فقرة.']])
     """
     anchor: int | None = None
     kept: list[list[str]] = []
@@ -251,6 +255,8 @@ def _drop_chrome(
         if has_buttons:
             if not caption and lines and _looks_like_caption(lines, profile):
                 caption, lines = lines, []  # a source that prints the caption after the buttons
+            elif not caption and kept and _looks_like_caption(kept[-1], profile):
+                caption = kept.pop()  # the buttons in a block of their own, after the caption
             anchor = len(kept)
             kept.append(caption)  # may be empty: buttons without a photo
             if lines and warnings is not None:
