@@ -306,6 +306,9 @@ def _check_graph(graph: list[Any], tree: Any) -> list[tuple[str, str]]:
     article = news[0]
     labels = [" ".join(p.text_content().split()) for p in tree.xpath('//*[@class="article-type"]')]
     label = by_schema()[article["@type"]].label
+    kicker = [" ".join(p.text_content().split()) for p in tree.xpath('//*[@class="kicker"]')]
+    if label and not labels and kicker[:1] == [label]:
+        labels = kicker[:1]  # the section's name says it (an opinion piece in section «رأي»)
     if labels != ([label] if label else []):
         problems.append(
             (
