@@ -502,13 +502,40 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
     todo = [t for t in partitions if t.key not in kept]
     reused = [t for t in partitions if t.key in kept]
     report.partitions = {"built": len(todo), "reused": len(reused)}
+    why = made_anew(project, menu) if len(todo) > 1 and not reused else ""
     print(
-        f"  {len(articles)} articles: {len(todo)} partition(s) to build, {len(reused)} unchanged; "
+        f"  {len(articles)} articles: {len(todo)} partition(s) to build{why}, "
+        f"{len(reused)} unchanged; "
         f"{len(listing.render)} listing page(s) to render, {len(listing.reuse)} unchanged ...",
         file=sys.stderr,
         flush=True,
     )
     return Plan(listing, groups, wanted, todo, reused, menu)
+
+
+def made_with(project: Project, menu: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """What every page is made with besides its article: recorded with the site, so the next
+    build can say why it makes every page again (:func:`made_anew`)."""
+    return {"code": project.code, "menu": hashlib.sha256(repr(menu).encode()).hexdigest()}
+
+
+def made_anew(project: Project, menu: tuple[tuple[str, str], ...]) -> str:
+    """Why every month is made again, as the progress line says it (a newsroom waiting ten
+    minutes for what is usually a five-second build should know why): nothing for a first
+    build or when the published site has no record.
+
+    A new section changes the masthead's menu, and with it every page."""
+    last = recycle.made_with(project.settings.build_dir, project.target)
+    now = made_with(project, menu)
+    reasons = [
+        why
+        for key, why in (
+            ("code", "the code, templates, settings or profile changed"),
+            ("menu", "the section menu changed, and every page shows it"),
+        )
+        if key in last and last[key] != now[key]
+    ]
+    return f" ({'; '.join(reasons)})" if reasons else ""
 
 
 def make_and_publish(
@@ -547,7 +574,7 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
         )
     listing_cache.remember(build_dir, plan.listing, target, work.checked)
     discovery_cache.remember(build_dir, work.crawl, target)
-    recycle.remember(build_dir, target, plan.wanted)
+    recycle.remember(build_dir, target, plan.wanted, made_with(project, plan.menu))
     precompress.remember(build_dir, recycle.marker_key(target), project.hosted)
 
 

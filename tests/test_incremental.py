@@ -600,6 +600,33 @@ def test_after_a_settings_change_the_stale_spare_goes_whole_and_the_site_equals_
     assert tree_hashes(work / "site") == full_build(tmp_path, "full-again", corpus, per_page=3)
 
 
+def test_a_build_that_makes_every_month_again_says_why(tmp_path, monkeypatch, capsys):
+    """A build that makes every month again, when the last one was a few seconds' work, says
+    why on its progress line: a new section (the masthead's menu, on every page, changes) or
+    new code, templates or settings. A first build, or one that reuses months, says nothing."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    assert "partition(s) to build (" not in capsys.readouterr().err
+    text = (SAMPLE / "002_7c1d2e9f40ab8835.txt").read_text(encoding="utf-8")
+    (corpus / "007_arts.txt").write_text(text.replace("\n\n", " في الفنون\n\n", 1), "utf-8")
+    (corpus / "007_arts.toml").write_text(
+        'published = 2023-05-21T10:00:00+03:00\nsection = "فنون"\n', encoding="utf-8"
+    )
+    assert build(config).partitions["reused"] == 0
+    said = capsys.readouterr().err
+    assert "partition(s) to build (the section menu changed, and every page shows it)," in said
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("per_page: 20", "per_page: 3"), encoding="utf-8"
+    )
+    assert build(config).partitions["reused"] == 0
+    said = capsys.readouterr().err
+    assert "to build (the code, templates, settings or profile changed)," in said
+    change_body(corpus)
+    assert build(config).partitions["reused"] > 0
+    assert "partition(s) to build (" not in capsys.readouterr().err
+
+
 def test_keep_only_moves_whichever_is_fewer(tmp_path):
     """The entries to keep stay, with their inodes; the rest end in the trash folder."""
     from builder.publish.recycle import _keep_only

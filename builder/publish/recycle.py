@@ -163,9 +163,20 @@ def link_entries(old: Path, fresh: Path, names: set[str]) -> None:
         subprocess.run(["cp", "-al", *batch, str(fresh) + "/"], check=True)
 
 
-def remember(build_dir: Path, target: Path, partitions: dict[str, str]) -> None:
+def made_with(build_dir: Path, target: Path) -> dict[str, str]:
+    """What the published site was made with (:func:`remember`'s ``made``), when the record is
+    of that site; else nothing."""
+    record = _read(build_dir / SITE_RECORD)
+    made = record.get("made") if record and describes(build_dir, target) else None
+    return {str(k): str(v) for k, v in made.items()} if isinstance(made, dict) else {}
+
+
+def remember(
+    build_dir: Path, target: Path, partitions: dict[str, str], made: dict[str, str] | None = None
+) -> None:
     """After a swap: the record of the replaced site becomes the spare's, and the new site's
-    record is written."""
+    record is written (``made``: what it was made with besides its inputs, to say why the next
+    build makes every month again, if it does)."""
     site = build_dir / SITE_RECORD
     if site.exists():
         site.replace(build_dir / SPARE_RECORD)
@@ -173,7 +184,10 @@ def remember(build_dir: Path, target: Path, partitions: dict[str, str]) -> None:
         (build_dir / SPARE_RECORD).unlink(missing_ok=True)
     temp = build_dir / (SITE_RECORD + ".tmp")
     temp.write_text(
-        json.dumps({"marker": marker_key(target), "partitions": partitions}, sort_keys=True),
+        json.dumps(
+            {"marker": marker_key(target), "partitions": partitions, "made": made or {}},
+            sort_keys=True,
+        ),
         encoding="utf-8",
     )
     temp.replace(site)
