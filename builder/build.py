@@ -513,7 +513,7 @@ def plan_site(project: Project, read: Read, report: BuildReport) -> Plan:
     return Plan(listing, groups, wanted, todo, reused, menu)
 
 
-def made_with(project: Project, menu: tuple[tuple[str, str], ...]) -> dict[str, str]:
+def made_now(project: Project, menu: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """What every page is made with besides its article: recorded with the site, so the next
     build can say why it makes every page again (:func:`made_anew`)."""
     return {"code": project.code, "menu": hashlib.sha256(repr(menu).encode()).hexdigest()}
@@ -526,7 +526,7 @@ def made_anew(project: Project, menu: tuple[tuple[str, str], ...]) -> str:
 
     A new section changes the masthead's menu, and with it every page."""
     last = recycle.made_with(project.settings.build_dir, project.target)
-    now = made_with(project, menu)
+    now = made_now(project, menu)
     reasons = [
         why
         for key, why in (
@@ -574,7 +574,7 @@ def remember_site(project: Project, plan: Plan, work: SiteWork) -> None:
         )
     listing_cache.remember(build_dir, plan.listing, target, work.checked)
     discovery_cache.remember(build_dir, work.crawl, target)
-    recycle.remember(build_dir, target, plan.wanted, made_with(project, plan.menu))
+    recycle.remember(build_dir, target, plan.wanted, made_now(project, plan.menu))
     precompress.remember(build_dir, recycle.marker_key(target), project.hosted)
 
 

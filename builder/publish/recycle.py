@@ -199,7 +199,7 @@ def worth_copying(built: int, reused: int) -> bool:
     holds few of the months the next build needs, and that build would link every other article
     and media file of the current site into its own folder, seconds on the path of the first
     one-article change. Copying once here moves that cost to the full build."""
-    return 2 * built > built + reused
+    return built > reused
 
 
 def copy_as_spare(target: Path, build_dir: Path, records: Iterable[tuple[str, str]]) -> None:
