@@ -36,7 +36,6 @@ _SPAN = re.compile(
 
 # Reference-style links: a definition line ("[label]: url" with an optional title), and the
 # full ("[text][label]", "[text][]") and shortcut ("[label]") references to it (images too).
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])[^<>\n]*>|<!--")  # raw HTML, for the warning
 _DEFINITION = re.compile(
     r"^ {0,3}\[(?P<label>[^\[\]\n]+)\]:[ \t]*<?(?P<url>[^\s<>]+)>?" + _TITLE + r"[ \t]*$",
     re.MULTILINE,
@@ -44,6 +43,8 @@ _DEFINITION = re.compile(
 _REFERENCE = re.compile(
     r"(?<!\])(?P<bang>!?)\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\]|(?![(\[:]))"
 )
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])[^<>\n]*>|<!--")  # raw HTML, for the warning
 
 
 class Span(NamedTuple):
