@@ -270,7 +270,8 @@ def _main(argv: list[str] | None = None) -> int:
         type=_seconds,
         default=1.0,
         metavar="S",
-        help="build once no file changed for this long (default 1)",
+        help="build once no file changed for this long (default 1); files renamed into place "
+        "or closed after writing: a quarter of it",
     )
     w.add_argument(
         "--max-wait-seconds",

@@ -11,11 +11,14 @@ watch held at one moment would never publish an embargoed article.
 Why these rules:
 
 - **Settling.** A build reads every input file; one read while a writer is still at it would be
-  published half, or rejected. So a build starts only when no event came for ``quiet`` seconds
-  AND the changed files' sizes and modification times are the same in two looks ``quiet / 2``
-  apart (a writer whose writes make no event, over NFS say, still shows in them). A burst of
-  500 files is one build, not 500. A writer that never pauses would starve the site: after
-  ``most`` seconds of changes the folder is built anyway, once two looks agree.
+  published half, or rejected. A file whose writer said it is done with it (its last event a
+  rename into place, a close after writing, or a removal) is whole: the build waits only
+  ``quiet / 4`` more seconds with no event, for the rest of a burst (an article's sidecar, the
+  next files of a batch). Any other change (a file still open for writing, a writer whose
+  writes make no event, over NFS say) waits until no event came for ``quiet`` seconds AND the
+  changed files' sizes and modification times are the same in two looks ``quiet / 2`` apart.
+  A burst of 500 files is one build, not 500. A writer that never pauses would starve the
+  site: after ``most`` seconds of changes the folder is built anyway, once two looks agree.
 - **Names never read.** A name starting with "." (also a folder), or ending in ``.part``,
   ``.tmp`` or ``~``, is a copy being written (rsync, curl, wget, editors): its events are
   ignored, and the build does not read it (:func:`builder.read.inputs.scan_inputs` skips dot
@@ -82,6 +85,9 @@ EVENTS: list[type[FileSystemEvent]] = [
     DirDeletedEvent,
     DirMovedEvent,
 ]
+# A writer's last word on a path that leaves it whole (see the module's "Settling"); a folder
+# made is one too (what is written into it has events of its own).
+FINISHED = frozenset({"moved", "closed", "deleted"})
 RETRY_FIRST = 5.0  # seconds before a build that raised is tried again; doubled each time
 RETRY_MOST = 300.0
 CLOCK_CHECK = 60.0  # a timer longer than this is set again (the clock may jump, or sleep)
@@ -129,10 +135,22 @@ def look_at(paths: Iterable[str]) -> Look:
 @dataclass
 class Settling:
     """When changed files have settled (the module's "Settling"), told the moments of events and
-    looks (``time.monotonic()``): pure, so its rules are tested without waiting.
+    looks (``time.monotonic()``) and whether every change so far was finished by its writer:
+    pure, so its rules are tested without waiting.
 
     >>> s = Settling(quiet=2.0, most=30.0)
-    >>> s.changed(10.0); s.next_look()
+    >>> s.changed(10.0, finished=True); s.next_look()  # renamed into place: a burst's gap
+    10.5
+    >>> s.changed(10.2, finished=False); s.next_look()  # and a file still being written
+    12.2
+    >>> s.changed(10.4, finished=True); s.next_look()  # ... closed since: all are finished
+    10.9
+    >>> s.looked(10.9, {"a": (5, 1)}), s.next_look()  # no second look needed
+    (True, None)
+
+    A change its writer did not say it finished waits for the quiet time and two looks:
+
+    >>> s.changed(10.0, finished=False); s.next_look()
     12.0
     >>> s.looked(12.0, {"a": (5, 1)}), s.next_look()  # a first look: the second one decides
     (False, 13.0)
@@ -145,10 +163,10 @@ class Settling:
     in the next, whatever else came meanwhile:
 
     >>> s = Settling(quiet=2.0, most=30.0)
-    >>> for t in range(0, 31): s.changed(float(t))
+    >>> for t in range(0, 31): s.changed(float(t), finished=False)
     >>> s.next_look(), s.looked(30.0, {"a": (5, 1)})
     (30.0, False)
-    >>> s.changed(30.5); s.looked(31.0, {"a": (5, 1), "b": (1, 1)})
+    >>> s.changed(30.5, finished=False); s.looked(31.0, {"a": (5, 1), "b": (1, 1)})
     True
     """
 
@@ -158,6 +176,7 @@ class Settling:
     last: float = 0.0  # the latest change
     look: Look | None = None
     looked_at: float = 0.0
+    finished: bool = True  # every change not built yet was finished by its writer
 
     @property
     def gap(self) -> float:
@@ -168,56 +187,67 @@ class Settling:
     def overdue(self) -> bool:
         return self.since is not None and self.last - self.since >= self.most
 
-    def changed(self, now: float) -> None:
-        """An event: whatever was looked at before it counts no more (unless overdue)."""
+    def changed(self, now: float, finished: bool) -> None:
+        """An event; ``finished``: whether every changed path's last event (this one included)
+        says its writer is done with it. Whatever was looked at before counts no more (unless
+        overdue)."""
         if self.since is None:
             self.since = now
-        self.last = now
+        self.last, self.finished = now, finished
         if not self.overdue:
             self.look = None
 
     def next_look(self) -> float | None:
         """When to look next (None: nothing changed): once the folder has been quiet for
-        ``quiet`` s (overdue: at once), then ``gap`` s after each look."""
+        ``quiet`` s (``quiet / 4`` when every change was finished; overdue: at once), then
+        ``gap`` s after each look."""
         if self.since is None:
             return None
+        if self.finished:
+            return self.last if self.overdue else self.last + self.quiet / 4
         if self.look is not None:
             return self.looked_at + self.gap
         return self.last if self.overdue else self.last + self.quiet
 
     def looked(self, now: float, look: Look) -> bool:
-        """A look at the changed files: True when those of the look before are as they were
-        (build now)."""
+        """A look at the changed files: True (build now) when every change was finished, or
+        when those of the look before are as they were."""
         before = self.look
-        if before is not None and all(look.get(path) == seen for path, seen in before.items()):
-            self.since, self.look = None, None
+        if self.finished or (
+            before is not None and all(look.get(path) == seen for path, seen in before.items())
+        ):
+            self.since, self.look, self.finished = None, None, True
             return True
         self.look, self.looked_at = look, now
         return False
 
 
 class Changes(FileSystemEventHandler):
-    """Collects the paths watchdog reports (in its thread) for the loop, which it wakes by a
-    byte written to a pipe: the one wake-up a signal handler can also give without a lock."""
+    """Collects the paths watchdog reports (in its thread), each with whether its writer is done
+    with it (its last event is one of :data:`FINISHED`), for the loop, which it wakes by a byte
+    written to a pipe: the one wake-up a signal handler can also give without a lock."""
 
     def __init__(self, root: Path, outside: list[Path], wake: int) -> None:
         self.root = str(root)
         self.outside = [str(p) for p in outside]
         self.wake = wake
         self.lock = threading.Lock()
-        self.paths: set[str] = set()
+        self.paths: dict[str, bool] = {}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         paths = [os.fsdecode(p) for p in (event.src_path, event.dest_path) if p]
         wanted = [p for p in paths if not ignored(p, self.root, self.outside)]
+        finished = event.event_type in FINISHED or (
+            event.is_directory and event.event_type == "created"
+        )
         if wanted:
             with self.lock:
-                self.paths.update(wanted)
+                self.paths.update(dict.fromkeys(wanted, finished))
             poke(self.wake)
 
-    def take(self) -> set[str]:
+    def take(self) -> dict[str, bool]:
         with self.lock:
-            paths, self.paths = self.paths, set()
+            paths, self.paths = self.paths, {}
         return paths
 
 
@@ -240,7 +270,7 @@ class Watch:
     out: TextIO
     deploy: bool = False  # to the deploy_to setting, in this process, after each published build
     stopping: int = 0  # signals received
-    pending: set[str] = field(default_factory=set)
+    pending: dict[str, bool] = field(default_factory=dict)  # path -> finished by its writer
     next_change: datetime | None = None
     retry_at: float | None = None
     retry_wait: float = RETRY_FIRST
@@ -281,7 +311,7 @@ class Watch:
                 fresh = changes.take()
                 if fresh:
                     self.pending |= fresh
-                    settling.changed(now)
+                    settling.changed(now, all(self.pending.values()))
                 if self.stopping:
                     break
                 due = settling.next_look()
@@ -322,13 +352,13 @@ class Watch:
     def _build(self, trigger: str) -> None:
         """One build, its log line (and the rejections not told before), then ``--then``."""
         stamp = _stamp(datetime.now(UTC))
-        changed, self.pending = self.pending, set()  # the build reads them all
+        changed, self.pending = self.pending, {}  # the build reads them all
         summary = io.StringIO()
         try:
             with contextlib.redirect_stderr(summary):  # the build's progress: the report has it
                 report = build(self.config, now=datetime.now(UTC), out=summary, jobs=self.jobs)
         except Exception as exc:  # the loop outlives any one build (a lock, a broken config)
-            self.pending |= changed
+            self.pending = changed | self.pending
             self.retry_at = time.monotonic() + self.retry_wait
             self._log(
                 f"{stamp} build ({trigger}): failed: {exc}; trying again in {self.retry_wait:g} s"
@@ -337,7 +367,6 @@ class Watch:
             return
         self.retry_at, self.retry_wait = None, RETRY_FIRST
         self.next_change = report.next_change
-        self._write_report(report)
         self._log(f"{stamp} build ({trigger}): {_outcome(report)}")
         rejected = set(report.rejected)
         for source, reason in sorted(rejected - self.told):
@@ -345,6 +374,7 @@ class Watch:
         self.told = rejected
         if report.published and self.deploy and not self.stopping:
             self._deploy()
+        self._write_report(report)  # after the deploy: it has every input's line (MBs)
         if report.published and self.then and not self.stopping:
             self._then(self.then)
 

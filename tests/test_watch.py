@@ -235,6 +235,28 @@ def test_temporary_names_start_no_build_and_a_rename_publishes(project):
         assert watch.stop() == 0
 
 
+def test_files_their_writer_finished_wait_a_quarter_of_the_quiet_time(project):
+    """A sidecar closed after writing and an article renamed into place are whole by their
+    writer's word: with 20 s of quiet asked, they are built after 5 s, not after the 30 s
+    (quiet, then a second look) that a file still open for writing waits."""
+    drops = project.parent / "input"
+    with Watcher(project, "--quiet-seconds", "20") as watch:
+        watch.wait_builds(1)
+        (drops / "107_renamed.toml").write_text(
+            'published = 2024-05-01T09:00:00+03:00\nslug = "renamed"\n', encoding="utf-8"
+        )
+        part = drops / "107_renamed.txt.part"
+        part.write_text(story("خبر سمي باسمه بعد كتابته", PARAGRAPHS), encoding="utf-8")
+        dropped = time.monotonic()
+        part.rename(drops / "107_renamed.txt")
+        builds = watch.wait_builds(2, 25)
+        waited = time.monotonic() - dropped
+        assert builds[1]["trigger"] == "2 changed" and builds[1]["outcome"] == "published"
+        assert waited >= 5, f"built after {waited:.1f} s: a burst's gap is a quarter of 20 s"
+        assert "2024-05-01" in page(project, "renamed").read_text(encoding="utf-8")
+        assert watch.stop() == 0
+
+
 def test_a_file_written_slowly_is_built_once_and_whole(project):
     """Each piece is written 0.4 s after the last, over 3 s: with 1 s of quiet asked, no build
     starts until the article and its sidecar are whole."""
