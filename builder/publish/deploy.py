@@ -37,7 +37,7 @@ after a failed deploy, or with ``--full``, every file is compared again.
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import re
 import shlex
@@ -615,7 +615,7 @@ def _rsync_deploy(
 ) -> tuple[tuple[PassResult, ...], str]:
     destination = rsync_destination(target)
     key = hashlib.sha256(destination.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    record = records / f"{key}.json"
+    record = records / f"{key}.marshal"
     if isinstance(target, HostTarget):
         control = Path(tempfile.mkdtemp(prefix="nashra-ssh-"))
         shell = ssh_shell(target, ssh, control)
@@ -658,19 +658,22 @@ def _rsync_passes(
             results.append(read_rsync_output(step.name, done, time.monotonic() - began))
     record.parent.mkdir(parents=True, exist_ok=True)
     part = record.with_suffix(".part")
-    part.write_text(json.dumps({"destination": destination, "files": now}), encoding="utf-8")
+    part.write_bytes(marshal.dumps((destination, now)))
     part.replace(record)
     return tuple(results), note
 
 
 def _read_record(record: Path, destination: str) -> Stats | None:
+    """The files the last deploy to ``destination`` left there, as it recorded them (marshal:
+    JSON took 0.8 s to read at 222,000 files, before the first file could be sent). None
+    when there is none, or it is unreadable (another Python's marshal, a damaged file)."""
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-        if data["destination"] != destination:
-            return None
-        return {rel: (int(size), int(ns)) for rel, (size, ns) in data["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        there, files = marshal.loads(record.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return None
+    if there != destination or not isinstance(files, dict):
+        return None
+    return files
 
 
 def _check_destination(
