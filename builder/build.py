@@ -7,6 +7,7 @@ reason, and the summary lists both.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import os
 import shutil
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from builder.check.discovery import check_lasting, check_news, robots_problems
+from builder.check.discovery import check_lasting, check_news, check_sitemap, robots_problems
 from builder.check.validate import Finding, fold_notes, summary_counts, validate_site
 from builder.core.article import Article
 from builder.core.settings import Settings, SettingsError, load_settings
@@ -84,12 +85,14 @@ from builder.read.profile import load_profile
 from builder.render import hosting
 from builder.render.author_photo import author_photo, author_photo_path
 from builder.render.discovery import (
+    article_sitemap,
     at_host_root,
-    discovery_files,
     feed_items,
+    lasting_files,
     news_leaves,
     news_sitemap,
     robots_txt,
+    sitemap_name,
 )
 from builder.render.listings import planned_listing_pages, section_menu
 
@@ -678,15 +681,9 @@ class SiteWork:
                     fold=False,
                 )
             )
-            if (
-                self.crawl.problems is None
-            ):  # the sitemaps, robots.txt and feeds were made now: check them
-                self.crawl.problems = check_lasting(
-                    fresh, settings.site_url, os.listdir(fresh / ARTICLES)
-                )
+            problems = self._check_crawler_files(fresh)
             self.checked.extend(
-                Finding(*p)
-                for p in self.crawl.problems + check_news(fresh, settings.site_url, moment)
+                Finding(*p) for p in problems + check_news(fresh, settings.site_url, moment)
             )
         for plan, folders, job in self.indexing:
             job.result()
@@ -696,6 +693,31 @@ class SiteWork:
         return fold_notes(
             sorted(self.report.findings + self.checked, key=lambda f: (f.level, f.page, f.message))
         )
+
+    def _check_crawler_files(self, fresh: Path) -> list[tuple[str, str, str]]:
+        """The problems of the crawler files but the news sitemap: those made now are read
+        back and checked; the others' were recorded when they were made."""
+        crawl, site_url = self.crawl, self.project.settings.site_url
+        made = {name for name, part in crawl.parts.items() if part[2] is None}
+        folders = {name: self._folders(name) for name in made}
+        if crawl.problems is None:  # the index, the feeds...: everything but reused sitemaps
+            trusted = {name: self._folders(name) for name in crawl.parts.keys() - made}
+            found = check_lasting(fresh, site_url, os.listdir(fresh / ARTICLES), trusted)
+            crawl.problems = [p for p in found if p[1] not in made]
+        else:
+            found = [
+                p for name in made for p in check_sitemap(fresh, name, site_url, folders[name])
+            ]
+        for name in made:
+            wanted, newest, _ = crawl.parts[name]
+            crawl.parts[name] = (wanted, newest, [p for p in found if p[1] == name])
+        return crawl.problems + [p for part in crawl.parts.values() for p in part[2] or []]
+
+    def _folders(self, name: str) -> list[str]:
+        """The article folders a partition's sitemap lists (by its name)."""
+        key = name.removeprefix("sitemap-").removesuffix(".xml")
+        positions = sorted(self.plan.groups[key].positions)
+        return [slug for _, _, slug in self.read.articles.names(positions)]
 
     def _host(self, fresh: Path) -> list[Finding]:
         """The host's configuration for the site as made: ``_headers`` at the site's root, and
@@ -866,14 +888,17 @@ class SiteWork:
             raise PublishError(f"{len(missing)} built article(s) have no page, e.g. {missing[:3]}")
 
     def _discovery(self, fresh: Path) -> None:
-        """Sitemaps, robots.txt and feeds: reused from the current site when nothing they show
-        changed (only the news sitemap, whose window moves with "now", is made again)."""
+        """Sitemaps, robots.txt and feeds: each partition's sitemap reused from the current site
+        when it is the same, the others when nothing they show changed (only the news sitemap,
+        whose window moves with "now", is made every time)."""
         project, read, crawl = self.project, self.read, self.crawl
         settings, target = project.settings, project.target
         articles = read.articles
         (fresh / "sitemap.xml.gz").unlink(missing_ok=True)  # MkDocs's, with build dates
         pages = site_parts.other_pages(fresh)
         lasting = discovery_cache.recorded(settings.build_dir, target) if project.site_ok else None
+        written = self._sitemaps(fresh, lasting)
+        newest = [(name, _moment(part[1])) for name, part in crawl.parts.items()]
         made: Iterator[tuple[str, bytes]]
         if lasting and lasting.key == discovery_key(
             read.listed, read.dated, told_digest(lasting.feeds, read.told_of, len(articles)), pages
@@ -897,24 +922,56 @@ class SiteWork:
                 pages,
             )
             texts = full_texts(project, [(articles[n], read.told_of(n)) for n in crawl.feeds])
-            made = discovery_files(
-                articles,
-                pages,
-                settings,
-                project.moment,
-                items=items,
-                bodies=lambda a: texts.get(a.id, a.paragraphs),
+            made = itertools.chain(
+                lasting_files(
+                    articles,
+                    pages,
+                    settings,
+                    newest,
+                    items=items,
+                    bodies=lambda a: texts.get(a.id, a.paragraphs),
+                ),
+                [(NEWS, news_sitemap(articles, settings, project.moment))],
             )
             self.report.discovery = "made"
-        written = []
+        lasting_written = []
         for rel, data in made:  # each file written as it is made
             (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
             (fresh / rel).write_bytes(data)
-            written.append(rel)
+            lasting_written.append(rel)
         if project.hosted:  # the news sitemap is mostly the same bytes: its copies are linked
-            precompress.compress_all(fresh, written, project.copies)
+            precompress.compress_all(fresh, written + lasting_written, project.copies)
         if not lasting:
-            crawl.files = sorted(rel for rel in written if rel != NEWS)
+            crawl.files = sorted(rel for rel in lasting_written if rel != NEWS)
+
+    def _sitemaps(self, fresh: Path, lasting: discovery_cache.Crawl | None) -> list[str]:
+        """Each partition's sitemap into ``fresh``: linked from the current site when its
+        partition is unchanged there, or comes out the same; else written. Returns those
+        written (their problems are still to be found: :meth:`check`)."""
+        plan, articles, settings = self.plan, self.read.articles, self.project.settings
+        target, parts = self.project.target, self.crawl.parts
+        before = lasting.parts if lasting else {}
+        reused = {task.key for task in plan.reused}
+        written = []
+        for key, picked in plan.groups.items():
+            name, wanted = sitemap_name(key), plan.wanted[key]
+            old = before.get(name)
+            usable = old is not None and old[2] is not None and (target / name).is_file()
+            if old is not None and usable and key in reused and old[0] == wanted:
+                precompress.link(target / name, fresh / name)
+                parts[name] = old
+                continue
+            document, latest = article_sitemap(
+                (articles[n] for n in sorted(picked.positions)), settings
+            )
+            if old is not None and usable and (target / name).read_bytes() == document:
+                precompress.link(target / name, fresh / name)
+                parts[name] = (wanted, old[1], old[2])
+                continue
+            (fresh / name).write_bytes(document)
+            parts[name] = (wanted, latest.isoformat() if latest else None, None)
+            written.append(name)
+        return written
 
 
 def _start(threads: list[threading.Thread]) -> None:
@@ -922,6 +979,10 @@ def _start(threads: list[threading.Thread]) -> None:
     for thread in threads:
         if thread.ident is None:
             thread.start()
+
+
+def _moment(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
 
 
 def _timed(report: BuildReport, stage: str, work: Callable[..., object], *args: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -138,3 +139,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemaps(site: Path) -> list[Path]:
+    """The sitemaps that ``sitemap.xml`` (an index: each partition's, the other pages') names."""
+    index = ElementTree.parse(site / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    return [site / (e.text or "").rsplit("/", 1)[-1] for e in index.iter(f"{SITEMAP}loc")]
+
+
+def sitemap_urls(site: Path) -> list[ElementTree.Element]:
+    """Every ``<url>`` of the site's sitemaps, in the index's order."""
+    return [
+        url
+        for path in sitemaps(site)
+        for url in ElementTree.parse(path).getroot().iter(f"{SITEMAP}url")
+    ]
+
+
+def sitemap_text(site: Path) -> str:
+    return "".join(path.read_text(encoding="utf-8") for path in sitemaps(site))

@@ -17,7 +17,15 @@ from builder.build import SAID_EACH, build
 from builder.check.validate import validate_site
 from builder.pipeline.page_reuse import published_pages
 from builder.render.links import RELATED
-from tests.conftest import FIXTURES, REPO, SAMPLE, SAMPLE_ARTICLES, make_project
+from tests.conftest import (
+    FIXTURES,
+    REPO,
+    SAMPLE,
+    SAMPLE_ARTICLES,
+    make_project,
+    sitemap_urls,
+    sitemaps,
+)
 
 
 def test_sample_site_builds_and_validates(sample_build):
@@ -57,7 +65,7 @@ def test_articles_stay_out_of_the_nav_and_the_sitemap_has_real_dates(sample_buil
     ]  # related, previous and next only: no nav of every article
     assert others and len(linked) <= RELATED + 2 and len(linked) < len(others)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    urls = ElementTree.parse(root / "site" / "sitemap.xml").getroot().findall("s:url", ns)
+    urls = sitemap_urls(root / "site")
     lastmod = {
         u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns) for u in urls
     }
@@ -406,10 +414,8 @@ def test_an_arabic_slug_publishes_with_url_escaped_sitemaps_and_feeds(tmp_path):
     site = tmp_path / "site"
     locs = [
         e.text
-        for name in ("sitemap.xml", "news-sitemap.xml")
-        for e in ElementTree.parse(site / name).iter(
-            "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
-        )
+        for path in [*sitemaps(site), site / "news-sitemap.xml"]
+        for e in ElementTree.parse(path).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
     ]
     assert page in locs and all(loc.isascii() for loc in locs), locs
     feed = ElementTree.parse(site / "sections" / "سياسة" / "feed.xml").getroot()
@@ -453,9 +459,8 @@ def test_a_site_url_with_arabic_in_it_publishes(tmp_path, site_url):
     )
     locs = [
         e.text
-        for e in ElementTree.parse(tmp_path / "site" / "sitemap.xml").iter(
-            "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
-        )
+        for path in sitemaps(tmp_path / "site")
+        for e in ElementTree.parse(path).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
     ]
     assert locs and all(loc.isascii() for loc in locs), locs
 

@@ -332,7 +332,7 @@ def category(rel: str) -> str:
     name = rel.rsplit("/", 1)[-1]
     if name in ("feed.xml", "atom.xml") or rel in ("robots.txt", "news-sitemap.xml"):
         return "feeds, sitemaps and robots.txt"
-    if re.fullmatch(r"sitemap(-\d+)?\.xml", rel):
+    if re.fullmatch(r"sitemap(-[^/]+)?\.xml", rel):
         return "feeds, sitemaps and robots.txt"
     if rel.startswith("media/"):
         return "media"

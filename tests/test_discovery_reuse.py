@@ -6,9 +6,19 @@ from datetime import datetime, timedelta, timezone
 
 from builder.build import build
 from tests.conftest import SAMPLE, make_project
-from tests.test_incremental import full_build, tree_hashes, workspace
+from tests.test_incremental import (
+    add_article,
+    full_build,
+    remove_article,
+    tree_hashes,
+    workspace,
+)
 
-LASTING = ("sitemap.xml", "robots.txt", "feed.xml", "atom.xml")
+# the sitemap of the partition the edited story is in (2022-03) comes out the same: linked too
+LASTING = (
+    *("sitemap.xml", "sitemap-pages.xml", "sitemap-2022-03.xml", "robots.txt"),
+    *("feed.xml", "atom.xml"),
+)
 
 
 def inodes(site):
@@ -64,9 +74,37 @@ def test_a_new_hand_written_page_joins_the_sitemap(tmp_path, monkeypatch):
     )
     again = build(config)
     assert again.published and again.discovery == "made"
-    assert "https://akhbar.example.org/contact/" in (work / "site" / "sitemap.xml").read_text(
-        encoding="utf-8"
-    )
+    pages = (work / "site" / "sitemap-pages.xml").read_text(encoding="utf-8")
+    assert "https://akhbar.example.org/contact/" in pages
+
+
+def test_a_new_article_makes_its_partitions_sitemap_the_others_are_linked(tmp_path, monkeypatch):
+    """Each partition has its own sitemap: one article added (of May 2023) or removed (the
+    only one of February 2025) writes or removes that month's sitemap, the other months' are
+    linked from the published site, and the site is the one a full build makes."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    config = make_project(work, corpus)
+    build(config)
+    site = work / "site"
+
+    def sitemaps():
+        return {p.name: p.stat().st_ino for p in site.glob("sitemap-*.xml")}
+
+    before = sitemaps()
+    assert len(before) == 11  # 10 partitions (months), and the other pages'
+    add_article(corpus)
+    assert build(config).published
+    after = sitemaps()
+    changed = {n for n in after if before.get(n) != after[n]}
+    assert "sitemap-2023-05.xml" in changed <= {"sitemap-2023-05.xml", "sitemap-pages.xml"}
+    assert "/articles/" in (site / "sitemap-2023-05.xml").read_text(encoding="utf-8")
+    assert tree_hashes(site) == full_build(tmp_path, "added", corpus)
+    again = build(config)  # nothing changed: every file linked
+    assert again.discovery == "reused" and sitemaps() == after
+    remove_article(corpus)  # the one article of February 2025
+    assert build(config).published
+    assert "sitemap-2025-02.xml" in after and "sitemap-2025-02.xml" not in sitemaps()
+    assert tree_hashes(site) == full_build(tmp_path, "removed", corpus)
 
 
 def test_the_news_sitemap_follows_now_while_the_rest_is_reused(tmp_path):

@@ -17,7 +17,16 @@ from builder.check.discovery import check_discovery
 from builder.check.validate import validate_site
 from builder.pipeline.page_reuse import published_pages
 from builder.read.inputs import input_files, read_article
-from builder.render.discovery import IMAGE_NS, NEWS_NS, SITEMAP_NS, discovery_files
+from builder.render.discovery import (
+    IMAGE_NS,
+    NEWS_NS,
+    SITEMAP_NS,
+    article_sitemap,
+    lasting_files,
+    news_sitemap,
+    sitemap_name,
+)
+from builder.render.pages import sort_newest_first
 from builder.render.photos import place_photos
 from tests.conftest import REPO, SAMPLE, asset
 
@@ -249,7 +258,7 @@ CASES = {
     "sitemap misses article": (
         lambda s: edit(
             s,
-            "sitemap.xml",
+            "sitemap-2022-03.xml",
             "<loc>https://akhbar.example.org/articles/oil-prices-jump/</loc>",
             "<loc>https://akhbar.example.org/x/</loc>",
         ),
@@ -259,7 +268,7 @@ CASES = {
     "sitemap bad lastmod": (
         lambda s: edit(
             s,
-            "sitemap.xml",
+            "sitemap-2022-03.xml",
             "<lastmod>2022-03-08T13:30:00+03:00</lastmod>",
             "<lastmod>8 March 2022</lastmod>",
         ),
@@ -268,7 +277,10 @@ CASES = {
     ),
     "sitemap relative loc": (
         lambda s: edit(
-            s, "sitemap.xml", "<loc>https://akhbar.example.org/about/</loc>", "<loc>/about/</loc>"
+            s,
+            "sitemap-pages.xml",
+            "<loc>https://akhbar.example.org/about/</loc>",
+            "<loc>/about/</loc>",
         ),
         "error",
         "not an absolute URL on the site",
@@ -276,7 +288,7 @@ CASES = {
     "sitemap raw arabic loc": (
         lambda s: edit(
             s,
-            "sitemap.xml",
+            "sitemap-pages.xml",
             "<loc>https://akhbar.example.org/about/</loc>",
             "<loc>https://akhbar.example.org/عن/</loc>",
         ),
@@ -284,7 +296,7 @@ CASES = {
         "is not URL-escaped",
     ),
     "sitemap broken xml": (
-        lambda s: edit(s, "sitemap.xml", "</urlset>", ""),
+        lambda s: edit(s, "sitemap-pages.xml", "</urlset>", ""),
         "error",
         "not well-formed XML",
     ),
@@ -385,7 +397,7 @@ def test_news_sitemap_takes_the_last_two_days(settings, profile):
         [read_article(p, profile).article for p in input_files([SAMPLE])], settings
     )
     now = datetime(2025, 10, 13, 12, 0, tzinfo=timezone(timedelta(hours=3)))
-    news = ET.fromstring(dict(discovery_files(articles, [""], settings, now))["news-sitemap.xml"])
+    news = ET.fromstring(news_sitemap(articles, settings, now))
     s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
     assert [u.findtext(f"{s}loc") for u in news] == [
         "https://akhbar.example.org/articles/flu-vaccination-campaign/"
@@ -394,9 +406,7 @@ def test_news_sitemap_takes_the_last_two_days(settings, profile):
         news.find(f"{s}url/{n}news/{n}title").text
         == "وزارة الصحة تطلق حملة التطعيم الموسمية ضد الإنفلونزا"
     )
-    later = ET.fromstring(
-        dict(discovery_files(articles, [""], settings, now + timedelta(days=3)))["news-sitemap.xml"]
-    )
+    later = ET.fromstring(news_sitemap(articles, settings, now + timedelta(days=3)))
     assert len(later) == 0
 
 
@@ -413,24 +423,40 @@ def test_news_sitemap_entry_outside_the_window_is_caught(site, settings):
     assert any("outside the two days" in m for _, _, m in findings(site, settings))
 
 
-def test_sitemap_index_past_the_limit(tmp_path, settings, profile):
+def test_a_sitemap_for_each_partition_under_one_index(tmp_path, settings, profile):
     articles, _, _ = place_photos(
         [read_article(p, profile).article for p in input_files([SAMPLE])], settings
     )
-    files = dict(discovery_files(articles, ["", "about/"], settings, NOW, sitemap_max=3))
-    parts = -(-(len(articles) + 2) // 3)  # articles and two other pages, three per sitemap
-    assert sorted(k for k in files if k.startswith("sitemap")) == [
-        f"sitemap-{n}.xml" for n in range(1, parts + 1)
-    ] + ["sitemap.xml"]
+    ordered = sort_newest_first(articles)
+    files, parts = {}, []
+    for k, start in enumerate(range(0, len(ordered), 3)):  # partitions of three articles
+        document, newest = article_sitemap(ordered[start : start + 3], settings)
+        files[sitemap_name(f"p{k}")] = document
+        parts.append((sitemap_name(f"p{k}"), newest))
+    files.update(lasting_files(ordered, ["", "about/"], settings, parts))
+    files["news-sitemap.xml"] = news_sitemap(ordered, settings, NOW)
     index = ET.fromstring(files["sitemap.xml"])
-    assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex" and len(index) == parts > 1
-    for rel, data in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(data)
+    s = f"{{{SITEMAP_NS}}}"
+    assert index.tag == f"{s}sitemapindex"
+    assert [e.findtext(f"{s}loc") for e in index] == [
+        f"https://akhbar.example.org/{name}"
+        for name in ["sitemap-pages.xml", *(f"sitemap-p{k}.xml" for k in range(len(parts)))]
+    ]
+    assert [e.findtext(f"{s}lastmod") for e in index][1:] == [
+        newest.isoformat() for _, newest in parts
+    ]
+    _write(tmp_path, files)
     names = [a.url_slug for a in articles]
     assert [
         p for p in check_discovery(tmp_path, settings.site_url, NOW, names) if p[0] == "error"
     ] == []
+    _write(tmp_path, {"sitemap-p0.xml": article_sitemap(ordered[1:3], settings)[0]})
+    assert (
+        "error",
+        "sitemap.xml",
+        f"article https://akhbar.example.org/articles/"
+        f"{ordered[0].url_slug}/ is missing from the sitemap",
+    ) in check_discovery(tmp_path, settings.site_url, NOW, names)
 
 
 def _write(folder, files):
@@ -527,46 +553,29 @@ def test_sitemap_check_reads_one_url_at_a_time(tmp_path, settings):
     assert (peaks[20_000] - peaks[2_000]) / 18_000 < 100, peaks
 
 
-def _tree_sitemaps(entries, limit, index_loc):
-    """The sitemaps as ElementTree writes them (what the text writer must match byte for byte)."""
-
-    def xml(root):
-        ET.indent(root)
-        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
-
-    chunks = [entries[i : i + limit] for i in range(0, len(entries), limit)] or [[]]
-    files = {}
-    for number, chunk in enumerate(chunks, start=1):
-        urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset", {"xmlns:image": IMAGE_NS})
-        for loc, lastmod, image in chunk:
-            url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
-            if lastmod:
-                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
-            if image:
-                ET.SubElement(ET.SubElement(url, "image:image"), "image:loc").text = image
-        files["sitemap.xml" if len(chunks) == 1 else f"sitemap-{number}.xml"] = xml(urlset)
-    if len(chunks) > 1:
-        index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
-        for number, chunk in enumerate(chunks, start=1):
-            sitemap = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
-            ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = index_loc(number)
-            dates = [lastmod for _, lastmod, _ in chunk if lastmod]
-            if dates:
-                ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = max(
-                    dates, key=datetime.fromisoformat
-                )
-        files["sitemap.xml"] = xml(index)
-    return files
+def _tree_xml(root):
+    """A sitemap as ElementTree writes it (what the text writer must match byte for byte)."""
+    ET.indent(root)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
-@pytest.mark.parametrize("limit", [1, 3, 50_000])
-def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
+def _tree_urlset(entries):
+    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset", {"xmlns:image": IMAGE_NS})
+    for loc, lastmod, image in entries:
+        url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
+        if lastmod:
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
+        if image:
+            ET.SubElement(ET.SubElement(url, "image:image"), "image:loc").text = image
+    return _tree_xml(urlset)
+
+
+def test_sitemaps_written_as_text_match_elementtree(settings, profile):
     from dataclasses import replace
 
     from builder.core.urls import article_path
-    from builder.render.discovery import _image_loc, sitemaps
-    from builder.render.pages import sort_newest_first
+    from builder.render.discovery import _image_loc, pages_sitemap, sitemap_index
 
     articles = [read_article(p, profile).article for p in input_files([SAMPLE])]
     articles[0] = replace(articles[0], slug="a&b<c>d'e\"f")  # markup in a URL stays text
@@ -575,12 +584,8 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
         articles[2], slug="خبر-عاجل"
     )  # URL-escaped, as the page's canonical link has it
     ordered = sort_newest_first(articles)
-    for pages, items in ((["", "page/", "about/"], ordered), ([], ordered), ([], []), ([""], [])):
-        newest = (ordered[0].modified or ordered[0].published).isoformat() if items else None
+    for items in (ordered, []):
         entries = [
-            (settings.absolute(p), newest if p in ("", "page/") else None, None) for p in pages
-        ]
-        entries += [
             (
                 settings.absolute(quote(article_path(a))),
                 (a.modified or a.published).isoformat() if (a.modified or a.published) else None,
@@ -588,14 +593,31 @@ def test_sitemaps_written_as_text_match_elementtree(settings, profile, limit):
             )
             for a in items
         ]
-        expected = _tree_sitemaps(entries, limit, lambda n: settings.absolute(f"sitemap-{n}.xml"))
-        assert dict(sitemaps(items, pages, settings, limit)) == expected
-        assert not items or any(
-            b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in x
-            for x in expected.values()
+        document, newest = article_sitemap(items, settings)
+        assert document == _tree_urlset(entries)
+        dates = [datetime.fromisoformat(lastmod) for _, lastmod, _ in entries if lastmod]
+        assert newest == (max(dates) if dates else None)
+        assert (
+            not items or b"/articles/%D8%AE%D8%A8%D8%B1-%D8%B9%D8%A7%D8%AC%D9%84/</loc>" in document
         )
         # the sample's local photos: their largest derivative, as image:image
-        assert not items or any(b"-1200.jpg</image:loc>" in x for x in expected.values())
+        assert not items or b"-1200.jpg</image:loc>" in document
+    first = ordered[0].modified or ordered[0].published
+    for pages in (["", "page/", "about/"], []):
+        assert pages_sitemap(pages, first, settings) == _tree_urlset(
+            [
+                (settings.absolute(p), first.isoformat() if p in ("", "page/") else None, None)
+                for p in pages
+            ]
+        )
+    parts = [("sitemap-pages.xml", first), ("sitemap-2021-11.2.xml", None)]
+    index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+    for name, newest in parts:
+        sitemap = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+        ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = settings.absolute(name)
+        if newest:
+            ET.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = newest.isoformat()
+    assert sitemap_index(parts, settings) == _tree_xml(index)
 
 
 def test_feed_text_is_escaped_and_urls_absolute(sample_build):

@@ -3,7 +3,7 @@ sitemap, robots.txt, RSS 2.0 and Atom feeds. Part of ``builder validate``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -31,9 +31,16 @@ def check_discovery(
     return check_lasting(site_dir, site_url, articles) + check_news(site_dir, site_url, now)
 
 
-def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> list[Problem]:
+def check_lasting(
+    site_dir: Path,
+    site_url: str,
+    articles: Iterable[str],
+    trusted: Mapping[str, Iterable[str]] | None = None,
+) -> list[Problem]:
     """The sitemaps (every article in them: ``articles`` are the article folders' names),
-    robots.txt and the feeds: all but the news sitemap, whose window moves with "now"."""
+    robots.txt and the feeds: all but the news sitemap, whose window moves with "now".
+    ``trusted``: sitemaps of the index not read again (the build's, checked when they were
+    made and unchanged since), each with the article folders it lists."""
     problems: list[Problem] = []
     site_url = uri(
         site_url
@@ -41,7 +48,7 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
     host = urlsplit(site_url).netloc
     prefix = f"{site_url}{ARTICLES}/"
     unlisted = set(articles)
-    _check_sitemaps(site_dir, host, prefix, unlisted, problems)
+    _check_sitemaps(site_dir, host, prefix, unlisted, problems, trusted or {})
     for name in sorted(unlisted):
         problems.append(
             ("error", "sitemap.xml", f"article {prefix}{name}/ is missing from the sitemap")
@@ -53,6 +60,26 @@ def check_lasting(site_dir: Path, site_url: str, articles: Iterable[str]) -> lis
         )
         for feed in [site_dir / name, *sorted(own)]:
             check(feed, site_dir, host, problems)
+    return problems
+
+
+def check_sitemap(
+    site_dir: Path, name: str, site_url: str, articles: Iterable[str]
+) -> list[Problem]:
+    """One sitemap of the index, and that it lists every one of ``articles`` (folder names)."""
+    problems: list[Problem] = []
+    site_url = uri(site_url)
+    prefix = f"{site_url}{ARTICLES}/"
+    unlisted = set(articles)
+    stream = _stream(site_dir / name, site_dir, problems)
+    if stream is not None and stream[0] != f"{{{SITEMAP_NS}}}urlset":
+        problems.append(("error", name, f"root element {stream[0]} is not urlset"))
+    elif stream is not None:
+        _check_urlset(name, stream[1], urlsplit(site_url).netloc, prefix, unlisted, problems)
+    problems.extend(
+        ("error", name, f"article {prefix}{folder}/ is missing from the sitemap")
+        for folder in sorted(unlisted)
+    )
     return problems
 
 
@@ -98,7 +125,12 @@ def _iso_with_offset(value: str | None) -> bool:
 
 
 def _check_sitemaps(
-    site_dir: Path, host: str, prefix: str, unlisted: set[str], problems: list[Problem]
+    site_dir: Path,
+    host: str,
+    prefix: str,
+    unlisted: set[str],
+    problems: list[Problem],
+    trusted: Mapping[str, Iterable[str]],
 ) -> None:
     """Each sitemap is read as a stream, one entry at a time, and each article it lists is
     struck off ``unlisted`` (article folder names): at 100,000 articles, a parsed tree of
@@ -130,6 +162,9 @@ def _check_sitemaps(
                 )
             )
     for name in names:
+        if name in trusted:
+            unlisted.difference_update(trusted[name])
+            continue
         stream = _stream(site_dir / name, site_dir, problems)
         if stream is not None and stream[0] != f"{s}urlset":
             problems.append(("error", name, f"root element {stream[0]} is not urlset"))

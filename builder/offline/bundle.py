@@ -49,7 +49,7 @@ _DROPPED = {
     "news-sitemap.xml",
     ".builder-site",
 }
-_DROPPED_PATTERN = re.compile(r"sitemap-\d+\.xml")
+_DROPPED_PATTERN = re.compile(r"sitemap-[^/]+\.xml")
 _STORED = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff2", ".gz", ".zip"}  # already compressed
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _RESERVED = {

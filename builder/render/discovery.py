@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import io
 import mimetypes
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -36,6 +36,7 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 NEWS_WINDOW = timedelta(days=2)
 NEWS_MAX = 1000
 FEED_ITEMS = 20
+PAGES_SITEMAP = "sitemap-pages.xml"  # the pages that are not articles
 
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
@@ -80,23 +81,20 @@ def feed_items(ordered: Sequence[Article], settings: Settings) -> FeedItems:
     return FeedItems(newest, by_listing)
 
 
-def discovery_files(
-    articles: Sequence[Article],
+def lasting_files(
+    ordered: Sequence[Article],
     other_pages: list[str],
     settings: Settings,
-    now: datetime,
-    sitemap_max: int = 50_000,
+    parts: Sequence[tuple[str, datetime | None]],
     items: FeedItems | None = None,
     bodies: Bodies | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Everything but the pages: sitemap(s), news sitemap, robots.txt (only when the site is
-    at its host's root: :func:`at_host_root`), RSS and Atom feeds (the whole site's, and each
-    section's, tag's and author's). The articles are walked in order, and only a feed's items
-    are held (``items``: the :func:`feed_items` of ``articles``, when the caller has them).
-    ``bodies`` gives an item's whole text (the records are slim: the build reads it again)."""
-    ordered = sort_newest_first(articles)
-    yield from sitemaps(ordered, other_pages, settings, sitemap_max)
-    yield "news-sitemap.xml", news_sitemap(ordered, settings, now)
+    """The sitemap index and the other pages' sitemap, robots.txt and the feeds: what changes
+    only with the listed fields and dates of the articles (``ordered``, newest first) and the
+    other pages. ``parts``: the articles' sitemaps, with the newest date each lists."""
+    first = (ordered[0].modified or ordered[0].published) if ordered else None
+    yield PAGES_SITEMAP, pages_sitemap(other_pages, first, settings)
+    yield "sitemap.xml", sitemap_index([(PAGES_SITEMAP, first), *parts], settings)
     if at_host_root(settings.site_url):
         yield "robots.txt", robots_txt(settings)
     items = items or feed_items(ordered, settings)
@@ -147,46 +145,57 @@ def _xml(root: ET.Element) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
-def sitemaps(
-    ordered: Sequence[Article], other_pages: list[str], settings: Settings, limit: int
-) -> Iterator[tuple[str, bytes]]:
-    """``sitemap.xml``; past ``limit`` URLs, an index of ``sitemap-N.xml`` files. Each file is
-    written as text, one URL at a time, as ElementTree would write it: a tree of 50,000 URLs,
-    with every URL's entry made first, took about 75 MB at 100,000 articles, and a list of
-    the lines, joined, about 40. The articles are walked once, in order."""
-    first = (ordered[0].modified or ordered[0].published) if ordered else None
-    count = len(other_pages) + len(ordered)
-    walk = iter(briefs(ordered))
+def sitemap_name(part: str) -> str:
+    """The sitemap of one partition of the articles ("2021-11", "2021-11.2", "undated").
 
-    def urls(span: range, newest: list[datetime]) -> Iterator[str]:
-        image = None
-        for n in span:
-            if n < len(other_pages):
-                rel, when = other_pages[n], first if other_pages[n] in ("", "page/") else None
-            else:
-                article = next(walk)
-                rel, when = slug_path(article.url_slug), article.modified or article.published
-                image = _image_loc(ordered[n - len(other_pages)], settings)
-            if when and (not newest or when > newest[0]):  # the first of the latest, as max() picks
+    >>> sitemap_name("2021-11.2")
+    'sitemap-2021-11.2.xml'
+    """
+    return f"sitemap-{part}.xml"
+
+
+def article_sitemap(
+    articles: Iterable[Article], settings: Settings
+) -> tuple[bytes, datetime | None]:
+    """The sitemap of some articles (one partition of at most 50,000, newest first), and the
+    newest date it shows (the index's ``lastmod`` for it). One sitemap a partition: a new or
+    changed article makes its partition's sitemap again, and the others stay as they are,
+    for the build (at 20,000 articles, one sitemap of them all took 1 s to write every time
+    an article was added) and for crawlers (the index says which one changed)."""
+    newest: list[datetime] = []
+
+    def urls() -> Iterator[str]:
+        for article in articles:
+            when = article.modified or article.published
+            if when and (not newest or when > newest[0]):  # the first of the latest, as max()
                 newest[:] = [when]
             yield _entry(
-                "url", settings.escaped(rel), when, image
+                "url",
+                settings.escaped(slug_path(article.url_slug)),
+                when,
+                _image_loc(article, settings),
             )  # URL-escaped, as sitemaps (and the pages' canonical links) have it
-            image = None
 
-    starts = range(0, count, limit) if count else range(1)
-    latest: list[datetime | None] = []
-    for number, start in enumerate(starts, start=1):
-        newest: list[datetime] = []
-        document = _document("urlset", urls(range(start, min(start + limit, count)), newest))
-        latest.append(newest[0] if newest else None)
-        yield "sitemap.xml" if len(starts) == 1 else f"sitemap-{number}.xml", document
-    if len(starts) > 1:
-        entries = (
-            _entry("sitemap", settings.escaped(f"sitemap-{number}.xml"), lastmod)
-            for number, lastmod in enumerate(latest, start=1)
-        )
-        yield "sitemap.xml", _document("sitemapindex", entries)
+    document = _document("urlset", urls())
+    return document, newest[0] if newest else None
+
+
+def pages_sitemap(other_pages: list[str], first: datetime | None, settings: Settings) -> bytes:
+    """The sitemap of the pages that are not articles (home, listings, about...): only the
+    home page's first listing pages carry a date, the newest article's (``first``)."""
+    return _document(
+        "urlset",
+        (
+            _entry("url", settings.escaped(rel), first if rel in ("", "page/") else None)
+            for rel in other_pages
+        ),
+    )
+
+
+def sitemap_index(files: Sequence[tuple[str, datetime | None]], settings: Settings) -> bytes:
+    """``sitemap.xml``: the index of the sitemaps, each with the newest date it shows."""
+    entries = (_entry("sitemap", settings.escaped(name), when) for name, when in files)
+    return _document("sitemapindex", entries)
 
 
 def _image_loc(article: Article, settings: Settings) -> str | None:

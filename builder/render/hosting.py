@@ -47,7 +47,7 @@ SHORT_FILES = frozenset(
     {"index.html", "404.html", "feed.xml", "atom.xml", "sitemap.xml", "news-sitemap.xml"}
     | {"robots.txt"}
 )
-_SITEMAP_PART = re.compile(r"sitemap-\d+\.xml")
+_SITEMAP_PART = re.compile(r"sitemap-[^/]+\.xml")  # the index's sitemaps
 # Builder-internal files: its marker, this file, each search chunk's input digest. nginx refuses
 # them; Netlify and Cloudflare publish what they are given (``deploy`` leaves them out).
 INTERNAL = (".builder-site", "_headers")

@@ -48,13 +48,16 @@ class _TimeZone(c.Type[str]):
 class _Count(c.Type[int]):
     """A count or size: 0 or less would build something absurd (no article on a page), not fail."""
 
-    def __init__(self, default: int) -> None:
+    def __init__(self, default: int, most: int | None = None, why: str = "") -> None:
         super().__init__(int, default=default)
+        self.most, self.why = most, why
 
     def run_validation(self, value: object) -> int:
         number: int = super().run_validation(value)
         if isinstance(number, bool) or number < 1:
             raise base.ValidationError(f"must be a whole number of at least 1, not {value!r}")
+        if self.most is not None and number > self.most:
+            raise base.ValidationError(f"must be at most {self.most:,} ({self.why}), not {number}")
         return number
 
 
@@ -136,8 +139,9 @@ class PublisherConfig(base.Config):  # type: ignore[no-untyped-call]
     # Pagefind holds a whole index in memory, about 0.2 MB per article.
     search_chunk = _Count(default=1000)
     # Articles per partition (one MkDocs run, one task): a month with more is cut into equal
-    # runs in date order, so a worker's memory and the work after one edit stay bounded.
-    partition_size = _Count(default=250)
+    # runs in date order, so a worker's memory and the work after one edit stay bounded. Each
+    # partition has its own sitemap, and a sitemap holds at most 50,000 URLs.
+    partition_size = _Count(default=250, most=50_000, why="a partition's sitemap holds no more")
     # Inputs past these are refused with a reason: bytes in one article file (or .jsonl
     # record), characters in one headline, caption or paragraph.
     max_file_bytes = _Count(default=5_000_000)
