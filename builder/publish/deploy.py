@@ -53,6 +53,7 @@ from typing import Literal, TextIO, overload
 from urllib.parse import urlsplit
 
 from builder.core.settings import Settings, load_settings
+from builder.publish import precompress
 from builder.publish.lock import project_lock
 from builder.publish.swap import MARKER, PublishError
 
@@ -408,20 +409,46 @@ Stats = dict[str, tuple[int, int]]  # site-relative path -> (size, modification 
 
 def site_stats(site: Path) -> Stats:
     """Every file of ``site`` but the internal ones, with its size and time. (Plain strings and
-    ``os.scandir``: this runs over every file of the site at every deploy.)"""
+    ``os.scandir``: this runs over every file of the site at every deploy, before any is sent.)
+
+    A precompressed copy (``x.br``, ``x.gz`` beside a text file ``x``) is given its file's
+    size and time, not looked at: the build makes or links the copies with their file, never
+    alone (:mod:`builder.publish.precompress`), so they change when it does, and are then handed
+    to rsync with it, which compares them itself. Two of every three files of a hosted site are
+    copies. (Those of the top folder are looked at: the record is trusted only while the
+    destination's top folder has the sizes it names.)"""
     stats: Stats = {}
     folders = [""]
     while folders:
         folder = folders.pop()
+        copies = []
         with os.scandir(os.path.join(site, folder)) as entries:
             for entry in entries:
                 rel = f"{folder}/{entry.name}" if folder else entry.name
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(rel)
+                elif folder and _is_copy(entry.name):  # the top folder's: checked by size
+                    copies.append(entry)
                 elif entry.name not in (MARKER, INPUTS) or not _internal(rel):
                     st = entry.stat(follow_symlinks=False)
                     stats[rel] = (st.st_size, st.st_mtime_ns)
+        for entry in copies:  # after their files, which may come later in the folder
+            rel = f"{folder}/{entry.name}" if folder else entry.name
+            of = stats.get(rel[:-3])
+            if of is None:  # a file of the site's own that only looks like a copy
+                st = entry.stat(follow_symlinks=False)
+                of = (st.st_size, st.st_mtime_ns)
+            stats[rel] = of
     return stats
+
+
+def _is_copy(name: str) -> bool:
+    """Whether a name is that of a precompressed copy of a text file.
+
+    >>> _is_copy("index.html.br"), _is_copy("feed.xml.gz"), _is_copy("data.tar.gz")
+    (True, True, False)
+    """
+    return name.endswith(precompress.SUFFIXES) and name[:-3].endswith(precompress.TEXT)
 
 
 def _internal(rel: str) -> bool:
