@@ -85,9 +85,11 @@ from builder.read.profile import load_profile
 from builder.render import hosting
 from builder.render.author_photo import author_photo, author_photo_path
 from builder.render.discovery import (
+    FeedItems,
     article_sitemap,
     at_host_root,
     feed_items,
+    feeds,
     lasting_files,
     news_leaves,
     news_sitemap,
@@ -273,6 +275,7 @@ class Plan:
     menu: tuple[tuple[str, str], ...] = ()  # the masthead's sections: every page shows it
 
 
+FEED_NAMES = ("feed.xml", "atom.xml")  # a page's feeds, beside it
 FEED_TEXTS = "feed-texts.marshal"  # inside Settings.build_dir: {id: (told, paragraphs)}
 
 
@@ -699,19 +702,39 @@ class SiteWork:
         back and checked; the others' were recorded when they were made."""
         crawl, site_url = self.crawl, self.project.settings.site_url
         made = {name for name, part in crawl.parts.items() if part[2] is None}
-        folders = {name: self._folders(name) for name in made}
-        if crawl.problems is None:  # the index, the feeds...: everything but reused sitemaps
+        feed_of = {  # each feed file made now -> the page it follows
+            page + name: page
+            for page, (_, problems) in crawl.made_feeds.items()
+            if problems is None
+            for name in FEED_NAMES
+        }
+        if crawl.problems is None:  # the index, robots.txt...: all but what was reused
             trusted = {name: self._folders(name) for name in crawl.parts.keys() - made}
-            found = check_lasting(fresh, site_url, os.listdir(fresh / ARTICLES), trusted)
-            crawl.problems = [p for p in found if p[1] not in made]
-        else:
+            kept = {
+                page + name
+                for page, (_, problems) in crawl.made_feeds.items()
+                if problems is not None
+                for name in FEED_NAMES
+            }
+            found = check_lasting(fresh, site_url, os.listdir(fresh / ARTICLES), trusted, kept)
+            crawl.problems = [p for p in found if p[1] not in made and p[1] not in feed_of]
+        else:  # feeds are made only with the rest
             found = [
-                p for name in made for p in check_sitemap(fresh, name, site_url, folders[name])
+                p
+                for name in made
+                for p in check_sitemap(fresh, name, site_url, self._folders(name))
             ]
         for name in made:
             wanted, newest, _ = crawl.parts[name]
             crawl.parts[name] = (wanted, newest, [p for p in found if p[1] == name])
-        return crawl.problems + [p for part in crawl.parts.values() for p in part[2] or []]
+        for page in set(feed_of.values()):
+            key = crawl.made_feeds[page][0]
+            crawl.made_feeds[page] = (key, [p for p in found if feed_of.get(p[1]) == page])
+        return (
+            crawl.problems
+            + [p for part in crawl.parts.values() for p in part[2] or []]
+            + [p for _, problems in crawl.made_feeds.values() for p in problems or []]
+        )
 
     def _folders(self, name: str) -> list[str]:
         """The article folders a partition's sitemap lists (by its name)."""
@@ -905,15 +928,16 @@ class SiteWork:
         ):
             discovery_cache.link(lasting, target, fresh)
             made = iter([(NEWS, news_sitemap(articles, settings, project.moment))])
-            crawl.key, crawl.files, crawl.problems, crawl.feeds = (
+            crawl.key, crawl.files, crawl.problems, crawl.feeds, crawl.made_feeds = (
                 lasting.key,
                 lasting.files,
                 lasting.problems,
                 lasting.feeds,
+                lasting.made_feeds,
             )
             self.report.discovery = "reused"
         else:
-            lasting, items = None, feed_items(articles, settings)
+            items = feed_items(articles, settings)
             crawl.feeds = items.positions()
             crawl.key = discovery_key(
                 read.listed,
@@ -921,18 +945,20 @@ class SiteWork:
                 told_digest(crawl.feeds, read.told_of, len(articles)),
                 pages,
             )
-            texts = full_texts(project, [(articles[n], read.told_of(n)) for n in crawl.feeds])
+            shown, told = self._feeds(fresh, lasting, items)
+            texts = full_texts(project, told)
             made = itertools.chain(
                 lasting_files(
                     articles,
                     pages,
                     settings,
                     newest,
-                    items=items,
+                    shown=shown,
                     bodies=lambda a: texts.get(a.id, a.paragraphs),
                 ),
                 [(NEWS, news_sitemap(articles, settings, project.moment))],
             )
+            lasting = None
             self.report.discovery = "made"
         lasting_written = []
         for rel, data in made:  # each file written as it is made
@@ -943,6 +969,35 @@ class SiteWork:
             precompress.compress_all(fresh, written + lasting_written, project.copies)
         if not lasting:
             crawl.files = sorted(rel for rel in lasting_written if rel != NEWS)
+
+    def _feeds(
+        self, fresh: Path, lasting: discovery_cache.Crawl | None, items: FeedItems
+    ) -> tuple[dict[str, list[Article]], list[tuple[Article, bytes]]]:
+        """Each page's feeds (RSS and Atom) linked from the current site when what they are made
+        from (:func:`discovery_cache.feed_key`) is what it was there: a new article changes the
+        site's feeds and its section's, tags' and authors'. Returns those to make, with their
+        items, and those items with their ``told`` digests (for their whole text)."""
+        read, target, code = self.read, self.project.target, self.project.code
+        at = {n: read.articles[n] for n in items.positions()}  # each read once
+        before = lasting.made_feeds if lasting else {}
+        shown: dict[str, list[Article]] = {}
+        told: dict[int, tuple[Article, bytes]] = {}
+        for page, feed in feeds(at, items).items():
+            positions = items.by_listing[page] if page else items.newest
+            shows = [(at[n], read.told_of(n)) for n in positions]
+            key = discovery_cache.feed_key(code, page, shows)
+            old = before.get(page)
+            paths = [page + name for name in FEED_NAMES]
+            if old is not None and old[0] == key and all((target / p).is_file() for p in paths):
+                for rel in paths:
+                    (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+                    precompress.link(target / rel, fresh / rel)
+                self.crawl.made_feeds[page] = old
+            else:
+                shown[page] = feed
+                told.update(zip(positions, shows, strict=True))
+                self.crawl.made_feeds[page] = (key, None)
+        return shown, [told[n] for n in sorted(told)]
 
     def _sitemaps(self, fresh: Path, lasting: discovery_cache.Crawl | None) -> list[str]:
         """Each partition's sitemap into ``fresh``: linked from the current site when its

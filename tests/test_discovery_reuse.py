@@ -90,13 +90,28 @@ def test_a_new_article_makes_its_partitions_sitemap_the_others_are_linked(tmp_pa
     def sitemaps():
         return {p.name: p.stat().st_ino for p in site.glob("sitemap-*.xml")}
 
-    before = sitemaps()
+    def feeds():
+        return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*.xml")}
+
+    before, feeds_before = sitemaps(), feeds()
     assert len(before) == 11  # 10 partitions (months), and the other pages'
     add_article(corpus)
     assert build(config).published
     after = sitemaps()
     changed = {n for n in after if before.get(n) != after[n]}
     assert "sitemap-2023-05.xml" in changed <= {"sitemap-2023-05.xml", "sitemap-pages.xml"}
+    # the feeds that show the new article are made again (the site's, its section's and its
+    # author's: it has no tags), the others are linked
+    remade = {
+        rel.removesuffix("feed.xml").removesuffix("atom.xml")
+        for rel, inode in feeds().items()
+        if feeds_before.get(rel) != inode and not rel.startswith(("sitemap", "news-sitemap"))
+    }
+    assert remade == {
+        "",
+        "sections/رياضة/",
+        "authors/فهد-المطيري/",
+    }, remade
     assert "/articles/" in (site / "sitemap-2023-05.xml").read_text(encoding="utf-8")
     assert tree_hashes(site) == full_build(tmp_path, "added", corpus)
     again = build(config)  # nothing changed: every file linked

@@ -3,7 +3,7 @@ sitemap, robots.txt, RSS 2.0 and Atom feeds. Part of ``builder validate``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -36,11 +36,13 @@ def check_lasting(
     site_url: str,
     articles: Iterable[str],
     trusted: Mapping[str, Iterable[str]] | None = None,
+    trusted_feeds: Collection[str] = (),
 ) -> list[Problem]:
     """The sitemaps (every article in them: ``articles`` are the article folders' names),
     robots.txt and the feeds: all but the news sitemap, whose window moves with "now".
     ``trusted``: sitemaps of the index not read again (the build's, checked when they were
-    made and unchanged since), each with the article folders it lists."""
+    made and unchanged since), each with the article folders it lists; ``trusted_feeds``:
+    feeds so (site-relative paths)."""
     problems: list[Problem] = []
     site_url = uri(
         site_url
@@ -59,7 +61,8 @@ def check_lasting(
             p for kind in ("sections", "tags", "authors") for p in site_dir.glob(f"{kind}/*/{name}")
         )
         for feed in [site_dir / name, *sorted(own)]:
-            check(feed, site_dir, host, problems)
+            if feed.relative_to(site_dir).as_posix() not in trusted_feeds:
+                check(feed, site_dir, host, problems)
     return problems
 
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.core.article import Article
 from builder.publish import precompress
 from builder.publish.recycle import marker_key
 
@@ -32,9 +33,13 @@ RECORD = "discovery.json"  # inside the build folder
 NEWS = "news-sitemap.xml"  # made and checked every build
 
 
+Problem = tuple[str, str, str]
 # A partition's sitemap: the partition's content key, the newest date it lists (ISO), and the
 # problems checking it found (None: not checked yet)
-Part = tuple[str, str | None, list[tuple[str, str, str]] | None]
+Part = tuple[str, str | None, list[Problem] | None]
+# A page's feeds (RSS and Atom): what they are made from (:func:`feed_key`), and the problems
+# checking them found (None: not checked yet)
+Feeds = tuple[str, list[Problem] | None]
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Crawl:
         default_factory=list
     )  # the articles the feeds show, by newest-first position
     parts: dict[str, Part] = field(default_factory=dict)  # each partition's sitemap, by name
+    made_feeds: dict[str, Feeds] = field(default_factory=dict)  # by the page they follow
 
 
 def discovery_key(listed: str, dated: str, told: str, other_pages: list[str]) -> str:
@@ -88,6 +94,23 @@ def told_digest(positions: Sequence[int], told_of: Callable[[int], bytes], count
     return digest.hexdigest()
 
 
+def feed_key(code: str, page: str, items: Iterable[tuple[Article, bytes]]) -> str:
+    """What a page's feeds are made from: the code and settings (``code``), the page, and each
+    item's slim record (every field a feed shows of it but its text and authors) with its
+    :func:`builder.pipeline.records.told` digest (which covers those).
+
+    >>> from builder.core.article import Article
+    >>> a = Article("a", "a.txt", "h", None, None, ("p",))
+    >>> feed_key("c", "", [(a, b"t")]) == feed_key("c", "", [(a, b"t")]) != feed_key("c", "", [])
+    True
+    """
+    digest = hashlib.sha256(f"{code}\0{page}\0".encode())
+    for article, told in items:
+        digest.update(repr(article).encode())
+        digest.update(told)
+    return digest.hexdigest()
+
+
 def recorded(build_dir: Path, target: Path) -> Crawl | None:
     """The record of the site now at ``target`` (its marker), if its files are all there."""
     try:
@@ -113,12 +136,18 @@ def recorded(build_dir: Path, target: Path) -> Crawl | None:
         for name, (wanted, newest, problems) in data.get("parts", {}).items()
         if problems is not None
     }
+    made_feeds: dict[str, Feeds] = {
+        str(page): (str(key), [(str(a), str(b), str(c)) for a, b, c in problems])
+        for page, (key, problems) in data.get("made_feeds", {}).items()
+        if problems is not None
+    }
     return Crawl(
         data["key"],
         files,
         [(str(a), str(b), str(c)) for a, b, c in data.get("problems", [])],
         feeds,
         parts,
+        made_feeds,
     )
 
 
@@ -140,6 +169,7 @@ def remember(build_dir: Path, crawl: Crawl, target: Path) -> None:
         "problems": crawl.problems,
         "feeds": crawl.feeds,
         "parts": crawl.parts,
+        "made_feeds": crawl.made_feeds,
     }
     temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     temp.replace(build_dir / RECORD)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import io
 import mimetypes
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -86,28 +86,39 @@ def lasting_files(
     other_pages: list[str],
     settings: Settings,
     parts: Sequence[tuple[str, datetime | None]],
-    items: FeedItems | None = None,
+    shown: Mapping[str, list[Article]] | None = None,
     bodies: Bodies | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """The sitemap index and the other pages' sitemap, robots.txt and the feeds: what changes
     only with the listed fields and dates of the articles (``ordered``, newest first) and the
-    other pages. ``parts``: the articles' sitemaps, with the newest date each lists."""
+    other pages. ``parts``: the articles' sitemaps, with the newest date each lists.
+    ``shown``: the feeds to make, by the page each follows, with their items (:func:`feeds`;
+    by default every one)."""
     first = (ordered[0].modified or ordered[0].published) if ordered else None
     yield PAGES_SITEMAP, pages_sitemap(other_pages, first, settings)
     yield "sitemap.xml", sitemap_index([(PAGES_SITEMAP, first), *parts], settings)
     if at_host_root(settings.site_url):
         yield "robots.txt", robots_txt(settings)
-    items = items or feed_items(ordered, settings)
+    if shown is None:
+        items = feed_items(ordered, settings)
+        shown = feeds({n: ordered[n] for n in items.positions()}, items)
     text = bodies or (lambda a: a.paragraphs)
-    at = {n: ordered[n] for n in items.positions()}  # each read once, in order
-    latest = [at[n] for n in items.newest]
-    yield "feed.xml", rss(latest, settings, settings.site_name, "feed.xml", "", text)
-    yield "atom.xml", atom(latest, settings, settings.site_name, "atom.xml", "", text)
-    for page in sorted(items.by_listing):
-        feed = [at[n] for n in items.by_listing[page]]
-        title = f"{settings.site_name} - {_listing_name(page, feed[0], settings)}"
+    for page, feed in shown.items():
+        title = settings.site_name
+        if page:
+            title += f" - {_listing_name(page, feed[0], settings)}"
         for name, make in (("feed.xml", rss), ("atom.xml", atom)):
             yield page + name, make(feed, settings, title, quote(page) + name, quote(page), text)
+
+
+def feeds(at: Mapping[int, Article], items: FeedItems) -> dict[str, list[Article]]:
+    """Each feed's items, by the page it follows ("" for the whole site's, then each listing's
+    in order), from the records at the items' positions (``at``: each read once)."""
+    shown = {"": [at[n] for n in items.newest]}
+    shown.update(
+        (page, [at[n] for n in items.by_listing[page]]) for page in sorted(items.by_listing)
+    )
+    return shown
 
 
 def _listing_name(page: str, newest: Article, settings: Settings) -> str:
