@@ -945,8 +945,9 @@ class SiteWork:
                 told_digest(crawl.feeds, read.told_of, len(articles)),
                 pages,
             )
-            shown, told = self._feeds(fresh, lasting, items)
-            texts = full_texts(project, told)
+            at = {n: articles[n] for n in crawl.feeds}  # each read once
+            shown, linked = self._feeds(fresh, lasting, items, at)
+            texts = full_texts(project, [(at[n], read.told_of(n)) for n in crawl.feeds])
             made = itertools.chain(
                 lasting_files(
                     articles,
@@ -968,36 +969,40 @@ class SiteWork:
         if project.hosted:  # the news sitemap is mostly the same bytes: its copies are linked
             precompress.compress_all(fresh, written + lasting_written, project.copies)
         if not lasting:
-            crawl.files = sorted(rel for rel in lasting_written if rel != NEWS)
+            crawl.files = sorted([rel for rel in lasting_written if rel != NEWS] + linked)
 
     def _feeds(
-        self, fresh: Path, lasting: discovery_cache.Crawl | None, items: FeedItems
-    ) -> tuple[dict[str, list[Article]], list[tuple[Article, bytes]]]:
+        self,
+        fresh: Path,
+        lasting: discovery_cache.Crawl | None,
+        items: FeedItems,
+        at: dict[int, Article],
+    ) -> tuple[dict[str, list[Article]], list[str]]:
         """Each page's feeds (RSS and Atom) linked from the current site when what they are made
         from (:func:`discovery_cache.feed_key`) is what it was there: a new article changes the
-        site's feeds and its section's, tags' and authors'. Returns those to make, with their
-        items, and those items with their ``told`` digests (for their whole text)."""
+        site's feeds and its section's, tags' and authors'. ``at``: the items' records, by
+        position. Returns the feeds to make, with their items, and the files linked."""
         read, target, code = self.read, self.project.target, self.project.code
-        at = {n: read.articles[n] for n in items.positions()}  # each read once
         before = lasting.made_feeds if lasting else {}
         shown: dict[str, list[Article]] = {}
-        told: dict[int, tuple[Article, bytes]] = {}
+        linked: list[str] = []
         for page, feed in feeds(at, items).items():
             positions = items.by_listing[page] if page else items.newest
-            shows = [(at[n], read.told_of(n)) for n in positions]
-            key = discovery_cache.feed_key(code, page, shows)
+            key = discovery_cache.feed_key(
+                code, page, ((at[n], read.told_of(n)) for n in positions)
+            )
             old = before.get(page)
             paths = [page + name for name in FEED_NAMES]
             if old is not None and old[0] == key and all((target / p).is_file() for p in paths):
                 for rel in paths:
                     (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
                     precompress.link(target / rel, fresh / rel)
+                linked += paths
                 self.crawl.made_feeds[page] = old
             else:
                 shown[page] = feed
-                told.update(zip(positions, shows, strict=True))
                 self.crawl.made_feeds[page] = (key, None)
-        return shown, [told[n] for n in sorted(told)]
+        return shown, linked
 
     def _sitemaps(self, fresh: Path, lasting: discovery_cache.Crawl | None) -> list[str]:
         """Each partition's sitemap into ``fresh``: linked from the current site when its
