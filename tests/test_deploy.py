@@ -210,7 +210,8 @@ def test_a_folder_gets_only_what_changed_and_never_an_internal_file(tmp_path):
 
 def test_a_page_changed_in_the_same_second_as_the_last_deploy_is_sent(built, tmp_path):
     """Two builds within one second (watch mode) can leave a page the same size with a time
-    in the same second: times are compared to the nanosecond."""
+    in the same second: times are compared to the nanosecond. (The page is replaced, as a build
+    replaces a file: a site's files are never written in place.)"""
     site, www = tmp_path / "site", tmp_path / "www"
     shutil.copytree(built.parent / "site", site)  # with its times
     deploy(built, to=str(www), site_dir=site, out=io.StringIO())
@@ -219,7 +220,8 @@ def test_a_page_changed_in_the_same_second_as_the_last_deploy_is_sent(built, tmp
     then = page.stat().st_mtime_ns
     edited = page.read_bytes().replace("الدقيقة 23".encode(), "الدقيقة 24".encode())
     assert len(edited) == page.stat().st_size and edited != page.read_bytes()
-    page.write_bytes(edited)
+    page.with_name("new").write_bytes(edited)
+    page.with_name("new").replace(page)
     same_second = then - then % 10**9 + (then % 10**9 + 5 * 10**8) % 10**9
     os.utime(page, ns=(same_second, same_second))
     report = deploy(built, to=str(www), site_dir=site, out=io.StringIO())
@@ -274,6 +276,40 @@ def test_a_deploy_after_a_deploy_looks_only_at_what_changed_since(tmp_path):
     done = nashra("deploy", "--config", config, "--to", www, "--full")
     assert done.returncode == 0, done.stderr
     assert files(www) == published(site)
+
+
+def test_folders_a_build_left_alone_are_not_read_again_and_an_undone_edit_is_sent(
+    tmp_path, monkeypatch
+):
+    """A deploy reads again only the folders whose inode or time moved since one of the last
+    two deploys (the site and its spare trade places at every build). An edit undone by the
+    next build brings back, untouched, the folder of two deploys ago: its files are those of
+    then, not of the last deploy, and are sent."""
+    from builder.publish import deploy as deploying
+
+    read = []
+    look = deploying._folder
+    monkeypatch.setattr(deploying, "_folder", lambda *a: read.append(a[1]) or look(*a))
+    root = tmp_path / "project"
+    config = new_project(root)
+    rebuild(config)
+    site, www = root / "site", tmp_path / "www"
+    deploy(config, to=str(www), out=io.StringIO())
+    every = len(read)
+    story = root / "input" / f"{EDITED}.txt"
+    original = story.read_text(encoding="utf-8")
+    edit_body(root)
+    rebuild(config)
+    read.clear()
+    edited = deploy(config, to=str(www), out=io.StringIO())
+    assert files(www) == published(site) and edited.sent
+    story.write_text(original, encoding="utf-8")
+    rebuild(config)
+    read.clear()
+    undone = deploy(config, to=str(www), out=io.StringIO())
+    assert files(www) == published(site)
+    assert "articles/kuwait-club-league-title/index.html" in sent(undone)
+    assert 0 < len(read) < every, (len(read), every)  # without a memo: every folder read
 
 
 # --- (b) the order of the passes, seen from the destination ------------------------------------
