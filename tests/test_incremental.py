@@ -219,6 +219,44 @@ def test_a_month_past_partition_size_is_cut_into_runs(tmp_path, monkeypatch):
     assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, partition_size=2)
 
 
+def test_a_new_latest_article_of_a_cut_month_joins_its_last_run(tmp_path, monkeypatch):
+    """A newsroom's current month grows at its end: with ``partition_size: 3``, four May 2023
+    stories are runs of three and one, and a fifth, the latest, joins the last run: the first
+    keeps its articles (equal runs, two and two then three and two, moved it), and the site
+    equals a full build."""
+    work, corpus = workspace(tmp_path, monkeypatch)
+    source = (corpus / "002_7c1d2e9f40ab8835.txt").read_text(encoding="utf-8")
+
+    def may(day: int) -> None:
+        (corpus / f"009_may{day}.txt").write_text(
+            f"خبر رياضي يوم {day} مايو\n\n{source.split(chr(10), 1)[1]}", encoding="utf-8"
+        )
+        (corpus / f"009_may{day}.toml").write_text(
+            f'published = 2023-05-{day}T10:00:00+03:00\nsection = "رياضة"\nslug = "may-{day}"\n',
+            encoding="utf-8",
+        )
+
+    def runs() -> dict[str, list[str]]:
+        parts = work / ".build" / "partitions"
+        return {
+            run.name: sorted(p.name for p in (run / "articles").iterdir())
+            for run in sorted(parts.iterdir())
+            if run.name.startswith("2023-05")
+        }
+
+    for day in (10, 20, 25):
+        may(day)
+    config = make_project(work, corpus, partition_size=3)
+    assert build(config).published
+    before = runs()
+    assert [len(v) for v in before.values()] == [3, 1]
+    may(28)
+    assert build(config).published
+    after = runs()
+    assert after["2023-05.1"] == before["2023-05.1"] and len(after["2023-05.2"]) == 2
+    assert tree_hashes(work / "site") == full_build(tmp_path, "full", corpus, partition_size=3)
+
+
 def test_settings_change_rebuilds_everything(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE, corpus)

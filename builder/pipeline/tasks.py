@@ -42,17 +42,20 @@ def partition_groups(
     articles: Sequence[Article], size: int, keys: Sequence[str] | None = None
 ) -> dict[str, Picked]:
     """Articles by partition: their month, and a month of more than ``size`` articles cut in
-    date order into equal runs ("2021-11.1", "2021-11.2", ...). A month's runs move only when
-    an article joins or leaves that month; an edit rebuilds one run. Each group holds its
-    articles' positions in the newest-first order, not the records. ``keys``: each article's
-    :func:`partition_key`, in that order, when the build already knows them (it does not read
-    the records back for them).
+    date order, oldest first, into runs of ``size`` ("2021-11.1", "2021-11.2", ...). An edit
+    changes one run, and so does a new article, the month's latest (a newsroom's current month
+    grows at its end: equal runs moved every boundary of the month at each new article). Each
+    group holds its articles' positions in the newest-first order, not the records. ``keys``:
+    each article's :func:`partition_key`, in that order, when the build already knows them (it
+    does not read the records back for them).
 
     >>> from datetime import datetime, timezone
     >>> day = lambda d: Article(f"id{d}", f"{d}.txt", "h", None, None, ("p",),
     ...                         published=datetime(2021, 11, d, tzinfo=timezone.utc))
     >>> {k: [a.id for a in v] for k, v in partition_groups([day(3), day(1), day(2)], 2).items()}
     {'2021-11.1': ['id1', 'id2'], '2021-11.2': ['id3']}
+    >>> [len(v) for v in partition_groups([day(d) for d in range(1, 8)], 3).values()]
+    [3, 3, 1]
     """
     ordered = sort_newest_first(articles)
     months: dict[str, array[int]] = {}
@@ -67,10 +70,8 @@ def partition_groups(
             month != UNDATED
         ):  # oldest first, as (date, id) ascending; undated ones are in id order already
             members.reverse()
-        runs = math.ceil(len(members) / size)
-        step = math.ceil(len(members) / runs)
-        for n in range(runs):
-            groups[f"{month}.{n + 1}"] = Picked(ordered, members[n * step : (n + 1) * step])
+        for n in range(math.ceil(len(members) / size)):
+            groups[f"{month}.{n + 1}"] = Picked(ordered, members[n * size : (n + 1) * size])
     return groups
 
 
