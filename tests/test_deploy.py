@@ -284,7 +284,8 @@ def test_folders_a_build_left_alone_are_not_read_again_and_an_undone_edit_is_sen
     """A deploy reads again only the folders whose inode or time moved since one of the last
     two deploys (the site and its spare trade places at every build). An edit undone by the
     next build brings back, untouched, the folder of two deploys ago: its files are those of
-    then, not of the last deploy, and are sent."""
+    then, not of the last deploy, and are sent (a deploy with no build before it keeps the
+    spare's folders in its record)."""
     from builder.publish import deploy as deploying
 
     read = []
@@ -303,6 +304,8 @@ def test_folders_a_build_left_alone_are_not_read_again_and_an_undone_edit_is_sen
     read.clear()
     edited = deploy(config, to=str(www), out=io.StringIO())
     assert files(www) == published(site) and edited.sent
+    again = deploy(config, to=str(www), out=io.StringIO())  # no build between: a retry, cron
+    assert sent(again) == [] and deleted(again) == []
     story.write_text(original, encoding="utf-8")
     rebuild(config)
     read.clear()

@@ -677,6 +677,7 @@ def _rsync_deploy(
     destination = rsync_destination(target)
     key = hashlib.sha256(destination.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     record = records / f"{key}.marshal"
+    record.with_suffix(".json").unlink(missing_ok=True)  # the record's format before 14ea8d1
     if isinstance(target, HostTarget):
         control = Path(tempfile.mkdtemp(prefix="nashra-ssh-"))
         shell = ssh_shell(target, ssh, control)
@@ -697,7 +698,11 @@ def _rsync_passes(
     module's docstring); the record is written anew once every pass is done."""
     top = _check_destination(site, destination, shell, name)
     last, before, older = (None, {}, {}) if full else _read_record(record, destination)
-    now, walked = site_stats(site, {**older, **before})
+    try:
+        now, walked = site_stats(site, {**older, **before})
+    except (ValueError, TypeError):  # a damaged record that still unmarshals
+        last, before, older = None, {}, {}
+        now, walked = site_stats(site)
     if last is not None and top != {r: size for r, (size, _) in last.items() if "/" not in r}:
         last = None  # the destination is not as the last deploy left it
     record.unlink(missing_ok=True)  # a deploy that stops half-way leaves no record to trust
@@ -719,8 +724,11 @@ def _rsync_passes(
             results.append(read_rsync_output(step.name, done, time.monotonic() - began))
     record.parent.mkdir(parents=True, exist_ok=True)
     part = record.with_suffix(".part")
-    # this walk's folders, and those of the last walk not seen again (the spare's: site_stats)
-    older = {key: found for key, found in before.items() if key not in walked}
+    # this walk's folders, and those of the last walk not seen again (the spare's: site_stats);
+    # when that walk saw the site as it is (no build since), the spare's of the walk before
+    older = {key: found for key, found in before.items() if key not in walked} or {
+        key: found for key, found in older.items() if key not in walked
+    }
     part.write_bytes(marshal.dumps((destination, walked, older)))
     part.replace(record)
     return tuple(results), note
