@@ -81,12 +81,23 @@ def search_chunks(months: dict[str, int], cap: int = CHUNK_CAP) -> dict[str, str
     chunks: dict[str, str] = {}
     for dated in (True, False):
         name, size = "", 0
-        for month in sorted(k for k in months if k[:4].isdigit() == dated):
+        for month in sorted((k for k in months if k[:4].isdigit() == dated), key=in_order):
             if not name or size + months[month] > cap:
                 name, size = month, 0
             size += months[month]
             chunks[month] = name
     return chunks
+
+
+def in_order(key: str) -> tuple[str, int]:
+    """A partition's place in date order: its month, then its run as a number (a month's
+    growing last run, ".10", after ".9", not after ".1").
+
+    >>> sorted(["2024-01.10", "2024-01.9", "2023-12", "2024-01.1"], key=in_order)
+    ['2023-12', '2024-01.1', '2024-01.9', '2024-01.10']
+    """
+    month, _, run = key.partition(".")
+    return month, int(run) if run.isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -348,7 +359,7 @@ def finish_bundle(
     bundle.mkdir(parents=True, exist_ok=True)
     for chunk in sorted(set(plan.wanted) - set(plan.same)):
         (indexed / chunk).rename(bundle / chunk)
-    newest_first = sorted(plan.wanted, key=lambda c: (c[:4].isdigit(), c), reverse=True)
+    newest_first = sorted(plan.wanted, key=lambda c: (c[:4].isdigit(), *in_order(c)), reverse=True)
     (bundle / CHUNKS).write_text(json.dumps(newest_first) + "\n", encoding="utf-8")
     if folders is not None and folders.compress:
         precompress.compress_all(bundle, [CHUNKS], folders.copies)
