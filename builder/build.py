@@ -702,20 +702,12 @@ class SiteWork:
         back and checked; the others' were recorded when they were made."""
         crawl, site_url = self.crawl, self.project.settings.site_url
         made = {name for name, part in crawl.parts.items() if part[2] is None}
-        feed_of = {  # each feed file made now -> the page it follows
-            page + name: page
-            for page, (_, problems) in crawl.made_feeds.items()
-            if problems is None
-            for name in FEED_NAMES
+        feed_of = {  # each feed file -> the page it follows
+            page + name: page for page in crawl.made_feeds for name in FEED_NAMES
         }
+        kept = {rel for rel, page in feed_of.items() if crawl.made_feeds[page][1] is not None}
         if crawl.problems is None:  # the index, robots.txt...: all but what was reused
             trusted = {name: self._folders(name) for name in crawl.parts.keys() - made}
-            kept = {
-                page + name
-                for page, (_, problems) in crawl.made_feeds.items()
-                if problems is not None
-                for name in FEED_NAMES
-            }
             found = check_lasting(fresh, site_url, os.listdir(fresh / ARTICLES), trusted, kept)
             crawl.problems = [p for p in found if p[1] not in made and p[1] not in feed_of]
         else:  # feeds are made only with the rest
@@ -727,9 +719,9 @@ class SiteWork:
         for name in made:
             wanted, newest, _ = crawl.parts[name]
             crawl.parts[name] = (wanted, newest, [p for p in found if p[1] == name])
-        for page in set(feed_of.values()):
-            key = crawl.made_feeds[page][0]
-            crawl.made_feeds[page] = (key, [p for p in found if feed_of.get(p[1]) == page])
+        for page, (key, problems) in crawl.made_feeds.items():
+            if problems is None:  # made now
+                crawl.made_feeds[page] = (key, [p for p in found if feed_of.get(p[1]) == page])
         return (
             crawl.problems
             + [p for part in crawl.parts.values() for p in part[2] or []]
